@@ -1,0 +1,94 @@
+"""A role is data plus a prompt; `perform` runs one of its tasks.
+
+Prompts are package data (`agents/prompts/<lang>/<role>.yaml`), rendered with
+Jinja2 in strict mode so a missing variable fails loudly. Each task carries
+few-shot examples of its exact output: small base models (the embedded
+default) only stay on topic when shown the shape of the answer, and larger
+models lose nothing by it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+import yaml
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel
+
+from agents.models import RoomModel
+from agents.structured import UsageSink, ask_structured
+
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+@dataclass(frozen=True)
+class Role:
+    """Who a role is, what it owns, what it reviews, which tools it may call."""
+
+    name: str
+    titles: dict[str, str]
+    owns: tuple[str, ...]
+    reviews: tuple[str, ...]
+    tools: tuple[str, ...] = field(default_factory=tuple)
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang, self.titles["en"])
+
+
+class PromptError(Exception):
+    """A prompt file is missing a task or a variable: a programming error."""
+
+
+@cache
+def load_prompts(role: str, lang: str) -> dict[str, Any]:
+    path = resources.files("agents") / "prompts" / lang / f"{role}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def render(template: str, variables: dict[str, Any]) -> str:
+    try:
+        return _ENV.from_string(template).render(**variables).strip()
+    except jinja2.UndefinedError as exc:
+        raise PromptError(f"prompt variable missing: {exc.message}") from None
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def task_messages(role: str, task: str, lang: str, variables: dict[str, Any]) -> list[BaseMessage]:
+    """System prompt, few-shot examples as prior turns, then the real input."""
+    prompts = load_prompts(role, lang)
+    spec = prompts["tasks"].get(task)
+    if spec is None:
+        raise PromptError(f"role {role} has no task '{task}' in its {lang} prompts")
+    system = render(prompts["persona"], variables) + "\n\n" + render(spec["instruction"], variables)
+    messages: list[BaseMessage] = [SystemMessage(system)]
+    for example in spec.get("examples", []):
+        messages.append(HumanMessage(render(spec["input"], example["vars"])))
+        output = example["output"]
+        messages.append(AIMessage(output if isinstance(output, str) else _dump(output)))
+    messages.append(HumanMessage(render(spec["input"], variables)))
+    return messages
+
+
+def perform(
+    role: Role,
+    task: str,
+    schema: type[BaseModel],
+    *,
+    model: RoomModel,
+    lang: str,
+    variables: dict[str, Any],
+    retries: int = 2,
+    max_tokens: int = 1024,
+    on_usage: UsageSink | None = None,
+) -> BaseModel:
+    """Run one structured task of a role and return the validated output."""
+    messages = task_messages(role.name, task, lang, variables)
+    return ask_structured(model, messages, schema, retries=retries, max_tokens=max_tokens, on_usage=on_usage)

@@ -1,0 +1,134 @@
+"""The one seam that creates chat models, from a `provider:model` string.
+
+Every provider speaks the OpenAI chat API through `langchain-openai`; a
+provider is only data (default base URL, which env var holds its key, which
+structured-output method it supports). Tests replace `load_chat_model` and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from langchain_core.language_models import BaseChatModel
+
+from graphs.errors import MissingKeyError, UnknownModelError
+
+STRUCTURED_METHODS = ("json_schema", "json_mode", "tools")
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    base_url: str | None  # None: the official OpenAI endpoint, or the configured base URL
+    key_env: str | None  # where its key lives; None: no key needed
+    structured: str = "json_schema"
+    embedded: bool = False
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.name: p
+    for p in (
+        Provider("openai", None, "OPENAI_API_KEY"),
+        Provider("deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", structured="json_mode"),
+        Provider("qwen", "https://dashscope.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY", structured="json_mode"),
+        Provider("ollama", "http://127.0.0.1:11434/v1", None),
+        Provider("vllm", "http://127.0.0.1:8000/v1", None),
+        Provider("llamacpp", "http://127.0.0.1:8080/v1", None),
+        Provider("embedded", None, None, embedded=True),
+    )
+}
+
+
+@dataclass
+class RoomModel:
+    """A chat model plus what the room needs to know to use it."""
+
+    chat: BaseChatModel
+    spec: str
+    structured_method: str = "json_schema"
+    embedded: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.spec
+
+
+def parse_spec(spec: str) -> tuple[Provider, str]:
+    provider_name, sep, model = spec.partition(":")
+    if not sep or not model:
+        raise UnknownModelError(f"model '{spec}' is not of the form provider:model (e.g. openai:gpt-4.1-mini)")
+    provider = PROVIDERS.get(provider_name)
+    if provider is None:
+        raise UnknownModelError(
+            f"unknown model provider '{provider_name}' in '{spec}'; known: {', '.join(sorted(PROVIDERS))}"
+        )
+    return provider, model
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _api_key(provider: Provider, base_url: str | None) -> str:
+    """The key from the environment; a local server gets a placeholder."""
+    if provider.key_env and os.environ.get(provider.key_env):
+        return os.environ[provider.key_env]
+    if base_url and (_is_loopback(base_url) or provider.name == "openai" and provider.base_url is None and base_url):
+        # any OpenAI-compatible server by base URL: many need no key
+        return os.environ.get("ROOM_API_KEY", "not-needed")
+    if provider.key_env is None:
+        return "not-needed"
+    raise MissingKeyError(f"model provider '{provider.name}' needs a key: set {provider.key_env} in the environment")
+
+
+def check_spec(spec: str, base_url: str | None = None) -> Provider:
+    """Fail early, before a run starts, on an unknown provider or a missing key."""
+    provider, _ = parse_spec(spec)
+    if not provider.embedded:
+        _api_key(provider, base_url or provider.base_url)
+    return provider
+
+
+def load_chat_model(
+    spec: str,
+    *,
+    base_url: str | None = None,
+    structured_method: str | None = None,
+    temperature: float = 0.7,
+    timeout: float = 600,
+) -> RoomModel:
+    """Create the chat model for a `provider:model` string."""
+    from langchain_openai import ChatOpenAI
+
+    provider, model = parse_spec(spec)
+    if provider.embedded:
+        from agents import embedded
+
+        url = embedded.base_url()
+        key = "embedded"
+    else:
+        url = base_url or provider.base_url
+        key = _api_key(provider, url)
+    method = structured_method or provider.structured
+    if method not in STRUCTURED_METHODS:
+        raise UnknownModelError(f"structured output method '{method}' unknown; use one of {', '.join(STRUCTURED_METHODS)}")
+    chat = ChatOpenAI(
+        model=model,
+        base_url=url,
+        api_key=key,
+        temperature=temperature,
+        timeout=timeout,
+        max_retries=1,
+        stream_usage=True,
+    )
+    return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded)

@@ -1,0 +1,48 @@
+"""The five roles, and which artifacts exist, who owns them and who reviews them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from agents import art_director, cultural_consultant, director, editor, screenwriter
+from agents.base import Role
+from agents.critique import Revision
+
+ROLES: dict[str, Role] = {
+    m.ROLE.name: m.ROLE for m in (screenwriter, cultural_consultant, director, art_director, editor)
+}
+
+
+@dataclass(frozen=True)
+class ArtifactSpec:
+    name: str
+    schema: type[BaseModel]
+    max_tokens: int
+
+    @property
+    def owner(self) -> Role:
+        return next(r for r in ROLES.values() if self.name in r.owns)
+
+    @property
+    def reviewers(self) -> list[Role]:
+        return [r for r in ROLES.values() if self.name in r.reviews]
+
+    @property
+    def revision_schema(self) -> type[BaseModel]:
+        return Revision[self.schema]
+
+
+ARTIFACTS: dict[str, ArtifactSpec] = {
+    a.name: a
+    for a in (
+        ArtifactSpec("pitch", screenwriter.Pitch, 600),
+        ArtifactSpec("bible", screenwriter.Bible, 2000),
+        ArtifactSpec("outline", screenwriter.SeriesOutline, 2000),
+    )
+}
+
+
+def role_named(name: str) -> Role:
+    return ROLES[name]

@@ -1,0 +1,72 @@
+"""The screenwriter 编剧: owns the pitch, the story bible and the series outline."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from agents.base import Role
+
+
+class Pitch(BaseModel):
+    title: str = Field(max_length=80)
+    logline: str = Field(max_length=400)
+    genre: str = Field(max_length=80)
+    tropes: list[str] = Field(default_factory=list, max_length=6)
+    hook: str = Field(description="what grabs the viewer in the first 3 seconds", max_length=300)
+    target_audience: str = Field(max_length=200)
+
+
+class Character(BaseModel):
+    name: str = Field(max_length=40)
+    age: int = Field(ge=0, le=120)
+    role: str = Field(description="protagonist, antagonist, love interest, ...", max_length=60)
+    want: str = Field(max_length=200)
+    need: str = Field(max_length=200)
+    secret: str = Field(max_length=200)
+    speech_style: str = Field(max_length=200)
+    visual_description: str = Field(max_length=300)
+    voice: str = Field(description="how the voice sounds: pitch, pace, timbre", max_length=120)
+
+
+class Location(BaseModel):
+    name: str = Field(max_length=60)
+    description: str = Field(max_length=300)
+
+
+class WorldRules(BaseModel):
+    era: str = Field(description="when and where the story is set", max_length=120)
+    rules: list[str] = Field(default_factory=list, max_length=8)
+
+
+class Bible(BaseModel):
+    characters: list[Character] = Field(min_length=1, max_length=8)
+    locations: list[Location] = Field(min_length=1, max_length=8)
+    world: WorldRules
+    tone: str = Field(max_length=200)
+    visual_style: str = Field(max_length=300)
+
+
+class Beat(BaseModel):
+    description: str = Field(max_length=300)
+    intensity: int = Field(ge=1, le=10, description="emotional intensity 1-10")
+
+
+class EpisodeOutline(BaseModel):
+    number: int = Field(ge=1)
+    title: str = Field(max_length=80)
+    hook: str = Field(max_length=300)
+    beats: list[Beat] = Field(min_length=1, max_length=8)
+    cliffhanger: str = Field(max_length=300)
+
+
+class SeriesOutline(BaseModel):
+    episodes: list[EpisodeOutline] = Field(min_length=1, max_length=100)
+
+
+ROLE = Role(
+    name="screenwriter",
+    titles={"en": "Screenwriter", "zh": "编剧"},
+    owns=("pitch", "bible", "outline"),
+    reviews=(),
+    tools=("memory_search",),
+)

@@ -1,0 +1,166 @@
+"""Structured output: ask for a pydantic model, validate, feed errors back.
+
+The method is whatever the server supports: `json_schema` (OpenAI, llama.cpp,
+vLLM, Ollama: decoding is constrained to the schema), `json_mode` (a JSON
+object, with the schema in the prompt) or `tools` (function calling). A reply
+that fails validation goes back to the model with the validation message;
+after `retries` more attempts it becomes a `ModelOutputError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import openai
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, ValidationError
+
+from agents.models import RoomModel
+from graphs.errors import ModelOutputError, ModelUnavailableError
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one model call cost."""
+
+    model: str
+    input_tokens: int
+    output_tokens: int
+    seconds: float
+
+
+UsageSink = Callable[[Usage], None]
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+
+
+def _schema_payload(schema: type[BaseModel]) -> dict:
+    return {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False}
+
+
+def _bind(model: RoomModel, schema: type[BaseModel], max_tokens: int):
+    chat = model.chat.bind(max_tokens=max_tokens)
+    if model.structured_method == "json_schema":
+        return chat.bind(response_format={"type": "json_schema", "json_schema": _schema_payload(schema)})
+    if model.structured_method == "json_mode":
+        return chat.bind(response_format={"type": "json_object"})
+    return model.chat.bind_tools([schema], tool_choice=schema.__name__).bind(max_tokens=max_tokens)
+
+
+def _with_schema_hint(messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
+    """json_mode servers only promise *a* JSON object: tell the model which."""
+    hint = "Reply with one JSON object that validates against this JSON schema:\n" + json.dumps(
+        schema.model_json_schema(), ensure_ascii=False
+    )
+    if messages and isinstance(messages[0], SystemMessage):
+        return [SystemMessage(f"{messages[0].content}\n\n{hint}"), *messages[1:]]
+    return [SystemMessage(hint), *messages]
+
+
+def _raw_output(reply: AIMessage, method: str) -> str:
+    if method == "tools":
+        if not reply.tool_calls:
+            raise ValueError("no tool call in the reply")
+        return json.dumps(reply.tool_calls[0]["args"], ensure_ascii=False)
+    content = reply.content if isinstance(reply.content, str) else "".join(
+        part.get("text", "") for part in reply.content if isinstance(part, dict)
+    )
+    return _FENCE.sub("", content.strip())
+
+
+def parse_reply(reply: AIMessage, schema: type[BaseModel], method: str) -> BaseModel:
+    """Validate a reply against the schema; raises ValueError with a short reason."""
+    raw = _raw_output(reply, method)
+    try:
+        return schema.model_validate_json(raw)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'reply'}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        raise ValueError(reasons) from None
+
+
+def call_model(invoke: Callable[[], AIMessage], model: RoomModel, on_usage: UsageSink | None) -> AIMessage:
+    """Invoke once, turning transport failures into typed errors and recording usage."""
+    started = time.perf_counter()
+    try:
+        reply = invoke()
+    except openai.APIConnectionError:
+        raise ModelUnavailableError(f"model server for '{model.label}' cannot be reached") from None
+    except openai.AuthenticationError:
+        raise ModelUnavailableError(f"model server for '{model.label}' refused the API key") from None
+    except openai.NotFoundError:
+        raise ModelUnavailableError(f"model '{model.label}' was not found on its server") from None
+    except openai.APIStatusError as exc:
+        raise ModelUnavailableError(f"model server for '{model.label}' answered {exc.status_code}") from None
+    if on_usage is not None:
+        meta = getattr(reply, "usage_metadata", None) or {}
+        on_usage(
+            Usage(
+                model=model.label,
+                input_tokens=int(meta.get("input_tokens", 0)),
+                output_tokens=int(meta.get("output_tokens", 0)),
+                seconds=time.perf_counter() - started,
+            )
+        )
+    return reply
+
+
+def ask_structured(
+    model: RoomModel,
+    messages: Sequence[BaseMessage],
+    schema: type[BaseModel],
+    *,
+    retries: int = 2,
+    max_tokens: int = 1024,
+    on_usage: UsageSink | None = None,
+) -> BaseModel:
+    """Get a valid `schema` instance from the model, or raise ModelOutputError."""
+    convo = list(messages)
+    if model.structured_method == "json_mode":
+        convo = _with_schema_hint(convo, schema)
+    runnable = _bind(model, schema, max_tokens)
+    reason = ""
+    for _ in range(retries + 1):
+        reply = call_model(lambda: runnable.invoke(convo), model, on_usage)
+        try:
+            return parse_reply(reply, schema, model.structured_method)
+        except ValueError as exc:
+            reason = str(exc)
+            convo = [
+                *convo,
+                AIMessage(_raw_output(reply, "text") if model.structured_method != "tools" else str(reply.tool_calls)),
+                HumanMessage(f"That reply is not a valid {schema.__name__}: {reason}. Reply again with the corrected JSON only."),
+            ]
+    raise ModelOutputError(
+        f"'{model.label}' gave no valid {schema.__name__} in {retries + 1} attempts (last problem: {reason})"
+    )
+
+
+def stream_text(
+    model: RoomModel,
+    messages: Sequence[BaseMessage],
+    *,
+    max_tokens: int = 400,
+    on_usage: UsageSink | None = None,
+) -> Iterator[str]:
+    """Stream a free-text answer chunk by chunk (chat)."""
+    chat = model.chat.bind(max_tokens=max_tokens)
+    started = time.perf_counter()
+    usage: dict = {}
+    try:
+        for chunk in chat.stream(list(messages)):
+            if chunk.usage_metadata:
+                usage = chunk.usage_metadata
+            if isinstance(chunk.content, str) and chunk.content:
+                yield chunk.content
+    except openai.APIConnectionError:
+        raise ModelUnavailableError(f"model server for '{model.label}' cannot be reached") from None
+    if on_usage is not None:
+        on_usage(
+            Usage(model.label, int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)), time.perf_counter() - started)
+        )

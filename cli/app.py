@@ -1,0 +1,251 @@
+"""`room`: the command line of the writers' room.
+
+Commands only parse arguments, call `graphs.runs.Runs`, and render with
+`cli.views`. Every `RoomError` becomes one line on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+import yaml
+
+from agents import embedded, models
+from cli import views
+from cli.views import console, err
+from graphs import services
+from graphs.context import ROLE_NAMES, Context, load_context
+from graphs.errors import InputError, RoomError
+from graphs.runs import Runs
+from tools.files import atomic_write_json
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="A writers' room of LLM agents for vertical micro-dramas.")
+memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared memory.")
+app.add_typer(memory_app, name="memory")
+
+
+class Options:
+    """Global flags; they win over room.toml and the environment."""
+
+    project_dir: Path = Path(".")
+    overrides: dict = {}
+
+
+@app.callback()
+def _global(
+    project_dir: Annotated[Path, typer.Option("--project-dir", "-C", help="Project folder (default: here).")] = Path("."),
+    model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
+    base_url: Annotated[Optional[str], typer.Option(help="Base URL of an OpenAI-compatible server.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
+) -> None:
+    Options.project_dir = project_dir
+    Options.overrides = {"model": model, "base_url": base_url, "lang": lang}
+
+
+def context(**extra) -> Context:
+    return load_context(Options.project_dir, {**Options.overrides, **extra})
+
+
+def announce_models(ctx: Context) -> None:
+    """Say which model runs (and check each spec before anything starts)."""
+    specs = {ctx.model_for(r) for r in ROLE_NAMES}
+    for spec in specs:
+        models.check_spec(spec, ctx.base_url)
+    console.print(f"[dim]model: {', '.join(sorted(specs))}[/]")
+    if any(s.startswith("embedded:") for s in specs):
+        console.print(f"[yellow]{embedded.NOTICE}[/]")
+
+
+def drive(runs: Runs, run_id: str, events) -> None:
+    """Show a run's events live, then what it waits for (or that it finished)."""
+    view = None
+    with views.progress() as live:
+        live.show(events, runs.ctx.lang)
+    view = runs.view(run_id)
+    if view.waiting:
+        draft = runs.ctx.outputs_dir / run_id / "pending" / f"{view.waiting['gate']}.v{view.waiting['version']}.json"
+        atomic_write_json(draft, view.waiting["content"])
+        console.print(views.gate_panel(view, str(draft)))
+    elif view.state == "finished":
+        console.print(f"[green]run {run_id} finished[/] — outputs in {runs.ctx.outputs_dir / run_id}")
+    else:
+        console.print(f"[yellow]run {run_id} stopped between steps[/]: room resume {run_id}")
+
+
+@app.command()
+def run(
+    premise: Annotated[str, typer.Argument(help="What the series is about, in a sentence.")],
+    episodes: Annotated[Optional[int], typer.Option(help="Episodes in the outline.")] = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Approve every gate automatically.")] = False,
+    auto: Annotated[Optional[str], typer.Option(help="Approve these gates automatically: pitch,bible,outline.")] = None,
+    round_limit: Annotated[Optional[int], typer.Option(help="Negotiation rounds before escalation (default 3).")] = None,
+) -> None:
+    """Develop a series from a premise; stops at each gate for your approval."""
+    gates = ("all",) if auto_approve else tuple(g for g in (auto or "").split(",") if g) or None
+    ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit)
+    announce_models(ctx)
+    runs = Runs(ctx)
+    run_id, events = runs.start(premise, lang=ctx.lang, episodes=ctx.episodes)
+    console.print(f"run [bold]{run_id}[/] · {ctx.lang} · {ctx.episodes} episode(s)")
+    drive(runs, run_id, events)
+
+
+@app.command()
+def status(
+    run_id: Annotated[Optional[str], typer.Argument(help="A run id; all runs when omitted.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Runs of this project and what each waits for."""
+    runs = Runs(context(), writer=False)
+    if run_id:
+        view = runs.view(run_id)
+        if as_json:
+            views.print_json(view.as_json())
+        elif view.waiting:
+            console.print(views.gate_panel(view))
+        else:
+            console.print(views.runs_table([view]))
+        return
+    all_views = [runs.view(r) for r in runs.run_ids()]
+    if as_json:
+        views.print_json([v.as_json() for v in all_views])
+    elif not all_views:
+        console.print("no runs yet: room run \"premise\"")
+    else:
+        console.print(views.runs_table(all_views))
+
+
+def read_edit(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read edit file {path}: {exc.strerror}") from None
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"edit file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {str(exc).splitlines()[0]}") from None
+
+
+@app.command()
+def approve(
+    run_id: Annotated[str, typer.Argument(help="The run waiting at a gate.")],
+    edit: Annotated[Optional[Path], typer.Option(help="Your version of the artifact (JSON or YAML) replaces it.")] = None,
+    reject: Annotated[Optional[str], typer.Option(help="Send it back with this note.")] = None,
+) -> None:
+    """Approve what a run waits for, or replace it (--edit), or send it back (--reject)."""
+    if edit and reject:
+        raise InputError("use --edit or --reject, not both")
+    ctx = context()
+    runs = Runs(ctx)
+    if edit:
+        events = runs.answer(run_id, "edit", content=read_edit(edit))
+    elif reject is not None:
+        events = runs.answer(run_id, "reject", note=reject)
+    else:
+        events = runs.answer(run_id, "approve")
+    announce_models(ctx)
+    drive(runs, run_id, events)
+
+
+@app.command()
+def resume(run_id: Annotated[str, typer.Argument()]) -> None:
+    """Continue a run that stopped between steps (killed, crashed)."""
+    ctx = context()
+    announce_models(ctx)
+    runs = Runs(ctx)
+    drive(runs, run_id, runs.resume(run_id))
+
+
+@app.command()
+def history(
+    run_id: Annotated[str, typer.Argument()],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The checkpoints of a run, newest first."""
+    rows = Runs(context(), writer=False).history(run_id)
+    if as_json:
+        views.print_json(rows)
+    else:
+        console.print(views.history_table(run_id, rows))
+
+
+@app.command()
+def rewind(run_id: Annotated[str, typer.Argument()], checkpoint: Annotated[str, typer.Argument(help="Checkpoint id (or a unique prefix).")]) -> None:
+    """Fork a run from an earlier checkpoint and continue from there."""
+    ctx = context()
+    announce_models(ctx)
+    runs = Runs(ctx)
+    checkpoint_id, events = runs.rewind(run_id, checkpoint)
+    console.print(f"forking run {run_id} from checkpoint {checkpoint_id}")
+    drive(runs, run_id, events)
+
+
+@app.command()
+def chat(run_id: Annotated[Optional[str], typer.Argument(help="The run to talk about (default: the latest).")] = None) -> None:
+    """Talk to the room about a run: @role to address one; /help for commands."""
+    from cli.chat import ChatSession
+
+    ctx = context()
+    runs = Runs(ctx)
+    announce_models(ctx)
+    ChatSession(runs, run_id or runs.latest()).loop()
+
+
+@memory_app.command("search")
+def memory_search(
+    query: Annotated[str, typer.Argument()],
+    run_id: Annotated[Optional[str], typer.Option("--run", help="Only this run.")] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Only this kind.")] = None,
+    k: Annotated[int, typer.Option("-k", help="How many.")] = 8,
+) -> None:
+    """Search the shared memory by meaning."""
+    mem = services.memory(context())
+    hits = mem.search(query, run_id=run_id, kinds=kind, k=k)
+    for hit in hits:
+        r = hit.record
+        console.print(f"[bold]{hit.score:.2f}[/] [cyan]{r.kind}[/] {r.role} · {r.artifact} v{r.version} r{r.round} · {r.status}")
+        console.print(f"   {r.text[:300]}")
+    if not hits:
+        console.print("nothing found")
+
+
+@memory_app.command("list")
+def memory_list(
+    kind: Annotated[Optional[str], typer.Option(help="Only this kind.")] = None,
+    run_id: Annotated[Optional[str], typer.Option("--run", help="Only this run.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+) -> None:
+    """List memory records with their provenance."""
+    records = services.memory(context()).list(run_id=run_id, kind=kind, limit=limit)
+    for r in records:
+        console.print(f"[cyan]{r.kind}[/] {r.role} · {r.artifact} v{r.version} r{r.round} · {r.status} · [dim]{r.id}[/]")
+        console.print(f"   {r.text[:200]}")
+    if not records:
+        console.print("no records")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except RoomError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted: finished steps are saved; continue with `room resume RUN`")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    finally:
+        services.close_all()

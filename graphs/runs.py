@@ -1,0 +1,193 @@
+"""Run control: start, inspect, approve, resume, rewind — from any process.
+
+Checkpoints live in SQLite in the project folder and are written with
+synchronous durability, so a run killed at any moment resumes from its last
+finished step; the run id is the LangGraph thread id.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+from pydantic import ValidationError
+
+from agents.roles import ARTIFACTS
+from graphs import development, services
+from graphs.context import Context
+from graphs.errors import InputError, RunStateError
+
+MAX_PREMISE_CHARS = 2000
+
+
+@dataclass
+class RunView:
+    """What a run is doing, for `room status`."""
+
+    run_id: str
+    premise: str
+    state: str  # waiting | finished | interrupted
+    waiting: dict[str, Any] | None
+    approved: dict[str, int]
+    values: dict[str, Any]
+    checkpoint_id: str
+    updated: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id, "premise": self.premise, "state": self.state, "waiting": self.waiting,
+            "approved": self.approved, "checkpoint_id": self.checkpoint_id, "updated": self.updated,
+        }
+
+
+def check_premise(premise: str) -> str:
+    text = (premise or "").strip()
+    if not text:
+        raise InputError("the premise is empty: say in a sentence what the series is about")
+    if len(text) > MAX_PREMISE_CHARS:
+        raise InputError(f"the premise is {len(text)} characters; keep it under {MAX_PREMISE_CHARS}")
+    return text
+
+
+def validate_edit(gate: str, content: Any) -> dict:
+    """The person's version of an artifact must be a valid artifact."""
+    try:
+        return ARTIFACTS[gate].schema.model_validate(content).model_dump(mode="json")
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or gate
+        raise InputError(f"the edited {gate} is not valid: {where}: {err['msg']}") from None
+
+
+class Runs:
+    """The runs of one project folder."""
+
+    def __init__(self, ctx: Context, *, writer: bool = True):
+        self.ctx = ctx
+        ctx.state_dir.mkdir(parents=True, exist_ok=True)
+        if writer:
+            services.memory(ctx)  # takes the project's writer lock before anything is written
+        self._conn = sqlite3.connect(ctx.state_dir / "checkpoints.sqlite", check_same_thread=False)
+        self.saver = SqliteSaver(self._conn)
+        self.saver.setup()
+        self.graph = development.builder.compile(checkpointer=self.saver)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # ── reading ──────────────────────────────────────────────────────────
+
+    @staticmethod
+    def config(run_id: str, checkpoint_id: str | None = None) -> dict:
+        configurable = {"thread_id": run_id}
+        if checkpoint_id:
+            configurable["checkpoint_id"] = checkpoint_id
+        return {"configurable": configurable}
+
+    def run_ids(self) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT thread_id, MAX(checkpoint_id) FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY 2"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def view(self, run_id: str) -> RunView:
+        snap = self.graph.get_state(self.config(run_id))
+        if not snap.values:
+            known = ", ".join(self.run_ids()[-5:]) or "none yet"
+            raise RunStateError(f"no run '{run_id}' in this project (recent: {known})")
+        waiting = next((i.value for i in snap.interrupts), None)
+        state = "waiting" if waiting else ("interrupted" if snap.next else "finished")
+        return RunView(
+            run_id=run_id, premise=snap.values.get("premise", ""), state=state, waiting=waiting,
+            approved=dict(snap.values.get("approved", {})), values=dict(snap.values),
+            checkpoint_id=snap.config["configurable"]["checkpoint_id"], updated=snap.created_at or "",
+        )
+
+    def latest(self) -> str:
+        ids = self.run_ids()
+        if not ids:
+            raise RunStateError("this project has no run yet: start one with `room run \"premise\"`")
+        return ids[-1]
+
+    def history(self, run_id: str) -> list[dict[str, Any]]:
+        self.view(run_id)
+        rows = []
+        for snap in self.graph.get_state_history(self.config(run_id)):
+            rows.append({
+                "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+                "step": snap.metadata.get("step") if snap.metadata else None,
+                "source": snap.metadata.get("source") if snap.metadata else None,
+                "next": list(snap.next),
+                "current": snap.values.get("current"),
+                "approved": dict(snap.values.get("approved", {})),
+                "parent": (snap.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
+                "created_at": snap.created_at,
+            })
+        return rows
+
+    # ── driving ──────────────────────────────────────────────────────────
+
+    def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
+        for _ns, mode, data in self.graph.stream(
+            payload, config, context=self.ctx, stream_mode=["custom", "updates"], subgraphs=True, durability="sync"
+        ):
+            if mode == "custom":
+                yield data
+
+    def start(self, premise: str, *, lang: str | None = None, episodes: int | None = None) -> tuple[str, Iterator[dict]]:
+        text = check_premise(premise)
+        run_id = uuid.uuid4().hex[:8]
+        initial = {
+            "run_id": run_id, "premise": text, "lang": lang or self.ctx.lang,
+            "episodes": episodes or self.ctx.episodes, "decisions": [],
+        }
+        return run_id, self._stream(initial, self.config(run_id))
+
+    def answer(self, run_id: str, action: str, *, content: Any = None, note: str | None = None) -> Iterator[dict]:
+        """Answer the gate a run waits at: approve, edit (with content) or reject (with a note)."""
+        view = self.view(run_id)
+        if not view.waiting:
+            raise RunStateError(f"run {run_id} is not waiting for approval (it is {view.state})")
+        gate = view.waiting["gate"]
+        answer: dict[str, Any] = {"action": action}
+        if action == "edit":
+            answer["content"] = validate_edit(gate, content)
+        elif action == "reject":
+            if not (note or "").strip():
+                raise InputError("a rejection needs a note saying what to change")
+            answer["note"] = note.strip()
+        elif action != "approve":
+            raise InputError(f"unknown action '{action}'")
+        return self._stream(Command(resume=answer), self.config(run_id))
+
+    def resume(self, run_id: str) -> Iterator[dict]:
+        """Continue a run that stopped between steps (killed, crashed, out of time)."""
+        view = self.view(run_id)
+        if view.state == "waiting":
+            raise RunStateError(f"run {run_id} waits at the {view.waiting['gate']} gate: use `room approve {run_id}`")
+        if view.state == "finished":
+            raise RunStateError(f"run {run_id} is finished; nothing to resume")
+        return self._stream(None, self.config(run_id))
+
+    def rewind(self, run_id: str, checkpoint: str) -> tuple[str, Iterator[dict]]:
+        """Fork the run from an earlier checkpoint (a unique prefix is enough) and continue from there."""
+        matches = [row["checkpoint_id"] for row in self.history(run_id) if row["checkpoint_id"].startswith(checkpoint)]
+        if len(matches) != 1:
+            problem = "no" if not matches else "more than one"
+            raise RunStateError(f"{problem} checkpoint of run {run_id} starts with '{checkpoint}' (see `room history {run_id}`)")
+        return matches[0], self._stream(None, self.config(run_id, matches[0]))
+
+    def update_artifact(self, run_id: str, name: str, content: dict, author: str) -> int:
+        """Write a new version of an artifact into the run (chat). Returns the new version."""
+        values = self.view(run_id).values
+        version = values.get("versions", {}).get(name, 0) + 1
+        self.graph.update_state(
+            self.config(run_id),
+            {"artifacts": {name: content}, "versions": {name: version}, "authors": {name: author}},
+        )
+        return version

@@ -1,0 +1,54 @@
+"""Graph state: plain JSON-able data only, so checkpoints stay portable.
+
+Artifacts are stored as dicts (validated pydantic dumps); infrastructure and
+secrets never enter state.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+
+def merge(left: dict | None, right: dict | None) -> dict:
+    """Reducer: later keys win, earlier keys stay."""
+    return {**(left or {}), **(right or {})}
+
+
+class RoomState(TypedDict, total=False):
+    run_id: str
+    premise: str
+    lang: str
+    episodes: int
+    # which artifact the room is working on now, and how its negotiation went
+    current: str | None
+    round: int
+    outcome: dict[str, Any]
+    # artifact name -> content / current version / who wrote that version / approved version
+    artifacts: Annotated[dict[str, dict], merge]
+    versions: Annotated[dict[str, int], merge]
+    authors: Annotated[dict[str, str], merge]
+    approved: Annotated[dict[str, int], merge]
+    # "artifact@vN/reviewer" -> Critique dump
+    reviews: Annotated[dict[str, dict], merge]
+    # artifact name -> the person's notes not yet answered by a revision
+    notes: Annotated[dict[str, list[str]], merge]
+    # the answer of the last gate, and every answer so far
+    decision: dict[str, Any] | None
+    decisions: Annotated[list[dict[str, Any]], operator.add]
+
+
+class CritiqueTask(TypedDict):
+    """What one reviewer receives through `Send` (runs in parallel with the others)."""
+
+    run_id: str
+    lang: str
+    current: str
+    round: int
+    artifacts: dict[str, dict]
+    versions: dict[str, int]
+    reviewer: str
+
+
+def review_key(artifact: str, version: int, reviewer: str) -> str:
+    return f"{artifact}@v{version}/{reviewer}"

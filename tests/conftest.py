@@ -1,0 +1,89 @@
+"""Test guards and fixtures.
+
+The guard fails any test that opens a connection to anything but this
+machine: no test may reach a remote model. The embedded model and local
+OpenAI-compatible servers listen on 127.0.0.1 and stay allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scripted import Script, scripted_factory, scripted_overrides  # noqa: E402
+
+_real_connect = socket.socket.connect
+
+
+class RemoteCallError(AssertionError):
+    pass
+
+
+def _is_local(address) -> bool:
+    if isinstance(address, (str, bytes)):  # unix socket
+        return True
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address):
+        raise RemoteCallError(f"a test tried to reach {address}: tests never call remote models")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_remote_models(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DEEPSEEK_API_KEY", "DASHSCOPE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    for var in [v for v in __import__("os").environ if v.startswith("ROOM_")]:
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def script(monkeypatch) -> Script:
+    """A fresh script; every role's model replays from it."""
+    from agents import models
+
+    s = Script()
+    monkeypatch.setattr(models, "load_chat_model", scripted_factory(s))
+    return s
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def make_ctx(project):
+    from graphs.context import load_context
+
+    def make(**overrides):
+        return load_context(project, {**scripted_overrides(), **overrides}, env={})
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _close_services():
+    yield
+    from graphs import services
+
+    services.close_all()

@@ -1,0 +1,35 @@
+"""Run the real `room` CLI in a subprocess, with every model replaced by a script.
+
+    ROOM_TEST_SCRIPT=replies.json python tests/room_scripted.py run "premise"
+
+The JSON maps role -> list of replies (see scripted.py). The socket guard is
+installed too: the subprocess cannot reach a remote model either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from conftest import _guarded_connect  # noqa: E402
+from scripted import Script, scripted_factory  # noqa: E402
+
+socket.socket.connect = _guarded_connect
+script_path = os.environ.get("ROOM_TEST_SCRIPT")
+script = Script(json.loads(Path(script_path).read_text()) if script_path else {})
+
+from agents import models  # noqa: E402
+
+models.load_chat_model = scripted_factory(script)
+models.check_spec = lambda spec, base_url=None: None
+
+from cli.app import main  # noqa: E402
+
+sys.argv = ["room", *sys.argv[1:]]
+main()

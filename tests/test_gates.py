@@ -1,0 +1,173 @@
+"""Gates: approve, edit, reject; resume in a new process and after SIGKILL; rewind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+import factories as f
+from cli_helpers import room, run_id_of, spawn
+from graphs import services
+from graphs.errors import InputError, RunStateError
+from graphs.runs import Runs
+from memory import Kind, Status
+
+PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+
+
+def at_pitch_gate(script, ctx):
+    for role, replies in PITCH_ROUND.items():
+        script.enqueue(role, *replies)
+    runs = Runs(ctx)
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    list(events)
+    assert runs.view(run_id).waiting["gate"] == "pitch"
+    return runs, run_id
+
+
+def test_approve_moves_on_and_records(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    script.enqueue("screenwriter", f.bible())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("art_director", f.approve())
+    list(runs.answer(run_id, "approve"))
+    view = runs.view(run_id)
+    assert view.approved == {"pitch": 1}
+    assert view.waiting["gate"] == "bible"
+    out = runs.ctx.outputs_dir / run_id
+    assert json.loads((out / "pitch.json").read_text())["title"] == "The Heiress Returns"
+    assert "# The Heiress Returns" in (out / "pitch.md").read_text()
+    log = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines()]
+    assert [(d["gate"], d["action"], d["by"], d["version"]) for d in log] == [("pitch", "approve", "human", 1)]
+    mem = services.memory(runs.ctx)
+    pitch_v1 = mem.list(run_id=run_id, artifact="pitch", kind="artifact")
+    assert [r.status for r in pitch_v1] == [Status.APPROVED]
+    assert mem.list(run_id=run_id, kind="episode_summary", status="approved")
+
+
+def test_edit_replaces_and_is_recorded_as_the_persons(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    mine = f.pitch("My Own Title")
+    with pytest.raises(InputError, match="the edited pitch is not valid"):
+        runs.answer(run_id, "edit", content={"title": "only a title"})
+    assert runs.view(run_id).waiting["gate"] == "pitch"  # nothing lost
+    script.enqueue("screenwriter", f.bible())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("art_director", f.approve())
+    list(runs.answer(run_id, "edit", content=mine))
+    values = runs.view(run_id).values
+    assert values["artifacts"]["pitch"]["title"] == "My Own Title"
+    assert (values["versions"]["pitch"], values["authors"]["pitch"], values["approved"]["pitch"]) == (2, "human", 2)
+    human = services.memory(runs.ctx).list(run_id=run_id, artifact="pitch", kind="artifact")
+    assert [(r.version, r.role, r.status) for r in human] == [(1, "screenwriter", Status.PROPOSED), (2, "human", Status.APPROVED)]
+
+
+def test_reject_sends_the_note_to_the_owner(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    with pytest.raises(InputError, match="needs a note"):
+        runs.answer(run_id, "reject", note="  ")
+    script.enqueue("screenwriter", f.revision(f.pitch("The Lawyer Returns")))
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    list(runs.answer(run_id, "reject", note="make the heroine a lawyer"))
+    view = runs.view(run_id)
+    assert (view.waiting["gate"], view.waiting["version"], view.waiting["rounds"]) == ("pitch", 2, 1)
+    assert view.waiting["content"]["title"] == "The Lawyer Returns"
+    revise_prompt = script.calls[-3]["messages"][-1].content
+    assert "make the heroine a lawyer" in revise_prompt
+    mem = services.memory(runs.ctx)
+    notes = mem.list(run_id=run_id, kind="note")
+    assert len(notes) == 1 and notes[0].role == "human" and "lawyer" in notes[0].text
+    assert mem.list(run_id=run_id, artifact="pitch", kind="artifact", status="rejected")[0].version == 1
+
+
+def test_unknown_run_and_not_waiting(script, make_ctx):
+    runs = Runs(make_ctx(auto_approve=("all",), episodes=1))
+    with pytest.raises(RunStateError, match="no run 'nope'"):
+        runs.view("nope")
+    script.enqueue("screenwriter", f.pitch(), f.bible(), f.outline(1))
+    script.enqueue("cultural_consultant", f.approve(), f.approve(), f.approve())
+    script.enqueue("director", f.approve(), f.approve())
+    script.enqueue("art_director", f.approve())
+    script.enqueue("editor", f.approve())
+    run_id, events = runs.start("A premise")
+    list(events)
+    assert runs.view(run_id).state == "finished"
+    assert runs.view(run_id).approved == {"pitch": 1, "bible": 1, "outline": 1}
+    with pytest.raises(RunStateError, match="is not waiting for approval"):
+        runs.answer(run_id, "approve")
+    mem = services.memory(runs.ctx)
+    assert len(mem.list(run_id=run_id, kind=Kind.CHARACTER)) == 2
+    assert len(mem.list(run_id=run_id, kind=Kind.BEAT)) == 2
+
+
+@pytest.mark.integration
+def test_resume_in_a_new_process(project):
+    first = room(project, "run", "A disowned heiress returns as a CEO", script=PITCH_ROUND)
+    assert first.returncode == 0, first.stderr
+    run_id = run_id_of(first.stdout)
+    assert "waiting for you" in first.stdout
+    status = room(project, "status", run_id, "--json")
+    assert json.loads(status.stdout)["waiting"]["gate"] == "pitch"
+    second = room(project, "approve", run_id, name="second", script={
+        "screenwriter": [f.bible()], "cultural_consultant": [f.approve()], "art_director": [f.approve()]})
+    assert second.returncode == 0, second.stderr
+    state = json.loads(room(project, "status", run_id, "--json").stdout)
+    assert state["approved"] == {"pitch": 1} and state["waiting"]["gate"] == "bible"
+    again = room(project, "approve", "nope")
+    assert again.returncode == 5 and again.stderr.strip().startswith("error: no run 'nope'")
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.integration
+def test_resume_after_sigkill_repeats_nothing(project):
+    slow = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()],
+            "director": [{"sleep": 60, "reply": f.approve()}]}
+    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
+    ledger = project / ".room" / "ledger.jsonl"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        lines = ledger.read_text().splitlines() if ledger.exists() else []
+        roles = [json.loads(line)["role"] for line in lines]
+        if "screenwriter" in roles and "cultural_consultant" in roles:
+            break
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the first process never got to the reviews")
+    time.sleep(0.5)  # let the consultant's finished task be checkpointed
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    run_id = next(line for line in proc.stdout.read().splitlines() if line.startswith("run ")).split()[1]
+    # the second process has replies for the director only: any repeated call would fail for lack of a reply
+    resumed = room(project, "resume", run_id, name="resume", script={"director": [f.approve()]})
+    assert resumed.returncode == 0, resumed.stderr
+    assert "waiting for you" in resumed.stdout
+    roles = [json.loads(line)["role"] for line in ledger.read_text().splitlines()]
+    assert roles.count("screenwriter") == 1 and roles.count("cultural_consultant") == 1 and roles.count("director") == 1
+    listing = room(project, "memory", "list", "--kind", "artifact", "--run", run_id)
+    assert listing.stdout.count("artifact screenwriter · pitch v1") == 1
+
+
+def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    script.enqueue("screenwriter", f.bible())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("art_director", f.approve())
+    list(runs.answer(run_id, "approve"))
+    before = runs.history(run_id)
+    at_gate = next(r for r in before if r["next"] == ["gate"] and r["current"] == "pitch")
+    forked_from, events = runs.rewind(run_id, at_gate["checkpoint_id"][:12])
+    list(events)
+    assert forked_from == at_gate["checkpoint_id"]
+    view = runs.view(run_id)
+    assert view.waiting["gate"] == "pitch" and view.approved == {}
+    after = runs.history(run_id)
+    assert len(after) > len(before)
+    assert {r["checkpoint_id"] for r in before} <= {r["checkpoint_id"] for r in after}  # the old branch is kept
+    with pytest.raises(RunStateError, match="starts with 'zzz'"):
+        runs.rewind(run_id, "zzz")

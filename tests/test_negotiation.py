@@ -1,0 +1,100 @@
+"""Negotiation: consensus, revision, escalation, parallel reviewers, invalid replies."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import factories as f
+from graphs.errors import ModelOutputError
+from graphs.runs import Runs
+from graphs import services
+from memory import Kind
+
+
+def start(ctx, premise="A disowned heiress returns as a CEO"):
+    runs = Runs(ctx)
+    run_id, events = runs.start(premise)
+    seen = list(events)
+    return runs, run_id, seen
+
+
+def test_consensus_in_round_one(script, make_ctx):
+    script.enqueue("screenwriter", f.pitch())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs, run_id, events = start(make_ctx())
+    view = runs.view(run_id)
+    assert view.state == "waiting"
+    assert view.waiting["gate"] == "pitch"
+    assert (view.waiting["status"], view.waiting["rounds"], view.waiting["version"]) == ("consensus", 1, 1)
+    assert view.waiting["dissent"] == []
+    assert view.waiting["content"]["title"] == "The Heiress Returns"
+    verdicts = sorted(e["role"] for e in events if e["type"] == "verdict")
+    assert verdicts == ["cultural_consultant", "director"]
+    mem = services.memory(runs.ctx)
+    kinds = sorted(r.kind for r in mem.list(run_id=run_id))
+    assert kinds == sorted([Kind.ARTIFACT, Kind.CRITIQUE, Kind.CRITIQUE, Kind.DECISION])
+    assert script.remaining() == 0
+
+
+def test_revise_then_approve(script, make_ctx):
+    better = f.pitch("The Heiress Returns, Revised")
+    script.enqueue("screenwriter", f.pitch(), f.revision(better))
+    script.enqueue("cultural_consultant", f.revise(), f.approve())
+    script.enqueue("director", f.approve(), f.approve())
+    runs, run_id, _ = start(make_ctx())
+    waiting = runs.view(run_id).waiting
+    assert (waiting["status"], waiting["rounds"], waiting["version"]) == ("consensus", 2, 2)
+    assert waiting["content"]["title"] == better["title"]
+    # the owner saw the reviewer's issue, numbered, when revising
+    revise_call = [c for c in script.calls if c["role"] == "screenwriter"][1]
+    assert "1. [major] cultural_consultant: \"board room\"" in revise_call["messages"][-1].content
+    revisions = services.memory(runs.ctx).list(run_id=run_id, kind="revision")
+    assert len(revisions) == 1 and revisions[0].version == 2 and "accepted: done" in revisions[0].text
+
+
+def test_round_limit_escalates_with_dissent(script, make_ctx):
+    script.enqueue("screenwriter", f.pitch(), f.revision(f.pitch("Second try")))
+    script.enqueue("cultural_consultant", f.revise(verdict="block"), f.revise(verdict="block", problem="still wrong"))
+    script.enqueue("director", f.approve(), f.approve())
+    runs, run_id, _ = start(make_ctx(round_limit=2))
+    waiting = runs.view(run_id).waiting
+    assert (waiting["status"], waiting["rounds"]) == ("escalated", 2)
+    assert [d["reviewer"] for d in waiting["dissent"]] == ["cultural_consultant"]
+    assert waiting["dissent"][0]["summary"] == "still wrong."
+    assert script.remaining() == 0
+
+
+def test_reviewers_run_in_parallel(script, make_ctx):
+    barrier = threading.Barrier(2, timeout=20)
+
+    def meet(reply):
+        def answer(_messages):
+            barrier.wait()  # both reviewers must be inside a model call at the same time
+            return reply
+        return answer
+
+    script.enqueue("screenwriter", f.pitch())
+    script.enqueue("cultural_consultant", meet(f.approve()))
+    script.enqueue("director", meet(f.approve()))
+    runs, run_id, _ = start(make_ctx())
+    assert runs.view(run_id).waiting["status"] == "consensus"
+    assert not barrier.broken
+
+
+def test_invalid_reply_goes_back_to_the_model(script, make_ctx):
+    script.enqueue("screenwriter", "this is not json", {"title": "missing fields"}, f.pitch())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs, run_id, _ = start(make_ctx())
+    assert runs.view(run_id).waiting["content"]["title"] == "The Heiress Returns"
+    third = [c for c in script.calls if c["role"] == "screenwriter"][2]["messages"]
+    assert "not a valid Pitch" in third[-1].content and "logline" in third[-1].content
+
+
+def test_model_that_never_validates_raises_typed_error(script, make_ctx):
+    script.enqueue("screenwriter", "no", "still no", "never")
+    with pytest.raises(ModelOutputError, match="no valid Pitch in 3 attempts"):
+        start(make_ctx())

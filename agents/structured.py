@@ -35,6 +35,10 @@ class Usage:
 
 UsageSink = Callable[[Usage], None]
 
+
+class TruncatedReply(ValueError):
+    """The model ran out of tokens mid-answer: a model error, retried like invalid output."""
+
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
@@ -89,6 +93,11 @@ def call_model(invoke: Callable[[], AIMessage], model: RoomModel, on_usage: Usag
     started = time.perf_counter()
     try:
         reply = invoke()
+    except openai.LengthFinishReasonError as exc:
+        if on_usage is not None and exc.completion.usage:
+            u = exc.completion.usage
+            on_usage(Usage(model.label, u.prompt_tokens, u.completion_tokens, time.perf_counter() - started))
+        raise TruncatedReply("the reply was cut off at the token limit; answer more briefly") from None
     except openai.APIConnectionError:
         raise ModelUnavailableError(f"model server for '{model.label}' cannot be reached") from None
     except openai.AuthenticationError:
@@ -126,7 +135,12 @@ def ask_structured(
     runnable = _bind(model, schema, max_tokens)
     reason = ""
     for _ in range(retries + 1):
-        reply = call_model(lambda: runnable.invoke(convo), model, on_usage)
+        try:
+            reply = call_model(lambda: runnable.invoke(convo), model, on_usage)
+        except TruncatedReply as exc:
+            reason = str(exc)
+            convo = [*convo, HumanMessage(f"Your last reply was cut off at the token limit. Reply with a shorter, complete {schema.__name__} JSON.")]
+            continue
         try:
             return parse_reply(reply, schema, model.structured_method)
         except ValueError as exc:

@@ -23,7 +23,7 @@ from graphs.errors import InputError, RoomError
 from graphs.runs import Runs
 from tools.files import atomic_write_json
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="A writers' room of LLM agents for vertical micro-dramas.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="A writers' room of LLM agents for vertical micro-dramas.")
 memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared memory.")
 app.add_typer(memory_app, name="memory")
 

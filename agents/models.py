@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
@@ -27,7 +27,16 @@ class Provider:
     key_env: str | None  # where its key lives; None: no key needed
     structured: str = "json_schema"
     embedded: bool = False
+    # extra request fields (sampler settings) and JSON-schema keywords this server understands
+    request_extras: dict = field(default_factory=dict)
+    schema_extras: dict = field(default_factory=dict)
 
+
+# llama.cpp (embedded or a llama-server by URL): DRY breaks the loops small models fall into;
+# LLGuidance's compact separators stop them spending tokens on whitespace and match the
+# few-shot examples' layout
+LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3}
+LLAMACPP_SCHEMA = {"x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
 
 PROVIDERS: dict[str, Provider] = {
     p.name: p
@@ -37,8 +46,8 @@ PROVIDERS: dict[str, Provider] = {
         Provider("qwen", "https://dashscope.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY", structured="json_mode"),
         Provider("ollama", "http://127.0.0.1:11434/v1", None),
         Provider("vllm", "http://127.0.0.1:8000/v1", None),
-        Provider("llamacpp", "http://127.0.0.1:8080/v1", None),
-        Provider("embedded", None, None, embedded=True),
+        Provider("llamacpp", "http://127.0.0.1:8080/v1", None, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
+        Provider("embedded", None, None, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
     )
 }
 
@@ -51,6 +60,7 @@ class RoomModel:
     spec: str
     structured_method: str = "json_schema"
     embedded: bool = False
+    schema_extras: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -130,5 +140,7 @@ def load_chat_model(
         timeout=timeout,
         max_retries=1,
         stream_usage=True,
+        extra_body=provider.request_extras or None,
     )
-    return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded)
+    return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded,
+                     schema_extras=provider.schema_extras)

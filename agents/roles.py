@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, create_model
 
 from agents import art_director, cultural_consultant, director, editor, screenwriter
 from agents.base import Role
@@ -31,7 +32,13 @@ class ArtifactSpec:
 
     @property
     def revision_schema(self) -> type[BaseModel]:
-        return Revision[self.schema]
+        return _revision_of(self.schema)
+
+
+@cache
+def _revision_of(schema: type[BaseModel]) -> type[BaseModel]:
+    """A plainly named revision model ("PitchRevision"): tool and schema names must be identifiers."""
+    return create_model(f"{schema.__name__}Revision", __base__=Revision[schema])
 
 
 ARTIFACTS: dict[str, ArtifactSpec] = {

@@ -42,14 +42,33 @@ class TruncatedReply(ValueError):
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
-def _schema_payload(schema: type[BaseModel]) -> dict:
-    return {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False}
+def closed_schema(schema: type[BaseModel], extras: dict | None = None) -> dict:
+    """The model's JSON schema with every object closed (no extra keys).
+
+    An open object lets a constrained decoder invent keys forever; closing
+    them bounds the output to what the pydantic model accepts.
+    """
+    doc = schema.model_json_schema()
+
+    def close(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                node["additionalProperties"] = False
+            for value in node.values():
+                close(value)
+        elif isinstance(node, list):
+            for value in node:
+                close(value)
+
+    close(doc)
+    return {**doc, **(extras or {})}
 
 
 def _bind(model: RoomModel, schema: type[BaseModel], max_tokens: int):
     chat = model.chat.bind(max_tokens=max_tokens)
     if model.structured_method == "json_schema":
-        return chat.bind(response_format={"type": "json_schema", "json_schema": _schema_payload(schema)})
+        payload = {"name": schema.__name__, "schema": closed_schema(schema, model.schema_extras), "strict": False}
+        return chat.bind(response_format={"type": "json_schema", "json_schema": payload})
     if model.structured_method == "json_mode":
         return chat.bind(response_format={"type": "json_object"})
     return model.chat.bind_tools([schema], tool_choice=schema.__name__).bind(max_tokens=max_tokens)
@@ -58,7 +77,7 @@ def _bind(model: RoomModel, schema: type[BaseModel], max_tokens: int):
 def _with_schema_hint(messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
     """json_mode servers only promise *a* JSON object: tell the model which."""
     hint = "Reply with one JSON object that validates against this JSON schema:\n" + json.dumps(
-        schema.model_json_schema(), ensure_ascii=False
+        closed_schema(schema), ensure_ascii=False
     )
     if messages and isinstance(messages[0], SystemMessage):
         return [SystemMessage(f"{messages[0].content}\n\n{hint}"), *messages[1:]]

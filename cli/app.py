@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 import yaml
 
@@ -18,7 +20,7 @@ from agents import embedded, models
 from cli import views
 from cli.views import console, err
 from graphs import services
-from graphs.context import ROLE_NAMES, Context, load_context
+from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import InputError, RoomError
 from graphs.runs import Runs
 from tools.files import atomic_write_json
@@ -232,7 +234,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except RoomError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
@@ -240,12 +242,17 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: finished steps are saved; continue with `room resume RUN`")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except click.ClickException as exc:  # usage errors
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: one line for the person, the traceback in a file for us
+        log = Options.project_dir / STATE_DIR / "error.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError:
+            log = None
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}" + (f" (details in {log})" if log else ""), soft_wrap=True)
+        sys.exit(1)
     finally:
         services.close_all()

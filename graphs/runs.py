@@ -183,11 +183,23 @@ class Runs:
         return matches[0], self._stream(None, self.config(run_id, matches[0]))
 
     def update_artifact(self, run_id: str, name: str, content: dict, author: str) -> int:
-        """Write a new version of an artifact into the run (chat). Returns the new version."""
-        values = self.view(run_id).values
-        version = values.get("versions", {}).get(name, 0) + 1
-        self.graph.update_state(
-            self.config(run_id),
-            {"artifacts": {name: content}, "versions": {name: version}, "authors": {name: author}},
-        )
+        """Write a new version of an artifact into the run (chat). Returns the new version.
+
+        A run waiting at a gate goes back to that gate, which shows the new version;
+        a finished run keeps the new version as approved.
+        """
+        view = self.view(run_id)
+        version = view.values.get("versions", {}).get(name, 0) + 1
+        update: dict[str, Any] = {"artifacts": {name: content}, "versions": {name: version}, "authors": {name: author}}
+        config = self.config(run_id)
+        if view.state == "waiting":
+            rounds = view.waiting.get("rounds", 0)
+            update["outcome"] = {"artifact": name, "version": version, "status": "changed in chat", "rounds": rounds, "dissent": []}
+            self.graph.update_state(config, update, as_node="negotiate")
+            for _ in self._stream(None, config):  # the gate only interrupts again, now with the new version
+                pass
+        elif view.state == "finished":
+            self.graph.update_state(config, {**update, "approved": {name: version}}, as_node="plan")
+        else:
+            raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
         return version

@@ -30,13 +30,16 @@ class Provider:
     # extra request fields (sampler settings) and JSON-schema keywords this server understands
     request_extras: dict = field(default_factory=dict)
     schema_extras: dict = field(default_factory=dict)
+    schema_limits: dict = field(default_factory=dict)  # tighter caps sent to the decoder (small models)
 
 
 # llama.cpp (embedded or a llama-server by URL): DRY breaks the loops small models fall into;
 # LLGuidance's compact separators stop them spending tokens on whitespace and match the
 # few-shot examples' layout
-LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3}
+# a repeat penalty and shorter caps on strings and lists keep its loops short
+LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3, "repeat_penalty": 1.15, "repeat_last_n": 128}
 LLAMACPP_SCHEMA = {"x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
+SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4}
 
 PROVIDERS: dict[str, Provider] = {
     p.name: p
@@ -47,7 +50,8 @@ PROVIDERS: dict[str, Provider] = {
         Provider("ollama", "http://127.0.0.1:11434/v1", None),
         Provider("vllm", "http://127.0.0.1:8000/v1", None),
         Provider("llamacpp", "http://127.0.0.1:8080/v1", None, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
-        Provider("embedded", None, None, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
+        Provider("embedded", None, None, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA,
+                 schema_limits=SMALL_MODEL_LIMITS),
     )
 }
 
@@ -61,6 +65,7 @@ class RoomModel:
     structured_method: str = "json_schema"
     embedded: bool = False
     schema_extras: dict = field(default_factory=dict)
+    schema_limits: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -143,4 +148,4 @@ def load_chat_model(
         extra_body=provider.request_extras or None,
     )
     return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded,
-                     schema_extras=provider.schema_extras)
+                     schema_extras=provider.schema_extras, schema_limits=provider.schema_limits)

@@ -34,6 +34,13 @@ class ArtifactSpec:
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
 
+    def schema_for(self, episodes: int) -> type[BaseModel]:
+        """The schema for this series: an outline has exactly its number of episodes."""
+        return screenwriter.outline_of(episodes) if self.name == "outline" else self.schema
+
+    def revision_for(self, episodes: int) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes))
+
 
 @cache
 def _revision_of(schema: type[BaseModel]) -> type[BaseModel]:

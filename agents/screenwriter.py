@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from functools import cache
+
+from pydantic import BaseModel, Field, create_model
 
 from agents.base import Role
 
@@ -61,6 +63,13 @@ class EpisodeOutline(BaseModel):
 
 class SeriesOutline(BaseModel):
     episodes: list[EpisodeOutline] = Field(min_length=1, max_length=100)
+
+
+@cache
+def outline_of(episodes: int) -> type[SeriesOutline]:
+    """A SeriesOutline with exactly `episodes` episodes, so the decoder cannot give fewer or more."""
+    field = (list[EpisodeOutline], Field(min_length=episodes, max_length=episodes))
+    return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
 
 
 ROLE = Role(

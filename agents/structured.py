@@ -42,18 +42,26 @@ class TruncatedReply(ValueError):
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
-def closed_schema(schema: type[BaseModel], extras: dict | None = None) -> dict:
+def closed_schema(schema: type[BaseModel], extras: dict | None = None, limits: dict | None = None) -> dict:
     """The model's JSON schema with every object closed (no extra keys).
 
     An open object lets a constrained decoder invent keys forever; closing
-    them bounds the output to what the pydantic model accepts.
+    them bounds the output to what the pydantic model accepts. `limits`
+    tightens string lengths and short lists further (for small models, whose
+    long fields turn into loops); whatever they produce still validates.
     """
     doc = schema.model_json_schema()
+    max_string = (limits or {}).get("max_string")
+    max_items = (limits or {}).get("max_items")
 
     def close(node):
         if isinstance(node, dict):
             if node.get("type") == "object" and "properties" in node:
                 node["additionalProperties"] = False
+            if max_string and node.get("type") == "string" and node.get("maxLength", max_string + 1) > max_string:
+                node["maxLength"] = max_string
+            if max_items and node.get("type") == "array" and node.get("maxItems", 99) <= 2 * max_items:
+                node["maxItems"] = max(node.get("minItems", 1), min(node["maxItems"], max_items))
             for value in node.values():
                 close(value)
         elif isinstance(node, list):
@@ -67,7 +75,7 @@ def closed_schema(schema: type[BaseModel], extras: dict | None = None) -> dict:
 def _bind(model: RoomModel, schema: type[BaseModel], max_tokens: int):
     chat = model.chat.bind(max_tokens=max_tokens)
     if model.structured_method == "json_schema":
-        payload = {"name": schema.__name__, "schema": closed_schema(schema, model.schema_extras), "strict": False}
+        payload = {"name": schema.__name__, "schema": closed_schema(schema, model.schema_extras, model.schema_limits), "strict": False}
         return chat.bind(response_format={"type": "json_schema", "json_schema": payload})
     if model.structured_method == "json_mode":
         return chat.bind(response_format={"type": "json_object"})

@@ -84,14 +84,18 @@ def parse_spec(spec: str) -> tuple[Provider, str]:
     return provider, model
 
 
-def _is_loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: this machine."""
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _is_loopback(url: str) -> bool:
+    return is_loopback_host(urlparse(url).hostname or "")
 
 
 def _api_key(provider: Provider, base_url: str | None) -> str:

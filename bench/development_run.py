@@ -14,7 +14,6 @@ import argparse
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -70,13 +69,7 @@ def main() -> None:
         state = runs.view(run_id).state
         services.close_all()
 
-    per_stage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for row in ledger:
-        s = per_stage[row["stage"]]
-        s["calls"] += 1
-        s["input"] += row["input_tokens"]
-        s["output"] += row["output_tokens"]
-        s["model_seconds"] += row["seconds"]
+    per_stage = {key[0]: totals for key, totals in services.summarize_ledger(ledger, by=("stage",)).items()}
 
     print(f"development run on {ctx.model} · lang {args.lang} · {args.episodes} episodes · round limit {args.round_limit} · {state}")
     print(f"{'stage':<8} {'wall s':>7} {'rounds':>6} {'calls':>5} {'in tok':>7} {'out tok':>7}")
@@ -84,10 +77,10 @@ def main() -> None:
         s = per_stage.get(stage, {})
         span = stage_end.get(stage, 0) - stage_start.get(stage, 0)
         print(f"{stage:<8} {span:>7.1f} {rounds.get(stage, 0):>6} {int(s.get('calls', 0)):>5} "
-              f"{int(s.get('input', 0)):>7} {int(s.get('output', 0)):>7}")
+              f"{int(s.get('input_tokens', 0)):>7} {int(s.get('output_tokens', 0)):>7}")
     calls = sum(int(s["calls"]) for s in per_stage.values())
-    out_tokens = sum(s["output"] for s in per_stage.values())
-    in_tokens = sum(s["input"] for s in per_stage.values())
+    out_tokens = sum(s["output_tokens"] for s in per_stage.values())
+    in_tokens = sum(s["input_tokens"] for s in per_stage.values())
     room_speed = out_tokens / wall if wall else 0.0
     ref_speed = ref_tokens / ref_seconds if ref_seconds else 0.0
     print(f"total    {wall:>7.1f}        {calls:>5} {int(in_tokens):>7} {int(out_tokens):>7}")

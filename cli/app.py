@@ -102,15 +102,18 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Runs of this project and what each waits for."""
-    runs = Runs(context(), writer=False)
+    ctx = context()
+    runs = Runs(ctx, writer=False)
     if run_id:
         view = runs.view(run_id)
+        totals = services.summarize_ledger(services.read_ledger(ctx, run_id))
         if as_json:
-            views.print_json(view.as_json())
-        elif view.waiting:
-            console.print(views.gate_panel(view))
-        else:
-            console.print(views.runs_table([view]))
+            usage = [{"role": r, "stage": s, **t} for (r, s), t in sorted(totals.items())]
+            views.print_json({**view.as_json(), "usage": usage})
+            return
+        console.print(views.gate_panel(view) if view.waiting else views.runs_table([view]))
+        if totals:
+            console.print(views.ledger_table(run_id, totals))
         return
     all_views = [runs.view(r) for r in runs.run_ids()]
     if as_json:
@@ -205,7 +208,7 @@ def memory_search(
     k: Annotated[int, typer.Option("-k", help="How many.")] = 8,
 ) -> None:
     """Search the shared memory by meaning."""
-    mem = services.memory(context())
+    mem = services.memory(context(), writer=False)
     hits = mem.search(query, run_id=run_id, kinds=kind, k=k)
     for hit in hits:
         r = hit.record
@@ -222,7 +225,7 @@ def memory_list(
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
 ) -> None:
     """List memory records with their provenance."""
-    records = services.memory(context()).list(run_id=run_id, kind=kind, limit=limit)
+    records = services.memory(context(), writer=False).list(run_id=run_id, kind=kind, limit=limit)
     for r in records:
         console.print(f"[cyan]{r.kind}[/] {r.role} · {r.artifact} v{r.version} r{r.round} · {r.status} · [dim]{r.id}[/]")
         console.print(f"   {r.text[:200]}")

@@ -117,3 +117,12 @@ def history_table(run_id: str, rows: list[dict]) -> Table:
 
 def print_json(data) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def ledger_table(run_id: str, totals: dict[tuple, dict[str, float]]) -> Table:
+    table = Table(title=f"Model use of run {run_id}")
+    for col in ("role", "stage", "calls", "tokens in", "tokens out", "model s"):
+        table.add_column(col, justify="right" if col not in ("role", "stage") else "left")
+    for (role, stage), t in sorted(totals.items()):
+        table.add_row(role, stage, str(int(t["calls"])), str(int(t["input_tokens"])), str(int(t["output_tokens"])), f"{t['seconds']:.1f}")
+    return table

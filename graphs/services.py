@@ -21,15 +21,16 @@ _lock = threading.Lock()
 _memories: dict[str, RoomMemory] = {}
 
 
-def memory(ctx: Context) -> RoomMemory:
-    """The project's shared memory (this process becomes its one writer)."""
-    key = f"{ctx.project_dir}|{ctx.chroma_url}"
+def memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
+    """The project's shared memory. A writer takes the project's one-writer lock; a reader only looks."""
+    key = f"{ctx.project_dir}|{ctx.chroma_url}|{writer}"
     with _lock:
         if key not in _memories:
             _memories[key] = RoomMemory.open(
                 Path(ctx.project_dir),
                 chroma_url=ctx.chroma_url,
                 embedding_function=make_embedding_function(ctx.embeddings, ctx.embeddings_base_url),
+                writer=writer,
             )
         return _memories[key]
 
@@ -84,3 +85,16 @@ def read_ledger(ctx: Context, run_id: str | None = None) -> list[dict]:
         return []
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if run_id is None or r["run_id"] == run_id]
+
+
+def summarize_ledger(rows: list[dict], by: tuple[str, ...] = ("role", "stage")) -> dict[tuple, dict[str, float]]:
+    """Calls, tokens and model seconds, grouped (per role and stage by default)."""
+    totals: dict[tuple, dict[str, float]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in by)
+        t = totals.setdefault(key, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0})
+        t["calls"] += 1
+        t["input_tokens"] += row["input_tokens"]
+        t["output_tokens"] += row["output_tokens"]
+        t["seconds"] += row["seconds"]
+    return totals

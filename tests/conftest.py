@@ -7,7 +7,6 @@ OpenAI-compatible servers listen on 127.0.0.1 and stay allowed.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import sys
 from pathlib import Path
@@ -30,13 +29,9 @@ class RemoteCallError(AssertionError):
 def _is_local(address) -> bool:
     if isinstance(address, (str, bytes)):  # unix socket
         return True
-    host = address[0]
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    from agents.models import is_loopback_host
+
+    return is_loopback_host(address[0])
 
 
 def _guarded_connect(self, address):

@@ -17,11 +17,16 @@ from graphs.runs import Runs
 from memory import Kind, Status
 
 PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+BIBLE_ROUND = {"screenwriter": [f.bible()], "cultural_consultant": [f.approve()], "art_director": [f.approve()]}
+
+
+def enqueue(script, rounds):
+    for role, replies in rounds.items():
+        script.enqueue(role, *replies)
 
 
 def at_pitch_gate(script, ctx):
-    for role, replies in PITCH_ROUND.items():
-        script.enqueue(role, *replies)
+    enqueue(script, PITCH_ROUND)
     runs = Runs(ctx)
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     list(events)
@@ -31,9 +36,7 @@ def at_pitch_gate(script, ctx):
 
 def test_approve_moves_on_and_records(script, make_ctx):
     runs, run_id = at_pitch_gate(script, make_ctx())
-    script.enqueue("screenwriter", f.bible())
-    script.enqueue("cultural_consultant", f.approve())
-    script.enqueue("art_director", f.approve())
+    enqueue(script, BIBLE_ROUND)
     list(runs.answer(run_id, "approve"))
     view = runs.view(run_id)
     assert view.approved == {"pitch": 1}
@@ -55,9 +58,7 @@ def test_edit_replaces_and_is_recorded_as_the_persons(script, make_ctx):
     with pytest.raises(InputError, match="the edited pitch is not valid"):
         runs.answer(run_id, "edit", content={"title": "only a title"})
     assert runs.view(run_id).waiting["gate"] == "pitch"  # nothing lost
-    script.enqueue("screenwriter", f.bible())
-    script.enqueue("cultural_consultant", f.approve())
-    script.enqueue("art_director", f.approve())
+    enqueue(script, BIBLE_ROUND)
     list(runs.answer(run_id, "edit", content=mine))
     values = runs.view(run_id).values
     assert values["artifacts"]["pitch"]["title"] == "My Own Title"
@@ -113,11 +114,13 @@ def test_resume_in_a_new_process(project):
     assert "waiting for you" in first.stdout
     status = room(project, "status", run_id, "--json")
     assert json.loads(status.stdout)["waiting"]["gate"] == "pitch"
-    second = room(project, "approve", run_id, name="second", script={
-        "screenwriter": [f.bible()], "cultural_consultant": [f.approve()], "art_director": [f.approve()]})
+    second = room(project, "approve", run_id, name="second", script=BIBLE_ROUND)
     assert second.returncode == 0, second.stderr
     state = json.loads(room(project, "status", run_id, "--json").stdout)
     assert state["approved"] == {"pitch": 1} and state["waiting"]["gate"] == "bible"
+    calls = {(u["role"], u["stage"]): u["calls"] for u in state["usage"]}  # the ledger spans both processes
+    assert calls == {("screenwriter", "pitch"): 1, ("screenwriter", "bible"): 1, ("cultural_consultant", "pitch"): 1,
+                     ("cultural_consultant", "bible"): 1, ("director", "pitch"): 1, ("art_director", "bible"): 1}
     again = room(project, "approve", "nope")
     assert again.returncode == 5 and again.stderr.strip().startswith("error: no run 'nope'")
     assert "Traceback" not in again.stderr
@@ -155,9 +158,7 @@ def test_resume_after_sigkill_repeats_nothing(project):
 
 def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
     runs, run_id = at_pitch_gate(script, make_ctx())
-    script.enqueue("screenwriter", f.bible())
-    script.enqueue("cultural_consultant", f.approve())
-    script.enqueue("art_director", f.approve())
+    enqueue(script, BIBLE_ROUND)
     list(runs.answer(run_id, "approve"))
     before = runs.history(run_id)
     at_gate = next(r for r in before if r["next"] == ["gate"] and r["current"] == "pitch")

@@ -49,7 +49,9 @@ def _global(
 
 
 def context(**extra) -> Context:
-    return load_context(Options.project_dir, {**Options.overrides, **extra})
+    """Flags of the command win over global flags, which win over room.toml and the environment."""
+    flags = {**Options.overrides, **{k: v for k, v in extra.items() if v is not None}}
+    return load_context(Options.project_dir, flags)
 
 
 def announce_models(ctx: Context) -> None:
@@ -85,10 +87,12 @@ def run(
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Approve every gate automatically.")] = False,
     auto: Annotated[Optional[str], typer.Option(help="Approve these gates automatically: pitch,bible,outline.")] = None,
     round_limit: Annotated[Optional[int], typer.Option(help="Negotiation rounds before escalation (default 3).")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
 ) -> None:
     """Develop a series from a premise; stops at each gate for your approval."""
     gates = ("all",) if auto_approve else tuple(g for g in (auto or "").split(",") if g) or None
-    ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit)
+    ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model)
     announce_models(ctx)
     runs = Runs(ctx)
     run_id, events = runs.start(premise, lang=ctx.lang, episodes=ctx.episodes)

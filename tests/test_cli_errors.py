@@ -62,7 +62,7 @@ def test_unknown_run(project):
     one_line_error(room(project, "status", "nope"), 5, "no run 'nope'")
 
 
-@pytest.mark.parametrize("premise, text", [("   ", "the premise is empty"), ("x" * 2001, "keep it under 2000")])
+@pytest.mark.parametrize("premise, text", [("   ", "the premise is empty"), ("x" * 2001, "keep it under 2000")], ids=["empty", "too-long"])
 def test_bad_premise(project, premise, text):
     one_line_error(room(project, "run", premise), 6, text)
 

@@ -45,7 +45,7 @@ def test_embedded_model_runs_to_the_first_gate(tmp_path):
 
 
 def test_zh_run_on_the_embedded_model(tmp_path):
-    result = room(tmp_path, "--lang", "zh", "run", "被赶出家门的千金三年后以集团总裁身份归来", "--round-limit", "1")
+    result = room(tmp_path, "run", "被赶出家门的千金三年后以集团总裁身份归来", "--lang", "zh", "--round-limit", "1")
     check_first_gate(tmp_path, result, "embedded:gemma3-270m")
 
 

@@ -31,6 +31,7 @@ class Provider:
     request_extras: dict = field(default_factory=dict)
     schema_extras: dict = field(default_factory=dict)
     schema_limits: dict = field(default_factory=dict)  # tighter caps sent to the decoder (small models)
+    text_stop: tuple[str, ...] = ()  # where a free-text answer ends (a base model runs on into the next turn)
 
 
 # llama.cpp (embedded or a llama-server by URL): DRY breaks the loops small models fall into;
@@ -51,7 +52,7 @@ PROVIDERS: dict[str, Provider] = {
         Provider("vllm", "http://127.0.0.1:8000/v1", None),
         Provider("llamacpp", "http://127.0.0.1:8080/v1", None, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
         Provider("embedded", None, None, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA,
-                 schema_limits=SMALL_MODEL_LIMITS),
+                 schema_limits=SMALL_MODEL_LIMITS, text_stop=("\n\n",)),
     )
 }
 
@@ -66,6 +67,7 @@ class RoomModel:
     embedded: bool = False
     schema_extras: dict = field(default_factory=dict)
     schema_limits: dict = field(default_factory=dict)
+    text_stop: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -152,4 +154,5 @@ def load_chat_model(
         extra_body=provider.request_extras or None,
     )
     return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded,
-                     schema_extras=provider.schema_extras, schema_limits=provider.schema_limits)
+                     schema_extras=provider.schema_extras, schema_limits=provider.schema_limits,
+                     text_stop=provider.text_stop)

@@ -190,7 +190,7 @@ def stream_text(
     on_usage: UsageSink | None = None,
 ) -> Iterator[str]:
     """Stream a free-text answer chunk by chunk (chat)."""
-    chat = model.chat.bind(max_tokens=max_tokens)
+    chat = model.chat.bind(max_tokens=max_tokens, **({"stop": list(model.text_stop)} if model.text_stop else {}))
     started = time.perf_counter()
     usage: dict = {}
     try:

@@ -107,7 +107,8 @@ def runs_table(views: list[RunView]) -> Table:
 
 def history_table(run_id: str, rows: list[dict]) -> Table:
     table = Table(title=f"Checkpoints of run {run_id} (newest first)")
-    for col in ("checkpoint", "step", "working on", "next", "approved"):
+    table.add_column("checkpoint", no_wrap=True)
+    for col in ("step", "working on", "next", "approved"):
         table.add_column(col)
     for r in rows:
         table.add_row(r["checkpoint_id"], str(r["step"]), r["current"] or "", ", ".join(r["next"]),

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 import yaml
@@ -35,6 +35,8 @@ class Role:
     owns: tuple[str, ...]
     reviews: tuple[str, ...]
     tools: tuple[str, ...] = field(default_factory=tuple)
+    # deterministic checks run beside the model's review: (artifact, era, lang) -> issues
+    check: Callable[[dict, str, str], list] | None = None
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang, self.titles["en"])

@@ -124,6 +124,11 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         retries=ctx.max_retries, max_tokens=700,
         on_usage=services.ledger(ctx, run_id, reviewer.name, name),
     )
+    if reviewer.check is not None:
+        found = reviewer.check(task["artifacts"][name], task.get("era", ""), task["lang"])
+        if found:  # a deterministic finding overrides a model's approval
+            verdict = Verdict.BLOCK if result.verdict == Verdict.BLOCK else Verdict.REVISE
+            result = result.model_copy(update={"verdict": verdict, "issues": [*found, *result.issues][:5]})
     text = f"{reviewer.name} on {name} v{version}: {result.verdict}. {result.summary}" + "".join(
         f"\n- [{i.severity}] \"{i.quote}\": {i.problem} → {i.fix}" for i in result.issues
     )
@@ -204,6 +209,12 @@ def start_route(state: RoomState) -> str:
     return "review"
 
 
+def series_era(state: RoomState) -> str:
+    """The era the bible sets (the bible under review counts)."""
+    bible = state.get("artifacts", {}).get("bible") or {}
+    return bible.get("world", {}).get("era", "")
+
+
 def fan_out(state: RoomState) -> list[Send]:
     """One critique task per reviewer; LangGraph runs them in parallel."""
     name = state["current"]
@@ -211,7 +222,7 @@ def fan_out(state: RoomState) -> list[Send]:
         Send("critique", CritiqueTask(
             run_id=state["run_id"], lang=state["lang"], current=name, round=state["round"],
             artifacts={name: state["artifacts"][name]}, versions={name: state["versions"][name]},
-            reviewer=reviewer.name,
+            reviewer=reviewer.name, era=series_era(state),
         ))
         for reviewer in ARTIFACTS[name].reviewers
     ]

@@ -48,6 +48,7 @@ class CritiqueTask(TypedDict):
     artifacts: dict[str, dict]
     versions: dict[str, int]
     reviewer: str
+    era: str  # the bible's era, for deterministic era checks ("" before there is a bible)
 
 
 def review_key(artifact: str, version: int, reviewer: str) -> str:

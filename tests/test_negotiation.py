@@ -98,3 +98,22 @@ def test_model_that_never_validates_raises_typed_error(script, make_ctx):
     script.enqueue("screenwriter", "no", "still no", "never")
     with pytest.raises(ModelOutputError, match="no valid Pitch in 3 attempts"):
         start(make_ctx())
+
+
+def test_consultant_flags_a_planted_anachronism(script, make_ctx):
+    tang = f.bible()
+    tang["world"]["era"] = "Tang dynasty Chang'an"
+    tang["characters"][0]["visual_description"] = "palace maid in a green ruqun who hides a smartphone in her sleeve"
+    fixed = f.bible()
+    fixed["world"]["era"] = "Tang dynasty Chang'an"
+    script.enqueue("screenwriter", f.pitch(), tang, f.revision(fixed))
+    script.enqueue("cultural_consultant", f.approve(), f.approve(), f.approve())  # the model itself misses it
+    script.enqueue("director", f.approve())
+    script.enqueue("art_director", f.approve(), f.approve())
+    runs, run_id, events = start(make_ctx(auto_approve=("pitch",)))
+    waiting = runs.view(run_id).waiting
+    assert (waiting["gate"], waiting["version"], waiting["rounds"]) == ("bible", 2, 2)
+    flagged = next(e for e in events if e["type"] == "verdict" and e["role"] == "cultural_consultant" and e["artifact"] == "bible")
+    assert flagged["verdict"] == "revise"
+    revise_prompt = [c for c in script.calls if c["role"] == "screenwriter"][-1]["messages"][-1].content
+    assert "[critical] cultural_consultant" in revise_prompt and "smartphone" in revise_prompt

@@ -79,3 +79,27 @@ ROLE = Role(
     reviews=(),
     tools=("memory_search",),
 )
+
+
+class DialogueLine(BaseModel):
+    speaker: str = Field(max_length=40)
+    text: str = Field(max_length=300)
+    emotion: str = Field(default="neutral", max_length=40)
+    parenthetical: str = Field(default="", max_length=80)
+
+
+class Scene(BaseModel):
+    number: int = Field(ge=1)
+    heading: str = Field(description="INT./EXT. LOCATION - TIME", max_length=120)
+    location: str = Field(max_length=60)
+    time_of_day: str = Field(max_length=20)
+    characters: list[str] = Field(default_factory=list, max_length=8)
+    action: str = Field(max_length=600)
+    lines: list[DialogueLine] = Field(default_factory=list, max_length=20)
+    transition: str = Field(default="", max_length=30, description="e.g. CUT TO:, SMASH CUT TO:")
+
+
+class EpisodeScript(BaseModel):
+    number: int = Field(ge=1)
+    title: str = Field(max_length=80)
+    scenes: list[Scene] = Field(min_length=1, max_length=12)

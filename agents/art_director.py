@@ -1,13 +1,53 @@
-"""The art director 美术指导: style guide, character and location looks, visual consistency."""
+"""The art director 美术指导: style guide, character and location looks, image prompts, visual consistency.
+
+A character's visual sheet is fixed once (appearance tokens, palette, seed) and
+reused in every shot of every episode, so the character looks the same.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
 from agents.base import Role
+
+Hex = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class StyleGuide(BaseModel):
+    look: str = Field(description="the overall look in one sentence", max_length=200)
+    palette: list[Hex] = Field(min_length=3, max_length=6, description="hex colours")
+    lighting: str = Field(max_length=160)
+    lens: str = Field(max_length=120)
+    texture: str = Field(max_length=120)
+
+
+class VisualSheet(BaseModel):
+    character: str = Field(max_length=40)
+    appearance_tokens: list[str] = Field(min_length=3, max_length=10, description="fixed words used in every prompt")
+    palette: list[Hex] = Field(min_length=2, max_length=4, description="hex colours of hair, skin, clothes")
+    seed: int = Field(ge=0, le=2**31 - 1)
+
+
+class ShotPrompt(BaseModel):
+    shot_id: str = Field(max_length=8)
+    prompt: str = Field(max_length=400)
+    negative_prompt: str = Field(default="", max_length=200)
+
+
+class ArtDirection(BaseModel):
+    """What the art director hands to image generation for one episode."""
+
+    style: StyleGuide
+    sheets: list[VisualSheet] = Field(min_length=1, max_length=8)
+    prompts: list[ShotPrompt] = Field(min_length=1, max_length=60)
+
 
 ROLE = Role(
     name="art_director",
     titles={"en": "Art director", "zh": "美术指导"},
     owns=(),
-    reviews=("bible",),
+    reviews=("bible", "shots"),
     tools=("memory_search",),
 )

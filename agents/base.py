@@ -35,8 +35,8 @@ class Role:
     owns: tuple[str, ...]
     reviews: tuple[str, ...]
     tools: tuple[str, ...] = field(default_factory=tuple)
-    # deterministic checks run beside the model's review: (artifact, era, lang) -> issues
-    check: Callable[[dict, str, str], list] | None = None
+    # deterministic checks run beside the model's review: (artifact name, content, era, lang) -> issues
+    check: Callable[[str, dict, str, str], list] | None = None
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang, self.titles["en"])

@@ -16,7 +16,7 @@ import yaml
 from agents.base import Role
 from agents.critique import Issue, Severity
 
-def check(artifact: dict, era: str, lang: str) -> list[Issue]:
+def check(name: str, artifact: dict, era: str, lang: str) -> list[Issue]:
     """The deterministic part of a review: every string of the artifact against the era."""
     return era_issues(list(_strings(artifact)), era, lang) if era else []
 
@@ -36,9 +36,9 @@ ROLE = Role(
     name="cultural_consultant",
     titles={"en": "Cultural consultant", "zh": "文化顾问"},
     owns=(),
-    reviews=("pitch", "bible", "outline"),
+    reviews=("pitch", "bible", "outline", "script"),
     tools=("memory_search",),
-    check=lambda artifact, era, lang: check(artifact, era, lang),
+    check=check,
 )
 
 

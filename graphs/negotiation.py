@@ -125,7 +125,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         on_usage=services.ledger(ctx, run_id, reviewer.name, name),
     )
     if reviewer.check is not None:
-        found = reviewer.check(task["artifacts"][name], task.get("era", ""), task["lang"])
+        found = reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"])
         if found:  # a deterministic finding overrides a model's approval
             verdict = Verdict.BLOCK if result.verdict == Verdict.BLOCK else Verdict.REVISE
             result = result.model_copy(update={"verdict": verdict, "issues": [*found, *result.issues][:5]})

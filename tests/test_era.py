@@ -38,6 +38,6 @@ def test_what_the_era_allows_is_not_flagged():
 
 def test_check_walks_every_string_of_an_artifact():
     bible = {"characters": [{"name": "A", "visual_description": "holds a laptop"}], "world": {"era": "Song dynasty"}}
-    issues = check(bible, "Song dynasty", "en")
+    issues = check("bible", bible, "Song dynasty", "en")
     assert [i.quote for i in issues] == ["holds a laptop"]
-    assert check(bible, "", "en") == []
+    assert check("bible", bible, "", "en") == []

@@ -1,0 +1,70 @@
+"""The editor's arithmetic: runtime estimates and the cut timed from real audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.director import ShotList
+from agents.editor import GAP, LEAD_IN, MAX_HOLD, SILENT_SHOT, TAIL, build_cut, check, estimate_runtime, speaking_seconds
+from agents.screenwriter import EpisodeScript
+
+
+def script(lines_per_scene=(2, 0), text="I am back and I own this company now."):
+    return EpisodeScript(number=1, title="Back", scenes=[
+        {"number": n + 1, "heading": f"INT. ROOM {n + 1} - NIGHT", "location": f"Room {n + 1}", "time_of_day": "NIGHT",
+         "characters": ["Lin"], "action": "She walks in.",
+         "lines": [{"speaker": "Lin", "text": text} for _ in range(count)]}
+        for n, count in enumerate(lines_per_scene)
+    ])
+
+
+def shots():
+    return ShotList(episode=1, shots=[
+        {"id": "1A", "scene": 1, "size": "close_up", "camera": "push_in", "characters": ["Lin"], "location": "Room 1",
+         "lines": [0, 1], "visual_intent": "her face"},
+        {"id": "2A", "scene": 2, "size": "wide", "location": "Room 2", "visual_intent": "empty room"},
+    ])
+
+
+def test_speaking_seconds_for_both_languages():
+    assert speaking_seconds("你好我回来了") == pytest.approx(1.5)
+    assert speaking_seconds("I am back now") == pytest.approx(1.6)
+    assert speaking_seconds("她说 OK") == pytest.approx(2 / 4 + 1 / 2.5)
+
+
+def test_runtime_check_flags_short_and_long_scripts():
+    short = script((2,))
+    assert estimate_runtime(short) < 60
+    issues = check("script", short.model_dump(), "", "en")
+    assert len(issues) == 1 and issues[0].severity == "major" and "outside 60–120 s" in issues[0].problem
+    fine = script((4, 4), text="I came back to take what is mine, and nobody in this room will stop me now.")
+    assert 60 <= estimate_runtime(fine) <= 120
+    assert check("script", fine.model_dump(), "", "en") == []
+    assert check("outline", {"episodes": []}, "", "en") == []
+
+
+def test_cut_is_timed_from_real_audio():
+    images = {"1A": Path("1a.png"), "2A": Path("2a.png")}
+    audio = {(1, 0): (Path("a.wav"), 1.0), (1, 1): (Path("b.wav"), 2.0)}
+    cut = build_cut(script(), shots(), images, audio, min_seconds=0)
+    first, second = cut.clips
+    assert [line.start for line in first.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])
+    assert first.duration == pytest.approx(LEAD_IN + 1.0 + GAP + 2.0 + TAIL)
+    assert (second.start, second.duration) == (pytest.approx(first.duration), SILENT_SHOT)
+    assert first.camera == "push_in" and not second.lines
+    assert cut.duration == pytest.approx(first.duration + SILENT_SHOT)
+    assert [t for t, _ in cut.spoken()] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])
+
+
+def test_short_cut_is_held_longer_silent_shots_first():
+    images = {"1A": Path("1a.png"), "2A": Path("2a.png")}
+    audio = {(1, 0): (Path("a.wav"), 1.0), (1, 1): (Path("b.wav"), 2.0)}
+    cut = build_cut(script(), shots(), images, audio, min_seconds=15)
+    spoken, silent = cut.clips
+    assert silent.duration == pytest.approx(MAX_HOLD)  # the silent shot takes the extra first, up to the cap
+    assert spoken.duration == pytest.approx(15 - MAX_HOLD)  # then the rest is shared
+    assert cut.duration == pytest.approx(15)
+    assert silent.start == pytest.approx(spoken.duration)
+    assert [line.start for line in spoken.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])  # lines keep their timing

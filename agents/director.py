@@ -45,7 +45,7 @@ class ShotList(BaseModel):
 ROLE = Role(
     name="director",
     titles={"en": "Director", "zh": "导演"},
-    owns=(),
-    reviews=("pitch", "outline"),
+    owns=("shots",),
+    reviews=("pitch", "outline", "script"),
     tools=("memory_search",),
 )

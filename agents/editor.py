@@ -20,7 +20,7 @@ from tools.cut import Cut, CutClip, SpokenLine
 TARGET_SECONDS = (60.0, 120.0)
 LEAD_IN, GAP, TAIL = 0.4, 0.3, 0.6  # seconds around and between lines in a shot
 SILENT_SHOT = 2.5  # an action shot with no line
-MAX_HOLD = 8.0  # the longest a shot is held to reach the minimum runtime
+MAX_HOLD = 12.0  # the longest a shot is held to reach the minimum runtime
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 

@@ -54,6 +54,8 @@ ARTIFACTS: dict[str, ArtifactSpec] = {
         ArtifactSpec("pitch", screenwriter.Pitch, 600),
         ArtifactSpec("bible", screenwriter.Bible, 2000),
         ArtifactSpec("outline", screenwriter.SeriesOutline, 2000),
+        ArtifactSpec("script", screenwriter.EpisodeScript, 2500),
+        ArtifactSpec("shots", director.ShotList, 2000),
     )
 }
 

@@ -75,7 +75,7 @@ def outline_of(episodes: int) -> type[SeriesOutline]:
 ROLE = Role(
     name="screenwriter",
     titles={"en": "Screenwriter", "zh": "编剧"},
-    owns=("pitch", "bible", "outline"),
+    owns=("pitch", "bible", "outline", "script"),
     reviews=(),
     tools=("memory_search",),
 )

@@ -204,6 +204,43 @@ def chat(run_id: Annotated[Optional[str], typer.Argument(help="The run to talk a
     ChatSession(runs, run_id or runs.latest()).loop()
 
 
+@app.command()
+def render(
+    run_id: Annotated[str, typer.Argument()],
+    episode: Annotated[int, typer.Option(help="Episode number.")] = 1,
+    script: Annotated[Optional[Path], typer.Option(help="A changed script (JSON or YAML) for the episode.")] = None,
+) -> None:
+    """Re-render an episode: only changed lines are re-synthesised, only changed frames redrawn."""
+    runs = Runs(context())
+    with views.progress() as live:
+        live.status.update(f"rendering episode {episode}…")
+        produced = runs.render(run_id, episode, script=read_edit(script) if script else None)
+    console.print(f"[green]episode {episode}[/]: {produced.video} · {produced.duration:.1f} s · "
+                  f"{produced.synthesized} line(s) synthesised, {produced.rendered_frames} frame(s) drawn")
+
+
+@app.command()
+def export(
+    run_id: Annotated[str, typer.Argument()],
+    to: Annotated[Path, typer.Option("--to", help="Folder to copy the exports into.")],
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: fountain,srt,otio,mp4,json,md,png or all.")] = "all",
+    episode: Annotated[Optional[int], typer.Option(help="Only this episode.")] = None,
+) -> None:
+    """Copy a run's exports (screenplay, subtitles, timeline, video, ...) into a folder."""
+    from tools.export import EXPORT_FORMATS, copy_exports
+
+    wanted = set(EXPORT_FORMATS) if formats == "all" else {f.strip() for f in formats.split(",") if f.strip()}
+    unknown = sorted(wanted - set(EXPORT_FORMATS))
+    if unknown:
+        raise InputError(f"unknown export format(s) {', '.join(unknown)}; use {', '.join(EXPORT_FORMATS)} or all")
+    ctx = context()
+    Runs(ctx, writer=False).view(run_id)
+    copied = copy_exports(ctx.outputs_dir / run_id, to, wanted, episode)
+    for path in copied:
+        console.print(f"  {path}")
+    console.print(f"{len(copied)} file(s) exported to {to}")
+
+
 @memory_app.command("search")
 def memory_search(
     query: Annotated[str, typer.Argument()],

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from graphs.errors import ConfigError
 
 ROLE_NAMES = ("screenwriter", "cultural_consultant", "director", "art_director", "editor")
-GATES = ("pitch", "bible", "outline")
+DEVELOPMENT = ("pitch", "bible", "outline")  # the series-level artifacts, in order
+GATES = (*DEVELOPMENT, "script", "final_cut")
 DEFAULT_MODEL = "embedded:gemma3-270m"
 PROJECT_FILE = "room.toml"
 STATE_DIR = ".room"
@@ -52,6 +53,9 @@ class Context(BaseModel):
     auto_approve: tuple[str, ...] = ()  # gate names, or ("all",)
     episodes: int = Field(3, ge=1, le=100)
     recall_budget: int = Field(800, ge=100)
+    produce: bool = True  # after the outline, produce the episodes (False: develop only)
+    images: str = "storyboard"  # image backend
+    speech: str | None = None  # speech backend; None = the language's default (Piper for en, espeak otherwise)
 
     @field_validator("lang")
     @classmethod
@@ -104,6 +108,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_CHROMA_URL": "chroma_url",
         "ROOM_ROUND_LIMIT": "round_limit",
         "ROOM_EPISODES": "episodes",
+        "ROOM_IMAGES": "images",
+        "ROOM_SPEECH": "speech",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     base_url = env.get("ROOM_BASE_URL") or env.get("OPENAI_BASE_URL")

@@ -26,7 +26,7 @@ from agents.critique import Critique, Verdict
 from agents.roles import ARTIFACTS, ROLES
 from graphs import services
 from graphs.context import Context
-from graphs.state import CritiqueTask, RoomState, review_key
+from graphs.state import CritiqueTask, RoomState, artifact_id, review_key
 from memory import Kind, MemoryRecord
 
 
@@ -71,15 +71,35 @@ def current_reviews(state: RoomState) -> dict[str, dict]:
     return {
         r.name: state["reviews"][key]
         for r in ARTIFACTS[name].reviewers
-        if (key := review_key(name, version, r.name)) in state.get("reviews", {})
+        if (key := review_key(name, version, r.name, state.get("episode", 0))) in state.get("reviews", {})
     }
 
 
 def _artifact_record(state: RoomState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
+    episode = state.get("episode", 0)
     return MemoryRecord(
         kind=Kind.ARTIFACT, text=dump(content), role=role, run_id=state["run_id"],
-        artifact=name, version=version, round=round_,
+        artifact=artifact_id(name, episode), version=version, round=round_, episode=episode,
     )
+
+
+def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
+    """What an owner's prompt may use: the premise, the approved artifacts, the episode in the works."""
+    artifacts = state.get("artifacts", {})
+    episode = state.get("episode", 0)
+    outline = artifacts.get("outline") or {"episodes": []}
+    this = next((e for e in outline["episodes"] if e["number"] == episode), {})
+    earlier = [e for e in outline["episodes"] if e["number"] < episode]
+    return {
+        "premise": state["premise"],
+        "episodes": state.get("episodes", ctx.episodes),
+        "episode": episode,
+        "pitch": dump(artifacts.get("pitch", {})),
+        "bible": dump(artifacts.get("bible", {})),
+        "outline_episode": dump(this),
+        "previously": " ".join(f"Ep {e['number']}: {e['title']} — {e['cliffhanger']}" for e in earlier[-3:]),
+        "script": dump(artifacts.get("script", {})),
+    }
 
 
 # ── nodes ────────────────────────────────────────────────────────────────
@@ -91,10 +111,7 @@ def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
     owner = spec.owner
     emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
     variables = {
-        "premise": state["premise"],
-        "episodes": state.get("episodes", ctx.episodes),
-        "pitch": dump(state.get("artifacts", {}).get("pitch", {})),
-        "bible": dump(state.get("artifacts", {}).get("bible", {})),
+        **task_variables(state, ctx),
         "notes": "",
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }
@@ -133,12 +150,13 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         f"\n- [{i.severity}] \"{i.quote}\": {i.problem} → {i.fix}" for i in result.issues
     )
     services.memory(ctx).put([
-        MemoryRecord(kind=Kind.CRITIQUE, text=text, role=reviewer.name, run_id=run_id, artifact=name,
+        MemoryRecord(kind=Kind.CRITIQUE, text=text, role=reviewer.name, run_id=run_id,
+                     artifact=artifact_id(name, task.get("episode", 0)), episode=task.get("episode", 0),
                      version=version, round=task["round"], key=reviewer.name)
     ])
     emit(type="verdict", role=reviewer.name, artifact=name, round=task["round"],
          verdict=str(result.verdict), issues=len(result.issues), summary=result.summary)
-    return {"reviews": {review_key(name, version, reviewer.name): result.model_dump(mode="json")}}
+    return {"reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): result.model_dump(mode="json")}}
 
 
 def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -155,7 +173,8 @@ def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
         f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent
     )
     services.memory(ctx).put([
-        MemoryRecord(kind=Kind.DECISION, text=text, role="room", run_id=state["run_id"], artifact=name,
+        MemoryRecord(kind=Kind.DECISION, text=text, role="room", run_id=state["run_id"],
+                     artifact=artifact_id(name, state.get("episode", 0)), episode=state.get("episode", 0),
                      version=version, round=rounds, key=status)
     ])
     emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent))
@@ -189,7 +208,8 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
     services.memory(ctx).put([
         _artifact_record(state, name, version, round_, owner.name, content),
         MemoryRecord(kind=Kind.REVISION, text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{issues}\nAnswers:\n{answers}",
-                     role=owner.name, run_id=run_id, artifact=name, version=version, round=round_),
+                     role=owner.name, run_id=run_id, artifact=artifact_id(name, state.get("episode", 0)),
+                     episode=state.get("episode", 0), version=version, round=round_),
     ])
     return {
         "artifacts": {name: content}, "versions": {name: version}, "authors": {name: owner.name},
@@ -202,7 +222,7 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 def start_route(state: RoomState) -> str:
     name = state["current"]
-    if name not in state.get("artifacts", {}):
+    if not state.get("artifacts", {}).get(name):
         return "propose"
     if state.get("notes", {}).get(name):
         return "revise"
@@ -222,7 +242,7 @@ def fan_out(state: RoomState) -> list[Send]:
         Send("critique", CritiqueTask(
             run_id=state["run_id"], lang=state["lang"], current=name, round=state["round"],
             artifacts={name: state["artifacts"][name]}, versions={name: state["versions"][name]},
-            reviewer=reviewer.name, era=series_era(state),
+            reviewer=reviewer.name, era=series_era(state), episode=state.get("episode", 0),
         ))
         for reviewer in ARTIFACTS[name].reviewers
     ]

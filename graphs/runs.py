@@ -56,6 +56,8 @@ def check_premise(premise: str) -> str:
 
 def validate_edit(gate: str, content: Any) -> dict:
     """The person's version of an artifact must be a valid artifact."""
+    if gate not in ARTIFACTS:
+        raise InputError(f"the {gate} gate cannot be edited: approve it, or reject it with a note")
     try:
         return ARTIFACTS[gate].schema.model_validate(content).model_dump(mode="json")
     except ValidationError as exc:
@@ -203,3 +205,29 @@ class Runs:
         else:
             raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
         return version
+
+    def render(self, run_id: str, episode: int, *, script: Any = None):
+        """Re-render an episode from the run's state (or with a changed script), redoing only what changed."""
+        from agents.screenwriter import EpisodeScript
+        from graphs.production import produce_episode
+
+        view = self.view(run_id)
+        production = view.values.get("production", {}).get(str(episode))
+        if not production or "shots" not in production:
+            raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
+        values = dict(view.values)
+        if script is not None:
+            if view.state != "finished":
+                raise RunStateError(f"run {run_id} is {view.state}: change the script through its gate (room approve --reject)")
+            try:
+                changed = EpisodeScript.model_validate(script).model_dump(mode="json")
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+            production = {**production, "script": changed}
+            values["production"] = {**values["production"], str(episode): production}
+        produced = produce_episode(self.ctx, values, episode)
+        if view.state == "finished":
+            entry = {**production, "produced": produced.as_state()}
+            self.graph.update_state(self.config(run_id), {"production": {str(episode): entry}}, as_node="produce")
+        return produced

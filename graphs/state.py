@@ -36,6 +36,11 @@ class RoomState(TypedDict, total=False):
     # the answer of the last gate, and every answer so far
     decision: dict[str, Any] | None
     decisions: Annotated[list[dict[str, Any]], operator.add]
+    # production: the episode in the works (0 = none), per-episode data, the series' art and voice cast
+    episode: int
+    production: Annotated[dict[str, dict], merge]  # "1" -> {"script", "shots", "prompts", "produced", "approved"}
+    art: dict[str, Any]  # {"style": StyleGuide, "sheets": {character: VisualSheet}}: fixed once, reused
+    voices: Annotated[dict[str, dict], merge]  # character -> VoiceSpec: chosen once
 
 
 class CritiqueTask(TypedDict):
@@ -48,8 +53,17 @@ class CritiqueTask(TypedDict):
     artifacts: dict[str, dict]
     versions: dict[str, int]
     reviewer: str
+    episode: int
     era: str  # the bible's era, for deterministic era checks ("" before there is a bible)
 
 
-def review_key(artifact: str, version: int, reviewer: str) -> str:
-    return f"{artifact}@v{version}/{reviewer}"
+EPISODE_ARTIFACTS = ("script", "shots")
+
+
+def artifact_id(name: str, episode: int = 0) -> str:
+    """How memory and reviews name an artifact: "bible", or "ep01.script" for an episode's."""
+    return f"ep{episode:02d}.{name}" if episode and name in EPISODE_ARTIFACTS else name
+
+
+def review_key(artifact: str, version: int, reviewer: str, episode: int = 0) -> str:
+    return f"{artifact_id(artifact, episode)}@v{version}/{reviewer}"

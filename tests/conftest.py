@@ -71,7 +71,7 @@ def make_ctx(project):
     from graphs.context import load_context
 
     def make(**overrides):
-        return load_context(project, {**scripted_overrides(), **overrides}, env={})
+        return load_context(project, {**scripted_overrides(), "produce": False, **overrides}, env={})
 
     return make
 

@@ -52,3 +52,56 @@ def revise(quote: str = "board room", problem: str = "too generic", fix: str = "
 
 def revision(artifact: dict, issues: int = 1) -> dict:
     return {"artifact": artifact, "answers": [{"issue": i, "response": "done", "accepted": True} for i in range(1, issues + 1)]}
+
+
+SCENE_ONE = [
+    "You threw me out of this house three years ago, Father.",
+    "Who let you into my board room? Security, take her out.",
+    "Security works for the owner of this building now.",
+    "That is impossible. The Lin Group belongs to our family.",
+    "It belonged to your family until I bought your debts last night.",
+    "You are bluffing. You had nothing when you left here.",
+    "I had a name you tried to erase. Read the contract on the table.",
+    "Your signature is on every page. You sold it to me yourself.",
+]
+SCENE_TWO = [
+    "So you finally found my number after all these years.",
+    "You should not have come back, little sister. They will hurt you.",
+    "Let them try. I came back to take everything they stole.",
+    "Then look behind you. He is already on the roof.",
+]
+
+
+def script(number: int = 1) -> dict:
+    def spoken(texts, first, second):
+        return [{"speaker": first if i % 2 == 0 else second, "text": t, "emotion": "cold"} for i, t in enumerate(texts)]
+
+    return {"number": number, "title": f"The Return {number}", "scenes": [
+        {"number": 1, "heading": "INT. BOARD ROOM - NIGHT", "location": "Board room", "time_of_day": "NIGHT",
+         "characters": ["Lin Xia", "Zhou Min"], "action": "Lin Xia walks in. The room falls silent.",
+         "lines": spoken(SCENE_ONE, "Lin Xia", "Zhou Min"), "transition": "CUT TO:"},
+        {"number": 2, "heading": "EXT. ROOFTOP - NIGHT", "location": "Rooftop", "time_of_day": "NIGHT",
+         "characters": ["Lin Xia", "Zhou Min"], "action": "She looks down at the city. Her phone buzzes: an unknown number.",
+         "lines": spoken(SCENE_TWO, "Lin Xia", "Zhou Min")},
+    ]}
+
+
+def shots(episode: int = 1) -> dict:
+    plan = [("1A", 1, "wide", "push_in", [0, 1]), ("1B", 1, "close_up", "static", [2, 3]),
+            ("1C", 1, "medium", "pan_right", [4, 5, 6, 7]), ("2A", 2, "medium", "pan_left", [0, 1]),
+            ("2B", 2, "extreme_close_up", "push_in", [2, 3])]
+    return {"episode": episode, "shots": [
+        {"id": sid, "scene": scene, "size": size, "camera": camera, "characters": ["Lin Xia", "Zhou Min"],
+         "location": "Board room" if scene == 1 else "Rooftop", "lines": lines, "visual_intent": f"beat {sid}"}
+        for sid, scene, size, camera, lines in plan
+    ]}
+
+
+def art(shot_ids=("1A", "1B", "1C", "2A", "2B")) -> dict:
+    return {
+        "style": {"look": "cold corporate noir", "palette": ["#0b1d3a", "#c9a227", "#e8e8e8"], "lighting": "hard top light",
+                  "lens": "35mm", "texture": "clean digital"},
+        "sheets": [{"character": "Lin Xia", "appearance_tokens": ["black suit", "short hair", "red lips"],
+                    "palette": ["#111111", "#b01c2e"], "seed": 7}],
+        "prompts": [{"shot_id": s, "prompt": f"storyboard frame {s}"} for s in shot_ids],
+    }

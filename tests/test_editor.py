@@ -61,10 +61,10 @@ def test_cut_is_timed_from_real_audio():
 def test_short_cut_is_held_longer_silent_shots_first():
     images = {"1A": Path("1a.png"), "2A": Path("2a.png")}
     audio = {(1, 0): (Path("a.wav"), 1.0), (1, 1): (Path("b.wav"), 2.0)}
-    cut = build_cut(script(), shots(), images, audio, min_seconds=15)
+    cut = build_cut(script(), shots(), images, audio, min_seconds=20)
     spoken, silent = cut.clips
     assert silent.duration == pytest.approx(MAX_HOLD)  # the silent shot takes the extra first, up to the cap
-    assert spoken.duration == pytest.approx(15 - MAX_HOLD)  # then the rest is shared
-    assert cut.duration == pytest.approx(15)
+    assert spoken.duration == pytest.approx(20 - MAX_HOLD)  # then the rest is shared
+    assert cut.duration == pytest.approx(20)
     assert silent.start == pytest.approx(spoken.duration)
     assert [line.start for line in spoken.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])  # lines keep their timing

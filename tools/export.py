@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from tools.files import atomic_write_json, atomic_write_text
@@ -48,7 +49,32 @@ def _outline_md(o: dict, t: dict) -> list[str]:
     return lines
 
 
-_MARKDOWN = {"pitch": _pitch_md, "bible": _bible_md, "outline": _outline_md}
+def _script_md(sc: dict, t: dict) -> list[str]:
+    lines = [f"# {sc['number']}. {sc['title']}", ""]
+    for scene in sc["scenes"]:
+        lines += [f"### {scene['heading']}", "", scene["action"], ""]
+        for line in scene["lines"]:
+            aside = f" *({line['parenthetical']})*" if line.get("parenthetical") else ""
+            lines.append(f"**{line['speaker']}**{aside}: {line['text']}  ")
+        if scene.get("transition"):
+            lines += ["", f"*{scene['transition']}*"]
+        lines.append("")
+    return lines
+
+
+def _shots_md(sl: dict, t: dict) -> list[str]:
+    lines = ["| shot | scene | size | camera | characters | intent |", "|---|---|---|---|---|---|"]
+    lines += [f"| {s['id']} | {s['scene']} | {s['size']} | {s['camera']} | {', '.join(s['characters'])} | {s['visual_intent']} |"
+              for s in sl["shots"]]
+    return lines
+
+
+def _final_cut_md(fc: dict, t: dict) -> list[str]:
+    return [f"**{fc['video']}** · {fc['duration']} s", ""] + [f"- {name}: {path}" for name, path in fc["files"].items()]
+
+
+_MARKDOWN = {"pitch": _pitch_md, "bible": _bible_md, "outline": _outline_md, "script": _script_md, "shots": _shots_md,
+             "final_cut": _final_cut_md}
 
 
 def to_markdown(name: str, content: dict, lang: str) -> str:
@@ -69,3 +95,27 @@ def write_artifact(folder: Path, name: str, content: dict, lang: str) -> list[Pa
 def write_decisions(folder: Path, decisions: list[dict]) -> Path:
     """The decisions log, rewritten whole from state: a re-run never appends twice."""
     return atomic_write_text(folder / "decisions.jsonl", "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions))
+
+
+EXPORT_FORMATS = {"fountain": ".fountain", "srt": ".srt", "otio": ".otio", "mp4": ".mp4", "json": ".json", "md": ".md", "png": ".png"}
+
+
+def copy_exports(run_folder: Path, target: Path, formats: set[str], episode: int | None = None) -> list[Path]:
+    """Copy the run's files of the given formats (frames excluded) into `target`, keeping their layout."""
+    from graphs.errors import OutputError
+
+    suffixes = {EXPORT_FORMATS[f] for f in formats}
+    roots = [run_folder / "episodes" / f"ep{episode:02d}"] if episode else [run_folder]
+    copied = []
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or path.suffix not in suffixes or {"frames", "audio", "pending"} & set(path.parts):
+                continue
+            dest = target / path.relative_to(run_folder)
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
+            except OSError as exc:
+                raise OutputError(f"cannot export to {dest}: {exc.strerror}") from None
+            copied.append(dest)
+    return copied

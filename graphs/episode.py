@@ -1,0 +1,184 @@
+"""The episode graph: from an approved outline episode to a finished, labelled vertical video.
+
+    next_episode ─▶ negotiate_script ─▶ gate (script) ─▶ record ─┬─▶ start_shots ─▶ negotiate_shots ─▶ art ─▶ cast
+         ▲                ▲                                     └─ reject ─┘ (back to the script)                │
+         │                └──────────────── reject (final cut) ◀─ record_final ◀─ final_gate ◀─ produce ◀─────┘
+         └──────────────────────────────── approve ─────────────────┘
+
+Usable alone (an approved outline in state) and as the development graph's
+`produce` node. Gates only interrupt; every side effect is in another node.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from agents.art_director import ROLE as ART_DIRECTOR
+from agents.art_director import ArtDirection
+from agents.base import perform
+from agents.screenwriter import Bible
+from graphs import services
+from graphs.context import Context
+from graphs.gates import gate, record
+from graphs.negotiation import dump, emit, recall_text
+from graphs.negotiation import graph as negotiation
+from graphs.production import produce_episode, settle_sheets
+from graphs.state import RoomState, artifact_id
+from memory import Kind, MemoryRecord, Status
+from tools import export
+from tools.files import atomic_write_json
+
+
+def next_episode(state: RoomState) -> dict:
+    """The first outline episode not yet approved as a final cut; none left ends production."""
+    done = {n for n, p in state.get("production", {}).items() if p.get("approved")}
+    numbers = [e["number"] for e in state["artifacts"]["outline"]["episodes"]]
+    pending = [n for n in numbers if str(n) not in done]
+    if not pending:
+        return {"episode": 0, "current": None}
+    return {"episode": pending[0], "current": "script", "artifacts": {"script": {}, "shots": {}},
+            "versions": {"script": 0, "shots": 0}, "round": 0, "outcome": {}, "decision": None}
+
+
+def after_next(state: RoomState) -> str:
+    return "negotiate_script" if state.get("current") else END
+
+
+def after_script_record(state: RoomState) -> str:
+    return "negotiate_script" if state["decisions"][-1]["action"] == "reject" else "start_shots"
+
+
+def start_shots(state: RoomState) -> dict:
+    """The approved script is the episode's; the director now breaks it into shots."""
+    episode = str(state["episode"])
+    entry = {**state.get("production", {}).get(episode, {}), "script": state["artifacts"]["script"]}
+    return {"current": "shots", "artifacts": {"shots": {}}, "versions": {"shots": 0}, "round": 0,
+            "production": {episode: entry}}
+
+
+def art(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """Style guide and visual sheets (fixed once for the series), and a prompt per shot."""
+    ctx, run_id, episode = runtime.context, state["run_id"], state["episode"]
+    emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact="art", round=1)
+    direction: ArtDirection = perform(
+        ART_DIRECTOR, "art", ArtDirection, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
+        variables={"bible": dump(state["artifacts"]["bible"]), "shots": dump(state["artifacts"]["shots"]),
+                   "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
+        retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
+    )
+    known = state.get("art", {})
+    style = known.get("style") or direction.style.model_dump(mode="json")
+    sheets = settle_sheets(state["artifacts"]["bible"], known.get("sheets", {}),
+                           [s.model_dump(mode="json") for s in direction.sheets])
+    new = sorted(set(sheets) - set(known.get("sheets", {})))
+    base = {"role": ART_DIRECTOR.name, "run_id": run_id, "artifact": "art", "status": Status.APPROVED}
+    records = [MemoryRecord(kind=Kind.STYLE, key="style", text=dump(style), **base)] if not known.get("style") else []
+    records += [MemoryRecord(kind=Kind.ASSET, key=f"sheet:{name}", text=dump(sheets[name]), **base) for name in new]
+    if records:
+        services.memory(ctx).put(records)
+    entry = {**state.get("production", {}).get(str(episode), {}), "shots": state["artifacts"]["shots"],
+             "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
+    return {"art": {"style": style, "sheets": sheets}, "production": {str(episode): entry}}
+
+
+def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """A voice per character, chosen once and kept for the whole series."""
+    from tools.speech.casting import cast_voices
+
+    ctx, known = runtime.context, state.get("voices", {})
+    characters = Bible.model_validate(state["artifacts"]["bible"]).characters
+    if all(c.name in known for c in characters):
+        return {}
+    everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
+    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, state["lang"], ctx.speech).items()}
+    voices.update(known)  # a voice once cast never changes
+    atomic_write_json(ctx.outputs_dir / state["run_id"] / "cast.json", voices)
+    services.memory(ctx).put([
+        MemoryRecord(kind=Kind.ASSET, key=f"voice:{name}", text=dump(spec), role="editor", run_id=state["run_id"],
+                     artifact="cast", status=Status.APPROVED)
+        for name, spec in voices.items() if name not in known
+    ])
+    return {"voices": voices}
+
+
+def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """Frames, voices, the cut, the exports and the video (skipping what is unchanged)."""
+    episode = state["episode"]
+    emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
+    produced = produce_episode(runtime.context, dict(state), episode)
+    entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
+    emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
+    return {"production": {str(episode): entry}}
+
+
+def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
+    if runtime.context.auto_approves("final_cut"):
+        return {"decision": {"action": "approve", "by": "auto"}}
+    episode = state["episode"]
+    produced = state["production"][str(episode)]["produced"]
+    answer = interrupt({
+        "gate": "final_cut", "run_id": state["run_id"], "episode": episode,
+        "version": state.get("versions", {}).get("script", 1), "author": "editor", "rounds": 0, "status": "rendered",
+        "dissent": [], "content": {"video": produced["video"], "duration": round(produced["duration"], 1),
+                                   "files": produced["files"]},
+        "actions": ["approve", "reject"],
+    })
+    return {"decision": {"by": "human", **answer}}
+
+
+def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
+    ctx, episode, run_id = runtime.context, state["episode"], state["run_id"]
+    decision = state["decision"]
+    action, by = decision["action"], decision.get("by", "human")
+    note = decision.get("note", "").strip()
+    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": "final_cut", "episode": episode,
+             "action": action, "by": by, "version": state.get("versions", {}).get("script", 1), "note": note, "rounds": 0}
+    mem = services.memory(ctx)
+    mem.put([MemoryRecord(kind=Kind.DECISION, text=f"{by} chose {action} for the final cut of episode {episode}. {note}".strip(),
+                          role="human" if by == "human" else "room", run_id=run_id, artifact=artifact_id("script", episode),
+                          episode=episode, key=f"final-{len(state.get('decisions', []))}")])
+    export.write_decisions(ctx.outputs_dir / run_id, [*state.get("decisions", []), entry])
+    update: dict[str, Any] = {"decisions": [entry], "decision": None}
+    if action == "approve":
+        update["production"] = {str(episode): {**state["production"][str(episode)], "approved": True}}
+    else:  # back to the script, with the person's note
+        update.update(current="script", notes={"script": [*state.get("notes", {}).get("script", []), note]})
+    emit(type="decision", artifact=f"final cut {episode}", action=action, by=by, version=entry["version"])
+    return update
+
+
+def after_final(state: RoomState) -> str:
+    return "next_episode" if state["decisions"][-1]["action"] == "approve" else "negotiate_script"
+
+
+builder = StateGraph(RoomState, context_schema=Context)
+builder.add_node("next_episode", next_episode)
+builder.add_node("negotiate_script", negotiation)
+builder.add_node("gate", gate)
+builder.add_node("record", record)
+builder.add_node("start_shots", start_shots)
+builder.add_node("negotiate_shots", negotiation)
+builder.add_node("art", art)
+builder.add_node("cast", cast)
+builder.add_node("produce", produce)
+builder.add_node("final_gate", final_gate)
+builder.add_node("record_final", record_final)
+builder.add_edge(START, "next_episode")
+builder.add_conditional_edges("next_episode", after_next, ["negotiate_script", END])
+builder.add_edge("negotiate_script", "gate")
+builder.add_edge("gate", "record")
+builder.add_conditional_edges("record", after_script_record, ["negotiate_script", "start_shots"])
+builder.add_edge("start_shots", "negotiate_shots")
+builder.add_edge("negotiate_shots", "art")
+builder.add_edge("art", "cast")
+builder.add_edge("cast", "produce")
+builder.add_edge("produce", "final_gate")
+builder.add_edge("final_gate", "record_final")
+builder.add_conditional_edges("record_final", after_final, ["next_episode", "negotiate_script"])
+
+graph = builder.compile()

@@ -1,0 +1,125 @@
+"""Gates and what follows them: the person's answer, and carrying it out.
+
+`gate` only interrupts with structured data and returns the person's answer:
+it re-runs from its first line on resume, so it has no side effects. All
+writes (memory, decisions log, exports) happen in `record`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from graphs import services
+from graphs.context import Context
+from graphs.negotiation import dump, emit
+from graphs.state import EPISODE_ARTIFACTS, RoomState, artifact_id
+from memory import Kind, MemoryRecord, Status
+from tools import export
+
+ACTIONS = ("approve", "edit", "reject")
+
+
+def gate_payload(state: RoomState) -> dict[str, Any]:
+    """What waits for the person: the artifact, its version, how the room got there, who disagrees."""
+    name = state["current"]
+    outcome = state.get("outcome", {})
+    return {
+        "gate": name,
+        "run_id": state["run_id"],
+        "version": state["versions"][name],
+        "author": state.get("authors", {}).get(name, ""),
+        "rounds": outcome.get("rounds", 0),
+        "status": outcome.get("status", ""),
+        "dissent": [
+            {"reviewer": d["reviewer"], "verdict": d["verdict"], "summary": d["summary"], "issues": d["issues"]}
+            for d in outcome.get("dissent", [])
+        ],
+        "content": state["artifacts"][name],
+        "actions": list(ACTIONS),
+    }
+
+
+def gate(state: RoomState, runtime: Runtime[Context]) -> dict:
+    name = state["current"]
+    if runtime.context.auto_approves(name):
+        return {"decision": {"action": "approve", "by": "auto"}}
+    answer = interrupt(gate_payload(state))
+    return {"decision": {"by": "human", **answer}}
+
+
+def _canon(run_id: str, name: str, version: int, content: dict, author: str, episode: int = 0) -> list[MemoryRecord]:
+    """Break an approved artifact into canon records the room retrieves first."""
+    base = {"role": author, "run_id": run_id, "artifact": artifact_id(name, episode), "version": version,
+            "status": Status.APPROVED, "episode": episode}
+    records: list[MemoryRecord] = []
+    if name == "pitch":
+        records.append(MemoryRecord(kind=Kind.EPISODE_SUMMARY, key="series", text=f"{content['title']}: {content['logline']}", **base))
+    elif name == "bible":
+        for c in content["characters"]:
+            records.append(MemoryRecord(kind=Kind.CHARACTER, key=c["name"], text=dump(c), **base))
+        for loc in content["locations"]:
+            records.append(MemoryRecord(kind=Kind.LOCATION, key=loc["name"], text=dump(loc), **base))
+        world = content["world"]
+        records.append(MemoryRecord(kind=Kind.WORLD_RULE, key="era", text=f"Era: {world['era']}", **base))
+        for i, rule in enumerate(world["rules"]):
+            records.append(MemoryRecord(kind=Kind.WORLD_RULE, key=f"rule{i}", text=rule, **base))
+        records.append(MemoryRecord(kind=Kind.STYLE, key="style", text=f"Tone: {content['tone']}. Visual style: {content['visual_style']}", **base))
+    elif name == "script":
+        for scene in content["scenes"]:
+            lines = " / ".join(f"{line['speaker']}: {line['text']}" for line in scene["lines"])
+            records.append(MemoryRecord(kind=Kind.SCENE, key=f"scene{scene['number']}", text=f"{scene['heading']}. {scene['action']} {lines}", **base))
+    elif name == "outline":
+        for ep in content["episodes"]:
+            ep_base = {**base, "episode": ep["number"]}
+            records.append(MemoryRecord(kind=Kind.EPISODE_SUMMARY, key="summary", text=f"Ep {ep['number']} {ep['title']}: hook {ep['hook']}; cliffhanger {ep['cliffhanger']}", **ep_base))
+            for i, beat in enumerate(ep["beats"]):
+                records.append(MemoryRecord(kind=Kind.BEAT, key=f"beat{i}", text=f"[{beat['intensity']}/10] {beat['description']}", **ep_base))
+    return records
+
+
+def record(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """Carry out the gate's answer: memory, decisions log, exports."""
+    ctx, name, run_id = runtime.context, state["current"], state["run_id"]
+    episode = state.get("episode", 0) if name in EPISODE_ARTIFACTS else 0
+    key = artifact_id(name, episode)
+    folder = ctx.outputs_dir / run_id / "episodes" / f"ep{episode:02d}" if episode else ctx.outputs_dir / run_id
+    decision = state["decision"]
+    action, by = decision["action"], decision.get("by", "human")
+    version = state["versions"][name]
+    mem = services.memory(ctx)
+    update: dict[str, Any] = {}
+    content = state["artifacts"][name]
+    author = state.get("authors", {}).get(name, "")
+    if action == "edit":
+        # the person's version replaces the artifact and is recorded as theirs
+        content, author, version = decision["content"], "human", version + 1
+        mem.put([MemoryRecord(kind=Kind.ARTIFACT, text=dump(content), role="human", run_id=run_id,
+                              artifact=key, episode=episode, version=version, status=Status.APPROVED)])
+        update.update(artifacts={name: content}, versions={name: version}, authors={name: "human"})
+    if action in ("approve", "edit"):
+        mem.set_status(run_id, key, version, Status.APPROVED)
+        mem.put(_canon(run_id, name, version, content, author, episode))
+        if not episode:
+            update["approved"] = {name: version}
+        export.write_artifact(folder, name, content, state["lang"])
+    else:
+        note = decision.get("note", "").strip()
+        mem.set_status(run_id, key, version, Status.REJECTED)
+        mem.put([MemoryRecord(kind=Kind.NOTE, text=f"The writer rejected {key} v{version}: {note}", role="human",
+                              run_id=run_id, artifact=key, episode=episode, version=version, key="reject")])
+        update["notes"] = {name: [*state.get("notes", {}).get(name, []), note]}
+    entry = {
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "gate": name, "episode": episode, "action": action, "by": by, "version": version,
+        "note": decision.get("note", ""), "rounds": state.get("outcome", {}).get("rounds", 0),
+    }
+    mem.put([MemoryRecord(kind=Kind.DECISION, text=f"{by} chose {action} for {key} v{version}. {entry['note']}".strip(),
+                          role="human" if by == "human" else "room", run_id=run_id, artifact=key, episode=episode,
+                          version=version, key=f"gate-{len(state.get('decisions', []))}")])
+    export.write_decisions(ctx.outputs_dir / run_id, [*state.get("decisions", []), entry])
+    emit(type="decision", artifact=name, action=action, by=by, version=version)
+    return {**update, "decisions": [entry], "decision": None}

@@ -1,0 +1,173 @@
+"""Production of one episode from its approved script and shot list: frames, voices, cut, exports, video.
+
+These functions are what the episode graph's nodes call, and what `room
+render` calls to re-render an episode after a change: every step skips work
+whose inputs did not change (frames whose request is unchanged, lines whose
+audio is cached), so a re-render after one changed line re-synthesises that
+line only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.art_director import StyleGuide, VisualSheet
+from agents.director import ShotList
+from agents.editor import build_cut
+from agents.screenwriter import Bible, EpisodeScript
+from graphs.context import Context
+from tools.cut import Cut
+from tools.files import atomic_write_json, atomic_write_text
+from tools.labels import aigc_label, sha256_of
+
+
+def episode_dir(ctx: Context, run_id: str, episode: int) -> Path:
+    return ctx.outputs_dir / run_id / "episodes" / f"ep{episode:02d}"
+
+
+def fallback_sheet(name: str, description: str) -> dict:
+    """A deterministic visual sheet for a character the art director did not cover."""
+    digest = hashlib.sha256(name.encode()).digest()
+    palette = ["#%02x%02x%02x" % tuple(digest[i:i + 3]) for i in (0, 3, 6)]
+    tokens = [t.strip() for t in description.replace("，", ",").split(",") if t.strip()][:6] or [name]
+    while len(tokens) < 3:
+        tokens.append(name)
+    return VisualSheet(character=name, appearance_tokens=tokens, palette=palette,
+                       seed=int.from_bytes(digest[:4], "big") % (2**31)).model_dump()
+
+
+def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> dict[str, dict]:
+    """Sheets fixed once stay fixed; new characters take the proposal, else a deterministic sheet."""
+    sheets = dict(known)
+    by_name = {s["character"]: s for s in proposed}
+    for character in Bible.model_validate(bible).characters:
+        if character.name not in sheets:
+            sheets[character.name] = by_name.get(character.name) or fallback_sheet(character.name, character.visual_description)
+    return sheets
+
+
+@dataclass
+class Produced:
+    """What one production pass made, for state and the report."""
+
+    frames: dict[str, str]
+    audio: dict[str, list]  # "scene:index" -> [wav path, seconds]
+    video: str
+    duration: float
+    files: dict[str, str]
+    synthesized: int  # lines synthesised this pass (0 when every line came from the cache)
+    rendered_frames: int
+
+    def as_state(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, location_palette: list[str], lang: str):
+    from tools.images.base import CharacterLook, ImageRequest
+
+    looks = [
+        CharacterLook(name=name, appearance=sheets[name]["appearance_tokens"], palette=sheets[name]["palette"], seed=sheets[name]["seed"])
+        for name in shot.characters if name in sheets
+    ]
+    return ImageRequest(
+        shot_id=shot.id, prompt=prompt or shot.visual_intent, shot_size=str(shot.size), camera=str(shot.camera),
+        characters=looks, location=shot.location, location_palette=location_palette or style.get("palette", []),
+        caption=shot.visual_intent, lang=lang, seed=looks[0].seed if looks else 0,
+    )
+
+
+def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict,
+                  lang: str, backend_name: str) -> tuple[dict[str, str], int]:
+    """One labelled still per shot; a frame whose request is unchanged is not drawn again."""
+    from tools.images import create_image_backend
+
+    backend = create_image_backend(backend_name)
+    frames, drawn = {}, 0
+    for shot in shots.shots:
+        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, style.get("palette", []), lang)
+        out = folder / "frames" / f"{shot.id}.png"
+        stamp = out.with_suffix(".request")
+        key = hashlib.sha256(repr((backend_name, request)).encode()).hexdigest()
+        if not (out.exists() and stamp.exists() and stamp.read_text() == key):
+            backend.render(request, out)
+            atomic_write_text(stamp, key)
+            drawn += 1
+        frames[shot.id] = str(out)
+    return frames, drawn
+
+
+def synthesize_lines(ctx: Context, folder: Path, script: EpisodeScript, voices: dict[str, dict]) -> tuple[dict[str, list], int]:
+    """Every dialogue line in its character's voice, through the content-hash cache."""
+    from tools.speech.base import VoiceSpec
+    from tools.speech.cache import synthesize_cached
+
+    cache_dir = ctx.state_dir / "speech-cache"
+    audio, synthesized = {}, 0
+    narrator = next(iter(voices.values()))
+    for scene in script.scenes:
+        for index, line in enumerate(scene.lines):
+            voice = VoiceSpec.model_validate(voices.get(line.speaker, narrator))
+            result = synthesize_cached(voice.backend, line.text, voice, cache_dir)
+            synthesized += not result.cached
+            target = folder / "audio" / f"s{scene.number:02d}_l{index:02d}.wav"
+            if not target.exists() or sha256_of(target) != sha256_of(Path(result.path)):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(result.path, target)
+            audio[f"{scene.number}:{index}"] = [str(target), result.duration]
+    return audio, synthesized
+
+
+def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
+    """Frames, voices, cut, exports and the labelled MP4 of one episode, from the run's state."""
+    from tools import contact_sheet, fountain, subtitles, timeline, video
+    from tools.fonts import cjk_font_path
+
+    run_id, lang = values["run_id"], values["lang"]
+    folder = episode_dir(ctx, run_id, episode)
+    production = values.get("production", {}).get(str(episode), {})
+    script = EpisodeScript.model_validate(production["script"])
+    shots = ShotList.model_validate(production["shots"])
+    art = values.get("art", {})
+    style = StyleGuide.model_validate(art["style"]).model_dump() if art.get("style") else {}
+    frames, drawn = render_frames(ctx, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,
+                                  lang, ctx.images)
+    audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}))
+    title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
+    cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
+                    {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang)
+    files = {
+        "script_json": str(atomic_write_json(folder / "script.json", script.model_dump(mode="json"))),
+        "fountain": str(atomic_write_text(folder / "script.fountain", fountain.to_fountain(script, series_title=title, lang=lang))),
+        "shots": str(atomic_write_json(folder / "shots.json", shots.model_dump(mode="json"))),
+        "srt": str(subtitles.write_srt(cut, folder / f"ep{episode:02d}.srt")),
+    }
+    files["otio"] = str(timeline.write_otio(cut, folder / f"ep{episode:02d}.otio", name=f"{title} · {episode}"))
+    files["contact_sheet"] = str(contact_sheet.contact_sheet([(s.id, Path(frames[s.id])) for s in shots.shots],
+                                                             folder / "contact_sheet.png", title=f"{title} · {episode}"))
+    out = folder / f"ep{episode:02d}.mp4"
+    models = sorted({m for m in (ctx.model, *ctx.role_models.values())} | {ctx.images, ctx_speech_label(values)})
+    cut.metadata = aigc_label(f"{run_id}/ep{episode:02d}", _content_hash(script, frames, audio), models, "video")
+    video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]))
+    files["video"] = str(out)
+    episode_json = {"episode": episode, "title": script.title, "duration": cut.duration, "files": files,
+                    "script": script.model_dump(mode="json"), "shots": shots.model_dump(mode="json")}
+    files["episode_json"] = str(atomic_write_json(folder / "episode.json", episode_json))
+    return Produced(frames, audio, str(out), cut.duration, files, synthesized, drawn)
+
+
+def ctx_speech_label(values: dict) -> str:
+    backends = sorted({v.get("backend", "") for v in values.get("voices", {}).values()})
+    return "speech:" + ",".join(backends)
+
+
+def _content_hash(script: EpisodeScript, frames: dict[str, str], audio: dict[str, list]) -> str:
+    """sha256 over what the video is made of (script, frames, audio)."""
+    digest = hashlib.sha256(json.dumps(script.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
+    for path in [*frames.values(), *(p for p, _ in audio.values())]:
+        digest.update(sha256_of(Path(path)).encode())
+    return digest.hexdigest()

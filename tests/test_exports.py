@@ -1,0 +1,269 @@
+"""The screenplay, timeline and contact-sheet exports, read back by tools that did not write them.
+
+Fountain is parsed with `jouvence` (an independent Fountain parser), the
+timeline with OpenTimelineIO's own reader, the contact sheet with PIL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import wave
+from datetime import date
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from jouvence.document import (TYPE_ACTION, TYPE_CHARACTER, TYPE_DIALOG, TYPE_PARENTHETICAL,
+                               TYPE_TRANSITION)
+from jouvence.parser import JouvenceParser
+from PIL import Image, ImageChops
+from PIL.PngImagePlugin import PngInfo
+
+from agents.screenwriter import DialogueLine, EpisodeScript, Scene
+from tools.contact_sheet import CAPTION_HEIGHT, GUTTER, THUMB_HEIGHT, THUMB_WIDTH, contact_sheet
+from tools.cut import Cut, CutClip, SpokenLine
+from tools.fountain import to_fountain, write_fountain
+from tools.labels import METADATA_KEY, aigc_label
+from tools.timeline import to_otio, write_otio
+
+# ---------------------------------------------------------------- Fountain
+
+
+def _english() -> EpisodeScript:
+    return EpisodeScript(number=3, title="The Board Room", scenes=[
+        Scene(number=1, heading="INT. BOARD ROOM - DAY", location="Board room", time_of_day="day",
+              characters=["Lin Xia", "Zhou Min"],
+              action="THE DOORS SLAM OPEN.\nLin Xia walks in, heels loud on the glass floor.\n\nNobody breathes.",
+              lines=[DialogueLine(speaker="Lin Xia", text="You remember me.", parenthetical="coldly"),
+                     DialogueLine(speaker="Zhou Min", text="Security!\nGet her out.", emotion="furious"),
+                     DialogueLine(speaker="Mr. O'Neil", text="She owns the building, sir.")],
+              transition="smash cut to:"),
+        Scene(number=2, heading="ROOFTOP - NIGHT", location="Rooftop", time_of_day="night",
+              action="Wind. Lin Xia alone with the city.",
+              lines=[DialogueLine(speaker="Lin Xia", text="Three years.")],
+              transition="FADE OUT."),
+    ])
+
+
+def _chinese() -> EpisodeScript:
+    return EpisodeScript(number=1, title="归来", scenes=[
+        Scene(number=1, heading="公司大厅 - 夜", location="公司大厅", time_of_day="夜", characters=["林夏", "周敏"],
+              action="林夏推门而入，所有人回头。",
+              lines=[DialogueLine(speaker="林夏", text="好久不见。", parenthetical="（冷笑）"),
+                     DialogueLine(speaker="周敏", text="你……你怎么回来了？", emotion="震惊"),
+                     DialogueLine(speaker="林夏", text="这栋楼，现在是我的。")],
+              transition="切至："),
+        Scene(number=2, heading="内景 董事会议室 - 日", location="董事会议室", time_of_day="日",
+              action="长桌尽头，一把空椅子。", lines=[DialogueLine(speaker="周敏", text="坐吧。")]),
+        Scene(number=3, heading="EXT. 天台 - 夜", location="天台", time_of_day="夜", action="风很大。"),
+    ])
+
+
+def _parse(text: str):
+    document = JouvenceParser().parseString(text)
+    scenes = [scene for scene in document.scenes if scene.header is not None]
+    paragraphs = [p for scene in document.scenes for p in scene.paragraphs]
+    return document, scenes, lambda kind: [p.text for p in paragraphs if p.type == kind]
+
+
+def test_english_fountain_parses_into_headings_cues_dialogue_and_title_page():
+    script = _english()
+    text = to_fountain(script, series_title="The Heiress Returns", lang="en", draft=date(2025, 5, 1))
+    document, scenes, of = _parse(text)
+
+    assert document.title_values == {
+        "title": "The Heiress Returns", "episode": "Episode 3: The Board Room", "credit": "Written by",
+        "author": "Writers' Room", "draft date": "2025-05-01", "notes": "AI-generated / AI生成"}
+    assert [s.header.split(" #")[0] for s in scenes] == ["INT. BOARD ROOM - DAY", "ROOFTOP - NIGHT"]
+    assert of(TYPE_CHARACTER) == ["LIN XIA", "ZHOU MIN", "MR. O'NEIL", "LIN XIA"]
+    assert of(TYPE_DIALOG) == ["You remember me.", "Security!\nGet her out.", "She owns the building, sir.",
+                               "Three years."]
+    assert of(TYPE_PARENTHETICAL) == ["(coldly)", "(furious)"]
+    assert of(TYPE_TRANSITION) == ["SMASH CUT TO:", "FADE OUT."]
+    actions = of(TYPE_ACTION)
+    assert any(a.strip().startswith("THE DOORS SLAM OPEN.") for a in actions)  # all caps, yet action not a cue
+    assert text.endswith("\n") and not text.endswith("\n\n") and "\n\n\n" not in text
+
+
+def test_chinese_fountain_forces_cues_headings_and_transitions():
+    script = _chinese()
+    text = to_fountain(script, series_title="继承人归来", lang="zh", draft=date(2025, 5, 1))
+    document, scenes, of = _parse(text)
+
+    assert document.title_values["title"] == "继承人归来"
+    assert document.title_values["episode"] == "第1集：归来"
+    assert document.title_values["credit"] == "编剧"
+    assert document.title_values["author"] == "Writers' Room"
+    assert document.title_values["notes"] == "AI-generated / AI生成"
+    assert [s.header.split(" #")[0] for s in scenes] == ["公司大厅 - 夜", "内景 董事会议室 - 日", "EXT. 天台 - 夜"]
+    assert of(TYPE_CHARACTER) == ["林夏", "周敏", "林夏", "周敏"]
+    assert of(TYPE_DIALOG) == ["好久不见。", "你……你怎么回来了？", "这栋楼，现在是我的。", "坐吧。"]
+    assert of(TYPE_PARENTHETICAL) == ["(冷笑)", "(震惊)"]
+    assert of(TYPE_TRANSITION) == ["切至："]
+    assert "@林夏\n(冷笑)\n好久不见。\n" in text and ".公司大厅 - 夜 #1#\n" in text and "\nEXT. 天台" in text
+
+
+def test_write_fountain_is_the_text_and_leaves_no_temp_file(tmp_path):
+    out = write_fountain(tmp_path / "ep.fountain", _english(), series_title="T", lang="en", draft=date(2025, 1, 1))
+    assert out.read_text(encoding="utf-8") == to_fountain(_english(), series_title="T", lang="en",
+                                                          draft=date(2025, 1, 1))
+    assert [p.name for p in tmp_path.iterdir()] == ["ep.fountain"]
+
+
+# ---------------------------------------------------------------- OpenTimelineIO
+
+
+def _wav(path: Path, seconds: float) -> Path:
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(8000)
+        handle.writeframes(b"\0\0" * round(8000 * seconds))
+    return path
+
+
+def _cut(folder: Path, transition: float = 0.0) -> Cut:
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = []
+    for i in range(3):
+        frames.append(folder / f"s{i + 1}.png")
+        Image.new("RGB", (9, 16), (60 * i, 90, 120)).save(frames[-1])
+    a, b, c = (_wav(folder / f"l{i}.wav", d) for i, d in enumerate((1.234, 0.871, 2.05)))
+    clips = [
+        CutClip("s1", frames[0], 0.0, 2.111, "push_in",
+                (SpokenLine("林夏", "好久不见。", a, 0.3, 1.234),)),
+        CutClip("s2", frames[1], 2.111, 1.5, "static"),
+        CutClip("s3", frames[2], 3.611, 3.7, "pan_left",
+                (SpokenLine("周敏", "你怎么回来了？", b, 0.3, 0.871), SpokenLine("林夏", "这是我的。", c, 1.4, 2.05))),
+    ]
+    label = aigc_label("run/ep01", "ab" * 32, ["qwen", "flux"], "video")
+    return Cut(clips=clips, title="归来", lang="zh", transition=transition, metadata=label)
+
+
+def _resolve(url: str, base: Path | None) -> Path:
+    if url.startswith("file:"):
+        return Path(otio.url_utils.filepath_from_url(url))
+    assert base is not None and not Path(url).is_absolute(), url
+    return base / url
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_otio_reads_back_with_clip_per_shot_and_lines_at_their_times(tmp_path, relative):
+    cut = _cut(tmp_path / "media")
+    out_dir = tmp_path / "timeline"
+    base = out_dir if relative else None
+    path = write_otio(cut, out_dir / "ep01.otio", name="ep01", audio_dir_relative_to=base)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["ep01.otio"]  # the temp file is gone
+
+    timeline = otio.adapters.read_from_file(str(path))
+    frame = 1 / cut.fps
+    assert abs(timeline.duration().to_seconds() - cut.duration) <= 0.1
+
+    (video,) = timeline.video_tracks()
+    clips = list(video.find_clips())
+    assert [c.name for c in clips] == ["s1", "s2", "s3"]
+    for clip, source in zip(clips, cut.clips):
+        assert abs(clip.duration().to_seconds() - source.duration) <= frame + 1e-9
+        assert abs(video.range_of_child(clip).start_time.to_seconds() - source.start) <= frame + 1e-9
+        image = _resolve(clip.media_reference.target_url, base)
+        assert image.is_file() and image.resolve() == source.image.resolve()
+        assert clip.metadata["writers_room"]["camera"] == source.camera
+
+    dialogue = timeline.audio_tracks()[0]
+    lines = list(dialogue.find_clips())
+    spoken = cut.spoken()
+    assert len(lines) == len(spoken) == 3
+    assert any(isinstance(item, otio.schema.Gap) for item in dialogue)
+    for clip, (start, line) in zip(lines, spoken):
+        assert abs(dialogue.range_of_child(clip).start_time.to_seconds() - start) <= frame + 1e-9
+        assert abs(clip.duration().to_seconds() - line.duration) <= frame + 1e-9
+        audio = _resolve(clip.media_reference.target_url, base)
+        assert audio.is_file() and audio.resolve() == line.audio.resolve()
+        assert clip.metadata["writers_room"]["subtitle"] == line.text
+
+    label = timeline.metadata[METADATA_KEY]
+    assert label["label"] == "AI-generated" and label["content_id"] == "run/ep01" and list(label["models"]) == [
+        "flux", "qwen"]
+
+
+def test_otio_crossfades_keep_clip_lengths_and_total_duration(tmp_path):
+    cut = _cut(tmp_path, transition=0.5)
+    timeline = to_otio(cut, name="ep01")
+    (video,) = timeline.video_tracks()
+    transitions = [item for item in video if isinstance(item, otio.schema.Transition)]
+    assert len(transitions) == 2
+    assert all(t.in_offset.to_seconds() == pytest.approx(0.25, abs=1 / cut.fps) for t in transitions)
+    for clip, source in zip(video.find_clips(), cut.clips):
+        assert abs(clip.duration().to_seconds() - source.duration) <= 1 / cut.fps + 1e-9
+    assert abs(timeline.duration().to_seconds() - cut.duration) <= 0.1
+
+
+# ---------------------------------------------------------------- contact sheet
+
+
+def _frames(folder: Path, count: int, model: str = "flux-schnell") -> list[tuple[str, Path]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(count):
+        path = folder / f"f{i}.png"
+        info = PngInfo()
+        info.add_itxt(METADATA_KEY, json.dumps(aigc_label(f"s{i}", "0" * 64, [model], "image")))
+        Image.new("RGB", (90, 160), (30 + 20 * i, 200 - 15 * i, 90)).save(path, pnginfo=info)
+        out.append((f"s{i + 1}", path))
+    return out
+
+
+def _run_length(image: Image.Image, x: int, y: int, dx: int, dy: int) -> int:
+    """How many pixels from (x, y) in direction (dx, dy) have the colour at (x, y)."""
+    colour, n = image.getpixel((x, y)), 0
+    while 0 <= x < image.width and 0 <= y < image.height and image.getpixel((x, y)) == colour:
+        x, y, n = x + dx, y + dy, n + 1
+    return n
+
+
+def test_contact_sheet_grid_captions_and_label(tmp_path):
+    frames = _frames(tmp_path / "frames", 9)
+    five = Image.open(contact_sheet(frames[:5], tmp_path / "five.png", title="Episode 1 · 第1集"))
+    eight = Image.open(contact_sheet(frames[:8], tmp_path / "eight.png", title="Episode 1 · 第1集"))
+    nine = Image.open(contact_sheet(frames, tmp_path / "nine.png", title="Episode 1 · 第1集"))
+
+    assert five.size == eight.size
+    assert five.width == 4 * THUMB_WIDTH + 5 * GUTTER
+    assert nine.height - eight.height == THUMB_HEIGHT + CAPTION_HEIGHT + GUTTER
+    band = nine.height - (3 * (THUMB_HEIGHT + CAPTION_HEIGHT) + 4 * GUTTER)
+    assert band > 0
+
+    rgb = nine.convert("RGB")
+    for index, (_, path) in enumerate(frames):  # each frame's colour sits in its cell, as a 9:16 block
+        row, col = divmod(index, 4)
+        x, y = GUTTER + col * (THUMB_WIDTH + GUTTER), band + GUTTER + row * (THUMB_HEIGHT + CAPTION_HEIGHT + GUTTER)
+        assert rgb.getpixel((x + THUMB_WIDTH // 2, y + THUMB_HEIGHT // 2)) == Image.open(path).getpixel((45, 80))
+        width = _run_length(rgb, x, y + 10, 1, 0)
+        height = _run_length(rgb, x + 10, y, 0, 1)
+        assert (width, height) == (THUMB_WIDTH, THUMB_HEIGHT) and abs(height / width - 16 / 9) < 0.01
+
+    label = json.loads(nine.text[METADATA_KEY])[METADATA_KEY]
+    assert label["label"] == "AI-generated" and label["label_zh"] == "AI生成"
+    assert label["content_type"] == "contact_sheet" and label["content_id"] == "Episode 1 · 第1集"
+    assert label["models"] == ["flux-schnell"]  # from the frames' own labels
+    assert label["sha256"] == hashlib.sha256(rgb.tobytes()).hexdigest()
+
+    # the visible mark sits in the title band's top-left corner, drawn over the plain background
+    corner = rgb.crop((0, 0, rgb.width // 3, band))
+    assert len(set(corner.getdata())) > 2
+
+
+def test_contact_sheet_captions_render_cjk_glyphs(tmp_path):
+    frames = _frames(tmp_path / "frames", 2)
+
+    def caption(shot_id: str, name: str) -> Image.Image:
+        sheet = Image.open(contact_sheet([(shot_id, frames[0][1]), ("x", frames[1][1])], tmp_path / name,
+                                         title="t", models=["m"])).convert("RGB")
+        top = sheet.height - GUTTER - CAPTION_HEIGHT
+        return sheet.crop((GUTTER, top, GUTTER + THUMB_WIDTH, top + CAPTION_HEIGHT))
+
+    one, two, empty = caption("镜头一", "a.png"), caption("镜头二", "b.png"), caption("", "c.png")
+    assert len(set(one.getdata())) > 2  # text, not a flat band
+    assert len(set(empty.getdata())) == 1  # the band itself is flat: the text is what changes it
+    assert ImageChops.difference(one, two).getbbox() is not None  # different glyphs, not the same tofu box

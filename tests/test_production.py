@@ -1,0 +1,91 @@
+"""A whole run, premise to labelled MP4, with scripted models and the real media tools.
+
+Outputs are checked with independent readers: PyAV for the MP4, `srt` for the
+subtitles, OpenTimelineIO for the timeline, jouvence for the Fountain
+screenplay, PIL for frames and labels.
+"""
+
+from __future__ import annotations
+
+import json
+
+import av
+import numpy as np
+import opentimelineio as otio
+import pytest
+import srt
+from PIL import Image
+
+import factories as f
+from cli_helpers import room, run_id_of
+
+pytestmark = pytest.mark.integration
+
+SCRIPT = {
+    "screenwriter": [f.pitch(), f.bible(), f.outline(1), f.script()],
+    "cultural_consultant": [f.approve()] * 4,
+    "director": [f.approve(), f.approve(), f.approve(), f.shots()],
+    "art_director": [f.approve(), f.approve(), f.art()],
+    "editor": [f.approve(), f.approve(), f.approve()],
+}
+
+
+@pytest.fixture(scope="module")
+def produced(tmp_path_factory):
+    project = tmp_path_factory.mktemp("production")
+    result = room(project, "run", "A disowned heiress returns as a CEO", "--episodes", "1", "--auto-approve",
+                  "--round-limit", "1", script=SCRIPT, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_id = run_id_of(result.stdout)
+    return project, run_id, project / "outputs" / run_id / "episodes" / "ep01", result
+
+
+def test_the_run_ends_with_a_vertical_labelled_video(produced):
+    project, run_id, folder, result = produced
+    assert f"run {run_id} finished" in result.stdout
+    video = folder / "ep01.mp4"
+    with av.open(str(video)) as container:
+        v = container.streams.video[0]
+        a = container.streams.audio[0]
+        assert (v.codec_context.width, v.codec_context.height) == (1080, 1920)
+        assert v.codec_context.name == "h264" and a.codec_context.name == "aac"
+        duration = container.duration / av.time_base
+        label = json.loads(container.metadata.get("comment", "{}"))
+        samples = np.concatenate([frame.to_ndarray().ravel() for frame in container.decode(audio=0)])
+    assert label["AIGC"]["producer"] == "Writers' Room" and len(label["AIGC"]["sha256"]) == 64
+    assert np.sqrt(np.mean(samples.astype(np.float64) ** 2)) > 1e-3  # not silent
+    episode = json.loads((folder / "episode.json").read_text())
+    assert abs(duration - episode["duration"]) <= 0.1
+    assert 60 <= episode["duration"] <= 120  # the editor holds a short script to the minimum runtime
+
+
+def test_subtitles_timeline_and_screenplay(produced):
+    _, _, folder, _ = produced
+    episode = json.loads((folder / "episode.json").read_text())
+    cues = list(srt.parse((folder / "ep01.srt").read_text(encoding="utf-8")))
+    assert [c.content.replace("\n", " ") for c in cues] == f.SCENE_ONE + f.SCENE_TWO
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
+    assert cues[-1].end.total_seconds() <= episode["duration"]
+    timeline = otio.adapters.read_from_file(str(folder / "ep01.otio"))
+    assert abs(timeline.duration().to_seconds() - episode["duration"]) <= 0.1
+    clips = list(timeline.video_tracks()[0].find_clips())
+    assert [c.name for c in clips] == ["1A", "1B", "1C", "2A", "2B"]
+    from jouvence.parser import JouvenceParser
+
+    doc = JouvenceParser().parseString((folder / "script.fountain").read_text(encoding="utf-8"))
+    assert len(doc.scenes) >= 2
+
+
+def test_frames_are_labelled_and_exports_exist(produced):
+    project, run_id, folder, _ = produced
+    frames = sorted((folder / "frames").glob("*.png"))
+    assert [p.stem for p in frames] == ["1A", "1B", "1C", "2A", "2B"]
+    with Image.open(frames[0]) as image:
+        assert image.size == (1080, 1920)
+        assert json.loads(image.info["AIGC"])["AIGC"]["content_id"] == "1A"
+    for name in ("script.json", "script.md", "shots.json", "contact_sheet.png", "episode.json"):
+        assert (folder / name).is_file(), name
+    cast = json.loads((project / "outputs" / run_id / "cast.json").read_text())
+    assert set(cast) == {"Lin Xia", "Zhou Min"} and cast["Lin Xia"] != cast["Zhou Min"]
+    audio = sorted((folder / "audio").glob("*.wav"))
+    assert len(audio) == 12

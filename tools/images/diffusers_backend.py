@@ -1,0 +1,101 @@
+"""Image backend "diffusers": any text-to-image model diffusers can load, local folder or hub id.
+
+A character keeps its face through the fixed seed of its visual sheet (the
+first character's seed, else the request's) and its appearance tokens in the
+prompt. The model draws at a smaller 9:16 size (both sides multiples of 8),
+and the result is upscaled to the request's 1080x1920, so a CPU run stays
+affordable. torch, diffusers and transformers load only when the backend is
+built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphs.errors import ConfigError, ModelUnavailableError
+from tools.images.base import ImageRequest
+from tools.images.stamp import label_and_save
+from tools.registry import BackendInfo
+
+INFO = BackendInfo(
+    name="diffusers",
+    kind="images",
+    packages=("diffusers", "torch", "transformers"),
+    extra="diffusers",
+    capabilities=frozenset({"offline", "local-model", "seeded"}),
+)
+
+
+def generation_size(request_width: int, request_height: int, height: int) -> tuple[int, int]:
+    """The request's aspect at `height` pixels tall, both sides rounded to a multiple of 8 (at least 8)."""
+    def to8(value: float) -> int:
+        return max(8, int(value / 8 + 0.5) * 8)  # half up, not to even
+
+    return to8(height * request_width / request_height), to8(height)
+
+
+class DiffusersBackend:
+    """Text-to-image with a diffusers pipeline, loaded once on first use and kept."""
+
+    info = INFO
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        height: int = 512,
+        num_inference_steps: int = 20,
+        guidance_scale: float = 7.0,
+        device: str = "cpu",
+        local_files_only: bool | None = None,
+    ):
+        if not model:
+            raise ConfigError("the images backend 'diffusers' needs a model: model=<local folder or hub id>")
+        self.model = str(model)
+        self.height = int(height)
+        self.num_inference_steps = int(num_inference_steps)
+        self.guidance_scale = float(guidance_scale)
+        self.device = device
+        # a folder on disk never needs the hub
+        self.local_files_only = Path(self.model).is_dir() if local_files_only is None else local_files_only
+        self._pipeline = None
+
+    def models(self) -> list[str]:
+        # a local folder is named by its folder name only: the label must not carry a user's paths
+        name = Path(self.model).name if Path(self.model).is_dir() else self.model
+        return [f"diffusers:{name}"]
+
+    def _load(self):
+        if self._pipeline is None:
+            from diffusers import AutoPipelineForText2Image
+
+            try:
+                # float32, the default dtype: CPU kernels for half precision are slow or missing
+                pipeline = AutoPipelineForText2Image.from_pretrained(self.model, local_files_only=self.local_files_only)
+            except (OSError, ValueError) as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ModelUnavailableError(f"cannot load the diffusers model '{self.model}': {first}") from None
+            pipeline.set_progress_bar_config(disable=True)
+            self._pipeline = pipeline.to(self.device)
+        return self._pipeline
+
+    def render(self, request: ImageRequest, out: Path) -> Path:
+        import torch
+        from PIL import Image
+
+        pipeline = self._load()
+        width, height = generation_size(request.width, request.height, self.height)
+        generator = torch.Generator(device="cpu").manual_seed(request.generation_seed)
+        with torch.inference_mode():
+            result = pipeline(
+                prompt=request.prompt_with_looks(),
+                negative_prompt=request.negative_prompt or None,
+                width=width,
+                height=height,
+                num_inference_steps=self.num_inference_steps,
+                guidance_scale=self.guidance_scale,
+                generator=generator,
+            )
+        image = result.images[0].convert("RGB")
+        if image.size != (request.width, request.height):
+            image = image.resize((request.width, request.height), Image.Resampling.LANCZOS)
+        return label_and_save(image, request, out, self.models())

@@ -1,0 +1,100 @@
+"""Image backend "openai": the OpenAI images API, or any server that speaks it.
+
+The key comes from the `api_key` option or OPENAI_API_KEY; the server from the
+`base_url` option, then ROOM_BASE_URL, then OPENAI_BASE_URL (the precedence
+graphs.context uses), else OpenAI. The image the model returns is scaled to
+cover 1080x1920, centre-cropped and labelled.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from pathlib import Path
+
+from graphs.errors import ConfigError, MissingKeyError, ModelOutputError, ModelUnavailableError
+from tools.images.base import ImageRequest
+from tools.images.stamp import label_and_save
+from tools.registry import BackendInfo
+
+INFO = BackendInfo(
+    name="openai",
+    kind="images",
+    packages=("openai",),
+    key_env="OPENAI_API_KEY",
+    capabilities=frozenset({"remote"}),
+)
+DEFAULT_MODEL = "gpt-image-1"
+DEFAULT_SIZE = "1024x1536"  # the API's portrait size closest to 9:16
+
+
+class OpenAIImageBackend:
+    info = INFO
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        size: str = DEFAULT_SIZE,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 120.0,
+        env: dict[str, str] | None = None,
+    ):
+        env = os.environ if env is None else env
+        self.model = model
+        self.size = size
+        self.api_key = api_key or env.get("OPENAI_API_KEY")
+        if not self.api_key:
+            raise MissingKeyError("the images backend 'openai' needs a key: set OPENAI_API_KEY")
+        self.base_url = base_url or env.get("ROOM_BASE_URL") or env.get("OPENAI_BASE_URL") or None
+        self.timeout = timeout
+        self._client = None
+
+    def models(self) -> list[str]:
+        return [f"openai:{self.model}"]
+
+    def _client_(self):
+        if self._client is None:
+            from openai import OpenAI
+
+            self._client = OpenAI(api_key=self.api_key, base_url=self.base_url, timeout=self.timeout, max_retries=1)
+        return self._client
+
+    def _fetch(self, request: ImageRequest) -> bytes:
+        import openai
+
+        try:
+            response = self._client_().images.generate(
+                model=self.model, prompt=request.prompt_with_looks(), size=self.size, n=1
+            )
+        except openai.AuthenticationError as exc:
+            raise ConfigError(f"the images server refused the key ({exc.status_code}): check OPENAI_API_KEY") from None
+        except openai.APIStatusError as exc:
+            raise ModelUnavailableError(f"the images server answered {exc.status_code}: {exc.message}") from None
+        except openai.APIConnectionError as exc:
+            raise ModelUnavailableError(f"cannot reach the images server: {exc}") from None
+        item = response.data[0] if response.data else None
+        if item is not None and item.b64_json:
+            return base64.b64decode(item.b64_json)
+        if item is not None and item.url:
+            import httpx
+
+            try:
+                reply = httpx.get(item.url, timeout=self.timeout)
+                reply.raise_for_status()
+            except httpx.HTTPError as exc:
+                raise ModelUnavailableError(f"cannot download the generated image: {exc}") from None
+            return reply.content
+        raise ModelOutputError("the images server returned no image")
+
+    def render(self, request: ImageRequest, out: Path) -> Path:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+
+        data = self._fetch(request)
+        try:
+            image = Image.open(io.BytesIO(data)).convert("RGB")
+        except UnidentifiedImageError:
+            raise ModelOutputError("the images server returned data that is not an image") from None
+        image = ImageOps.fit(image, (request.width, request.height), Image.Resampling.LANCZOS)
+        return label_and_save(image, request, out, self.models())

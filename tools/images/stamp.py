@@ -1,0 +1,102 @@
+"""The AIGC label on every image: visible mark + machine-readable JSON.
+
+Visible: VISIBLE_TEXT ("AI生成 / AI-generated"), one line per language, in an
+opaque box of contrasting colour in the top-left corner. Each line's glyphs are
+at least 5% of the image's short side tall, the size GB 45438-2025 asks of the
+visible label on an image.
+
+Machine-readable: `tools.labels.aigc_label(...)` as UTF-8 JSON in a PNG iTXt
+chunk with the keyword METADATA_KEY. Its `sha256` is `pixel_sha256` of the
+stamped image: the SHA-256 of the raw pixel bytes as 8-bit RGB, row by row from
+the top, left to right, R G B per pixel, with no header — what
+`hashlib.sha256(PIL.Image.open(png).convert("RGB").tobytes())` recomputes from
+the saved file. (A hash of the file itself cannot be stored in that same file.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont, ImageStat
+from PIL.PngImagePlugin import PngInfo
+
+from tools.files import atomic_write_bytes
+from tools.fonts import cjk_font_path
+from tools.labels import METADATA_KEY, VISIBLE_TEXT, aigc_label, label_json
+
+LABEL_MIN_HEIGHT = 0.05  # share of the short side, per line of the visible label
+HASH_SCOPE = "sha256 of raw 8-bit RGB pixel bytes, row-major, no header"
+PNG_COMPRESS_LEVEL = 3  # flat panels compress well already; level 6 costs ~2x the time for ~5% smaller files
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """The bundled CJK font at `size` pixels."""
+    return ImageFont.truetype(str(cjk_font_path()), size)
+
+
+def pixel_sha256(image: Image.Image) -> str:
+    """SHA-256 of the image's 8-bit RGB pixel bytes (see the module docstring)."""
+    return hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()
+
+
+def _label_font(short_side: int, lines: list[str]) -> ImageFont.FreeTypeFont:
+    """The smallest font size whose every line is at least LABEL_MIN_HEIGHT of the short side tall."""
+    target = max(8, round(short_side * LABEL_MIN_HEIGHT))
+    size = target
+    while True:
+        face = font(size)
+        if min(face.getbbox(line)[3] - face.getbbox(line)[1] for line in lines) >= target:
+            return face
+        size += 2
+
+
+def stamp(image: Image.Image, request=None) -> Image.Image:
+    """A copy of `image` with the visible AIGC mark in the top-left corner.
+
+    `request` is accepted so every backend calls the stamp the same way; the
+    mark depends only on the image.
+    """
+    out = image.convert("RGB")  # always a copy
+    width, height = out.size
+    short = min(width, height)
+    lines = [part.strip() for part in VISIBLE_TEXT.split("/")]
+    face = _label_font(short, lines)
+    margin = max(4, round(short * 0.03))
+    pad = max(3, round(short * 0.015))
+    boxes = [face.getbbox(line) for line in lines]
+    line_h = max(b[3] - b[1] for b in boxes)
+    gap = round(line_h * 0.3)
+    box_w = max(b[2] - b[0] for b in boxes) + 2 * pad
+    box_h = len(lines) * line_h + (len(lines) - 1) * gap + 2 * pad
+    region = (margin, margin, min(width, margin + box_w), min(height, margin + box_h))
+    # a box of the colour the corner has least of: dark box on a light corner, light box on a dark one
+    luminance = ImageStat.Stat(out.crop(region).convert("L")).mean[0]
+    box, ink = ((16, 16, 16), (255, 255, 255)) if luminance >= 128 else ((250, 250, 250), (10, 10, 10))
+    draw = ImageDraw.Draw(out)
+    draw.rectangle(region, fill=box)
+    y = margin + pad
+    for line, bbox in zip(lines, boxes):
+        draw.text((margin + pad - bbox[0], y - bbox[1]), line, font=face, fill=ink)
+        y += line_h + gap
+    return out
+
+
+def save_labelled(image: Image.Image, out: Path, label: dict) -> Path:
+    """Write `image` as a PNG carrying `label` (iTXt, keyword METADATA_KEY), atomically."""
+    info = PngInfo()
+    info.add_itxt(METADATA_KEY, label_json(label))
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
+    return atomic_write_bytes(Path(out), buffer.getvalue())
+
+
+def label_and_save(image: Image.Image, request, out: Path, models: list[str]) -> Path:
+    """Stamp the visible mark, label the stamped pixels, and save: what every backend ends with."""
+    stamped = stamp(image, request)
+    label = aigc_label(content_id=request.shot_id, sha256=pixel_sha256(stamped), models=models, kind="image")
+    label[METADATA_KEY]["sha256_scope"] = HASH_SCOPE
+    return save_labelled(stamped, out, label)

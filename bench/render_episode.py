@@ -18,6 +18,7 @@ Prints wall times and ratios (project / reference, moviepy / project).
 from __future__ import annotations
 
 import argparse
+import functools
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ import wave
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+print = functools.partial(print, flush=True)  # noqa: A001 (figures appear as they are measured)
 
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
@@ -165,7 +167,7 @@ def moviepy_render(cut: Cut, font: Path, out: Path) -> None:
     layers += [label.with_duration(2.5).with_position(("center", H * 0.09)),
                corner.with_start(2.5).with_duration(cut.duration - 2.5).with_position((W - corner.w - 48, H * 0.06))]
     voices = [AudioFileClip(str(line.audio)).with_start(start) for start, line in cut.spoken()]
-    video = CompositeVideoClip(layers, size=(W, H)).with_duration(cut.duration)
+    video = CompositeVideoClip(layers, size=(W, H), use_bgclip=True).with_duration(cut.duration)
     video = video.with_audio(CompositeAudioClip(voices).with_duration(cut.duration))
     video.write_videofile(str(out), fps=FPS, codec="libx264", preset="veryfast", audio_codec="aac",
                           ffmpeg_params=["-crf", "21", "-pix_fmt", "yuv420p"], threads=2, logger=None)

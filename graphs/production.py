@@ -21,7 +21,6 @@ from agents.director import ShotList
 from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
 from graphs.context import Context
-from tools.cut import Cut
 from tools.files import atomic_write_json, atomic_write_text
 from tools.labels import aigc_label, sha256_of
 

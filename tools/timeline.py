@@ -14,13 +14,12 @@ shot id and camera move of a still, the speaker and subtitle text of a line).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import opentimelineio as otio
 
-from graphs.errors import OutputError
 from tools.cut import Cut, CutClip
+from tools.files import atomic_target
 from tools.labels import METADATA_KEY, aigc_label, sha256_of
 
 NAMESPACE = "writers_room"  # OTIO metadata is namespaced by the application that wrote it
@@ -127,18 +126,7 @@ def to_otio(cut: Cut, *, name: str, audio_dir_relative_to: Path | None = None) -
 
 def write_otio(cut: Cut, path: Path, *, name: str, audio_dir_relative_to: Path | None = None) -> Path:
     """`to_otio` saved as .otio JSON, atomically: a temp file in the same folder, then a rename."""
-    path = Path(path)
     timeline = to_otio(cut, name=name, audio_dir_relative_to=audio_dir_relative_to)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            otio.adapters.write_to_file(timeline, tmp, adapter_name="otio_json")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
+    with atomic_target(path) as tmp:
+        otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
+    return Path(path)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import wave
 from pathlib import Path
 
 from graphs.errors import ConfigError, OutputError
+from tools.files import atomic_target
 
 from .base import SpeechBackend, SpeechResult, VoiceSpec, wav_info
 
@@ -67,14 +66,7 @@ def synthesize_cached(
     if hit is not None:
         return hit
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".wav.tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"cannot write to the speech cache {cache_dir}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
+    with atomic_target(path, suffix=".wav.tmp") as tmp:
         backend.synthesize(text, voice, tmp)
         try:
             duration, rate = wav_info(tmp)
@@ -82,7 +74,4 @@ def synthesize_cached(
             raise OutputError(f"the '{backend_name}' speech backend wrote an unreadable WAV: {exc}") from None
         if duration <= 0:
             raise OutputError(f"the '{backend_name}' speech backend wrote an empty WAV for {text[:40]!r}")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return SpeechResult(path=path, duration=duration, sample_rate=rate, cached=False)

@@ -90,7 +90,7 @@ def run(
     lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
 ) -> None:
-    """Develop a series from a premise; stops at each gate for your approval."""
+    """Develop a series from a premise and produce its episodes; stops at each gate for your approval."""
     gates = ("all",) if auto_approve else tuple(g for g in (auto or "").split(",") if g) or None
     ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model)
     announce_models(ctx)

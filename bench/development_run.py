@@ -48,7 +48,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         ctx = load_context(folder, {"lang": args.lang, "episodes": args.episodes, "round_limit": args.round_limit,
-                                    "auto_approve": ("all",)})
+                                    "auto_approve": ("all",), "produce": False})
         runs = Runs(ctx)
         ref_tokens, ref_seconds = reference_speed(ctx.model)  # also starts the server before the clock runs
         started = time.perf_counter()

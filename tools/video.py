@@ -19,7 +19,6 @@ cut point and do not change the total.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
@@ -28,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from graphs.errors import OutputError
+from tools.files import atomic_target
 from tools.cut import Cut, CutClip
 from tools.labels import CORNER_TEXT, METADATA_KEY, VISIBLE_TEXT, aigc_label, label_json, sha256_of
 from tools.registry import MissingPackageError
@@ -336,14 +336,8 @@ def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = 
     with tempfile.TemporaryDirectory(prefix="render-", dir=workdir) as scratch:
         srt_path = Path(subtitles) if subtitles is not None else write_srt(cut, Path(scratch) / "subtitles.srt")
         command = build_command(cut, out, font=Path(font), subtitles=srt_path)
-        try:
-            fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".tmp.mp4")
-        except OSError as exc:
-            raise OutputError(f"cannot write in {out.parent}: {exc.strerror or exc}") from None
-        os.close(fd)
-        tmp = Path(tmp_name)
-        command[-1] = str(tmp)  # render beside the final file, then swap it in
-        try:
+        with atomic_target(out, suffix=".tmp.mp4") as tmp:  # render beside the final file, then swap it in
+            command[-1] = str(tmp)
             try:
                 done = subprocess.run(command, capture_output=True, text=True, errors="replace")
             except OSError as exc:
@@ -351,11 +345,5 @@ def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = 
             if done.returncode != 0:
                 inputs = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
                 raise OutputError(f"rendering {out.name} failed: {_ffmpeg_error(done.stderr, inputs)}")
-            try:
-                os.replace(tmp, out)
-            except OSError as exc:
-                raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
-        finally:
-            tmp.unlink(missing_ok=True)
     return out
 

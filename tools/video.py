@@ -20,13 +20,13 @@ cut point and do not change the total.
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import subprocess
 import tempfile
 from pathlib import Path
 
 from graphs.errors import OutputError
+from tools.ffmpeg import ffmpeg_exe
 from tools.files import atomic_target
 from tools.cut import Cut, CutClip
 from tools.labels import CORNER_TEXT, METADATA_KEY, VISIBLE_TEXT, aigc_label, label_json, sha256_of
@@ -53,18 +53,6 @@ _CONSEQUENCES = ("conversion failed", "error opening output file", "error openin
                  "output file does not contain any stream", "error while processing the decoded data")
 _PREFIX = re.compile(r"^(?:\[[^\]]*\]\s*)+")
 _INPUT = re.compile(r"\[(?:in#|[vas]?ist#)(\d+)")
-
-
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary: imageio-ffmpeg's bundled build, else one on PATH."""
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        found = shutil.which("ffmpeg")
-        if found:
-            return found
-        raise MissingPackageError("video needs ffmpeg: pip install imageio-ffmpeg") from None
-    return imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def probe(path: Path) -> dict:

@@ -7,7 +7,6 @@ helpers the backends use so that each one writes the same kind of file
 from __future__ import annotations
 
 import io
-import shutil
 import struct
 import subprocess
 import wave
@@ -19,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graphs.errors import InputError, OutputError
 from tools.files import atomic_write_bytes
-from tools.registry import BackendInfo, MissingPackageError
+from tools.ffmpeg import ffmpeg_exe
+from tools.registry import BackendInfo
 
 
 class VoiceSpec(BaseModel):
@@ -156,18 +156,6 @@ def wav_info(path: Path) -> tuple[float, int]:
 # --- rate and pitch in post ---------------------------------------------------
 
 
-def ffmpeg_exe() -> str:
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError):
-        found = shutil.which("ffmpeg")
-        if found:
-            return found
-    raise MissingPackageError("changing a voice's pitch needs ffmpeg: pip install imageio-ffmpeg")
-
-
 def _atempo_chain(factor: float) -> list[str]:
     """atempo takes 0.5..2 per instance on older ffmpeg builds: chain it."""
     steps = []
@@ -198,7 +186,7 @@ def shift_pitch_and_tempo(samples: np.ndarray, sample_rate: int, semitones: floa
         filters += [f"asetrate={sample_rate * factor:.3f}", f"aresample={sample_rate}"]
     filters += _atempo_chain(tempo / factor)
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin",
+        ffmpeg_exe("changing a voice's pitch"), "-hide_banner", "-loglevel", "error", "-nostdin",
         "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
         "-af", ",".join(filters), "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "pipe:1",
     ]  # fmt: skip

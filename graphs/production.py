@@ -66,7 +66,7 @@ class Produced:
         return self.__dict__.copy()
 
 
-def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, location_palette: list[str], lang: str):
+def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang: str):
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = [
@@ -75,7 +75,7 @@ def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, loca
     ]
     return ImageRequest(
         shot_id=shot.id, prompt=prompt or shot.visual_intent, shot_size=str(shot.size), camera=str(shot.camera),
-        characters=looks, location=shot.location, location_palette=location_palette or style.get("palette", []),
+        characters=looks, location=shot.location, location_palette=style.get("palette", []),
         caption=shot.visual_intent, lang=lang, seed=looks[0].seed if looks else 0,
     )
 
@@ -88,7 +88,7 @@ def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str
     backend = create_image_backend(backend_name)
     frames, drawn = {}, 0
     for shot in shots.shots:
-        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, style.get("palette", []), lang)
+        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang)
         out = folder / "frames" / f"{shot.id}.png"
         stamp = out.with_suffix(".request")
         key = hashlib.sha256(repr((backend_name, request)).encode()).hexdigest()

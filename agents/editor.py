@@ -7,6 +7,7 @@ the shot list and the *real* durations of the synthesised lines.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,12 +16,13 @@ from agents.base import Role
 from agents.critique import Issue, Severity
 from agents.director import ShotList
 from agents.screenwriter import EpisodeScript
-from tools.cut import Cut, CutClip, SpokenLine
+from tools.cut import FPS, Cut, CutClip, SpokenLine
 
 TARGET_SECONDS = (60.0, 120.0)
 LEAD_IN, GAP, TAIL = 0.4, 0.3, 0.6  # seconds around and between lines in a shot
 SILENT_SHOT = 2.5  # an action shot with no line
 MAX_HOLD = 12.0  # the longest a shot is held to reach the minimum runtime
+HOLD_STEP = 0.5  # holds grow half a second at a time
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -60,6 +62,27 @@ def check(name: str, artifact: dict, era: str, lang: str) -> list[Issue]:
     return [Issue(severity=Severity.MAJOR, quote=quote, problem=problem, fix=fix)]
 
 
+def _holds(durations: list[float], silent: list[int], extra: float) -> list[float]:
+    """Seconds added to each shot to reach the minimum runtime.
+
+    Dealt HOLD_STEP at a time, round-robin, silent shots first, none past
+    MAX_HOLD. Because the deal is the same sequence for any total, a changed
+    line that moves the total by a step moves one shot's hold, not every
+    shot's: the re-render re-encodes that shot, not the episode.
+    """
+    holds = [0.0] * len(durations)
+    steps = math.ceil(extra / HOLD_STEP - 1e-9)
+    for pool in (silent, range(len(durations))):
+        while steps > 0:
+            open_shots = [i for i in pool if durations[i] + holds[i] + HOLD_STEP <= MAX_HOLD + 1e-9]
+            if not open_shots:
+                break
+            for i in open_shots[:steps]:
+                holds[i] += HOLD_STEP
+            steps -= len(open_shots[:steps])
+    return holds
+
+
 def build_cut(
     script: EpisodeScript,
     shots: ShotList,
@@ -69,13 +92,16 @@ def build_cut(
     title: str = "",
     lang: str = "en",
     min_seconds: float = TARGET_SECONDS[0],
+    fps: int = FPS,
 ) -> Cut:
     """Shots timed from the real audio: each shot lasts as long as the lines spoken in it.
 
     `audio` maps (scene number, line index) to the line's WAV and its real
     duration. Shots without lines hold for a beat; if the whole is shorter
-    than `min_seconds`, those holds (then all shots) are lengthened evenly,
-    never past MAX_HOLD, so the picture breathes instead of ending early.
+    than `min_seconds`, shots are held longer (see `_holds`), so the picture
+    breathes instead of ending early. Every shot is a whole number of frames
+    and every line starts on a frame, so a change inside one shot moves the
+    shots after it by whole frames and leaves them otherwise unchanged.
     """
     lines_of = {scene.number: scene.lines for scene in script.scenes}
     base: list[tuple] = []
@@ -86,32 +112,19 @@ def build_cut(
                 continue
             path, seconds = audio[(shot.scene, index)]
             line = lines_of[shot.scene][index]
-            spoken.append(SpokenLine(line.speaker, line.text, Path(path), at, seconds))
+            spoken.append(SpokenLine(line.speaker, line.text, Path(path), round(at * fps) / fps, seconds))
             at += seconds + GAP
         duration = at - GAP + TAIL if spoken else SILENT_SHOT
         base.append((shot, tuple(spoken), duration))
-    total = sum(d for _, _, d in base)
-    extra = max(0.0, min_seconds - total)
+    durations = [d for _, _, d in base]
     silent = [i for i, (_, spoken, _) in enumerate(base) if not spoken]
-    holds = [0.0] * len(base)
-    for pool in (silent, range(len(base))):
-        pool = [i for i in pool if base[i][2] + holds[i] < MAX_HOLD]
-        while extra > 1e-6 and pool:
-            share = extra / len(pool)
-            for i in list(pool):
-                room = MAX_HOLD - base[i][2] - holds[i]
-                add = min(share, room)
-                holds[i] += add
-                extra -= add
-                if room - add <= 1e-6:
-                    pool.remove(i)
-    clips, start = [], 0.0
+    holds = _holds(durations, silent, max(0.0, min_seconds - sum(durations)))
+    clips, frame = [], 0
     for (shot, spoken, duration), hold in zip(base, holds):
-        end = start + duration + hold  # rounded at the edges, so the clips tile the whole without drift
-        clips.append(CutClip(shot.id, Path(images[shot.id]), round(start, 3), round(round(end, 3) - round(start, 3), 3),
-                             str(shot.camera), spoken))
-        start = end
-    return Cut(clips=clips, title=title, lang=lang)
+        frames = max(1, round((duration + hold) * fps))
+        clips.append(CutClip(shot.id, Path(images[shot.id]), frame / fps, frames / fps, str(shot.camera), spoken))
+        frame += frames
+    return Cut(clips=clips, title=title, lang=lang, fps=fps)
 
 
 ROLE = Role(

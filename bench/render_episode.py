@@ -10,15 +10,20 @@ In one run, on the same 12 stills, 14 dialogue lines and subtitles:
    CompositeAudioClip, write_videofile (same codec and preset; no ducked bed,
    moviepy has none).
 
-Prints wall times and ratios (project / reference, moviepy / project).
+Then the incremental case: one line of shot 6 is re-recorded 0.6 s longer
+(that shot grows, the six after it move), and the project re-renders with the
+cache of its first render. Prints wall times and ratios (project / reference,
+moviepy / project, incremental / full).
 
-    python bench/render_episode.py [--repeat 1] [--skip-moviepy]
+    python bench/render_episode.py [--repeat 1] [--skip-moviepy] [--encoders 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,7 +41,9 @@ from tools.cut import Cut, CutClip, SpokenLine  # noqa: E402
 from tools.fonts import cjk_font_path  # noqa: E402
 from tools.labels import CORNER_TEXT, VISIBLE_TEXT, aigc_label  # noqa: E402
 from tools.subtitles import write_srt  # noqa: E402
-from tools.video import ffmpeg_exe, font_family, probe, render_episode  # noqa: E402
+from tools.ffmpeg import ffmpeg_exe  # noqa: E402
+from tools.fonts import font_family  # noqa: E402
+from tools.video import probe, render_episode  # noqa: E402
 
 W, H, FPS, SHOT = 1080, 1920, 30, 5.0
 CAMERAS = ["push_in", "pan_left", "static", "pull_out", "tilt_up", "pan_right", "tilt_down"]
@@ -49,6 +56,19 @@ LINES = [
     "I am the one you forgot.", "三年前的账，今天一笔一笔算清楚。",
     "Ten seconds. Choose.", "明天见。",
 ]
+
+
+def voice(path: Path, length: float) -> Path:
+    """A voice-like tone (a wobbling pitch, a syllable rhythm) of `length` seconds."""
+    rate = 22050
+    t = np.arange(round(length * rate)) / rate
+    wave_ = np.sin(2 * np.pi * (140 + 40 * np.sin(2 * np.pi * 3 * t)) * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((0.4 * wave_ * 32767).astype("<i2").tobytes())
+    return path
 
 
 def make_inputs(folder: Path) -> Cut:
@@ -72,15 +92,7 @@ def make_inputs(folder: Path) -> Cut:
         clips.append(CutClip(f"{i + 1}A", still, i * SHOT, SHOT, CAMERAS[i % len(CAMERAS)]))
     for k, text in enumerate(LINES):  # lines of 1.6-3.4 s, a few per shot
         length = 1.6 + 0.13 * k
-        rate = 22050
-        t = np.arange(round(length * rate)) / rate
-        voice = np.sin(2 * np.pi * (140 + 40 * np.sin(2 * np.pi * 3 * t)) * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t))
-        audio = folder / f"line{k:02}.wav"
-        with wave.open(str(audio), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(rate)
-            out.writeframes((0.4 * voice * 32767).astype("<i2").tobytes())
+        audio = voice(folder / f"line{k:02}.wav", length)
         shot = min(int(k * 60 / len(LINES) // SHOT), 11)
         start = k * 60 / len(LINES) - shot * SHOT + 0.2
         clip = clips[shot]
@@ -173,6 +185,19 @@ def moviepy_render(cut: Cut, font: Path, out: Path) -> None:
                           ffmpeg_params=["-crf", "21", "-pix_fmt", "yuv420p"], threads=2, logger=None)
 
 
+def one_line_longer(cut: Cut, folder: Path, shot: int = 5, longer: float = 0.6) -> Cut:
+    """The cut after the first line of `shot` was re-recorded `longer` seconds longer."""
+    clips = list(cut.clips)
+    clip = clips[shot]
+    line = clip.lines[0]
+    audio = voice(folder / "line-retake.wav", line.duration + longer)
+    retake = dataclasses.replace(line, audio=audio, duration=line.duration + longer)
+    clips[shot] = dataclasses.replace(clip, duration=clip.duration + longer, lines=(retake, *clip.lines[1:]))
+    for i in range(shot + 1, len(clips)):
+        clips[i] = dataclasses.replace(clips[i], start=clips[i].start + longer)
+    return dataclasses.replace(cut, clips=clips)
+
+
 def timed(action, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -186,6 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the fastest counts")
     parser.add_argument("--skip-moviepy", action="store_true")
+    parser.add_argument("--encoders", type=int, default=None, help="segments encoded at once (default: the project's)")
     args = parser.parse_args()
     font = cjk_font_path()
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
@@ -197,8 +223,14 @@ def main() -> None:
         print(f"episode: {cut.duration:.0f} s, {len(cut.clips)} stills, {len(cut.spoken())} lines, "
               f"{W}x{H} {FPS} fps, libx264 veryfast crf 21 + AAC")
 
-        project_s = timed(lambda: render_episode(cut, ours, font=font, subtitles=srt_path, workdir=folder),
-                          args.repeat)
+        encoders = {"encoders": args.encoders} if args.encoders else {}
+        cache = folder / "cache"
+
+        def full() -> None:  # every segment encoded: an empty cache each time
+            shutil.rmtree(cache, ignore_errors=True)
+            render_episode(cut, ours, font=font, subtitles=srt_path, workdir=folder, cache=cache, **encoders)
+
+        project_s = timed(full, args.repeat)
         command = reference_command(cut, srt_path, font, reference)
         reference_s = timed(lambda: subprocess.run(command, check=True), args.repeat)
         for name, path, seconds in (("project render_episode", ours, project_s),
@@ -207,6 +239,16 @@ def main() -> None:
             print(f"{name:<28} {seconds:7.1f} s  {info['duration']:5.2f} s video  "
                   f"{path.stat().st_size / 1e6:5.1f} MB  {seconds / cut.duration:5.2f} s per video s")
         print(f"ratio project / reference:   {project_s / reference_s:5.2f}x  (target <= 1.2x)")
+
+        changed = one_line_longer(cut, folder)
+        changed_srt = write_srt(changed, folder / "changed.srt")
+        started = time.perf_counter()
+        redone = render_episode(changed, ours, font=font, subtitles=changed_srt, workdir=folder, cache=cache,
+                                **encoders)
+        incremental_s = time.perf_counter() - started
+        print(f"{'incremental (1 line longer)':<28} {incremental_s:7.1f} s  {probe(ours)['duration']:5.2f} s video  "
+              f"{redone.encoded} of {redone.segments} segments encoded, sound re-mixed: {redone.audio_encoded}")
+        print(f"share incremental / full:    {100 * incremental_s / project_s:5.1f} %  (target <= 20 %)")
 
         if not args.skip_moviepy:
             plain = folder / "moviepy.mp4"

@@ -216,7 +216,8 @@ def render(
         live.status.update(f"rendering episode {episode}…")
         produced = runs.render(run_id, episode, script=read_edit(script) if script else None)
     console.print(f"[green]episode {episode}[/]: {produced.video} · {produced.duration:.1f} s · "
-                  f"{produced.synthesized} line(s) synthesised, {produced.rendered_frames} frame(s) drawn", soft_wrap=True)
+                  f"{produced.synthesized} line(s) synthesised, {produced.rendered_frames} frame(s) drawn, "
+                  f"{produced.encoded_segments} of {produced.segments} video segment(s) encoded", soft_wrap=True)
 
 
 @app.command()

@@ -61,6 +61,8 @@ class Produced:
     files: dict[str, str]
     synthesized: int  # lines synthesised this pass (0 when every line came from the cache)
     rendered_frames: int
+    encoded_segments: int  # video segments encoded this pass (the rest were reused)
+    segments: int
 
     def as_state(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -151,12 +153,14 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     out = folder / f"ep{episode:02d}.mp4"
     models = sorted({m for m in (ctx.model, *ctx.role_models.values())} | {ctx.images, ctx_speech_label(values)})
     cut.metadata = aigc_label(f"{run_id}/ep{episode:02d}", _content_hash(script, frames, audio), models, "video")
-    video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]))
+    cache = ctx.state_dir / "render-cache" / run_id / f"ep{episode:02d}"
+    rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)
     files["video"] = str(out)
     episode_json = {"episode": episode, "title": script.title, "duration": cut.duration, "files": files,
                     "script": script.model_dump(mode="json"), "shots": shots.model_dump(mode="json")}
     files["episode_json"] = str(atomic_write_json(folder / "episode.json", episode_json))
-    return Produced(frames, audio, str(out), cut.duration, files, synthesized, drawn)
+    return Produced(frames, audio, str(out), cut.duration, files, synthesized, drawn, rendered.encoded,
+                    rendered.segments)
 
 
 def ctx_speech_label(values: dict) -> str:

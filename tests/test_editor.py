@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agents.director import ShotList
-from agents.editor import GAP, LEAD_IN, MAX_HOLD, SILENT_SHOT, TAIL, build_cut, check, estimate_runtime, speaking_seconds
+from agents.editor import GAP, HOLD_STEP, LEAD_IN, MAX_HOLD, SILENT_SHOT, TAIL, build_cut, check, estimate_runtime, speaking_seconds
 from agents.screenwriter import EpisodeScript
 
 
@@ -63,8 +63,10 @@ def test_short_cut_is_held_longer_silent_shots_first():
     audio = {(1, 0): (Path("a.wav"), 1.0), (1, 1): (Path("b.wav"), 2.0)}
     cut = build_cut(script(), shots(), images, audio, min_seconds=20)
     spoken, silent = cut.clips
+    spoken_alone = LEAD_IN + 1.0 + GAP + 2.0 + TAIL
     assert silent.duration == pytest.approx(MAX_HOLD)  # the silent shot takes the extra first, up to the cap
-    assert spoken.duration == pytest.approx(20 - MAX_HOLD)  # then the rest is shared
-    assert cut.duration == pytest.approx(20)
+    steps = -(-(20 - MAX_HOLD - spoken_alone) // HOLD_STEP)  # then the rest, in whole steps
+    assert spoken.duration == pytest.approx(spoken_alone + steps * HOLD_STEP)
+    assert 20 <= cut.duration < 20 + HOLD_STEP
     assert silent.start == pytest.approx(spoken.duration)
     assert [line.start for line in spoken.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])  # lines keep their timing

@@ -162,7 +162,10 @@ def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
     list(runs.answer(run_id, "approve"))
     before = runs.history(run_id)
     at_gate = next(r for r in before if r["next"] == ["gate"] and r["current"] == "pitch")
-    forked_from, events = runs.rewind(run_id, at_gate["checkpoint_id"][:12])
+    wanted = at_gate["checkpoint_id"]
+    others = [r["checkpoint_id"] for r in before if r["checkpoint_id"] != wanted]
+    unique = next(wanted[:n] for n in range(1, len(wanted) + 1) if not any(o.startswith(wanted[:n]) for o in others))
+    forked_from, events = runs.rewind(run_id, unique)  # the shortest unique prefix is enough
     list(events)
     assert forked_from == at_gate["checkpoint_id"]
     view = runs.view(run_id)

@@ -8,6 +8,7 @@ screenplay, PIL for frames and labels.
 from __future__ import annotations
 
 import json
+import re
 
 import av
 import numpy as np
@@ -91,6 +92,11 @@ def test_frames_are_labelled_and_exports_exist(produced):
     assert len(audio) == 12
 
 
+def shot_lengths(path) -> dict[str, int]:
+    timeline = otio.adapters.read_from_file(str(path))
+    return {c.name: c.source_range.duration.to_frames() for c in timeline.video_tracks()[0].find_clips()}
+
+
 def test_rerender_after_one_changed_line_redoes_only_that_line(produced):
     project, run_id, folder, _ = produced
     changed = json.loads((folder / "script.json").read_text())
@@ -98,9 +104,17 @@ def test_rerender_after_one_changed_line_redoes_only_that_line(produced):
     edited = project / "changed.json"
     edited.write_text(json.dumps(changed))
     before = {p.name: p.stat().st_mtime_ns for p in (folder / "frames").glob("*.png")}
+    lengths_before = shot_lengths(folder / "ep01.otio")
     result = room(project, "render", run_id, "--episode", "1", "--script", str(edited), timeout=600)
     assert result.returncode == 0, result.stderr
     assert "1 line(s) synthesised, 0 frame(s) drawn" in result.stdout
+    # re-encoded: the line's shot, and any shot the editor now holds longer or shorter to keep the runtime
+    shots = json.loads((folder / "shots.json").read_text())["shots"]
+    touched = {s["id"] for s in shots if s["scene"] == 2 and 0 in s["lines"]}
+    lengths_after = shot_lengths(folder / "ep01.otio")
+    touched |= {shot for shot, frames in lengths_after.items() if frames != lengths_before[shot]}
+    encoded = re.search(r"(\d+) of (\d+) video segment\(s\) encoded", result.stdout)
+    assert encoded and (int(encoded[1]), int(encoded[2])) == (len(touched), 5) and len(touched) < 5
     assert {p.name: p.stat().st_mtime_ns for p in (folder / "frames").glob("*.png")} == before
     cues = list(srt.parse((folder / "ep01.srt").read_text(encoding="utf-8")))
     assert cues[8].content.replace("\n", " ") == "So you found my number at last."

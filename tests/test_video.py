@@ -164,7 +164,7 @@ def test_cjk_lines_wrap_by_characters_and_latin_by_words():
 def test_font_family_matches_what_pillow_reads():
     from PIL import ImageFont
 
-    from tools.video import font_family
+    from tools.fonts import font_family
 
     assert font_family(_font()) == ImageFont.truetype(str(_font())).getname()[0]
 
@@ -180,7 +180,7 @@ def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("render") / "it's, [odd]; a: dir"
     cut = make_cut(folder)
     srt_path = write_srt(cut, folder / "ep.srt")
-    out = render_episode(cut, folder / "ep.mp4", font=_font(), subtitles=srt_path, workdir=folder)
+    out = render_episode(cut, folder / "ep.mp4", font=_font(), subtitles=srt_path, workdir=folder).path
     return cut, out, srt_path
 
 
@@ -288,7 +288,7 @@ def test_crossfades_and_music_keep_the_timeline(tmp_path):
     music = _tone(tmp_path / "music.wav", 2000.0, 2.0)  # shorter than the episode: must loop
     cut = make_cut(tmp_path, transition=0.4, music=music)
     cut.metadata = {}  # no label given: the renderer makes one
-    out = render_episode(cut, tmp_path / "ep.mp4", font=_font())
+    out = render_episode(cut, tmp_path / "ep.mp4", font=_font()).path
     with av.open(str(out)) as container:
         assert abs(container.duration / 1e6 - cut.duration) <= 0.1
         label = json.loads(container.metadata["aigc"])[METADATA_KEY]
@@ -304,6 +304,59 @@ def test_crossfades_and_music_keep_the_timeline(tmp_path):
     looped = tone_level(samples, rate, 4.4, 5.1, 2000.0)  # after the 2 s music file ended once
     assert between > 0.005 and looped > 0.005
     assert between / speaking > 2  # ducked by more than 6 dB under speech
+
+
+def _packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(video=0) if p.size]
+
+
+@pytest.mark.integration
+def test_rerender_after_one_longer_line_encodes_only_its_shot(tmp_path):
+    from tools.video import render_episode
+
+    cut = make_cut(tmp_path / "inputs")
+    cache = tmp_path / "cache"
+    first = render_episode(cut, tmp_path / "ep.mp4", font=_font(), cache=cache)
+    assert (first.segments, first.encoded, first.audio_encoded) == (3, 3, True)
+    again = render_episode(cut, tmp_path / "ep.mp4", font=_font(), cache=cache)
+    assert (again.encoded, again.audio_encoded) == (0, False)
+
+    # the middle shot's line is re-recorded 0.5 s longer: that shot grows, the last one only moves
+    longer = _tone(tmp_path / "inputs" / "line1-v2.wav", TONES[1], 2.0)
+    middle, last = cut.clips[1], cut.clips[2]
+    line = dataclasses.replace(middle.lines[0], audio=longer, duration=2.0)
+    changed = dataclasses.replace(cut, clips=[
+        cut.clips[0],
+        dataclasses.replace(middle, duration=middle.duration + 0.5, lines=(line,)),
+        dataclasses.replace(last, start=last.start + 0.5),
+    ])
+    redone = render_episode(changed, tmp_path / "ep.mp4", font=_font(), cache=cache)
+    assert (redone.segments, redone.encoded, redone.audio_encoded) == (3, 1, True)
+    assert len(list(cache.glob("*.mp4"))) == 3 and len(list(cache.glob("*.m4a"))) == 1  # stale parts pruned
+
+    fresh = render_episode(changed, tmp_path / "fresh.mp4", font=_font())  # no cache: everything encoded
+    assert fresh.encoded == 3
+    assert _packets(redone.path) == _packets(fresh.path)  # the reused segments are what a full render makes
+    with av.open(str(redone.path)) as container:
+        assert abs(container.duration / 1e6 - changed.duration) <= 0.1
+    samples, rate = audio_of(redone.path)
+    assert tone_level(samples, rate, 4.35, 4.7, TONES[1]) > 0.05  # the longer line is heard
+
+
+def test_segments_tile_the_crossfaded_timeline(tmp_path):
+    from tools.video_segments import plan
+
+    cut = make_cut(tmp_path, transition=0.4)
+    segments = plan(cut)
+    assert [len(s.parts) for s in segments] == [1, 2, 1, 2, 1]  # shot, crossfade, shot, crossfade, shot
+    assert segments[0].start == 0 and sum(s.frames for s in segments) == round(cut.duration * FPS)
+    assert all(a.start + a.frames == b.start for a, b in zip(segments, segments[1:]))
+    for segment in segments:
+        assert all(0 <= p.first and p.first + segment.frames <= p.length for p in segment.parts)
+    fade = segments[1]
+    assert fade.parts[0].first + fade.frames == fade.parts[0].length  # the outgoing shot's move ends in the fade
+    assert fade.parts[1].first == 0 and segments[2].parts[0].first == fade.frames  # the next one's goes on
 
 
 # -- failures ------------------------------------------------------------------------------

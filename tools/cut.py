@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tools.labels import METADATA_KEY, aigc_label, sha256_of
+
+FPS = 30  # the frame grid every cut is timed on
+
 
 @dataclass(frozen=True)
 class SpokenLine:
@@ -37,7 +41,7 @@ class Cut:
     lang: str = "en"
     width: int = 1080
     height: int = 1920
-    fps: int = 30
+    fps: int = FPS
     transition: float = 0.0  # seconds of crossfade between clips (0 = hard cuts)
     music: Path | None = None  # a music bed, ducked under speech
     metadata: dict = field(default_factory=dict)  # the machine-readable AIGC label
@@ -49,3 +53,30 @@ class Cut:
     def spoken(self) -> list[tuple[float, SpokenLine]]:
         """Every line with its absolute start time, in order."""
         return [(clip.start + line.start, line) for clip in self.clips for line in clip.lines]
+
+    def ordered(self) -> list[CutClip]:
+        return sorted(self.clips, key=lambda c: c.start)
+
+    def frame_bounds(self) -> list[int]:
+        """The frame grid every renderer shares: clip i (in time order) spans frames [b[i], b[i+1])."""
+        clips = self.ordered()
+        bounds = [0] + [round(c.start * self.fps) for c in clips[1:]] + [round(self.duration * self.fps)]
+        for i in range(1, len(bounds)):
+            bounds[i] = max(bounds[i], bounds[i - 1] + 1)  # every clip gets at least one frame
+        return bounds
+
+    def half_transition(self) -> int:
+        """Frames on each side of a cut that a crossfade takes (0 for hard cuts); never a whole clip."""
+        bounds = self.frame_bounds()
+        if len(bounds) < 3:
+            return 0
+        shortest = min(b - a for a, b in zip(bounds, bounds[1:]))
+        return max(0, min(round(self.transition * self.fps / 2), (shortest - 1) // 2))
+
+    def label(self, name: str, kind: str) -> dict:
+        """The cut's AIGC label, or one whose hash covers every still and line that went in."""
+        if METADATA_KEY in self.metadata:
+            return dict(self.metadata)
+        parts = [sha256_of(Path(c.image)) for c in self.clips if Path(c.image).is_file()]
+        parts += [sha256_of(Path(line.audio)) for _, line in self.spoken() if Path(line.audio).is_file()]
+        return aigc_label(name, sha256_of("".join(parts).encode()), [], kind)

@@ -1,10 +1,24 @@
-"""The ffmpeg binary, shared by the speech tools (pitch shifts) and the video renderer."""
+"""The ffmpeg binary and how the project talks to it: filter-graph escaping, runs, one-line errors.
+
+Shared by the speech tools (pitch shifts) and the video renderer.
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 
+from graphs.errors import OutputError
 from tools.registry import MissingPackageError
+
+# ffmpeg's consequences of an error, not its cause
+_CONSEQUENCES = ("conversion failed", "error opening output file", "error opening input file", "nothing was written",
+                 "error while filtering", "task finished with error code", "terminating thread", "last message repeated",
+                 "could not open encoder before eof", "cannot determine format of input", "decode error rate",
+                 "output file does not contain any stream", "error while processing the decoded data")
+_PREFIX = re.compile(r"^(?:\[[^\]]*\]\s*)+")
+_INPUT = re.compile(r"\[(?:in#|[vas]?ist#)(\d+)")
 
 
 def ffmpeg_exe(purpose: str = "video") -> str:
@@ -18,3 +32,38 @@ def ffmpeg_exe(purpose: str = "video") -> str:
         if found:
             return found
     raise MissingPackageError(f"{purpose} needs ffmpeg: pip install imageio-ffmpeg")
+
+
+def filter_value(value: str) -> str:
+    """Escape a value for a filter's option list, then for the filter graph around it.
+
+    ffmpeg parses filter arguments twice: the graph parser (which splits on
+    `,;[]`) and the filter's option parser (which splits on `:`). Each level
+    honours backslash escapes, so a path such as `/tmp/it's: a, test` survives.
+    """
+    level1 = "".join("\\" + c if c in "\\':" else c for c in value)
+    return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
+
+
+def ffmpeg_error(stderr: str, inputs: list[str]) -> str:
+    """The last line of ffmpeg's stderr that says what went wrong, naming the input it concerns."""
+    found = ""
+    for raw in stderr.splitlines():
+        line = _PREFIX.sub("", raw.strip())
+        if not line or line.lower().startswith(_CONSEQUENCES):
+            continue
+        which = _INPUT.match(raw.strip())
+        index = int(which.group(1)) if which else -1
+        found = f"{inputs[index]}: {line}" if 0 <= index < len(inputs) and inputs[index] not in line else line
+    return found or "ffmpeg failed without saying why"
+
+
+def run_ffmpeg(command: list[str], what: str) -> None:
+    """Run one ffmpeg command; on failure an `OutputError` "<what> failed: <ffmpeg's reason>"."""
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    except OSError as exc:
+        raise OutputError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        inputs = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
+        raise OutputError(f"{what} failed: {ffmpeg_error(done.stderr, inputs)}")

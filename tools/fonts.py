@@ -8,10 +8,12 @@ the same on every machine without a system font.
 from __future__ import annotations
 
 import importlib.util
+import struct
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from graphs.errors import OutputError
 from tools.registry import MissingPackageError
 
 FONT_PACKAGE = "paperang_p2_fonts_cjk"
@@ -36,3 +38,31 @@ def cjk_font_path() -> Path:
             f"the package {FONT_DISTRIBUTION} holds no font file: pip install --force-reinstall {FONT_DISTRIBUTION}"
         )
     return Path(str(candidates[0]))
+
+
+def font_family(font: Path) -> str:
+    """The family name in a TrueType/OpenType file (first face of a .ttc): libass selects fonts by it."""
+    try:
+        data = Path(font).read_bytes()
+    except OSError as exc:
+        raise OutputError(f"cannot read the font {font}: {exc.strerror or exc}") from None
+    base = struct.unpack_from(">I", data, 12)[0] if data[:4] == b"ttcf" else 0
+    (tables,) = struct.unpack_from(">H", data, base + 4)
+    for i in range(tables):
+        tag, _, offset, _ = struct.unpack_from(">4sIII", data, base + 12 + 16 * i)
+        if tag != b"name":
+            continue
+        _, count, strings = struct.unpack_from(">HHH", data, offset)
+        names = {}
+        for j in range(count):
+            platform, _, language, name_id, length, at = struct.unpack_from(">HHHHHH", data, offset + 6 + 12 * j)
+            if name_id != 1:
+                continue
+            raw = data[offset + strings + at: offset + strings + at + length]
+            if platform in (0, 3):
+                names[(platform != 3, language != 0x409)] = raw.decode("utf-16-be", "replace")
+            elif platform == 1:
+                names[(True, True)] = raw.decode("latin-1")
+        if names:
+            return names[min(names)]  # Windows, US English first
+    raise OutputError(f"no font family name in {font}")

@@ -79,15 +79,19 @@ def wrap_line(text: str) -> str:
     return "\n".join(lines)
 
 
+def _on_frame(seconds: float, fps: int) -> float:
+    return round(seconds * fps) / fps
+
+
 def cues(cut: Cut) -> list[srt.Subtitle]:
-    """One cue per spoken line, in time order; a cue ends where the next begins if they overlap."""
+    """One cue per spoken line, in time order, on the cut's frame grid; a cue ends where the next begins."""
     spoken = sorted(cut.spoken(), key=lambda item: item[0])
     result: list[srt.Subtitle] = []
     for index, (start, line) in enumerate(spoken):
         end = start + line.duration
         if index + 1 < len(spoken):
             end = min(end, spoken[index + 1][0])
-        end = min(end, cut.duration)
+        start, end = _on_frame(start, cut.fps), _on_frame(min(end, cut.duration), cut.fps)
         if end <= start or not line.text.strip():
             continue
         result.append(

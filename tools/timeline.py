@@ -20,17 +20,9 @@ import opentimelineio as otio
 
 from tools.cut import Cut, CutClip
 from tools.files import atomic_target
-from tools.labels import METADATA_KEY, aigc_label, sha256_of
+from tools.labels import METADATA_KEY
 
 NAMESPACE = "writers_room"  # OTIO metadata is namespaced by the application that wrote it
-
-
-def _frame_bounds(cut: Cut, clips: list[CutClip]) -> list[int]:
-    """Clip i spans frames [b[i], b[i+1]): the grid `tools.video` renders on."""
-    bounds = [0] + [round(c.start * cut.fps) for c in clips[1:]] + [round(cut.duration * cut.fps)]
-    for i in range(1, len(bounds)):
-        bounds[i] = max(bounds[i], bounds[i - 1] + 1)  # every clip gets at least one frame
-    return bounds
 
 
 def _url(path: Path, relative_to: Path | None) -> str:
@@ -45,20 +37,9 @@ def _frames(count: int, fps: int) -> otio.opentime.TimeRange:
     return otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(count, fps))
 
 
-def _label(cut: Cut, name: str) -> dict:
-    """The cut's AIGC label, or one whose hash covers every still and line that went in."""
-    if METADATA_KEY in cut.metadata:
-        return dict(cut.metadata[METADATA_KEY])
-    parts = [sha256_of(Path(c.image)) for c in cut.clips if Path(c.image).is_file()]
-    parts += [sha256_of(Path(line.audio)) for _, line in cut.spoken() if Path(line.audio).is_file()]
-    return aigc_label(name, sha256_of("".join(parts).encode()), [], "timeline")[METADATA_KEY]
-
-
 def _video_track(cut: Cut, clips: list[CutClip], relative_to: Path | None) -> otio.schema.Track:
     fps = cut.fps
-    bounds = _frame_bounds(cut, clips)
-    shortest = min((b - a for a, b in zip(bounds, bounds[1:])), default=0)
-    half = min(round(cut.transition * fps / 2), (shortest - 1) // 2) if len(clips) > 1 else 0
+    bounds, half = cut.frame_bounds(), cut.half_transition()
     track = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
     for i, clip in enumerate(clips):
         if i and half > 0:  # a dissolve centred on the cut, using still frames past each clip's end
@@ -103,15 +84,15 @@ def to_otio(cut: Cut, *, name: str, audio_dir_relative_to: Path | None = None) -
     """The cut as a timeline. Media references are absolute file URLs, or, with
     `audio_dir_relative_to`, paths relative to that folder (stills and audio
     alike; pass the folder the .otio file is written to)."""
-    clips = sorted(cut.clips, key=lambda c: c.start)
+    clips = cut.ordered()
     fps = cut.fps
     timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
-    timeline.metadata[METADATA_KEY] = _label(cut, name)
+    timeline.metadata[METADATA_KEY] = cut.label(name, "timeline")[METADATA_KEY]
     timeline.metadata[NAMESPACE] = {"title": cut.title, "lang": cut.lang, "width": cut.width, "height": cut.height,
                                     "fps": fps, "transition": cut.transition, "duration": cut.duration}
     if not clips:
         return timeline
-    total = _frame_bounds(cut, clips)[-1]
+    total = cut.frame_bounds()[-1]
     timeline.tracks.append(_video_track(cut, clips, audio_dir_relative_to))
     timeline.tracks.append(_dialogue_track(cut, total, audio_dir_relative_to))
     if cut.music is not None:

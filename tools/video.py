@@ -1,58 +1,49 @@
 """The episode video: stills with motion, dialogue, music bed, subtitles, AIGC label.
 
-One ffmpeg process renders the whole episode from a filter graph built here
-from the `Cut`. Frame-by-frame compositing in Python (moviepy) measured 5.7x
-slower for the same result; here the encoder is almost all the cost:
+The picture is rendered as segments (`tools.video_segments`), each cached by
+what it shows, and joined without re-encoding; the sound is one track mixed
+and encoded by its own ffmpeg run, cached by its inputs; a last run muxes the
+two with the machine-readable label. A first render encodes everything once;
+a render after one changed line encodes the shot that line is in and the
+sound, and copies the rest.
 
-- each PNG is decoded and scaled ONCE, then repeated with `loop` (ffmpeg's
-  `-loop 1` input decodes the PNG again for every frame: ~50 ms a frame);
-- pans, tilts and the static drift move a `crop` window over the scaled still:
-  crop only offsets plane pointers, so it is free;
-- push-in / pull-out rescale each frame (`scale` with `eval=frame`), the one
-  per-frame cost; measured a little cheaper and steadier than `zoompan`.
-
-Timing comes from the cut (itself from the real audio): every clip gets the
-frames between its start and the next clip's start, rounded on one frame grid,
-so the total is the cut's duration to the frame. Crossfades are centred on the
-cut point and do not change the total.
+Timing comes from the cut (itself from the real audio), on one frame grid
+(`Cut.frame_bounds`), so the total is the cut's duration to the frame.
+Crossfades are centred on the cut point and do not change the total.
 """
 
 from __future__ import annotations
 
-import re
-import struct
-import subprocess
+import hashlib
+import json
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
+import srt
+
 from graphs.errors import OutputError
-from tools.ffmpeg import ffmpeg_exe
+from tools import video_segments as segments
+from tools.cut import Cut
+from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
 from tools.files import atomic_target
-from tools.cut import Cut, CutClip
-from tools.labels import CORNER_TEXT, METADATA_KEY, VISIBLE_TEXT, aigc_label, label_json, sha256_of
+from tools.labels import label_json, sha256_of
 from tools.registry import MissingPackageError
 
-LABEL_SECONDS = 2.5  # the large visible label, then the corner mark
 SAMPLE_RATE = 48000
-PRESET = "veryfast"  # measured: ~2.5x smaller files than superfast for ~1.3x the time
-CRF = 21
+AUDIO_VERSION = 1  # bump when the audio graph changes what a key renders
+ENCODERS = 2  # segments encoded at once (measured on 2 cores: see bench/render_episode.py)
 
-PAN = 1.15  # pans and tilts travel over a still scaled to 115 %
-ZOOM = 1.15  # push-in / pull-out between 100 % and 115 %
-DRIFT = 1.04  # "static": a very slow drift over a still at 104 %
 
-SUBTITLE_SIZE = 64  # px on the 1080 x 1920 frame (tools.subtitles wraps for it)
-SUBTITLE_MARGIN = 400  # px above the bottom edge, clear of the platforms' buttons
-LABEL_SIZE = 72
-CORNER_SIZE = 40
+@dataclass(frozen=True)
+class Rendered:
+    """A finished render and how much of it was encoded this time."""
 
-# ffmpeg's consequences of an error, not its cause
-_CONSEQUENCES = ("conversion failed", "error opening output file", "error opening input file", "nothing was written",
-                 "error while filtering", "task finished with error code", "terminating thread", "last message repeated",
-                 "could not open encoder before eof", "cannot determine format of input", "decode error rate",
-                 "output file does not contain any stream", "error while processing the decoded data")
-_PREFIX = re.compile(r"^(?:\[[^\]]*\]\s*)+")
-_INPUT = re.compile(r"\[(?:in#|[vas]?ist#)(\d+)")
+    path: Path
+    segments: int
+    encoded: int  # segments encoded now (the rest came from the cache)
+    audio_encoded: bool
 
 
 def probe(path: Path) -> dict:
@@ -79,147 +70,8 @@ def probe(path: Path) -> dict:
         }
 
 
-# -- escaping -----------------------------------------------------------------------------
 
-
-def _option_value(value: str) -> str:
-    """Escape a value for a filter's option list, then for the filter graph around it.
-
-    ffmpeg parses filter arguments twice: the graph parser (which splits on
-    `,;[]`) and the filter's option parser (which splits on `:`). Each level
-    honours backslash escapes, so a path such as `/tmp/it's: a, test` survives.
-    """
-    level1 = "".join("\\" + c if c in "\\':" else c for c in value)
-    return "".join("\\" + c if c in "\\'[],;" else c for c in level1)
-
-
-def font_family(font: Path) -> str:
-    """The family name in a TrueType/OpenType file (first face of a .ttc): libass selects fonts by it."""
-    try:
-        data = Path(font).read_bytes()
-    except OSError as exc:
-        raise OutputError(f"cannot read the font {font}: {exc.strerror or exc}") from None
-    base = struct.unpack_from(">I", data, 12)[0] if data[:4] == b"ttcf" else 0
-    (tables,) = struct.unpack_from(">H", data, base + 4)
-    for i in range(tables):
-        tag, _, offset, _ = struct.unpack_from(">4sIII", data, base + 12 + 16 * i)
-        if tag != b"name":
-            continue
-        _, count, strings = struct.unpack_from(">HHH", data, offset)
-        names = {}
-        for j in range(count):
-            platform, _, language, name_id, length, at = struct.unpack_from(">HHHHHH", data, offset + 6 + 12 * j)
-            if name_id != 1:
-                continue
-            raw = data[offset + strings + at: offset + strings + at + length]
-            if platform in (0, 3):
-                names[(platform != 3, language != 0x409)] = raw.decode("utf-16-be", "replace")
-            elif platform == 1:
-                names[(True, True)] = raw.decode("latin-1")
-        if names:
-            return names[min(names)]  # Windows, US English first
-    raise OutputError(f"no font family name in {font}")
-
-
-# -- the filter graph -------------------------------------------------------------------
-
-
-def _even(value: float) -> int:
-    return max(2, 2 * round(value / 2))
-
-
-def _clip_frames(cut: Cut, clips: list[CutClip]) -> list[int]:
-    """Frame boundaries on one grid: clip i spans frames [b[i], b[i+1]); the first clip opens the video."""
-    bounds = [0] + [round(c.start * cut.fps) for c in clips[1:]] + [round(cut.duration * cut.fps)]
-    for i in range(1, len(bounds)):
-        bounds[i] = max(bounds[i], bounds[i - 1] + 1)  # every clip gets at least one frame
-    return bounds
-
-
-def _motion(camera: str, width: int, height: int, frames: int) -> str:
-    """Filters that turn one scaled frame (`loop` repeats it) into `frames` frames of camera move."""
-    last = max(frames - 1, 1)
-    p = f"(n/{last})"
-    if camera in ("push_in", "pull_out"):
-        zoom = f"(1+{ZOOM - 1:.4f}*{p})" if camera == "push_in" else f"({ZOOM:.4f}-{ZOOM - 1:.4f}*{p})"
-        # crop's own centring reads the size the link had at set-up, so it is spelled out per frame
-        half_w, half_h = width // 2, height // 2
-        return (f"scale=w='2*round({half_w}*{zoom})':h='2*round({half_h}*{zoom})':eval=frame:flags=bilinear,"
-                f"crop={width}:{height}:x='round({half_w}*{zoom})-{half_w}':y='round({half_h}*{zoom})-{half_h}'"
-                f":exact=1")
-    if camera in ("pan_left", "pan_right", "tilt_up", "tilt_down"):
-        big_w, big_h = _even(width * PAN), _even(height * PAN)
-        dx, dy = big_w - width, big_h - height
-        x = {"pan_left": f"{dx}*(1-{p})", "pan_right": f"{dx}*{p}"}.get(camera, f"{dx // 2}")
-        y = {"tilt_up": f"{dy}*(1-{p})", "tilt_down": f"{dy}*{p}"}.get(camera, f"{dy // 2}")
-        return f"crop={width}:{height}:x='{x}':y='{y}':exact=1"
-    big_w, big_h = _even(width * DRIFT), _even(height * DRIFT)  # static: a slow diagonal drift
-    dx, dy = big_w - width, big_h - height
-    return f"crop={width}:{height}:x='{dx}*{p}':y='{dy}*(0.25+0.5*{p})':exact=1"
-
-
-def _source_size(camera: str, width: int, height: int) -> tuple[int, int]:
-    if camera in ("push_in", "pull_out"):
-        return width, height
-    factor = PAN if camera in ("pan_left", "pan_right", "tilt_up", "tilt_down") else DRIFT
-    return _even(width * factor), _even(height * factor)
-
-
-def _video_graph(cut: Cut, clips: list[CutClip], first_input: int, font: Path, srt_path: Path) -> list[str]:
-    fps, width, height = cut.fps, cut.width, cut.height
-    bounds = _clip_frames(cut, clips)
-    shortest = min(b - a for a, b in zip(bounds, bounds[1:]))
-    half = min(round(cut.transition * fps / 2), (shortest - 1) // 2) if len(clips) > 1 else 0
-    graph: list[str] = []
-    for i, clip in enumerate(clips):
-        frames = bounds[i + 1] - bounds[i] + (half if i > 0 else 0) + (half if i < len(clips) - 1 else 0)
-        src_w, src_h = _source_size(clip.camera, width, height)
-        graph.append(
-            f"[{first_input + i}:v]scale={src_w}:{src_h}:force_original_aspect_ratio=increase"
-            f":flags=bicubic:out_color_matrix=bt709:out_range=tv,crop={src_w}:{src_h},setsar=1,format=yuv420p,"
-            f"loop=loop={frames - 1}:size=1:start=0,setpts=N/({fps}*TB),"
-            f"{_motion(clip.camera, width, height, frames)}[v{i}]"
-        )
-    if len(clips) == 1:
-        joined = "[v0]"
-    elif half:
-        previous = "[v0]"
-        for i in range(1, len(clips)):
-            offset = (bounds[i] - half) / fps
-            graph.append(f"{previous}[v{i}]xfade=transition=fade:duration={2 * half / fps:.6f}"
-                         f":offset={offset:.6f}[x{i}]")
-            previous = f"[x{i}]"
-        joined = previous
-    else:
-        graph.append("".join(f"[v{i}]" for i in range(len(clips))) + f"concat=n={len(clips)}:v=1:a=0[joined]")
-        joined = "[joined]"
-
-    family = font_family(font)
-    style = ",".join([
-        f"PlayResX={width}", f"PlayResY={height}", f"FontName={family}", f"FontSize={SUBTITLE_SIZE}",
-        "PrimaryColour=&H00FFFFFF", "OutlineColour=&H00000000", "BackColour=&H80000000",
-        "BorderStyle=1", "Outline=4", "Shadow=1", "Alignment=2",
-        f"MarginV={SUBTITLE_MARGIN}", "MarginL=60", "MarginR=60", "ScaledBorderAndShadow=yes",
-    ])
-    burn = (f"subtitles=filename={_option_value(str(srt_path))}:fontsdir={_option_value(str(font.parent))}"
-            f":force_style={_option_value(style)},")
-    if not srt_path.is_file():
-        raise OutputError(f"no subtitles file at {srt_path}")
-    if not srt_path.read_text(encoding="utf-8-sig").strip():
-        burn = ""  # libass refuses an empty file; nothing is spoken
-    until = min(LABEL_SECONDS, cut.duration)
-    fontfile = _option_value(str(font))
-    graph.append(
-        f"{joined}{burn}"
-        f"drawtext=fontfile={fontfile}:text={_option_value(VISIBLE_TEXT)}:expansion=none"
-        f":fontsize={LABEL_SIZE}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=28"
-        f":x=(w-text_w)/2:y=h*0.09:enable='lt(t,{until})',"
-        f"drawtext=fontfile={fontfile}:text={_option_value(CORNER_TEXT)}:expansion=none"
-        f":fontsize={CORNER_SIZE}:fontcolor=white@0.85:box=1:boxcolor=black@0.4:boxborderw=12"
-        f":x=w-text_w-48:y=h*0.06:enable='gte(t,{until})',"
-        f"format=yuv420p[vout]"
-    )
-    return graph
+# -- sound ------------------------------------------------------------------------------
 
 
 def _audio_graph(cut: Cut, first_input: int, music_input: int | None) -> list[str]:
@@ -252,86 +104,121 @@ def _audio_graph(cut: Cut, first_input: int, music_input: int | None) -> list[st
     return graph
 
 
-def _default_label(cut: Cut, out: Path) -> dict:
-    """A label when the cut carries none: its hash covers every still and line that went in."""
-    parts = [sha256_of(Path(c.image)) for c in cut.clips if Path(c.image).is_file()]
-    parts += [sha256_of(Path(line.audio)) for _, line in cut.spoken() if Path(line.audio).is_file()]
-    return aigc_label(cut.title or out.stem, sha256_of("".join(parts).encode()), [], "video")
+def _audio_key(cut: Cut) -> str:
+    spoken = [[round(start, 4), sha256_of(Path(line.audio)) if Path(line.audio).is_file() else str(line.audio)]
+              for start, line in cut.spoken()]
+    music = sha256_of(Path(cut.music)) if cut.music is not None and Path(cut.music).is_file() else str(cut.music)
+    described = {"version": AUDIO_VERSION, "duration": round(cut.duration, 4), "spoken": spoken, "music": music}
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
-def build_command(cut: Cut, out: Path, *, font: Path, subtitles: Path) -> list[str]:
-    """The ffmpeg command line that renders `cut` into `out` (an MP4)."""
-    clips = sorted(cut.clips, key=lambda c: c.start)
-    if not clips:
-        raise OutputError("the cut has no clips to render")
+def _audio_command(cut: Cut, out: Path) -> list[str]:
+    """The ffmpeg command that mixes dialogue and the ducked bed into one AAC track."""
     spoken = cut.spoken()
     args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
-    for clip in clips:  # one frame each: decoded once, repeated in the graph
-        args += ["-f", "image2", "-pattern_type", "none", "-framerate", str(cut.fps), "-i", str(clip.image)]
     for _, line in spoken:
         args += ["-i", str(line.audio)]
     music_input = None
     if cut.music is not None:
-        music_input = len(clips) + len(spoken)
+        music_input = len(spoken)
         args += ["-stream_loop", "-1", "-i", str(cut.music)]
-
-    graph = _video_graph(cut, clips, 0, Path(font), Path(subtitles))
-    graph += _audio_graph(cut, len(clips), music_input)
-    metadata = cut.metadata if METADATA_KEY in cut.metadata else {**cut.metadata, **_default_label(cut, out)}
-    label = label_json(metadata)
-    args += [
-        "-filter_complex", ";".join(graph), "-map", "[vout]", "-map", "[aout]",
-        "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p", "-r", str(cut.fps),
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-        "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE),
-        "-movflags", "+faststart+use_metadata_tags",
-        "-metadata", f"title={cut.title}", "-metadata", f"comment={label}", "-metadata", f"aigc={label}",
-        "-f", "mp4", str(out),
-    ]
-    return args
+    return args + ["-filter_complex", ";".join(_audio_graph(cut, 0, music_input)), "-map", "[aout]",
+                   "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-f", "mp4", str(out)]
 
 
-def _ffmpeg_error(stderr: str, inputs: list[str]) -> str:
-    """The last line of ffmpeg's stderr that says what went wrong, naming the input it concerns."""
-    found = ""
-    for raw in stderr.splitlines():
-        line = _PREFIX.sub("", raw.strip())
-        if not line or line.lower().startswith(_CONSEQUENCES):
-            continue
-        which = _INPUT.match(raw.strip())
-        index = int(which.group(1)) if which else -1
-        found = f"{inputs[index]}: {line}" if 0 <= index < len(inputs) and inputs[index] not in line else line
-    return found or "ffmpeg failed without saying why"
+def _mux_command(cut: Cut, listing: Path, sound: Path, out: Path, label: dict) -> list[str]:
+    """Join the segments (stream copy) with the sound track and the AIGC label."""
+    text = label_json(label)
+    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(sound),
+            "-map", "0:v", "-map", "1:a", "-c", "copy", "-movflags", "+faststart+use_metadata_tags",
+            "-metadata", f"title={cut.title}", "-metadata", f"comment={text}", "-metadata", f"aigc={text}",
+            "-f", "mp4", str(out)]
+
+
+def _concat_entry(path: Path) -> str:
+    escaped = str(path.resolve()).replace("'", "'\\''")
+    return f"file '{escaped}'"
+
+
+def _cached(path: Path, command_for, what: str) -> bool:
+    """Make `path` with the command `command_for(tmp)` unless it exists; True if it was made now."""
+    if path.is_file():
+        return False
+    with atomic_target(path, suffix=path.suffix) as tmp:
+        run_ffmpeg(command_for(tmp), what)
+    return True
+
+
+def _prune(store: Path, keep: set[str]) -> None:
+    """Drop cached segments and tracks this render did not use: the cache holds one episode's parts."""
+    for entry in store.iterdir():
+        if entry.suffix in (".mp4", ".m4a") and entry.name not in keep:
+            entry.unlink(missing_ok=True)
 
 
 def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = None,
-                   workdir: Path | None = None) -> Path:
-    """Render the episode MP4 (1080x1920 H.264 + AAC) with one ffmpeg run; written atomically.
+                   workdir: Path | None = None, cache: Path | None = None, encoders: int = ENCODERS) -> Rendered:
+    """Render the episode MP4 (1080x1920 H.264 + AAC), written atomically.
 
-    `subtitles` is the episode's SRT; without one, it is written from the cut
-    into `workdir` (a temporary folder by default). A failed render raises
-    `OutputError` and leaves any earlier `out` as it was.
+    `subtitles` is the episode's SRT; without one, it is written from the cut.
+    `cache` is a folder kept between renders of this episode: segments and
+    the sound track whose inputs did not change are reused from it. A failed
+    render raises `OutputError` and leaves any earlier `out` as it was.
     """
     from tools.subtitles import write_srt
 
     out = Path(out)
+    if not cut.clips:
+        raise OutputError("the cut has no clips to render")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if workdir is not None:
-            Path(workdir).mkdir(parents=True, exist_ok=True)
+        for folder in (out.parent, workdir, cache):
+            if folder is not None:
+                Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
-    with tempfile.TemporaryDirectory(prefix="render-", dir=workdir) as scratch:
-        srt_path = Path(subtitles) if subtitles is not None else write_srt(cut, Path(scratch) / "subtitles.srt")
-        command = build_command(cut, out, font=Path(font), subtitles=srt_path)
-        with atomic_target(out, suffix=".tmp.mp4") as tmp:  # render beside the final file, then swap it in
-            command[-1] = str(tmp)
-            try:
-                done = subprocess.run(command, capture_output=True, text=True, errors="replace")
-            except OSError as exc:
-                raise OutputError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from None
-            if done.returncode != 0:
-                inputs = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
-                raise OutputError(f"rendering {out.name} failed: {_ffmpeg_error(done.stderr, inputs)}")
-    return out
+    font = Path(font)
+    what = f"rendering {out.name}"
+    with tempfile.TemporaryDirectory(prefix="render-", dir=workdir) as scratch_dir:
+        scratch = Path(scratch_dir)
+        srt_path = Path(subtitles) if subtitles is not None else write_srt(cut, scratch / "subtitles.srt")
+        try:
+            cues = segments.frame_cues(list(srt.parse(srt_path.read_text(encoding="utf-8-sig"))), cut.fps)
+        except OSError as exc:
+            raise OutputError(f"cannot read the subtitles {srt_path}: {exc.strerror or exc}") from None
+        except srt.SRTParseError as exc:
+            raise OutputError(f"the subtitles {srt_path} are not valid SRT: {exc}") from None
+        store = Path(cache) if cache is not None else scratch
 
+        total, hashes, jobs, parts = cut.frame_bounds()[-1], {}, [], []
+        for segment in segments.plan(cut):
+            text = segments.segment_srt(segment, cues, cut.fps)
+            switch = segments.label_switch(segment, cut.fps, total)
+            key = segments.segment_key(segment, cut, text, switch, font, hashes)
+            path = store / f"{key[:40]}.mp4"
+            parts.append(path)
+            if not path.is_file() and path not in (job[1] for job in jobs):
+                jobs.append((segment, path, text, switch, key))
+
+        def encode(job) -> bool:
+            segment, path, text, switch, key = job
+            srt_file = None
+            if text.strip():
+                srt_file = scratch / f"{key[:40]}.srt"
+                srt_file.write_text(text, encoding="utf-8")
+            return _cached(path, lambda tmp: segments.segment_command(segment, cut, tmp, font=font, srt_path=srt_file,
+                                                                      switch=switch), what)
+
+        with ThreadPoolExecutor(max_workers=max(1, encoders)) as pool:
+            encoded = sum(pool.map(encode, jobs))
+        sound = store / f"audio-{_audio_key(cut)[:40]}.m4a"
+        audio_encoded = _cached(sound, lambda tmp: _audio_command(cut, tmp), what)
+
+        listing = scratch / "segments.txt"
+        listing.write_text("".join(_concat_entry(p) + "\n" for p in parts), encoding="utf-8")
+        label = cut.label(cut.title or out.stem, "video")
+        with atomic_target(out, suffix=".tmp.mp4") as tmp:  # mux beside the final file, then swap it in
+            run_ffmpeg(_mux_command(cut, listing, sound, tmp, label), what)
+        if cache is not None:
+            _prune(store, {p.name for p in parts} | {sound.name})
+    return Rendered(out, len(parts), encoded, audio_encoded)

@@ -40,7 +40,9 @@ class Provider:
 # a repeat penalty and shorter caps on strings and lists keep its loops short
 LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3, "repeat_penalty": 1.15, "repeat_last_n": 128}
 LLAMACPP_SCHEMA = {"x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
-SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4}
+# A small model writes the least the schema allows (one scene, no dialogue): the floors ask for an
+# episode's worth (scenes x lines), so the editor can time 60 s from real speech.
+SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "min_items": {"EpisodeScript.scenes": 3, "Scene.lines": 3, "ShotList.shots": 4}}
 
 PROVIDERS: dict[str, Provider] = {
     p.name: p

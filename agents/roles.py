@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from agents import art_director, cultural_consultant, director, editor, screenwriter
 from agents.base import Role
@@ -34,12 +34,26 @@ class ArtifactSpec:
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
 
-    def schema_for(self, episodes: int) -> type[BaseModel]:
-        """The schema for this series: an outline has exactly its number of episodes."""
-        return screenwriter.outline_of(episodes) if self.name == "outline" else self.schema
+    def schema_for(self, episodes: int, episode: int = 0) -> type[BaseModel]:
+        """The schema for this series and episode: an outline has exactly its number of episodes,
+        a script and a shot list carry the number of the episode they are for."""
+        if self.name == "outline":
+            return screenwriter.outline_of(episodes)
+        if episode and self.name in _EPISODE_FIELD:
+            return _pinned(self.schema, _EPISODE_FIELD[self.name], episode)
+        return self.schema
 
-    def revision_for(self, episodes: int) -> type[BaseModel]:
-        return _revision_of(self.schema_for(episodes))
+    def revision_for(self, episodes: int, episode: int = 0) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode))
+
+
+_EPISODE_FIELD = {"script": "number", "shots": "episode"}
+
+
+@cache
+def _pinned(schema: type[BaseModel], field: str, value: int) -> type[BaseModel]:
+    """`schema` with the integer `field` held to `value` (the decoder can write nothing else)."""
+    return create_model(schema.__name__, __base__=schema, **{field: (int, Field(ge=value, le=value))})
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, model_validator
 
 from agents.base import Role
 
@@ -46,6 +46,28 @@ class Bible(BaseModel):
     world: WorldRules
     tone: str = Field(max_length=200)
     visual_style: str = Field(max_length=300)
+
+    @model_validator(mode="after")
+    def _one_entry_per_name(self) -> "Bible":
+        """A name means one character (one location): later entries under a name already used are dropped.
+
+        Models repeat a character now and then; the cast, the visual sheets
+        and the memory are keyed by name, so the first entry is the one kept.
+        """
+        self.characters = _first_per_name(self.characters)
+        self.locations = _first_per_name(self.locations)
+        return self
+
+
+def _first_per_name(entries: list) -> list:
+    seen: set[str] = set()
+    kept = []
+    for entry in entries:
+        key = " ".join(entry.name.split()).casefold()
+        if key not in seen:
+            seen.add(key)
+            kept.append(entry)
+    return kept
 
 
 class Beat(BaseModel):

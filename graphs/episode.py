@@ -24,7 +24,7 @@ from agents.base import perform
 from agents.screenwriter import Bible
 from graphs import services
 from graphs.context import Context
-from graphs.gates import gate, record
+from graphs.gates import auto_approved, gate, record
 from graphs.negotiation import dump, emit, recall_text
 from graphs.negotiation import graph as negotiation
 from graphs.production import produce_episode, settle_sheets
@@ -117,7 +117,7 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 
 def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
-    if runtime.context.auto_approves("final_cut"):
+    if auto_approved(state, runtime, "final_cut"):
         return {"decision": {"action": "approve", "by": "auto"}}
     episode = state["episode"]
     produced = state["production"][str(episode)]["produced"]

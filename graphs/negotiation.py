@@ -116,7 +116,7 @@ def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }
     content = perform(
-        owner, name, spec.schema_for(state.get("episodes", ctx.episodes)), model=services.model(ctx, owner.name), lang=state["lang"],
+        owner, name, spec.schema_for(state.get("episodes", ctx.episodes), state.get("episode", 0)), model=services.model(ctx, owner.name), lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
         on_usage=services.ledger(ctx, run_id, owner.name, name),
     ).model_dump(mode="json")
@@ -192,7 +192,7 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
     issues = issues_text({} if notes else current_reviews(state), notes)
     revision = perform(
-        owner, f"revise_{name}", spec.revision_for(state.get("episodes", ctx.episodes)), model=services.model(ctx, owner.name), lang=state["lang"],
+        owner, f"revise_{name}", spec.revision_for(state.get("episodes", ctx.episodes), state.get("episode", 0)), model=services.model(ctx, owner.name), lang=state["lang"],
         variables={
             "artifact": dump(state["artifacts"][name]),
             "issues": issues,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.art_director import StyleGuide, VisualSheet
-from agents.director import ShotList
+from agents.director import ShotList, cover_script
 from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
 from graphs.context import Context
@@ -132,7 +132,7 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     folder = episode_dir(ctx, run_id, episode)
     production = values.get("production", {}).get(str(episode), {})
     script = EpisodeScript.model_validate(production["script"])
-    shots = ShotList.model_validate(production["shots"])
+    shots = cover_script(ShotList.model_validate(production["shots"]), script)
     art = values.get("art", {})
     style = StyleGuide.model_validate(art["style"]).model_dump() if art.get("style") else {}
     frames, drawn = render_frames(ctx, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,

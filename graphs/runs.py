@@ -146,7 +146,7 @@ class Runs:
         run_id = uuid.uuid4().hex[:8]
         initial = {
             "run_id": run_id, "premise": text, "lang": lang or self.ctx.lang,
-            "episodes": episodes or self.ctx.episodes, "decisions": [],
+            "episodes": episodes or self.ctx.episodes, "decisions": [], "auto_approve": list(self.ctx.auto_approve),
         }
         return run_id, self._stream(initial, self.config(run_id))
 

@@ -20,6 +20,7 @@ class RoomState(TypedDict, total=False):
     premise: str
     lang: str
     episodes: int
+    auto_approve: list[str]  # gates the run was started to pass on its own ("all" for every gate): kept on resume
     # which artifact the room is working on now, and how its negotiation went
     current: str | None
     round: int

@@ -70,3 +70,23 @@ def test_short_cut_is_held_longer_silent_shots_first():
     assert 20 <= cut.duration < 20 + HOLD_STEP
     assert silent.start == pytest.approx(spoken.duration)
     assert [line.start for line in spoken.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])  # lines keep their timing
+
+
+def test_shot_list_is_fitted_to_cover_every_line_once():
+    from agents.director import cover_script
+
+    three = script((3, 2, 1))  # scene 1: lines 0-2, scene 2: lines 0-1, scene 3: line 0
+    messy = ShotList(episode=1, shots=[
+        {"id": "1A", "scene": 1, "size": "wide", "location": "Room 1", "lines": [0, 0, 7], "visual_intent": "a"},
+        {"id": "1A", "scene": 1, "size": "close_up", "location": "Room 1", "lines": [0, 2], "visual_intent": "b"},
+        {"id": "3A", "scene": 3, "size": "medium", "location": "Room 3", "lines": [], "visual_intent": "c"},
+        {"id": "9A", "scene": 9, "size": "medium", "location": "Nowhere", "lines": [0], "visual_intent": "d"},
+    ])
+    fitted = cover_script(messy, three)
+    assert [s.id for s in fitted.shots] == ["1A", "1A2", "2A", "3A", "9A"]  # ids unique, scene 2 shown in its place
+    assert [(s.scene, s.lines) for s in fitted.shots] == [(1, [0, 1]), (1, [2]), (2, [0, 1]), (3, [0]), (9, [])]
+    added = fitted.shots[2]
+    assert (added.size, added.location, added.visual_intent) == ("medium", "Room 2", "She walks in.")
+    spoken = [(s.scene, i) for s in fitted.shots for i in s.lines]
+    assert sorted(spoken) == sorted({(sc.number, i) for sc in three.scenes for i in range(len(sc.lines))})
+    assert cover_script(fitted, three) == fitted  # a fitted list stays as it is

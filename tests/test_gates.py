@@ -106,6 +106,23 @@ def test_unknown_run_and_not_waiting(script, make_ctx):
     assert len(mem.list(run_id=run_id, kind=Kind.BEAT)) == 2
 
 
+def test_gates_a_run_was_started_to_pass_stay_passed(script, make_ctx):
+    started = Runs(make_ctx(auto_approve=("bible",), episodes=1))
+    enqueue(script, PITCH_ROUND)
+    run_id, events = started.start("A premise")
+    list(events)
+    assert started.view(run_id).waiting["gate"] == "pitch"
+    later = Runs(make_ctx(episodes=1))  # another process, started without --auto
+    enqueue(script, BIBLE_ROUND)
+    script.enqueue("screenwriter", f.outline(1))
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    script.enqueue("editor", f.approve())
+    list(later.answer(run_id, "approve"))
+    view = later.view(run_id)
+    assert view.approved == {"pitch": 1, "bible": 1} and view.waiting["gate"] == "outline"
+
+
 @pytest.mark.integration
 def test_resume_in_a_new_process(project):
     first = room(project, "run", "A disowned heiress returns as a CEO", script=PITCH_ROUND)

@@ -508,3 +508,15 @@ def test_zh_inputs_name_every_artifact_in_chinese(role):
             variables = {k: "" for k in TASK_VARS[task]} | {"artifact_name": name, "artifact": "{}", "focus": "f", "message": "m"}
             text = task_messages(role, task, "zh", variables)[-1].content
             assert name not in text, (task, name, text)
+
+
+def test_bible_keeps_one_character_and_one_location_per_name():
+    from factories import bible, character
+
+    repeated = bible()
+    repeated["characters"].append({**character("lin  xia", 40), "role": "a second Lin"})
+    repeated["locations"].append({"name": "Board Room", "description": "again"})
+    kept = Bible.model_validate(repeated)
+    assert [c.name for c in kept.characters] == ["Lin Xia", "Zhou Min"]
+    assert kept.characters[0].age == character()["age"]  # the first entry under a name wins
+    assert [loc.name for loc in kept.locations] == ["Board room"]

@@ -1,0 +1,56 @@
+"""The schemas the decoder is given: closed objects, small-model caps and floors, pinned episode numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+import factories as f
+from agents.models import SMALL_MODEL_LIMITS
+from agents.roles import ARTIFACTS
+from agents.structured import closed_schema
+
+
+def _arrays(doc: dict) -> dict[str, dict]:
+    """Every array property as "Model.property" -> its schema."""
+    found = {}
+    for title, node in [(doc.get("title"), doc), *((d.get("title"), d) for d in doc.get("$defs", {}).values())]:
+        for name, prop in node.get("properties", {}).items():
+            if prop.get("type") == "array":
+                found[f"{title}.{name}"] = prop
+    return found
+
+
+def test_every_object_is_closed_and_strings_are_capped_for_small_models():
+    doc = closed_schema(ARTIFACTS["bible"].schema, {}, SMALL_MODEL_LIMITS)
+    objects = [doc, *doc["$defs"].values()]
+    assert all(o["additionalProperties"] is False for o in objects if o.get("type") == "object")
+    strings = [p for o in objects for p in o.get("properties", {}).values() if p.get("type") == "string"]
+    assert strings and all(p["maxLength"] <= SMALL_MODEL_LIMITS["max_string"] for p in strings)
+    assert "minItems" not in json.dumps(closed_schema(ARTIFACTS["bible"].schema)).replace('"minItems": 1', "")
+
+
+@pytest.mark.parametrize("name", ["script", "shots"])
+def test_small_models_must_write_an_episodes_worth(name):
+    floors = SMALL_MODEL_LIMITS["min_items"]
+    for schema in (ARTIFACTS[name].schema_for(1, 1), ARTIFACTS[name].revision_for(1, 1)):
+        arrays = _arrays(closed_schema(schema, {}, SMALL_MODEL_LIMITS))
+        floored = {k: v["minItems"] for k, v in arrays.items() if k in floors}
+        assert floored and all(floored[k] == floors[k] for k in floored)
+        assert all(v.get("minItems", 0) <= 1 for k, v in arrays.items() if k not in floors)  # "Shot.lines" is not "Scene.lines"
+    plain = _arrays(closed_schema(ARTIFACTS[name].schema))  # a real model gets the schema as it is
+    assert all(v.get("minItems", 0) <= 1 for v in plain.values())
+
+
+@pytest.mark.parametrize(("name", "field", "make"), [("script", "number", f.script), ("shots", "episode", f.shots)])
+def test_script_and_shot_list_carry_their_episode_number(name, field, make):
+    schema = ARTIFACTS[name].schema_for(3, 2)
+    doc = closed_schema(schema)
+    assert (doc["properties"][field]["minimum"], doc["properties"][field]["maximum"]) == (2, 2)
+    assert getattr(schema.model_validate(make(2)), field) == 2
+    with pytest.raises(ValidationError):
+        schema.model_validate(make(1))
+    assert ARTIFACTS[name].schema_for(3) is ARTIFACTS[name].schema  # outside an episode: unpinned
+    assert schema is ARTIFACTS[name].schema_for(3, 2)  # built once

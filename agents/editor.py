@@ -23,6 +23,7 @@ LEAD_IN, GAP, TAIL = 0.4, 0.3, 0.6  # seconds around and between lines in a shot
 SILENT_SHOT = 2.5  # an action shot with no line
 MAX_HOLD = 12.0  # the longest a shot is held to reach the minimum runtime
 HOLD_STEP = 0.5  # holds grow half a second at a time
+SCENE_DISSOLVE = 0.5  # seconds of crossfade where a new scene starts (shots within a scene cut hard)
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -119,11 +120,12 @@ def build_cut(
     durations = [d for _, _, d in base]
     silent = [i for i, (_, spoken, _) in enumerate(base) if not spoken]
     holds = _holds(durations, silent, max(0.0, min_seconds - sum(durations)))
-    clips, frame = [], 0
+    clips, frame, scene = [], 0, None
     for (shot, spoken, duration), hold in zip(base, holds):
         frames = max(1, round((duration + hold) * fps))
-        clips.append(CutClip(shot.id, Path(images[shot.id]), frame / fps, frames / fps, str(shot.camera), spoken))
-        frame += frames
+        fade = SCENE_DISSOLVE if scene is not None and shot.scene != scene else 0.0
+        clips.append(CutClip(shot.id, Path(images[shot.id]), frame / fps, frames / fps, str(shot.camera), spoken, fade))
+        frame, scene = frame + frames, shot.scene
     return Cut(clips=clips, title=title, lang=lang, fps=fps)
 
 

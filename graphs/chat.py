@@ -143,7 +143,8 @@ class Conversation:
         })
         from agents.structured import ask_structured
 
-        revision = ask_structured(services.model(self.ctx, owner.name), messages, spec.revision_for(values.get("episodes", self.ctx.episodes), values.get("episode", 0)),
+        schema = spec.revision_for(values.get("episodes", self.ctx.episodes), values.get("episode", 0))
+        revision = ask_structured(services.model(self.ctx, owner.name), messages, schema,
                                   retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
                                   on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))
         content = revision.artifact.model_dump(mode="json")

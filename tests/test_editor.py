@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agents.director import ShotList
-from agents.editor import GAP, HOLD_STEP, LEAD_IN, MAX_HOLD, SILENT_SHOT, TAIL, build_cut, check, estimate_runtime, speaking_seconds
+from agents.editor import (GAP, HOLD_STEP, LEAD_IN, MAX_HOLD, SCENE_DISSOLVE, SILENT_SHOT, TAIL, build_cut, check,
+                           estimate_runtime, speaking_seconds)
 from agents.screenwriter import EpisodeScript
 
 
@@ -54,6 +55,7 @@ def test_cut_is_timed_from_real_audio():
     assert first.duration == pytest.approx(LEAD_IN + 1.0 + GAP + 2.0 + TAIL)
     assert (second.start, second.duration) == (pytest.approx(first.duration), SILENT_SHOT)
     assert first.camera == "push_in" and not second.lines
+    assert (first.transition_in, second.transition_in) == (0.0, SCENE_DISSOLVE)  # a dissolve into the new scene
     assert cut.duration == pytest.approx(first.duration + SILENT_SHOT)
     assert [t for t, _ in cut.spoken()] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])
 

@@ -358,6 +358,10 @@ def test_segments_tile_the_crossfaded_timeline(tmp_path):
     assert fade.parts[0].first + fade.frames == fade.parts[0].length  # the outgoing shot's move ends in the fade
     assert fade.parts[1].first == 0 and segments[2].parts[0].first == fade.frames  # the next one's goes on
 
+    cut.clips[2] = dataclasses.replace(cut.clips[2], transition_in=0.0)  # a hard cut into the last shot only
+    assert [len(s.parts) for s in plan(cut)] == [1, 2, 1, 1]
+    assert sum(s.frames for s in plan(cut)) == round(cut.duration * FPS)
+
 
 # -- failures ------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class CutClip:
     duration: float
     camera: str = "static"  # a CameraMove value: how the still moves
     lines: tuple[SpokenLine, ...] = ()
+    transition_in: float | None = None  # seconds of crossfade from the clip before (None: the cut's own)
 
 
 @dataclass
@@ -65,13 +66,19 @@ class Cut:
             bounds[i] = max(bounds[i], bounds[i - 1] + 1)  # every clip gets at least one frame
         return bounds
 
-    def half_transition(self) -> int:
-        """Frames on each side of a cut that a crossfade takes (0 for hard cuts); never a whole clip."""
-        bounds = self.frame_bounds()
-        if len(bounds) < 3:
-            return 0
-        shortest = min(b - a for a, b in zip(bounds, bounds[1:]))
-        return max(0, min(round(self.transition * self.fps / 2), (shortest - 1) // 2))
+    def half_transitions(self) -> list[int]:
+        """Frames a crossfade takes on each side of every cut point: entry i is the fade into clip i.
+
+        The first and last entries (the episode's edges) are 0, as is a hard
+        cut; a fade never takes a clip's every frame, so each keeps one of its own.
+        """
+        clips, bounds = self.ordered(), self.frame_bounds()
+        lengths = [b - a for a, b in zip(bounds, bounds[1:])]
+        halves = [0] * (len(clips) + 1)
+        for i in range(1, len(clips)):
+            seconds = self.transition if clips[i].transition_in is None else clips[i].transition_in
+            halves[i] = max(0, min(round(seconds * self.fps / 2), (lengths[i - 1] - 1) // 2, (lengths[i] - 1) // 2))
+        return halves
 
     def label(self, name: str, kind: str) -> dict:
         """The cut's AIGC label, or one whose hash covers every still and line that went in."""

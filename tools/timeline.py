@@ -39,10 +39,11 @@ def _frames(count: int, fps: int) -> otio.opentime.TimeRange:
 
 def _video_track(cut: Cut, clips: list[CutClip], relative_to: Path | None) -> otio.schema.Track:
     fps = cut.fps
-    bounds, half = cut.frame_bounds(), cut.half_transition()
+    bounds, halves = cut.frame_bounds(), cut.half_transitions()
     track = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
     for i, clip in enumerate(clips):
-        if i and half > 0:  # a dissolve centred on the cut, using still frames past each clip's end
+        half = halves[i]
+        if half > 0:  # a dissolve centred on the cut, using still frames past each clip's end
             track.append(otio.schema.Transition(
                 name="Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
                 in_offset=otio.opentime.RationalTime(half, fps), out_offset=otio.opentime.RationalTime(half, fps)))

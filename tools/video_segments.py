@@ -75,19 +75,18 @@ class Cue:
 
 def plan(cut: Cut) -> list[Segment]:
     """The segments that tile the episode's frames, in order."""
-    clips, bounds, half = cut.ordered(), cut.frame_bounds(), cut.half_transition()
-    last = len(clips) - 1
+    clips, bounds, halves = cut.ordered(), cut.frame_bounds(), cut.half_transitions()
     segments: list[Segment] = []
     for i, clip in enumerate(clips):
-        before, after = (half if i > 0 else 0), (half if i < last else 0)
+        before, after = halves[i], halves[i + 1]
         length = bounds[i + 1] - bounds[i] + before + after
         body = Part(Path(clip.image), clip.camera, length, 2 * before)
         segments.append(Segment(bounds[i] + before, bounds[i + 1] - bounds[i] - before - after, (body,)))
         if after:
             following = clips[i + 1]
-            next_length = bounds[i + 2] - bounds[i + 1] + half + (half if i + 1 < last else 0)
-            segments.append(Segment(bounds[i + 1] - half, 2 * half, (
-                Part(Path(clip.image), clip.camera, length, length - 2 * half),
+            next_length = bounds[i + 2] - bounds[i + 1] + after + halves[i + 2]
+            segments.append(Segment(bounds[i + 1] - after, 2 * after, (
+                Part(Path(clip.image), clip.camera, length, length - 2 * after),
                 Part(Path(following.image), following.camera, next_length, 0),
             )))
     return segments

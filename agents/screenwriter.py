@@ -86,6 +86,13 @@ class EpisodeOutline(BaseModel):
 class SeriesOutline(BaseModel):
     episodes: list[EpisodeOutline] = Field(min_length=1, max_length=100)
 
+    @model_validator(mode="after")
+    def _numbered_in_order(self) -> "SeriesOutline":
+        """Episodes are numbered by their place in the series (models write any number there)."""
+        for place, episode in enumerate(self.episodes, start=1):
+            episode.number = place
+        return self
+
 
 @cache
 def outline_of(episodes: int) -> type[SeriesOutline]:

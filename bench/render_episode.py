@@ -2,7 +2,8 @@
 
 In one run, on the same 12 stills, 14 dialogue lines and subtitles:
 
-1. the project's `render_episode` (one ffmpeg process, graph built from the Cut);
+1. the project's `render_episode` (a segment per shot, encoded two at a time from an empty
+   cache, joined without re-encoding, with one mixed sound track);
 2. a reference ffmpeg command written by hand the usual way: `zoompan` for
    every camera move, `subtitles` + `drawtext`, `adelay`/`amix`, a generated
    bed ducked with `sidechaincompress`; same size, codec, preset and CRF;

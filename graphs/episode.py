@@ -37,7 +37,7 @@ from tools.files import atomic_write_json
 def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""
     done = {n for n, p in state.get("production", {}).items() if p.get("approved")}
-    numbers = [e["number"] for e in state["artifacts"]["outline"]["episodes"]]
+    numbers = range(1, len(state["artifacts"]["outline"]["episodes"]) + 1)  # by place, as the outline numbers them
     pending = [n for n in numbers if str(n) not in done]
     if not pending:
         return {"episode": 0, "current": None}

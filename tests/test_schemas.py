@@ -54,3 +54,12 @@ def test_script_and_shot_list_carry_their_episode_number(name, field, make):
         schema.model_validate(make(1))
     assert ARTIFACTS[name].schema_for(3) is ARTIFACTS[name].schema  # outside an episode: unpinned
     assert schema is ARTIFACTS[name].schema_for(3, 2)  # built once
+
+
+def test_outline_episodes_are_numbered_by_their_place():
+    from agents.screenwriter import outline_of
+
+    written = f.outline(3)
+    for episode, number in zip(written["episodes"], (2, 2, 7)):
+        episode["number"] = number
+    assert [e.number for e in outline_of(3).model_validate(written).episodes] == [1, 2, 3]

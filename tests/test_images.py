@@ -113,6 +113,13 @@ def test_closer_shots_frame_the_figure_larger(storyboard):
     assert glasses["extreme_close_up"] > 3 * glasses["close_up"] > 0, glasses
 
 
+def test_a_style_palette_longer_than_wall_floor_accent_draws_its_first_three(storyboard):
+    five = ["#102030", "#405060", "#708090", "#a0b0c0", "#d0e0f0"]
+    long = storyboard.draw(request(shot_size="wide", characters=[], location="A", location_palette=five))
+    three = storyboard.draw(request(shot_size="wide", characters=[], location="A", location_palette=five[:3]))
+    assert long.tobytes() == three.tobytes()
+
+
 def test_a_character_keeps_its_colours_in_every_shot(storyboard):
     first = storyboard.draw(request(shot_size="wide", characters=[LIN, ZHOU], location="雨夜便利店",
                                     location_palette=["#223344", "#445566"]))

@@ -271,7 +271,7 @@ def _location_palette(request: ImageRequest) -> list[RGB]:
     colours = [hex_to_rgb(c) for c in request.location_palette]
     defaults = [(rng.randint(90, 200), rng.randint(90, 200), rng.randint(110, 220)) for _ in range(3)]
     colours += defaults[len(colours):]
-    return colours
+    return colours[:3]  # wall, floor, accent: a longer style palette gives its first three
 
 
 def _gradient(size: tuple[int, int], top: RGB, bottom: RGB) -> Image.Image:

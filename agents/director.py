@@ -58,9 +58,10 @@ def cover_script(shots: ShotList, script: EpisodeScript) -> ShotList:
     """The shot list fitted to its script: every line spoken exactly once, every scene shown, one id per shot.
 
     Shot lists leave lines out, cover a line twice, point at lines that do not
-    exist or repeat an id (a model's, or one left behind by an edited
-    script); the cut needs each line once and one frame per id. Shots keep
-    their order. A line no shot covers joins the scene's shot that speaks the
+    exist, show a scene the script does not have, or repeat an id (a
+    model's, or one left behind by an edited script); the cut needs each line
+    once and one frame per id. Shots keep their order; shots of missing
+    scenes are dropped. A line no shot covers joins the scene's shot that speaks the
     line before it (else the scene's first shot); a scene no shot shows gets
     a medium shot of its action.
     """
@@ -69,7 +70,9 @@ def cover_script(shots: ShotList, script: EpisodeScript) -> ShotList:
     ids: set[str] = set()
     fitted: list[Shot] = []
     for shot in shots.shots:
-        count = len(scenes[shot.scene].lines) if shot.scene in scenes else 0
+        if shot.scene not in scenes:  # a shot of a scene the script does not have
+            continue
+        count = len(scenes[shot.scene].lines)
         lines = [i for i in dict.fromkeys(shot.lines) if i < count and (shot.scene, i) not in spoken]
         spoken.update((shot.scene, i) for i in lines)
         fitted.append(shot.model_copy(update={"id": _unique(shot.id, ids), "lines": lines}))

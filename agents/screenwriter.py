@@ -132,3 +132,10 @@ class EpisodeScript(BaseModel):
     number: int = Field(ge=1)
     title: str = Field(max_length=80)
     scenes: list[Scene] = Field(min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _scenes_numbered_in_order(self) -> "EpisodeScript":
+        """Scenes are numbered by their place (a repeated number would merge two scenes' lines)."""
+        for place, scene in enumerate(self.scenes, start=1):
+            scene.number = place
+        return self

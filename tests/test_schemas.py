@@ -63,3 +63,12 @@ def test_outline_episodes_are_numbered_by_their_place():
     for episode, number in zip(written["episodes"], (2, 2, 7)):
         episode["number"] = number
     assert [e.number for e in outline_of(3).model_validate(written).episodes] == [1, 2, 3]
+
+
+def test_script_scenes_are_numbered_by_their_place():
+    from agents.screenwriter import EpisodeScript
+
+    written = f.script()
+    for scene in written["scenes"]:
+        scene["number"] = 1  # a small model repeats numbers: two scenes' lines would merge
+    assert [s.number for s in EpisodeScript.model_validate(written).scenes] == [1, 2]

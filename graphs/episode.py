@@ -11,7 +11,6 @@ Usable alone (an approved outline in state) and as the development graph's
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -24,13 +23,12 @@ from agents.base import perform
 from agents.screenwriter import Bible
 from graphs import services
 from graphs.context import Context
-from graphs.gates import auto_approved, gate, record
+from graphs.gates import auto_approved, gate, log_decision, record
 from graphs.negotiation import dump, emit, recall_text
 from graphs.negotiation import graph as negotiation
 from graphs.production import produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
 from memory import Kind, MemoryRecord, Status
-from tools import export
 from tools.files import atomic_write_json
 
 
@@ -132,23 +130,17 @@ def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 
 def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
-    ctx, episode, run_id = runtime.context, state["episode"], state["run_id"]
-    decision = state["decision"]
-    action, by = decision["action"], decision.get("by", "human")
-    note = decision.get("note", "").strip()
-    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": "final_cut", "episode": episode,
-             "action": action, "by": by, "version": state.get("versions", {}).get("script", 1), "note": note, "rounds": 0}
-    mem = services.memory(ctx)
-    mem.put([MemoryRecord(kind=Kind.DECISION, text=f"{by} chose {action} for the final cut of episode {episode}. {note}".strip(),
-                          role="human" if by == "human" else "room", run_id=run_id, artifact=artifact_id("script", episode),
-                          episode=episode, key=f"final-{len(state.get('decisions', []))}")])
-    export.write_decisions(ctx.outputs_dir / run_id, [*state.get("decisions", []), entry])
+    episode = state["episode"]
+    note = state["decision"].get("note", "").strip()
+    entry = log_decision(runtime.context, state, gate="final_cut", episode=episode,
+                         version=state.get("versions", {}).get("script", 1), note=note, rounds=0,
+                         subject=f"the final cut of episode {episode}", artifact=artifact_id("script", episode),
+                         key=f"final-{len(state.get('decisions', []))}", shown_as=f"final cut {episode}")
     update: dict[str, Any] = {"decisions": [entry], "decision": None}
-    if action == "approve":
+    if entry["action"] == "approve":
         update["production"] = {str(episode): {**state["production"][str(episode)], "approved": True}}
     else:  # back to the script, with the person's note
         update.update(current="script", notes={"script": [*state.get("notes", {}).get("script", []), note]})
-    emit(type="decision", artifact=f"final cut {episode}", action=action, by=by, version=entry["version"])
     return update
 
 

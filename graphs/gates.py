@@ -94,7 +94,7 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
     key = artifact_id(name, episode)
     folder = ctx.outputs_dir / run_id / "episodes" / f"ep{episode:02d}" if episode else ctx.outputs_dir / run_id
     decision = state["decision"]
-    action, by = decision["action"], decision.get("by", "human")
+    action = decision["action"]
     version = state["versions"][name]
     mem = services.memory(ctx)
     update: dict[str, Any] = {}
@@ -118,14 +118,26 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
         mem.put([MemoryRecord(kind=Kind.NOTE, text=f"The writer rejected {key} v{version}: {note}", role="human",
                               run_id=run_id, artifact=key, episode=episode, version=version, key="reject")])
         update["notes"] = {name: [*state.get("notes", {}).get(name, []), note]}
-    entry = {
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "gate": name, "episode": episode, "action": action, "by": by, "version": version,
-        "note": decision.get("note", ""), "rounds": state.get("outcome", {}).get("rounds", 0),
-    }
-    mem.put([MemoryRecord(kind=Kind.DECISION, text=f"{by} chose {action} for {key} v{version}. {entry['note']}".strip(),
-                          role="human" if by == "human" else "room", run_id=run_id, artifact=key, episode=episode,
-                          version=version, key=f"gate-{len(state.get('decisions', []))}")])
-    export.write_decisions(ctx.outputs_dir / run_id, [*state.get("decisions", []), entry])
-    emit(type="decision", artifact=name, action=action, by=by, version=version)
+    entry = log_decision(ctx, state, gate=name, episode=episode, version=version, note=decision.get("note", ""),
+                         rounds=state.get("outcome", {}).get("rounds", 0), subject=f"{key} v{version}", artifact=key,
+                         key=f"gate-{len(state.get('decisions', []))}", memory_version=version, shown_as=name)
     return {**update, "decisions": [entry], "decision": None}
+
+
+def log_decision(ctx: Context, state: RoomState, *, gate: str, episode: int, version: int, note: str, rounds: int,
+                 subject: str, artifact: str, key: str, shown_as: str, memory_version: int = 0) -> dict:
+    """Keep the answer of a gate three ways: a decision in memory, the decisions log, the live view.
+
+    Returns the decisions-log entry, which the caller adds to the state.
+    """
+    decision = state["decision"]
+    action, by = decision["action"], decision.get("by", "human")
+    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate, "episode": episode,
+             "action": action, "by": by, "version": version, "note": note, "rounds": rounds}
+    services.memory(ctx).put([MemoryRecord(
+        kind=Kind.DECISION, text=f"{by} chose {action} for {subject}. {note}".strip(),
+        role="human" if by == "human" else "room", run_id=state["run_id"], artifact=artifact, episode=episode,
+        version=memory_version, key=key)])
+    export.write_decisions(ctx.outputs_dir / state["run_id"], [*state.get("decisions", []), entry])
+    emit(type="decision", artifact=shown_as, action=action, by=by, version=version)
+    return entry

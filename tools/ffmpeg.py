@@ -58,12 +58,16 @@ def ffmpeg_error(stderr: str, inputs: list[str]) -> str:
     return found or "ffmpeg failed without saying why"
 
 
-def run_ffmpeg(command: list[str], what: str) -> None:
-    """Run one ffmpeg command; on failure an `OutputError` "<what> failed: <ffmpeg's reason>"."""
+def run_ffmpeg(command: list[str], what: str, stdin: bytes | None = None) -> bytes:
+    """Run one ffmpeg command (fed `stdin`) and return what it wrote to stdout.
+
+    On failure an `OutputError` "<what> failed: <ffmpeg's reason>".
+    """
     try:
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        done = subprocess.run(command, input=stdin, capture_output=True)
     except OSError as exc:
         raise OutputError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from None
     if done.returncode != 0:
         inputs = [command[i + 1] for i, arg in enumerate(command) if arg == "-i"]
-        raise OutputError(f"{what} failed: {ffmpeg_error(done.stderr, inputs)}")
+        raise OutputError(f"{what} failed: {ffmpeg_error(done.stderr.decode('utf-8', 'replace'), inputs)}")
+    return done.stdout

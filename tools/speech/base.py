@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import struct
-import subprocess
 import wave
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graphs.errors import InputError, OutputError
 from tools.files import atomic_write_bytes
-from tools.ffmpeg import ffmpeg_exe
+from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
 from tools.registry import BackendInfo
 
 
@@ -185,13 +184,11 @@ def shift_pitch_and_tempo(samples: np.ndarray, sample_rate: int, semitones: floa
     if abs(semitones) >= 1e-3:
         filters += [f"asetrate={sample_rate * factor:.3f}", f"aresample={sample_rate}"]
     filters += _atempo_chain(tempo / factor)
+    what = "changing a voice's pitch"
     cmd = [
-        ffmpeg_exe("changing a voice's pitch"), "-hide_banner", "-loglevel", "error", "-nostdin",
+        ffmpeg_exe(what), "-hide_banner", "-loglevel", "error", "-nostdin",
         "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
         "-af", ",".join(filters), "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "pipe:1",
     ]  # fmt: skip
-    proc = subprocess.run(cmd, input=np.asarray(samples, dtype="<i2").tobytes(), capture_output=True, check=False)
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise OutputError(f"ffmpeg could not shift the pitch: {err[-1] if err else proc.returncode}")
-    return np.frombuffer(proc.stdout, dtype="<i2").copy()
+    shifted = run_ffmpeg(cmd, what, stdin=np.asarray(samples, dtype="<i2").tobytes())
+    return np.frombuffer(shifted, dtype="<i2").copy()

@@ -78,9 +78,10 @@ def _holds(durations: list[float], silent: list[int], extra: float) -> list[floa
             open_shots = [i for i in pool if durations[i] + holds[i] + HOLD_STEP <= MAX_HOLD + 1e-9]
             if not open_shots:
                 break
-            for i in open_shots[:steps]:
+            dealt = open_shots[:steps]
+            for i in dealt:
                 holds[i] += HOLD_STEP
-            steps -= len(open_shots[:steps])
+            steps -= len(dealt)
     return holds
 
 

@@ -70,6 +70,11 @@ def _first_per_name(entries: list) -> list:
     return kept
 
 
+def _number_by_place(entries: list) -> None:
+    for place, entry in enumerate(entries, start=1):
+        entry.number = place
+
+
 class Beat(BaseModel):
     description: str = Field(max_length=300)
     intensity: int = Field(ge=1, le=10, description="emotional intensity 1-10")
@@ -89,8 +94,7 @@ class SeriesOutline(BaseModel):
     @model_validator(mode="after")
     def _numbered_in_order(self) -> "SeriesOutline":
         """Episodes are numbered by their place in the series (models write any number there)."""
-        for place, episode in enumerate(self.episodes, start=1):
-            episode.number = place
+        _number_by_place(self.episodes)
         return self
 
 
@@ -136,6 +140,5 @@ class EpisodeScript(BaseModel):
     @model_validator(mode="after")
     def _scenes_numbered_in_order(self) -> "EpisodeScript":
         """Scenes are numbered by their place (a repeated number would merge two scenes' lines)."""
-        for place, scene in enumerate(self.scenes, start=1):
-            scene.number = place
+        _number_by_place(self.scenes)
         return self

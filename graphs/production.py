@@ -83,10 +83,11 @@ def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang
 
 
 def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict,
-                  lang: str, backend_name: str) -> tuple[dict[str, str], int]:
-    """One labelled still per shot; a frame whose request is unchanged is not drawn again."""
+                  lang: str) -> tuple[dict[str, str], int]:
+    """One labelled still per shot, from the run's image backend; a frame whose request is unchanged is not redrawn."""
     from tools.images import create_image_backend
 
+    backend_name = ctx.images
     backend = create_image_backend(backend_name)
     frames, drawn = {}, 0
     for shot in shots.shots:
@@ -136,7 +137,7 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     art = values.get("art", {})
     style = StyleGuide.model_validate(art["style"]).model_dump() if art.get("style") else {}
     frames, drawn = render_frames(ctx, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,
-                                  lang, ctx.images)
+                                  lang)
     audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}))
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
     cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},

@@ -40,8 +40,12 @@ def cjk_font_path() -> Path:
     return Path(str(candidates[0]))
 
 
+@lru_cache(maxsize=8)
 def font_family(font: Path) -> str:
-    """The family name in a TrueType/OpenType file (first face of a .ttc): libass selects fonts by it."""
+    """The family name in a TrueType/OpenType file (first face of a .ttc): libass selects fonts by it.
+
+    Read once per font: every subtitled video segment asks for it.
+    """
     try:
         data = Path(font).read_bytes()
     except OSError as exc:

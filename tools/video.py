@@ -190,24 +190,25 @@ def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = 
             raise OutputError(f"the subtitles {srt_path} are not valid SRT: {exc}") from None
         store = Path(cache) if cache is not None else scratch
 
-        total, hashes, jobs, parts = cut.frame_bounds()[-1], {}, [], []
+        total, hashes, jobs, parts = cut.frame_bounds()[-1], {}, {}, []
         for segment in segments.plan(cut):
             text = segments.segment_srt(segment, cues, cut.fps)
             switch = segments.label_switch(segment, cut.fps, total)
-            key = segments.segment_key(segment, cut, text, switch, font, hashes)
-            path = store / f"{key[:40]}.mp4"
+            path = store / f"{segments.segment_key(segment, cut, text, switch, font, hashes)[:40]}.mp4"
             parts.append(path)
-            if not path.is_file() and path not in (job[1] for job in jobs):
-                jobs.append((segment, path, text, switch, key))
+            jobs.setdefault(path, (segment, text, switch))  # two identical segments are encoded once
 
-        def encode(job) -> bool:
-            segment, path, text, switch, key = job
-            srt_file = None
-            if text.strip():
-                srt_file = scratch / f"{key[:40]}.srt"
-                srt_file.write_text(text, encoding="utf-8")
-            return _cached(path, lambda tmp: segments.segment_command(segment, cut, tmp, font=font, srt_path=srt_file,
-                                                                      switch=switch), what)
+        def encode(path: Path) -> bool:  # a segment already in the store is not encoded again
+            segment, text, switch = jobs[path]
+
+            def command(tmp: Path) -> list[str]:
+                srt_file = None
+                if text.strip():
+                    srt_file = scratch / f"{path.stem}.srt"
+                    srt_file.write_text(text, encoding="utf-8")
+                return segments.segment_command(segment, cut, tmp, font=font, srt_path=srt_file, switch=switch)
+
+            return _cached(path, command, what)
 
         with ThreadPoolExecutor(max_workers=max(1, encoders)) as pool:
             encoded = sum(pool.map(encode, jobs))

@@ -51,6 +51,16 @@ def count(image: Image.Image, colour: str) -> int:
     return colours(image).get(rgb(colour), 0)
 
 
+def labelled_panel(path: Path) -> tuple[dict, Image.Image]:
+    """A generated panel's AIGC label and pixels; it is 1080x1920 and the label's hash is of these pixels."""
+    with Image.open(path) as image:
+        assert image.size == (W, H)
+        label = json.loads(image.text["AIGC"])["AIGC"]
+        pixels = image.convert("RGB")
+    assert label["sha256"] == hashlib.sha256(pixels.tobytes()).hexdigest()
+    return label, pixels
+
+
 def png_text_chunks(path: Path) -> dict[str, str]:
     """tEXt/iTXt chunks, parsed from the bytes without PIL."""
     data = path.read_bytes()
@@ -310,12 +320,8 @@ def test_diffusers_renders_a_labelled_panel_from_a_local_model(tmp_path, one_tor
     shot = request(shot_id="3B", prompt="a woman on a rooftop at night", characters=[LIN, ZHOU])
     out = backend.render(shot, tmp_path / "3B.png")
     again = backend.render(shot, tmp_path / "3B-again.png")
-    with Image.open(out) as image:
-        assert image.size == (W, H)
-        label = json.loads(image.text["AIGC"])["AIGC"]
-        pixels = image.convert("RGB")
+    label, pixels = labelled_panel(out)
     assert label["models"] == ["diffusers:tiny-sd"] and label["content_id"] == "3B"
-    assert label["sha256"] == hashlib.sha256(pixels.tobytes()).hexdigest()
     assert len(pixels.crop((0, 400, W, H)).getcolors(1 << 24)) > 50  # a generated picture, not a flat fill
     # the first character's seed fixes the picture
     assert out.read_bytes() == again.read_bytes()
@@ -387,12 +393,8 @@ def test_openai_renders_a_labelled_panel_through_a_compatible_server(fake_images
     assert call["auth"] == "Bearer sk-test-images"
     assert call["body"]["model"] == "gpt-image-1" and call["body"]["size"] == "1024x1536"
     assert "she turns back in the rain" in call["body"]["prompt"] and "round glasses" in call["body"]["prompt"]
-    with Image.open(out) as image:
-        assert image.size == (W, H)
-        label = json.loads(image.text["AIGC"])["AIGC"]
-        pixels = image.convert("RGB")
+    label, pixels = labelled_panel(out)
     assert label["models"] == ["openai:gpt-image-1"] and label["content_id"] == "4A"
-    assert label["sha256"] == hashlib.sha256(pixels.tobytes()).hexdigest()
     # scaled to cover and centre-cropped: yellow top half, blue bottom half, no letterbox
     assert pixels.getpixel((W // 2, H // 4)) == (250, 220, 40)
     assert pixels.getpixel((W // 2, 3 * H // 4)) == (30, 120, 200)

@@ -138,7 +138,26 @@ class EpisodeScript(BaseModel):
     scenes: list[Scene] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")
-    def _scenes_numbered_in_order(self) -> "EpisodeScript":
-        """Scenes are numbered by their place (a repeated number would merge two scenes' lines)."""
+    def _scenes_once_numbered_in_order(self) -> "EpisodeScript":
+        """Repeats dropped, then scenes numbered by their place (a repeated number would merge two scenes' lines).
+
+        Small models loop: a scene written out again word for word, or a line
+        said twice in a row. Neither is drama; the first of each is kept.
+        """
+        for scene in self.scenes:
+            scene.lines = [line for before, line in zip([None, *scene.lines], scene.lines) if not _same_line(line, before)]
+        kept: list[Scene] = []
+        for scene in self.scenes:
+            if not any(_same_scene(scene, earlier) for earlier in kept):
+                kept.append(scene)
+        self.scenes = kept
         _number_by_place(self.scenes)
         return self
+
+
+def _same_line(one: DialogueLine, other: DialogueLine | None) -> bool:
+    return other is not None and (one.speaker, one.text) == (other.speaker, other.text)
+
+
+def _same_scene(one: Scene, other: Scene) -> bool:
+    return one.model_dump(exclude={"number"}) == other.model_dump(exclude={"number"})

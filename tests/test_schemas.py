@@ -72,3 +72,28 @@ def test_script_scenes_are_numbered_by_their_place():
     for scene in written["scenes"]:
         scene["number"] = 1  # a small model repeats numbers: two scenes' lines would merge
     assert [s.number for s in EpisodeScript.model_validate(written).scenes] == [1, 2]
+
+
+def test_script_drops_a_scene_written_out_again_and_a_line_said_twice_in_a_row():
+    from agents.screenwriter import EpisodeScript
+
+    written = f.script()
+    first, second = written["scenes"]
+    first["lines"].insert(1, {**first["lines"][0], "emotion": "louder"})  # the same words again at once
+    again = {**first, "number": 9, "lines": list(first["lines"])}  # scene 1 word for word
+    written["scenes"] = [first, again, second]
+    script = EpisodeScript.model_validate(written)
+    assert [s.heading for s in script.scenes] == [first["heading"], second["heading"]]
+    assert [s.number for s in script.scenes] == [1, 2]
+    texts = [line.text for line in script.scenes[0].lines]
+    assert texts == [line["text"] for line in first["lines"] if line is not first["lines"][1]]
+    assert len(texts) == len(first["lines"]) - 1
+
+
+def test_script_keeps_an_echo_that_is_not_in_a_row():
+    from agents.screenwriter import EpisodeScript
+
+    written = f.script()
+    lines = written["scenes"][0]["lines"]
+    lines.append({**lines[0]})  # a callback to the opening line later in the scene
+    assert len(EpisodeScript.model_validate(written).scenes[0].lines) == len(lines)

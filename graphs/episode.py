@@ -20,7 +20,8 @@ from langgraph.types import interrupt
 from agents.art_director import ROLE as ART_DIRECTOR
 from agents.art_director import ArtDirection
 from agents.base import perform
-from agents.screenwriter import Bible
+from agents.screenwriter import Bible, EpisodeScript
+from agents.speakers import bit_parts
 from graphs import services
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
@@ -85,14 +86,18 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
-    """A voice per character, chosen once and kept for the whole series."""
+    """A voice per character and per bit part that speaks, chosen once and kept for the whole series."""
     from tools.speech.casting import cast_voices
 
     ctx, known = runtime.context, state.get("voices", {})
     characters = Bible.model_validate(state["artifacts"]["bible"]).characters
-    if all(c.name in known for c in characters):
+    script = EpisodeScript.model_validate(state["production"][str(state["episode"])]["script"])
+    extras = [*(n for n in known if n not in {c.name for c in characters}),
+              *(n for n in bit_parts(script, [c.name for c in characters]) if n not in known)]
+    if all(c.name in known for c in characters) and all(n in known for n in extras):
         return {}
     everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
+    everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
     voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, state["lang"], ctx.speech).items()}
     voices.update(known)  # a voice once cast never changes
     atomic_write_json(ctx.outputs_dir / state["run_id"] / "cast.json", voices)

@@ -20,6 +20,7 @@ from agents.art_director import StyleGuide, VisualSheet
 from agents.director import ShotList, cover_script
 from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
+from agents.speakers import in_cast
 from graphs.context import Context
 from tools.files import atomic_write_json, atomic_write_text
 from tools.labels import aigc_label, sha256_of
@@ -71,10 +72,11 @@ class Produced:
 def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang: str):
     from tools.images.base import CharacterLook, ImageRequest
 
-    looks = [
-        CharacterLook(name=name, appearance=sheets[name]["appearance_tokens"], palette=sheets[name]["palette"], seed=sheets[name]["seed"])
-        for name in shot.characters if name in sheets
-    ]
+    looks = []
+    for name in filter(str.strip, shot.characters):  # a bit part has no sheet of the art director's: it gets a fixed one of its own
+        sheet = sheets.get(name) or fallback_sheet(name, "")
+        looks.append(CharacterLook(name=name, appearance=sheet["appearance_tokens"], palette=sheet["palette"],
+                                   seed=sheet["seed"]))
     return ImageRequest(
         shot_id=shot.id, prompt=prompt or shot.visual_intent, shot_size=str(shot.size), camera=str(shot.camera),
         characters=looks, location=shot.location, location_palette=style.get("palette", []),
@@ -132,8 +134,11 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     run_id, lang = values["run_id"], values["lang"]
     folder = episode_dir(ctx, run_id, episode)
     production = values.get("production", {}).get(str(episode), {})
-    script = EpisodeScript.model_validate(production["script"])
-    shots = cover_script(ShotList.model_validate(production["shots"]), script)
+    bible = values.get("artifacts", {}).get("bible")
+    names = [c.name for c in Bible.model_validate(bible).characters] if bible else []
+    script, shots = in_cast(EpisodeScript.model_validate(production["script"]),
+                            ShotList.model_validate(production["shots"]), names)
+    shots = cover_script(shots, script)
     art = values.get("art", {})
     style = StyleGuide.model_validate(art["style"]).model_dump() if art.get("style") else {}
     frames, drawn = render_frames(ctx, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,

@@ -22,8 +22,16 @@ from cli_helpers import room, run_id_of
 
 pytestmark = pytest.mark.integration
 
+def misnamed_script() -> dict:
+    """The script with one speaker misspelt and one line given to a bit part nobody cast."""
+    script = f.script()
+    lines = script["scenes"][1]["lines"]
+    lines[1]["speaker"], lines[3]["speaker"] = "Zhou Mn", "Guard"
+    return script
+
+
 SCRIPT = {
-    "screenwriter": [f.pitch(), f.bible(), f.outline(1), f.script()],
+    "screenwriter": [f.pitch(), f.bible(), f.outline(1), misnamed_script()],
     "cultural_consultant": [f.approve()] * 4,
     "director": [f.approve(), f.approve(), f.approve(), f.shots()],
     "art_director": [f.approve(), f.approve(), f.art()],
@@ -87,7 +95,12 @@ def test_frames_are_labelled_and_exports_exist(produced):
     for name in ("script.json", "script.md", "shots.json", "contact_sheet.png", "episode.json"):
         assert (folder / name).is_file(), name
     cast = json.loads((project / "outputs" / run_id / "cast.json").read_text())
-    assert set(cast) == {"Lin Xia", "Zhou Min"} and cast["Lin Xia"] != cast["Zhou Min"]
+    assert list(cast) == ["Lin Xia", "Zhou Min", "Guard"]  # the bit part gets a voice of its own
+    assert len({json.dumps(v, sort_keys=True) for v in cast.values()}) == 3
+    speakers = [line["speaker"] for line in json.loads((folder / "script.json").read_text())["scenes"][1]["lines"]]
+    assert speakers == ["Lin Xia", "Zhou Min", "Lin Xia", "Guard"]  # the misspelt name is the character's
+    screenplay = (folder / "script.fountain").read_text(encoding="utf-8")
+    assert "\nGUARD\n" in screenplay and "ZHOU MN" not in screenplay
     audio = sorted((folder / "audio").glob("*.wav"))
     assert len(audio) == 12
 

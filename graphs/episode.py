@@ -20,17 +20,14 @@ from langgraph.types import interrupt
 from agents.art_director import ROLE as ART_DIRECTOR
 from agents.art_director import ArtDirection
 from agents.base import perform
-from agents.screenwriter import Bible, EpisodeScript
-from agents.speakers import bit_parts
 from graphs import services
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
 from graphs.negotiation import dump, emit, recall_text
 from graphs.negotiation import graph as negotiation
-from graphs.production import produce_episode, settle_sheets
+from graphs.production import cast_episode, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
 from memory import Kind, MemoryRecord, Status
-from tools.files import atomic_write_json
 
 
 def next_episode(state: RoomState) -> dict:
@@ -87,26 +84,8 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
     """A voice per character and per bit part that speaks, chosen once and kept for the whole series."""
-    from tools.speech.casting import cast_voices
-
-    ctx, known = runtime.context, state.get("voices", {})
-    characters = Bible.model_validate(state["artifacts"]["bible"]).characters
-    script = EpisodeScript.model_validate(state["production"][str(state["episode"])]["script"])
-    extras = [*(n for n in known if n not in {c.name for c in characters}),
-              *(n for n in bit_parts(script, [c.name for c in characters]) if n not in known)]
-    if all(c.name in known for c in characters) and all(n in known for n in extras):
-        return {}
-    everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
-    everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
-    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, state["lang"], ctx.speech).items()}
-    voices.update(known)  # a voice once cast never changes
-    atomic_write_json(ctx.outputs_dir / state["run_id"] / "cast.json", voices)
-    services.memory(ctx).put([
-        MemoryRecord(kind=Kind.ASSET, key=f"voice:{name}", text=dump(spec), role="editor", run_id=state["run_id"],
-                     artifact="cast", status=Status.APPROVED)
-        for name, spec in voices.items() if name not in known
-    ])
-    return {"voices": voices}
+    voices = cast_episode(runtime.context, dict(state), state["episode"])
+    return {"voices": voices} if voices else {}
 
 
 def produce(state: RoomState, runtime: Runtime[Context]) -> dict:

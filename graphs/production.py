@@ -20,7 +20,7 @@ from agents.art_director import StyleGuide, VisualSheet
 from agents.director import ShotList, cover_script
 from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
-from agents.speakers import in_cast
+from agents.speakers import bit_parts, in_cast
 from graphs.context import Context
 from tools.files import atomic_write_json, atomic_write_text
 from tools.labels import aigc_label, sha256_of
@@ -49,6 +49,35 @@ def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> 
         if character.name not in sheets:
             sheets[character.name] = by_name.get(character.name) or fallback_sheet(character.name, character.visual_description)
     return sheets
+
+
+def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
+    """The run's voices with every character and every bit part of this episode's script cast;
+    {} when nobody new speaks. A voice once cast never changes."""
+    from memory import Kind, MemoryRecord, Status
+    from tools.speech.casting import cast_voices
+
+    from graphs import services
+
+    known = values.get("voices", {})
+    characters = Bible.model_validate(values["artifacts"]["bible"]).characters
+    script = EpisodeScript.model_validate(values["production"][str(episode)]["script"])
+    named = {c.name for c in characters}
+    extras = [*(n for n in known if n not in named),
+              *(n for n in bit_parts(script, list(named)) if n not in known)]
+    if named.issubset(known) and all(n in known for n in extras):
+        return {}
+    everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
+    everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
+    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], ctx.speech).items()}
+    voices.update(known)
+    atomic_write_json(ctx.outputs_dir / values["run_id"] / "cast.json", voices)
+    services.memory(ctx).put([
+        MemoryRecord(kind=Kind.ASSET, key=f"voice:{name}", text=json.dumps(spec, ensure_ascii=False), role="editor",
+                     run_id=values["run_id"], artifact="cast", status=Status.APPROVED)
+        for name, spec in voices.items() if name not in known
+    ])
+    return voices
 
 
 @dataclass

@@ -209,7 +209,7 @@ class Runs:
     def render(self, run_id: str, episode: int, *, script: Any = None):
         """Re-render an episode from the run's state (or with a changed script), redoing only what changed."""
         from agents.screenwriter import EpisodeScript
-        from graphs.production import produce_episode
+        from graphs.production import cast_episode, produce_episode
 
         view = self.view(run_id)
         production = view.values.get("production", {}).get(str(episode))
@@ -226,8 +226,11 @@ class Runs:
                 raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
             production = {**production, "script": changed}
             values["production"] = {**values["production"], str(episode): production}
+        voices = cast_episode(self.ctx, values, episode)  # a bit part the changed script brings in
+        values["voices"] = voices or values.get("voices", {})
         produced = produce_episode(self.ctx, values, episode)
         if view.state == "finished":
             entry = {**production, "produced": produced.as_state()}
-            self.graph.update_state(self.config(run_id), {"production": {str(episode): entry}}, as_node="produce")
+            update = {"production": {str(episode): entry}, **({"voices": voices} if voices else {})}
+            self.graph.update_state(self.config(run_id), update, as_node="produce")
         return produced

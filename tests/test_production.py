@@ -142,6 +142,19 @@ def test_rerender_after_one_changed_line_redoes_only_that_line(produced):
     assert refused.returncode == 6 and "the script is not valid" in refused.stderr
 
 
+def test_rerender_casts_a_bit_part_the_changed_script_brings_in(produced):
+    project, run_id, folder, _ = produced
+    changed = json.loads((folder / "script.json").read_text())
+    changed["scenes"][0]["lines"][2]["speaker"] = "Driver"
+    (project / "driver.json").write_text(json.dumps(changed))
+    result = room(project, "render", run_id, "--episode", "1", "--script", str(project / "driver.json"), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "1 line(s) synthesised" in result.stdout
+    cast = json.loads((project / "outputs" / run_id / "cast.json").read_text())
+    assert list(cast) == ["Lin Xia", "Zhou Min", "Guard", "Driver"]
+    assert cast["Driver"] not in [cast[name] for name in ("Lin Xia", "Zhou Min", "Guard")]
+
+
 def test_export_copies_the_formats_asked_for(produced, tmp_path):
     project, run_id, _, _ = produced
     result = room(project, "export", run_id, "--to", str(tmp_path / "out"), "--format", "fountain,srt,otio")

@@ -54,10 +54,9 @@ def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> 
 def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
     """The run's voices with every character and every bit part of this episode's script cast;
     {} when nobody new speaks. A voice once cast never changes."""
+    from graphs import services
     from memory import Kind, MemoryRecord, Status
     from tools.speech.casting import cast_voices
-
-    from graphs import services
 
     known = values.get("voices", {})
     characters = Bible.model_validate(values["artifacts"]["bible"]).characters

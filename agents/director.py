@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from agents.base import Role
-from agents.screenwriter import EpisodeScript
+from agents.screenwriter import EpisodeScript, Scene
 
 
 class ShotSize(StrEnum):
@@ -55,42 +55,54 @@ def _unique(wanted: str, taken: set[str]) -> str:
 
 
 def cover_script(shots: ShotList, script: EpisodeScript) -> ShotList:
-    """The shot list fitted to its script: every line spoken exactly once, every scene shown, one id per shot.
+    """The shot list fitted to its script: scenes in order, every line spoken once and in order,
+    every scene shown, one id per shot, and whoever speaks in a shot seen in it.
 
     Shot lists leave lines out, cover a line twice, point at lines that do not
-    exist, show a scene the script does not have, or repeat an id (a
-    model's, or one left behind by an edited script); the cut needs each line
-    once and one frame per id. Shots keep their order; shots of missing
-    scenes are dropped. A line no shot covers joins the scene's shot that speaks the
-    line before it (else the scene's first shot); a scene no shot shows gets
-    a medium shot of its action.
+    exist, jump back to an earlier scene, show a scene the script does not
+    have, or repeat an id (a model's, or one left behind by an edited
+    script); the cut plays shots in order, each line once, one frame per id.
+    Shots are put in scene order (keeping their order within a scene); shots
+    of missing scenes are dropped; a scene no shot shows gets a medium shot
+    of its action. Within a scene a shot speaks from the first line it claims
+    up to the next shot's first line, so lines left out join the shot before
+    them and the dialogue keeps the script's order.
     """
     scenes = {scene.number: scene for scene in script.scenes}
-    spoken: set[tuple[int, int]] = set()
     ids: set[str] = set()
+    kept = sorted((shot for shot in shots.shots if shot.scene in scenes), key=lambda shot: shot.scene)
+    kept = [shot.model_copy(update={"id": _unique(shot.id, ids)}) for shot in kept]
     fitted: list[Shot] = []
-    for shot in shots.shots:
-        if shot.scene not in scenes:  # a shot of a scene the script does not have
-            continue
-        count = len(scenes[shot.scene].lines)
-        lines = [i for i in dict.fromkeys(shot.lines) if i < count and (shot.scene, i) not in spoken]
-        spoken.update((shot.scene, i) for i in lines)
-        fitted.append(shot.model_copy(update={"id": _unique(shot.id, ids), "lines": lines}))
     for scene in script.scenes:
-        if not any(shot.scene == scene.number for shot in fitted):
-            at = max((k + 1 for k, shot in enumerate(fitted) if shot.scene < scene.number), default=0)
-            fitted.insert(at, Shot(id=_unique(f"{scene.number}A", ids), scene=scene.number, size=ShotSize.MEDIUM,
-                                   characters=scene.characters[:6], location=scene.location,
-                                   visual_intent=(scene.action or scene.heading)[:300]))
-        own = [shot for shot in fitted if shot.scene == scene.number]
-        for i in range(len(scene.lines)):
-            if (scene.number, i) in spoken:
-                continue
-            earlier = [(max(j for j in shot.lines if j < i), k) for k, shot in enumerate(own) if any(j < i for j in shot.lines)]
-            target = own[max(earlier)[1]] if earlier else own[0]
-            target.lines = sorted([*target.lines, i])
-            spoken.add((scene.number, i))
+        own = [shot for shot in kept if shot.scene == scene.number] or [
+            Shot(id=_unique(f"{scene.number}A", ids), scene=scene.number, size=ShotSize.MEDIUM,
+                 characters=scene.characters[:6], location=scene.location,
+                 visual_intent=(scene.action or scene.heading)[:300])]
+        fitted += _speak_in_order(own, scene)
     return ShotList(episode=shots.episode, shots=fitted)
+
+
+def _speak_in_order(own: list[Shot], scene: Scene) -> list[Shot]:
+    """A scene's shots with its lines shared out in order (see `cover_script`)."""
+    claimed: set[int] = set()
+    starts: dict[int, int] = {}  # place in `own` -> first line it claims that no earlier shot did
+    for place, shot in enumerate(own):
+        free = [i for i in shot.lines if i < len(scene.lines) and i not in claimed]
+        claimed.update(free)
+        if free:
+            starts[place] = min(free)
+    if not starts and scene.lines:
+        starts = {0: 0}
+    places = sorted(starts)  # where the speaking shots stand ...
+    speaking = sorted(starts, key=starts.get)  # ... and the order they speak in
+    firsts = [0, *(starts[k] for k in speaking[1:]), len(scene.lines)]
+    placed = {place: (own[k], range(firsts[n], firsts[n + 1])) for n, (place, k) in enumerate(zip(places, speaking))}
+    fitted = []
+    for place, shot in enumerate(own):
+        shot, spoken = placed.get(place, (shot, range(0)))
+        seen = [*shot.characters, *(scene.lines[i].speaker for i in spoken)]
+        fitted.append(shot.model_copy(update={"lines": list(spoken), "characters": list(dict.fromkeys(seen))[:6]}))
+    return fitted
 
 
 ROLE = Role(

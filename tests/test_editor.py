@@ -92,3 +92,24 @@ def test_shot_list_is_fitted_to_cover_every_line_once():
     spoken = [(s.scene, i) for s in fitted.shots for i in s.lines]
     assert sorted(spoken) == sorted({(sc.number, i) for sc in three.scenes for i in range(len(sc.lines))})
     assert cover_script(fitted, three) == fitted  # a fitted list stays as it is
+
+
+def test_shot_list_is_put_in_scene_order_and_speaks_in_line_order():
+    from agents.director import cover_script
+
+    three = script((4, 2, 1))
+    jumpy = ShotList(episode=1, shots=[
+        {"id": "2A", "scene": 2, "size": "wide", "location": "Room 2", "lines": [0, 1], "visual_intent": "a"},
+        {"id": "1B", "scene": 1, "size": "close_up", "location": "Room 1", "lines": [2, 3], "visual_intent": "b"},
+        {"id": "1X", "scene": 1, "size": "wide", "location": "Room 1", "lines": [], "visual_intent": "cutaway"},
+        {"id": "1A", "scene": 1, "size": "medium", "location": "Room 1", "lines": [0], "visual_intent": "c"},
+        {"id": "3A", "scene": 3, "size": "medium", "location": "Room 3", "lines": [0], "visual_intent": "d"},
+        {"id": "1C", "scene": 1, "size": "medium", "location": "Room 1", "lines": [], "visual_intent": "e"},
+    ])
+    fitted = cover_script(jumpy, three)
+    # scene 1's speaking shots swap places so line 0 comes first; the silent cutaways stay where they stood
+    assert [(s.id, s.lines) for s in fitted.shots] == [
+        ("1A", [0, 1]), ("1X", []), ("1B", [2, 3]), ("1C", []), ("2A", [0, 1]), ("3A", [0])]
+    assert fitted.shots[0].characters == ["Lin", "Mo"]  # whoever speaks in a shot is seen in it
+    assert fitted.shots[1].characters == []
+    assert cover_script(fitted, three) == fitted

@@ -169,6 +169,13 @@ def test_chinese_caption_renders(storyboard):
     assert count(rain, "#f5f5f5") > count(empty, "#f5f5f5") + 300
 
 
+def test_a_latin_caption_is_drawn_with_straight_quotes(storyboard):
+    band = (0, int(H * 0.88), W, H)
+    curly = storyboard.draw(request(caption="Mark’s “deal” doesn’t add up.")).crop(band)
+    straight = storyboard.draw(request(caption="Mark's \"deal\" doesn't add up.")).crop(band)
+    assert curly.tobytes() == straight.tobytes()
+
+
 # --- the AIGC label -----------------------------------------------------------------------------
 
 

@@ -384,3 +384,14 @@ def test_failed_render_raises_and_keeps_the_previous_file(tmp_path, problem):
     assert "broken.png" in str(caught.value)
     assert out.read_bytes() == b"the previous render"
     assert [p.name for p in out.parent.iterdir()] == ["ep.mp4"]
+
+
+def test_burned_subtitles_straighten_curly_quotes_the_font_draws_full_width_but_keep_chinese_ones():
+    from tools.images.stamp import font
+    from tools.video_segments import Cue, Segment, segment_srt
+
+    face = font(40)
+    assert face.getlength("’") > 3 * face.getlength("'")  # why: the bundled font's curly quote is a CJK-width glyph
+    cues = [Cue(0, 30, "Mark’s “deal” doesn’t add up."), Cue(30, 60, "她说：“你好”。")]
+    burned = [s.content for s in srt.parse(segment_srt(Segment(0, 60, ()), cues, 30))]
+    assert burned == ["Mark's \"deal\" doesn't add up.", "她说：“你好”。"]

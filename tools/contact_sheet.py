@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from graphs.errors import OutputError
+from tools.fonts import drawable
 from tools.images.stamp import HASH_SCOPE, font, pixel_sha256, save_labelled, stamp
 from tools.labels import METADATA_KEY, aigc_label
 
@@ -99,7 +100,7 @@ def contact_sheet(images: list[tuple[str, Path]], out: Path, *, title: str, colu
     sheet = Image.new("RGB", (width, band + grid_height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
     left = mark[2] + GUTTER
-    text, face = _fit(" ".join(title.split()), max(14, band // 3), width - left - GUTTER, max(14, band // 6))
+    text, face = _fit(" ".join(drawable(title).split()), max(14, band // 3), width - left - GUTTER, max(14, band // 6))
     draw.text((left, band / 2), text, font=face, fill=INK, anchor="lm")
 
     caption_size = CAPTION_HEIGHT * 11 // 20

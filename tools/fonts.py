@@ -19,6 +19,18 @@ from tools.registry import MissingPackageError
 FONT_PACKAGE = "paperang_p2_fonts_cjk"
 FONT_DISTRIBUTION = "paperang-p2-fonts-cjk"
 _FONT_SUFFIXES = (".ttc", ".ttf", ".otf")
+_STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def drawable(text: str) -> str:
+    """`text` as the bundled font draws it well.
+
+    Its curly quotes are full-width CJK glyphs ("Mark’   s"), so text that is
+    not mostly Chinese gets straight quotes; Chinese keeps its own.
+    """
+    from tools.subtitles import mostly_cjk
+
+    return text if mostly_cjk(text) else text.translate(_STRAIGHT_QUOTES)
 
 
 @lru_cache(maxsize=1)

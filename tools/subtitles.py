@@ -40,7 +40,7 @@ def is_cjk(char: str) -> bool:
     )
 
 
-def _mostly_cjk(text: str) -> bool:
+def mostly_cjk(text: str) -> bool:
     letters = [c for c in text if not c.isspace()]
     return bool(letters) and sum(map(is_cjk, letters)) * 3 >= len(letters)
 
@@ -72,7 +72,7 @@ def _wrap_latin(text: str, width: int) -> list[str]:
 
 def wrap_line(text: str) -> str:
     """The text of one cue, broken into lines that fit a 9:16 frame."""
-    if _mostly_cjk(text):
+    if mostly_cjk(text):
         lines = _wrap_cjk(text, CJK_LINE_CHARS)
     else:
         lines = _wrap_latin(text, LATIN_LINE_CHARS)

@@ -29,7 +29,7 @@ import srt
 
 from tools.cut import Cut
 from tools.ffmpeg import ffmpeg_exe, filter_value
-from tools.fonts import font_family
+from tools.fonts import drawable, font_family
 from tools.labels import CORNER_TEXT, VISIBLE_TEXT, sha256_of
 
 FORMAT_VERSION = 1  # bump when the filters below change what a key renders
@@ -113,7 +113,7 @@ def segment_srt(segment: Segment, cues: list[Cue], fps: int) -> str:
     inside = [c for c in cues if c.first < end and c.end > segment.start]
     return srt.compose([
         srt.Subtitle(index=k + 1, start=_frame_time(max(c.first - segment.start, 0), fps),
-                     end=_frame_time(min(c.end, end) - segment.start, fps), content=c.text)
+                     end=_frame_time(min(c.end, end) - segment.start, fps), content=drawable(c.text))
         for k, c in enumerate(inside)
     ], reindex=False)
 

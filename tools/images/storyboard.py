@@ -21,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from tools.fonts import drawable
 from tools.images.base import CharacterLook, ImageRequest, hex_to_rgb
 from tools.images.stamp import font, label_and_save
 from tools.registry import BackendInfo
@@ -410,7 +411,7 @@ _ATOM = re.compile(r"[A-Za-z0-9'’.,!?;:%\-]+|\s+|.", re.S)
 def wrap_text(text: str, face, max_width: float, max_lines: int) -> list[str]:
     """Wrap by words for Latin script and by characters for CJK; an ellipsis past `max_lines`."""
     lines, current = [], ""
-    for atom in _ATOM.findall(" ".join(text.split())):
+    for atom in _ATOM.findall(" ".join(drawable(text).split())):
         if face.getlength(current + atom) <= max_width or not current:
             current += atom
             continue

@@ -40,7 +40,7 @@ LINES = [
 STARTS, DURATIONS = [0.0, 2.4, 4.8], [2.4, 2.4, 2.2]
 CAMERAS = ["push_in", "pan_left", "static"]
 # Frame regions (rows, columns): where the label, the corner mark and the subtitles go.
-LABEL_BOX = (slice(120, 320), slice(200, 880))
+LABEL_BOX = (slice(230, 360), slice(200, 880))
 CORNER_BOX = (slice(60, 200), slice(940, 1075))
 SUBTITLE_BOX = (slice(1250, 1560), slice(40, 1040))
 

@@ -32,7 +32,7 @@ from tools.ffmpeg import ffmpeg_exe, filter_value
 from tools.fonts import drawable, font_family
 from tools.labels import CORNER_TEXT, VISIBLE_TEXT, sha256_of
 
-FORMAT_VERSION = 1  # bump when the filters below change what a key renders
+FORMAT_VERSION = 2  # bump when the filters below change what a key renders
 LABEL_SECONDS = 2.5  # the large visible label, then the corner mark
 PRESET = "veryfast"  # measured: ~2.5x smaller files than superfast for ~1.3x the time
 CRF = 21
@@ -44,6 +44,7 @@ DRIFT = 1.04  # "static": a very slow drift over a still at 104 %
 SUBTITLE_SIZE = 64  # px on the 1080 x 1920 frame (tools.subtitles wraps for it)
 SUBTITLE_MARGIN = 400  # px above the bottom edge, clear of the platforms' buttons
 LABEL_SIZE = 72
+LABEL_TOP = 0.13  # share of the height: below the mark stamped on every frame (top-left, to about 0.1)
 CORNER_SIZE = 40
 
 
@@ -197,7 +198,7 @@ def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: 
     if switch > 0:
         steps.append(f"drawtext=fontfile={fontfile}:text={filter_value(VISIBLE_TEXT)}:expansion=none"
                      f":fontsize={LABEL_SIZE}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=28"
-                     f":x=(w-text_w)/2:y=h*0.09" + (f":enable='lt(n,{switch})'" if switch < frames else ""))
+                     f":x=(w-text_w)/2:y=h*{LABEL_TOP}" + (f":enable='lt(n,{switch})'" if switch < frames else ""))
     if switch < frames:
         steps.append(f"drawtext=fontfile={fontfile}:text={filter_value(CORNER_TEXT)}:expansion=none"
                      f":fontsize={CORNER_SIZE}:fontcolor=white@0.85:box=1:boxcolor=black@0.4:boxborderw=12"

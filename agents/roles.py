@@ -34,17 +34,21 @@ class ArtifactSpec:
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
 
-    def schema_for(self, episodes: int, episode: int = 0) -> type[BaseModel]:
+    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = ()) -> type[BaseModel]:
         """The schema for this series and episode: an outline has exactly its number of episodes,
-        a script and a shot list carry the number of the episode they are for."""
+        a script and a shot list carry the number of the episode they are for, and a script's
+        speakers are held to `cast` when one is given."""
         if self.name == "outline":
             return screenwriter.outline_of(episodes)
+        schema = self.schema
         if episode and self.name in _EPISODE_FIELD:
-            return _pinned(self.schema, _EPISODE_FIELD[self.name], episode)
-        return self.schema
+            schema = _pinned(schema, _EPISODE_FIELD[self.name], episode)
+        if cast and self.name == "script":
+            schema = screenwriter.spoken_by(schema, cast)
+        return schema
 
-    def revision_for(self, episodes: int, episode: int = 0) -> type[BaseModel]:
-        return _revision_of(self.schema_for(episodes, episode))
+    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = ()) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode, cast))
 
 
 _EPISODE_FIELD = {"script": "number", "shots": "episode"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
@@ -161,3 +162,14 @@ def _same_line(one: DialogueLine, other: DialogueLine | None) -> bool:
 
 def _same_scene(one: Scene, other: Scene) -> bool:
     return one.model_dump(exclude={"number"}) == other.model_dump(exclude={"number"})
+
+
+@cache
+def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...]) -> type[EpisodeScript]:
+    """`schema` with every line's speaker one of `cast`, so a constrained decoder can write no other name.
+
+    For small models, which otherwise copy the names of their examples' characters.
+    """
+    line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
+    scene = create_model("Scene", __base__=Scene, lines=(list[line], Field(default_factory=list, max_length=20)))
+    return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))

@@ -20,7 +20,7 @@ from agents.roles import ARTIFACTS, ROLES
 from agents.structured import stream_text
 from graphs import services
 from graphs.context import Context
-from graphs.negotiation import dump, recall_text
+from graphs.negotiation import dump, owner_schema, recall_text
 from graphs.runs import Runs
 from memory import Kind, MemoryRecord
 
@@ -143,7 +143,7 @@ class Conversation:
         })
         from agents.structured import ask_structured
 
-        schema = spec.revision_for(values.get("episodes", self.ctx.episodes), values.get("episode", 0))
+        schema = owner_schema(spec, values, self.ctx, revision=True)
         revision = ask_structured(services.model(self.ctx, owner.name), messages, schema,
                                   retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
                                   on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))

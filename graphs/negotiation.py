@@ -20,10 +20,11 @@ from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
+from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
 from agents.critique import Critique, Verdict
-from agents.roles import ARTIFACTS, ROLES
+from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
 from graphs import services
 from graphs.context import Context
 from graphs.state import CritiqueTask, RoomState, artifact_id, review_key
@@ -102,6 +103,19 @@ def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
     }
 
 
+def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, *, revision: bool = False) -> type[BaseModel]:
+    """The schema the owner writes `spec` in for this run and episode.
+
+    A small model (one with schema limits) writes a script whose speakers are
+    the bible's characters: left free, it copies its examples' names.
+    """
+    cast: tuple[str, ...] = ()
+    if spec.name == "script" and services.model(ctx, spec.owner.name).schema_limits:
+        cast = tuple(dict.fromkeys(c["name"] for c in values["artifacts"]["bible"]["characters"]))
+    args = (values.get("episodes", ctx.episodes), values.get("episode", 0), cast)
+    return spec.revision_for(*args) if revision else spec.schema_for(*args)
+
+
 # ── nodes ────────────────────────────────────────────────────────────────
 
 
@@ -116,7 +130,7 @@ def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }
     content = perform(
-        owner, name, spec.schema_for(state.get("episodes", ctx.episodes), state.get("episode", 0)), model=services.model(ctx, owner.name), lang=state["lang"],
+        owner, name, owner_schema(spec, state, ctx), model=services.model(ctx, owner.name), lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
         on_usage=services.ledger(ctx, run_id, owner.name, name),
     ).model_dump(mode="json")
@@ -192,7 +206,7 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
     issues = issues_text({} if notes else current_reviews(state), notes)
     revision = perform(
-        owner, f"revise_{name}", spec.revision_for(state.get("episodes", ctx.episodes), state.get("episode", 0)), model=services.model(ctx, owner.name), lang=state["lang"],
+        owner, f"revise_{name}", owner_schema(spec, state, ctx, revision=True), model=services.model(ctx, owner.name), lang=state["lang"],
         variables={
             "artifact": dump(state["artifacts"][name]),
             "issues": issues,

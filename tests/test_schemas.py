@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -97,3 +98,33 @@ def test_script_keeps_an_echo_that_is_not_in_a_row():
     lines = written["scenes"][0]["lines"]
     lines.append({**lines[0]})  # a callback to the opening line later in the scene
     assert len(EpisodeScript.model_validate(written).scenes[0].lines) == len(lines)
+
+
+def test_a_script_can_be_held_to_the_cast():
+    spec = ARTIFACTS["script"]
+    schema = spec.schema_for(1, 1, ("Lin Xia", "Zhou Min"))
+    doc = closed_schema(schema, limits=SMALL_MODEL_LIMITS)
+    assert doc["$defs"]["DialogueLine"]["properties"]["speaker"]["enum"] == ["Lin Xia", "Zhou Min"]
+    assert doc["properties"]["number"] == {**doc["properties"]["number"], "minimum": 1, "maximum": 1}
+    assert schema.model_validate(f.script()).scenes[0].lines[0].speaker == "Lin Xia"
+    stranger = f.script()
+    stranger["scenes"][1]["lines"][2]["speaker"] = "Claire Dunn"  # an example's character
+    with pytest.raises(ValidationError, match="Lin Xia"):
+        schema.model_validate(stranger)
+    revision = spec.revision_for(1, 1, ("Lin Xia", "Zhou Min"))
+    assert "enum" in json.dumps(revision.model_json_schema()["$defs"]["DialogueLine"])
+    assert spec.schema_for(1, 1) is not schema and "enum" not in json.dumps(spec.schema_for(1, 1).model_json_schema())
+
+
+@pytest.mark.parametrize("small", [True, False])
+def test_only_a_small_model_writes_its_script_held_to_the_bible_cast(script, make_ctx, monkeypatch, small):
+    from agents import models
+    from graphs.negotiation import owner_schema
+
+    load = models.load_chat_model
+    monkeypatch.setattr(models, "load_chat_model", lambda spec, **kw: dataclasses.replace(
+        load(spec, **kw), schema_limits=SMALL_MODEL_LIMITS if small else {}))
+    values = {"artifacts": {"bible": f.bible()}, "episode": 1, "episodes": 1}
+    for revision in (False, True):
+        doc = json.dumps(owner_schema(ARTIFACTS["script"], values, make_ctx(), revision=revision).model_json_schema())
+        assert ('"enum": ["Lin Xia", "Zhou Min"]' in doc) is small

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, Field, create_model, model_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from agents.base import Role
 
@@ -121,6 +121,34 @@ class DialogueLine(BaseModel):
     emotion: str = Field(default="neutral", max_length=40)
     parenthetical: str = Field(default="", max_length=80)
 
+    @field_validator("emotion", "parenthetical")
+    @classmethod
+    def _bare(cls, value: str) -> str:
+        """A word or two, without the quotes and brackets a small model leaves around it ('惊恐”，}, {')."""
+        return value.strip(_SEPARATORS + "\"“”‘’()（）")
+
+    @field_validator("text")
+    @classmethod
+    def _no_loose_ends(cls, value: str) -> str:
+        """Without trailing separators ('us.,') or a closing quote that closes nothing ('你……”')."""
+        value = value.strip().rstrip(_SEPARATORS)
+        while value and value[-1] in _OPENING_OF and _closes_nothing(value):
+            value = value[:-1].rstrip(_SEPARATORS)
+        return value
+
+
+_SEPARATORS = " \t\n,，、;；{}[]"  # what a constrained decoder leaves at the end of a string it wanted to close
+_OPENING_OF = {"”": "“", "’": "‘", '"': '"'}
+
+
+def _closes_nothing(text: str) -> bool:
+    """Whether the quote `text` ends with has no opening quote to close."""
+    closing = text[-1]
+    opening = _OPENING_OF[closing]
+    if opening == closing:
+        return text.count(closing) % 2 == 1
+    return text.count(closing) > text.count(opening)
+
 
 class Scene(BaseModel):
     number: int = Field(ge=1)
@@ -143,10 +171,12 @@ class EpisodeScript(BaseModel):
         """Repeats dropped, then scenes numbered by their place (a repeated number would merge two scenes' lines).
 
         Small models loop: a scene written out again word for word, or a line
-        said twice in a row. Neither is drama; the first of each is kept.
+        said twice in a row. Neither is drama; the first of each is kept. A
+        line with nothing left to say is dropped.
         """
         for scene in self.scenes:
-            scene.lines = [line for before, line in zip([None, *scene.lines], scene.lines) if not _same_line(line, before)]
+            scene.lines = [line for before, line in zip([None, *scene.lines], scene.lines)
+                           if line.text and not _same_line(line, before)]
         kept: list[Scene] = []
         for scene in self.scenes:
             if not any(_same_scene(scene, earlier) for earlier in kept):

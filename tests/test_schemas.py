@@ -128,3 +128,25 @@ def test_only_a_small_model_writes_its_script_held_to_the_bible_cast(script, mak
     for revision in (False, True):
         doc = json.dumps(owner_schema(ARTIFACTS["script"], values, make_ctx(), revision=revision).model_json_schema())
         assert ('"enum": ["Lin Xia", "Zhou Min"]' in doc) is small
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    ("We have a lot of work ahead of us.,", "We have a lot of work ahead of us."),
+    ("你，我……”，", "你，我……"),  # a closing quote that closes nothing
+    ("她说：“你好”", "她说：“你好”"),
+    ('"No!" she said"', '"No!" she said'),
+    ("Don't,", "Don't"),
+])
+def test_a_line_loses_the_loose_ends_a_decoder_leaves(written, kept):
+    from agents.screenwriter import DialogueLine
+
+    line = DialogueLine(speaker="Lin Xia", text=written, emotion="惊恐”，}, {", parenthetical="(严厉”,)")
+    assert (line.text, line.emotion, line.parenthetical) == (kept, "惊恐", "严厉")
+
+
+def test_a_line_with_nothing_left_to_say_is_dropped():
+    from agents.screenwriter import EpisodeScript
+
+    written = f.script()
+    written["scenes"][0]["lines"].insert(2, {"speaker": "Lin Xia", "text": "”，"})
+    assert [line.text for line in EpisodeScript.model_validate(written).scenes[0].lines] == f.SCENE_ONE

@@ -40,9 +40,16 @@ class Provider:
 # a repeat penalty and shorter caps on strings and lists keep its loops short
 LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3, "repeat_penalty": 1.15, "repeat_last_n": 128}
 LLAMACPP_SCHEMA = {"x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
-# A small model writes the least the schema allows (one scene, no dialogue): the floors ask for an
-# episode's worth (scenes x lines), so the editor can time 60 s from real speech.
-SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "min_items": {"EpisodeScript.scenes": 3, "Scene.lines": 3, "ShotList.shots": 4}}
+# A small model writes the least the schema allows (one character, one scene, no dialogue), or loops
+# until the schema stops it: floors ask for a cast and an episode's worth of scenes and lines, so the
+# editor can time 60 s from real speech, and ceilings keep the episode within 120 s.
+SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "fields": {
+    "Bible.characters": {"minItems": 3},
+    "EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
+    "Scene.lines": {"minItems": 3, "maxItems": 4},
+    "DialogueLine.text": {"maxLength": 80},
+    "ShotList.shots": {"minItems": 4},
+}}
 
 PROVIDERS: dict[str, Provider] = {
     p.name: p

@@ -130,8 +130,8 @@ class DialogueLine(BaseModel):
     @field_validator("text")
     @classmethod
     def _no_loose_ends(cls, value: str) -> str:
-        """Without trailing separators ('us.,') or a closing quote that closes nothing ('你……”')."""
-        value = value.strip().rstrip(_SEPARATORS)
+        """Without separators at its ends ('[It is', 'us.,') or a closing quote that closes nothing ('你……”')."""
+        value = value.strip(_SEPARATORS)
         while value and value[-1] in _OPENING_OF and _closes_nothing(value):
             value = value[:-1].rstrip(_SEPARATORS)
         return value
@@ -170,13 +170,13 @@ class EpisodeScript(BaseModel):
     def _scenes_once_numbered_in_order(self) -> "EpisodeScript":
         """Repeats dropped, then scenes numbered by their place (a repeated number would merge two scenes' lines).
 
-        Small models loop: a scene written out again word for word, or a line
-        said twice in a row. Neither is drama; the first of each is kept. A
-        line with nothing left to say is dropped.
+        Small models loop: a scene written out again word for word, or a
+        speaker saying the same line again in a scene (A B C A B C). Neither
+        is drama; the first of each is kept. A line with nothing left to say
+        is dropped.
         """
         for scene in self.scenes:
-            scene.lines = [line for before, line in zip([None, *scene.lines], scene.lines)
-                           if line.text and not _same_line(line, before)]
+            scene.lines = _said_once(scene.lines)
         kept: list[Scene] = []
         for scene in self.scenes:
             if not any(_same_scene(scene, earlier) for earlier in kept):
@@ -186,8 +186,15 @@ class EpisodeScript(BaseModel):
         return self
 
 
-def _same_line(one: DialogueLine, other: DialogueLine | None) -> bool:
-    return other is not None and (one.speaker, one.text) == (other.speaker, other.text)
+def _said_once(lines: list[DialogueLine]) -> list[DialogueLine]:
+    """The lines with words, each the first time its speaker says it."""
+    said: set[tuple[str, str]] = set()
+    kept = []
+    for line in lines:
+        if line.text and (line.speaker, line.text) not in said:
+            said.add((line.speaker, line.text))
+            kept.append(line)
+    return kept
 
 
 def _same_scene(one: Scene, other: Scene) -> bool:

@@ -48,30 +48,29 @@ def closed_schema(schema: type[BaseModel], extras: dict | None = None, limits: d
     An open object lets a constrained decoder invent keys forever; closing
     them bounds the output to what the pydantic model accepts. `limits`
     tightens string lengths and short lists further (for small models, whose
-    long fields turn into loops) and raises the least length of the lists it
-    names (`min_items`: "Model.property" -> floor); whatever they produce
-    still validates.
+    long fields turn into loops), and `limits["fields"]` sets schema keywords
+    on named properties ("Model.property" -> {"minItems": 3, ...}) after
+    that; whatever they produce still validates.
     """
     doc = schema.model_json_schema()
     max_string = (limits or {}).get("max_string")
     max_items = (limits or {}).get("max_items")
-    floors = (limits or {}).get("min_items", {})
+    fields = (limits or {}).get("fields", {})
 
     def close(node):
         if isinstance(node, dict):
             if node.get("type") == "object" and "properties" in node:
                 node["additionalProperties"] = False
-                for name, floor in floors.items():
-                    owner, _, field_name = name.partition(".")
-                    prop = node["properties"].get(field_name, {}) if node.get("title") == owner else {}
-                    if prop.get("type") == "array":
-                        prop["minItems"] = max(prop.get("minItems", 0), min(floor, prop.get("maxItems", floor)))
             if max_string and node.get("type") == "string" and node.get("maxLength", max_string + 1) > max_string:
                 node["maxLength"] = max_string
             if max_items and node.get("type") == "array" and node.get("maxItems", 99) <= 2 * max_items:
                 node["maxItems"] = max(node.get("minItems", 1), min(node["maxItems"], max_items))
             for value in node.values():
                 close(value)
+            for name, keywords in fields.items():
+                owner, _, field_name = name.partition(".")
+                if node.get("title") == owner and field_name in node.get("properties", {}):
+                    node["properties"][field_name].update(keywords)
         elif isinstance(node, list):
             for value in node:
                 close(value)

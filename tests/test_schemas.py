@@ -33,16 +33,25 @@ def test_every_object_is_closed_and_strings_are_capped_for_small_models():
     assert "minItems" not in json.dumps(closed_schema(ARTIFACTS["bible"].schema)).replace('"minItems": 1', "")
 
 
-@pytest.mark.parametrize("name", ["script", "shots"])
-def test_small_models_must_write_an_episodes_worth(name):
-    floors = SMALL_MODEL_LIMITS["min_items"]
+@pytest.mark.parametrize("name", ["bible", "script", "shots"])
+def test_small_models_must_write_an_episodes_worth_and_no_more(name):
+    fields = SMALL_MODEL_LIMITS["fields"]
     for schema in (ARTIFACTS[name].schema_for(1, 1), ARTIFACTS[name].revision_for(1, 1)):
         arrays = _arrays(closed_schema(schema, {}, SMALL_MODEL_LIMITS))
-        floored = {k: v["minItems"] for k, v in arrays.items() if k in floors}
-        assert floored and all(floored[k] == floors[k] for k in floored)
-        assert all(v.get("minItems", 0) <= 1 for k, v in arrays.items() if k not in floors)  # "Shot.lines" is not "Scene.lines"
+        named = {k: v for k, v in arrays.items() if k in fields}
+        assert named and all(v == {**v, **fields[k]} for k, v in named.items())
+        assert all(v.get("minItems", 0) <= 1 for k, v in arrays.items() if k not in fields)  # "Shot.lines" is not "Scene.lines"
     plain = _arrays(closed_schema(ARTIFACTS[name].schema))  # a real model gets the schema as it is
     assert all(v.get("minItems", 0) <= 1 for v in plain.values())
+
+
+def test_a_small_models_lines_are_short_enough_for_the_runtime():
+    from agents.editor import TARGET_SECONDS, speaking_seconds
+
+    doc = closed_schema(ARTIFACTS["script"].schema_for(1, 1), {}, SMALL_MODEL_LIMITS)
+    longest = "word " * (doc["$defs"]["DialogueLine"]["properties"]["text"]["maxLength"] // 5)
+    lines = doc["properties"]["scenes"]["maxItems"] * doc["$defs"]["Scene"]["properties"]["lines"]["maxItems"]
+    assert lines * speaking_seconds(longest) <= TARGET_SECONDS[1] - 15  # room for pauses and dissolves
 
 
 @pytest.mark.parametrize(("name", "field", "make"), [("script", "number", f.script), ("shots", "episode", f.shots)])
@@ -91,13 +100,17 @@ def test_script_drops_a_scene_written_out_again_and_a_line_said_twice_in_a_row()
     assert len(texts) == len(first["lines"]) - 1
 
 
-def test_script_keeps_an_echo_that_is_not_in_a_row():
+def test_a_loop_is_cut_but_an_echo_by_another_speaker_is_kept():
     from agents.screenwriter import EpisodeScript
 
     written = f.script()
     lines = written["scenes"][0]["lines"]
-    lines.append({**lines[0]})  # a callback to the opening line later in the scene
-    assert len(EpisodeScript.model_validate(written).scenes[0].lines) == len(lines)
+    opening = lines[0]
+    lines += [dict(line) for line in lines[:3]]  # the small model's loop: A B C ... A B C
+    lines.append({**opening, "speaker": "Zhou Min"})  # he throws her opening line back at her
+    kept = EpisodeScript.model_validate(written).scenes[0].lines
+    assert [line.text for line in kept] == [*f.SCENE_ONE, opening["text"]]
+    assert kept[-1].speaker == "Zhou Min"
 
 
 def test_a_script_can_be_held_to_the_cast():

@@ -125,14 +125,20 @@ def square(frame: np.ndarray) -> tuple[float, int]:
 # -- subtitles (no ffmpeg) ------------------------------------------------------------------
 
 
-def test_srt_has_one_cue_per_line_timed_from_the_audio(tmp_path):
+def test_srt_shows_each_line_while_it_is_spoken_two_text_lines_at_a_time(tmp_path):
     cut = make_cut(tmp_path)
     cues = list(srt.parse(write_srt(cut, tmp_path / "ep.srt").read_text(encoding="utf-8")))
-    assert len(cues) == len(LINES)
-    for cue, (start, line) in zip(cues, cut.spoken()):
-        assert cue.start == timedelta(seconds=round(start, 3))
-        assert cue.end == timedelta(seconds=round(start + line.duration, 3))
-        assert "".join(cue.content.split()) == "".join(line.text.split())
+    assert all(len(cue.content.split("\n")) <= 2 for cue in cues)
+    assert len(cues) == len(LINES) + 1  # the last line wraps to three rows: two cues
+    for start, line in cut.spoken():
+        own = [c for c in cues if timedelta(seconds=round(start, 3)) <= c.start < timedelta(seconds=start + line.duration)]
+        assert own[0].start == timedelta(seconds=round(start, 3))
+        assert own[-1].end == timedelta(seconds=round(start + line.duration, 3))
+        assert all(a.end == b.start for a, b in zip(own, own[1:]))  # page after page, no gap
+        assert "".join("".join(c.content.split()) for c in own) == "".join(line.text.split())
+        if len(own) > 1:  # each page for its share of the words
+            shares = [len(c.content) / (c.end - c.start).total_seconds() for c in own]
+            assert max(shares) / min(shares) < 1.5
     assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
     assert cues[-1].end <= timedelta(seconds=cut.duration)
 
@@ -142,7 +148,7 @@ def test_overlapping_lines_give_monotonic_cues(tmp_path):
     long_line = dataclasses.replace(cut.clips[0].lines[0], duration=3.5)  # runs past the next line's start
     cut.clips[0] = dataclasses.replace(cut.clips[0], lines=(long_line,))
     cues = list(srt.parse(write_srt(cut, tmp_path / "ep.srt").read_text(encoding="utf-8")))
-    assert [c.index for c in cues] == [1, 2, 3]
+    assert [c.index for c in cues] == [1, 2, 3, 4]  # the last line shows as two cues
     assert all(a.start < a.end <= b.start for a, b in zip(cues, cues[1:]))
 
 

@@ -23,6 +23,7 @@ from tools.files import atomic_write_text
 # holds about 14 CJK characters or 26 Latin ones.
 CJK_LINE_CHARS = 14
 LATIN_LINE_CHARS = 26
+MAX_CUE_LINES = 2  # lines of text a cue shows at once
 
 # Characters a Chinese line should not start with (they stay on the line before).
 _NO_LINE_START = set("，。！？、；：”’）》」』】…—,.!?;:)")
@@ -79,30 +80,36 @@ def wrap_line(text: str) -> str:
     return "\n".join(lines)
 
 
-def _on_frame(seconds: float, fps: int) -> float:
-    return round(seconds * fps) / fps
+def pages(text: str) -> list[str]:
+    """A spoken line as the cues it is shown in: its wrapped lines, at most MAX_CUE_LINES to a cue."""
+    lines = wrap_line(text).split("\n")
+    return ["\n".join(lines[i:i + MAX_CUE_LINES]) for i in range(0, len(lines), MAX_CUE_LINES)]
 
 
 def cues(cut: Cut) -> list[srt.Subtitle]:
-    """One cue per spoken line, in time order, on the cut's frame grid; a cue ends where the next begins."""
+    """The cues of every spoken line, in time order, on the cut's frame grid; a line's cues end where the next
+    line begins. A line too long for one cue is shown page by page, each for its share of the characters."""
     spoken = sorted(cut.spoken(), key=lambda item: item[0])
     result: list[srt.Subtitle] = []
     for index, (start, line) in enumerate(spoken):
         end = start + line.duration
         if index + 1 < len(spoken):
             end = min(end, spoken[index + 1][0])
-        start, end = _on_frame(start, cut.fps), _on_frame(min(end, cut.duration), cut.fps)
-        if end <= start or not line.text.strip():
-            continue
-        result.append(
-            srt.Subtitle(
-                index=len(result) + 1,
-                start=timedelta(milliseconds=round(start * 1000)),
-                end=timedelta(milliseconds=round(end * 1000)),
-                content=wrap_line(line.text),
-            )
-        )
+        first, span = round(start * cut.fps), round(min(end, cut.duration) * cut.fps) - round(start * cut.fps)
+        shown = pages(line.text) if line.text.strip() else []
+        total, done = sum(map(len, shown)), 0
+        for page in shown:  # split in frames from the line's start, so a line that moves splits the same
+            begin = first + span * done // total
+            done += len(page)
+            finish = first + span * done // total
+            if finish > begin:
+                result.append(srt.Subtitle(index=len(result) + 1, start=_at_frame(begin, cut.fps),
+                                           end=_at_frame(finish, cut.fps), content=page))
     return result
+
+
+def _at_frame(frame: int, fps: int) -> timedelta:
+    return timedelta(milliseconds=round(frame * 1000 / fps))
 
 
 def write_srt(cut: Cut, path: Path) -> Path:

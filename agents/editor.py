@@ -67,15 +67,18 @@ def _holds(durations: list[float], silent: list[int], extra: float) -> list[floa
     """Seconds added to each shot to reach the minimum runtime.
 
     Dealt HOLD_STEP at a time, round-robin, silent shots first, none past
-    MAX_HOLD. Because the deal is the same sequence for any total, a changed
-    line that moves the total by a step moves one shot's hold, not every
-    shot's: the re-render re-encodes that shot, not the episode.
+    MAX_HOLD while another shot can take it (the minimum runtime comes first:
+    an episode of few shots holds them longer). Because the deal is the same
+    sequence for any total, a changed line that moves the total by a step
+    moves one shot's hold, not every shot's: the re-render re-encodes that
+    shot, not the episode.
     """
     holds = [0.0] * len(durations)
     steps = math.ceil(extra / HOLD_STEP - 1e-9)
-    for pool in (silent, range(len(durations))):
+    every = range(len(durations))
+    for pool, longest in ((silent, MAX_HOLD), (every, MAX_HOLD), (every, math.inf)):
         while steps > 0:
-            open_shots = [i for i in pool if durations[i] + holds[i] + HOLD_STEP <= MAX_HOLD + 1e-9]
+            open_shots = [i for i in pool if durations[i] + holds[i] + HOLD_STEP <= longest + 1e-9]
             if not open_shots:
                 break
             dealt = open_shots[:steps]

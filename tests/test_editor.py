@@ -74,6 +74,16 @@ def test_short_cut_is_held_longer_silent_shots_first():
     assert [line.start for line in spoken.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])  # lines keep their timing
 
 
+def test_an_episode_of_few_shots_still_reaches_the_minimum_runtime():
+    images = {"1A": Path("1a.png"), "2A": Path("2a.png")}
+    audio = {(1, 0): (Path("a.wav"), 1.0), (1, 1): (Path("b.wav"), 2.0)}
+    cut = build_cut(script(), shots(), images, audio, min_seconds=60)  # two shots can hold 24 s within the cap
+    assert 60 <= cut.duration < 60 + HOLD_STEP
+    spoken, silent = cut.clips
+    assert spoken.duration > MAX_HOLD and silent.duration > MAX_HOLD  # past the cap, shared round-robin
+    assert abs(spoken.duration - silent.duration) <= HOLD_STEP + 1
+
+
 def test_shot_list_is_fitted_to_cover_every_line_once():
     from agents.director import cover_script
 

@@ -60,13 +60,23 @@ class Bible(BaseModel):
         return self
 
 
+def name_key(name: str) -> str:
+    """A name as compared: spacing and case do not tell two names apart."""
+    return " ".join(name.split()).casefold()
+
+
 def _first_per_name(entries: list) -> list:
-    seen: set[str] = set()
+    return _first_by(entries, lambda entry: name_key(entry.name))
+
+
+def _first_by(entries: list, key) -> list:
+    """The entries whose `key` no earlier entry had, in order."""
+    seen: set = set()
     kept = []
     for entry in entries:
-        key = " ".join(entry.name.split()).casefold()
-        if key not in seen:
-            seen.add(key)
+        k = key(entry)
+        if k not in seen:
+            seen.add(k)
             kept.append(entry)
     return kept
 
@@ -176,29 +186,10 @@ class EpisodeScript(BaseModel):
         is dropped.
         """
         for scene in self.scenes:
-            scene.lines = _said_once(scene.lines)
-        kept: list[Scene] = []
-        for scene in self.scenes:
-            if not any(_same_scene(scene, earlier) for earlier in kept):
-                kept.append(scene)
-        self.scenes = kept
+            scene.lines = _first_by([line for line in scene.lines if line.text], lambda line: (line.speaker, line.text))
+        self.scenes = _first_by(self.scenes, lambda scene: repr(scene.model_dump(exclude={"number"})))
         _number_by_place(self.scenes)
         return self
-
-
-def _said_once(lines: list[DialogueLine]) -> list[DialogueLine]:
-    """The lines with words, each the first time its speaker says it."""
-    said: set[tuple[str, str]] = set()
-    kept = []
-    for line in lines:
-        if line.text and (line.speaker, line.text) not in said:
-            said.add((line.speaker, line.text))
-            kept.append(line)
-    return kept
-
-
-def _same_scene(one: Scene, other: Scene) -> bool:
-    return one.model_dump(exclude={"number"}) == other.model_dump(exclude={"number"})
 
 
 @cache

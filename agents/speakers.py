@@ -12,18 +12,19 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from agents.director import ShotList
-from agents.screenwriter import EpisodeScript
+from agents.screenwriter import Bible, EpisodeScript, name_key
 
 SPELLING = 0.8  # how alike a misspelt name must be (difflib ratio) to count as a character's
 
 
-def _key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+def character_names(bible: dict | None) -> list[str]:
+    """The names of the bible's characters (none without a bible)."""
+    return [c.name for c in Bible.model_validate(bible).characters] if bible else []
 
 
 def match_name(name: str, cast: list[str]) -> str | None:
     """The character `name` means, or None: same name, then a unique shared first name, then a unique close spelling."""
-    wanted = _key(name)
+    wanted = name_key(name)
     if not wanted:
         return None
     for rule in (
@@ -31,7 +32,7 @@ def match_name(name: str, cast: list[str]) -> str | None:
         lambda other: other.split()[0] == wanted.split()[0],
         lambda other: SequenceMatcher(None, wanted, other).ratio() >= SPELLING,
     ):
-        found = [other for other in cast if _key(other) and rule(_key(other))]
+        found = [other for other in cast if name_key(other) and rule(name_key(other))]
         if len(found) == 1:
             return found[0]
         if found:

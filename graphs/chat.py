@@ -143,8 +143,8 @@ class Conversation:
         })
         from agents.structured import ask_structured
 
-        schema = owner_schema(spec, values, self.ctx, revision=True)
-        revision = ask_structured(services.model(self.ctx, owner.name), messages, schema,
+        model = services.model(self.ctx, owner.name)
+        revision = ask_structured(model, messages, owner_schema(spec, values, self.ctx, model, revision=True),
                                   retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
                                   on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))
         content = revision.artifact.model_dump(mode="json")

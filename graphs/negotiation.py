@@ -24,7 +24,9 @@ from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
 from agents.critique import Critique, Verdict
+from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
+from agents.speakers import character_names
 from graphs import services
 from graphs.context import Context
 from graphs.state import CritiqueTask, RoomState, artifact_id, review_key
@@ -103,15 +105,16 @@ def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
     }
 
 
-def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, *, revision: bool = False) -> type[BaseModel]:
-    """The schema the owner writes `spec` in for this run and episode.
+def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
+                 revision: bool = False) -> type[BaseModel]:
+    """The schema the owner, on `model`, writes `spec` in for this run and episode.
 
     A small model (one with schema limits) writes a script whose speakers are
     the bible's characters: left free, it copies its examples' names.
     """
     cast: tuple[str, ...] = ()
-    if spec.name == "script" and services.model(ctx, spec.owner.name).schema_limits:
-        cast = tuple(dict.fromkeys(c["name"] for c in values["artifacts"]["bible"]["characters"]))
+    if spec.name == "script" and model.schema_limits:
+        cast = tuple(character_names(values["artifacts"]["bible"]))
     args = (values.get("episodes", ctx.episodes), values.get("episode", 0), cast)
     return spec.revision_for(*args) if revision else spec.schema_for(*args)
 
@@ -129,8 +132,9 @@ def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
         "notes": "",
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }
+    model = services.model(ctx, owner.name)
     content = perform(
-        owner, name, owner_schema(spec, state, ctx), model=services.model(ctx, owner.name), lang=state["lang"],
+        owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
         on_usage=services.ledger(ctx, run_id, owner.name, name),
     ).model_dump(mode="json")
@@ -205,8 +209,9 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
     round_ = 1 if notes else state["round"] + 1
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
     issues = issues_text({} if notes else current_reviews(state), notes)
+    model = services.model(ctx, owner.name)
     revision = perform(
-        owner, f"revise_{name}", owner_schema(spec, state, ctx, revision=True), model=services.model(ctx, owner.name), lang=state["lang"],
+        owner, f"revise_{name}", owner_schema(spec, state, ctx, model, revision=True), model=model, lang=state["lang"],
         variables={
             "artifact": dump(state["artifacts"][name]),
             "issues": issues,

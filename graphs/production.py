@@ -20,7 +20,7 @@ from agents.art_director import StyleGuide, VisualSheet
 from agents.director import ShotList, cover_script
 from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
-from agents.speakers import bit_parts, in_cast
+from agents.speakers import bit_parts, character_names, in_cast
 from graphs.context import Context
 from tools.files import atomic_write_json, atomic_write_text
 from tools.labels import aigc_label, sha256_of
@@ -61,11 +61,11 @@ def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
     known = values.get("voices", {})
     characters = Bible.model_validate(values["artifacts"]["bible"]).characters
     script = EpisodeScript.model_validate(values["production"][str(episode)]["script"])
-    named = {c.name for c in characters}
-    extras = [*(n for n in known if n not in named),
-              *(n for n in bit_parts(script, list(named)) if n not in known)]
-    if named.issubset(known) and all(n in known for n in extras):
+    named = [c.name for c in characters]
+    new = [n for n in [*named, *bit_parts(script, named)] if n not in known]
+    if not new:
         return {}
+    extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
     everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
     everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
     voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], ctx.speech).items()}
@@ -162,10 +162,9 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     run_id, lang = values["run_id"], values["lang"]
     folder = episode_dir(ctx, run_id, episode)
     production = values.get("production", {}).get(str(episode), {})
-    bible = values.get("artifacts", {}).get("bible")
-    names = [c.name for c in Bible.model_validate(bible).characters] if bible else []
     script, shots = in_cast(EpisodeScript.model_validate(production["script"]),
-                            ShotList.model_validate(production["shots"]), names)
+                            ShotList.model_validate(production["shots"]),
+                            character_names(values.get("artifacts", {}).get("bible")))
     shots = cover_script(shots, script)
     art = values.get("art", {})
     style = StyleGuide.model_validate(art["style"]).model_dump() if art.get("style") else {}

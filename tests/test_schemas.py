@@ -139,7 +139,8 @@ def test_only_a_small_model_writes_its_script_held_to_the_bible_cast(script, mak
         load(spec, **kw), schema_limits=SMALL_MODEL_LIMITS if small else {}))
     values = {"artifacts": {"bible": f.bible()}, "episode": 1, "episodes": 1}
     for revision in (False, True):
-        doc = json.dumps(owner_schema(ARTIFACTS["script"], values, make_ctx(), revision=revision).model_json_schema())
+        model = models.load_chat_model("scripted:screenwriter")
+        doc = json.dumps(owner_schema(ARTIFACTS["script"], values, make_ctx(), model, revision=revision).model_json_schema())
         assert ('"enum": ["Lin Xia", "Zhou Min"]' in doc) is small
 
 

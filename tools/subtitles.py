@@ -95,7 +95,8 @@ def cues(cut: Cut) -> list[srt.Subtitle]:
         end = start + line.duration
         if index + 1 < len(spoken):
             end = min(end, spoken[index + 1][0])
-        first, span = round(start * cut.fps), round(min(end, cut.duration) * cut.fps) - round(start * cut.fps)
+        first = round(start * cut.fps)
+        span = round(min(end, cut.duration) * cut.fps) - first
         shown = pages(line.text) if line.text.strip() else []
         total, done = sum(map(len, shown)), 0
         for page in shown:  # split in frames from the line's start, so a line that moves splits the same

@@ -22,7 +22,7 @@ from cli.views import console, err
 from graphs import services
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import InputError, RoomError
-from graphs.runs import Runs
+from graphs.runs import Runs, draft_name
 from tools.files import atomic_write_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="A writers' room of LLM agents for vertical micro-dramas.")
@@ -71,7 +71,7 @@ def drive(runs: Runs, run_id: str, events) -> None:
         live.show(events, runs.ctx.lang)
     view = runs.view(run_id)
     if view.waiting:
-        draft = runs.ctx.outputs_dir / run_id / "pending" / f"{view.waiting['gate']}.v{view.waiting['version']}.json"
+        draft = runs.ctx.outputs_dir / run_id / "pending" / draft_name(view.waiting)
         atomic_write_json(draft, view.waiting["content"])
         console.print(views.gate_panel(view, str(draft)))
     elif view.state == "finished":

@@ -15,7 +15,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -55,6 +55,7 @@ class Context(BaseModel):
     recall_budget: int = Field(800, ge=100)
     produce: bool = True  # after the outline, produce the episodes (False: develop only)
     images: str = "storyboard"  # image backend
+    render: Literal["full", "draft"] = "full"  # draft: the same cut at a quarter of the size and 10 fps, for previews
     speech: str | None = None  # speech backend; None = the language's default (Piper for en, espeak otherwise)
 
     @field_validator("lang")
@@ -110,6 +111,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_EPISODES": "episodes",
         "ROOM_IMAGES": "images",
         "ROOM_SPEECH": "speech",
+        "ROOM_RENDER": "render",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     base_url = env.get("ROOM_BASE_URL") or env.get("OPENAI_BASE_URL")

@@ -5,7 +5,9 @@
                            └──── owner revises ◀──────────┤ round limit → escalated, dissent attached
                                                           └ otherwise  → revise
 
-The same subgraph negotiates every artifact (`state["current"]`). Every
+The same subgraph negotiates every artifact (`state["current"]`). It gets
+what the room hands over (`NegotiationInput`) and gives back only the new
+version and the outcome (`NegotiationOutput`); its critiques stay inside. Every
 proposal, critique, revision and outcome is written to memory with its
 provenance; ids are deterministic, so a node re-run after a crash upserts the
 same records instead of duplicating them.
@@ -29,7 +31,7 @@ from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
 from agents.speakers import character_names
 from graphs import services
 from graphs.context import Context
-from graphs.state import CritiqueTask, RoomState, artifact_id, review_key
+from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
 from memory import Kind, MemoryRecord
 
 
@@ -67,7 +69,7 @@ def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def current_reviews(state: RoomState) -> dict[str, dict]:
+def current_reviews(state: NegotiationState) -> dict[str, dict]:
     """Reviewer -> critique of the artifact's current version."""
     name = state["current"]
     version = state["versions"][name]
@@ -78,7 +80,7 @@ def current_reviews(state: RoomState) -> dict[str, dict]:
     }
 
 
-def _artifact_record(state: RoomState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
+def _artifact_record(state: NegotiationState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
     episode = state.get("episode", 0)
     return MemoryRecord(
         kind=Kind.ARTIFACT, text=dump(content), role=role, run_id=state["run_id"],
@@ -86,7 +88,7 @@ def _artifact_record(state: RoomState, name: str, version: int, round_: int, rol
     )
 
 
-def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
+def task_variables(state: NegotiationState, ctx: Context) -> dict[str, Any]:
     """What an owner's prompt may use: the premise, the approved artifacts, the episode in the works."""
     artifacts = state.get("artifacts", {})
     episode = state.get("episode", 0)
@@ -122,7 +124,7 @@ def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomMode
 # ── nodes ────────────────────────────────────────────────────────────────
 
 
-def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
+def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     ctx, name, run_id = runtime.context, state["current"], state["run_id"]
     spec = ARTIFACTS[name]
     owner = spec.owner
@@ -177,7 +179,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     return {"reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): result.model_dump(mode="json")}}
 
 
-def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
+def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     """Consensus, escalation, or another round: decided from the current version's critiques."""
     ctx, name = runtime.context, state["current"]
     reviews = current_reviews(state)
@@ -199,7 +201,7 @@ def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
     return {"outcome": {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}}
 
 
-def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
+def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     """The owner answers every open issue (reviewers' and the person's) with a new version."""
     ctx, name, run_id = runtime.context, state["current"], state["run_id"]
     spec = ARTIFACTS[name]
@@ -239,7 +241,7 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
 # ── routing ──────────────────────────────────────────────────────────────
 
 
-def start_route(state: RoomState) -> str:
+def start_route(state: NegotiationState) -> str:
     name = state["current"]
     if not state.get("artifacts", {}).get(name):
         return "propose"
@@ -248,13 +250,13 @@ def start_route(state: RoomState) -> str:
     return "review"
 
 
-def series_era(state: RoomState) -> str:
+def series_era(state: NegotiationState) -> str:
     """The era the bible sets (the bible under review counts)."""
     bible = state.get("artifacts", {}).get("bible") or {}
     return bible.get("world", {}).get("era", "")
 
 
-def fan_out(state: RoomState) -> list[Send]:
+def fan_out(state: NegotiationState) -> list[Send]:
     """One critique task per reviewer; LangGraph runs them in parallel."""
     name = state["current"]
     return [
@@ -267,16 +269,18 @@ def fan_out(state: RoomState) -> list[Send]:
     ]
 
 
-def after_tally(state: RoomState) -> str:
+def after_tally(state: NegotiationState) -> str:
     return "revise" if state["outcome"]["status"] == "revising" else END
 
 
-def review(state: RoomState) -> dict:
+def review(state: NegotiationState) -> dict:
     """Entry for an artifact that exists but has not been reviewed at this version."""
     return {"round": 1}
 
 
-builder = StateGraph(RoomState, context_schema=Context)
+# its own state, handed in and given back through declared schemas: the room's lists never pass through it
+builder = StateGraph(NegotiationState, context_schema=Context, input_schema=NegotiationInput,
+                     output_schema=NegotiationOutput)
 builder.add_node("propose", propose)
 builder.add_node("review", review)
 builder.add_node("critique", critique)

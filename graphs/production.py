@@ -22,6 +22,7 @@ from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
 from agents.speakers import bit_parts, character_names, in_cast
 from graphs.context import Context
+from tools.cut import RENDER_SIZES
 from tools.files import atomic_write_json, atomic_write_text
 from tools.labels import aigc_label, sha256_of
 
@@ -172,8 +173,11 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
                                   lang)
     audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}))
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
+    width, height, fps = RENDER_SIZES[ctx.render]
     cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
-                    {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang)
+                    {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang,
+                    fps=fps)
+    cut.width, cut.height = width, height
     files = {
         "script_json": str(atomic_write_json(folder / "script.json", script.model_dump(mode="json"))),
         "fountain": str(atomic_write_text(folder / "script.fountain", fountain.to_fountain(script, series_title=title, lang=lang))),

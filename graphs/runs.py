@@ -45,6 +45,12 @@ class RunView:
         }
 
 
+def draft_name(waiting: dict[str, Any]) -> str:
+    """The file a gate's waiting draft is written to: one per artifact, episode and version."""
+    episode = waiting.get("episode", 0)
+    return f"{'ep%02d.' % episode if episode else ''}{waiting['gate']}.v{waiting['version']}.json"
+
+
 def check_premise(premise: str) -> str:
     text = (premise or "").strip()
     if not text:
@@ -131,6 +137,18 @@ class Runs:
                 "created_at": snap.created_at,
             })
         return rows
+
+    def checkpoint_bytes(self, run_id: str) -> dict[int, int]:
+        """The largest checkpoint of the run while each episode was in the works (0: development), in bytes
+        as the saver serialises it: what a long series costs to keep."""
+        sizes: dict[int, int] = {}
+        for saved in self.saver.list(self.config(run_id)):
+            if saved.config["configurable"].get("checkpoint_ns"):
+                continue  # a negotiation's own steps
+            episode = saved.checkpoint["channel_values"].get("episode", 0)
+            size = len(self.saver.serde.dumps_typed(saved.checkpoint)[1])
+            sizes[episode] = max(sizes.get(episode, 0), size)
+        return dict(sorted(sizes.items()))
 
     # ── driving ──────────────────────────────────────────────────────────
 

@@ -105,3 +105,21 @@ def art(shot_ids=("1A", "1B", "1C", "2A", "2B")) -> dict:
                     "palette": ["#111111", "#b01c2e"], "seed": 7}],
         "prompts": [{"shot_id": s, "prompt": f"storyboard frame {s}"} for s in shot_ids],
     }
+
+
+def series(episodes: int) -> dict[str, list]:
+    """Every reply of an autonomous run of `episodes` episodes where every reviewer approves at once."""
+    develop = {
+        "screenwriter": [pitch(), bible(), outline(episodes)],
+        "cultural_consultant": [approve()] * 3,
+        "director": [approve()] * 2,
+        "art_director": [approve()],
+        "editor": [approve()],
+    }
+    for n in range(1, episodes + 1):
+        develop["screenwriter"].append(script(n))
+        develop["cultural_consultant"].append(approve())
+        develop["director"] += [approve(), shots(n)]
+        develop["editor"] += [approve(), approve()]
+        develop["art_director"] += [approve(), art()]
+    return develop

@@ -14,6 +14,7 @@ outline in state. Gates only interrupt; every side effect is in another node.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -105,14 +106,27 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
     produced = produce_episode(ctx, dict(state), episode)
     entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
-    # what `room render` re-renders from once the episode is done and its state is summed up
-    atomic_write_json(episode_dir(ctx, state["run_id"], episode) / PRODUCTION_FILE,
-                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
+    save_production(ctx, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
     return {"production": {str(episode): entry}}
 
 
 PRODUCTION_FILE = "production.json"
+
+
+def save_production(ctx: Context, run_id: str, episode: int, entry: dict) -> None:
+    """What `room render` re-renders from once the episode is done and its state is summed up."""
+    atomic_write_json(episode_dir(ctx, run_id, episode) / PRODUCTION_FILE,
+                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
+
+
+def load_production(ctx: Context, values: dict, episode: int) -> dict:
+    """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
+    entry = values.get("production", {}).get(str(episode), {})
+    saved = episode_dir(ctx, values.get("run_id", ""), episode) / PRODUCTION_FILE
+    if entry and "shots" not in entry and saved.is_file():
+        return {**json.loads(saved.read_text(encoding="utf-8")), **entry}
+    return entry
 
 
 def finished(entry: dict) -> dict:

@@ -38,6 +38,11 @@ class Script:
         self.queues[role].extend(replies)
         return self
 
+    def enqueue_first(self, role: str, reply: Any) -> "Script":
+        """A reply that comes before those already queued (an answer out of turn: a chat change)."""
+        self.queues[role].appendleft(reply)
+        return self
+
     def next(self, role: str, messages: list) -> str:
         with self.lock:
             queue = self.queues[role] or self.queues["*"]

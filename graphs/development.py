@@ -17,6 +17,7 @@ from langgraph.runtime import Runtime
 from graphs.context import DEVELOPMENT, Context
 from graphs.episode import add_production
 from graphs.state import RoomState
+from graphs.stops import at_safe_point
 
 
 def plan(state: RoomState) -> dict:
@@ -33,7 +34,7 @@ def after_plan(state: RoomState, runtime: Runtime[Context]) -> str:
 
 
 builder = add_production(StateGraph(RoomState, context_schema=Context), develop=True)
-builder.add_node("plan", plan)
+builder.add_node("plan", at_safe_point(plan))
 builder.add_edge(START, "plan")
 builder.add_conditional_edges("plan", after_plan, ["negotiate", "next_episode", END])
 

@@ -31,6 +31,7 @@ from graphs.negotiation import dump, emit, recall_text
 from graphs.negotiation import graph as negotiation
 from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
+from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 from tools.files import atomic_write_json
 
@@ -179,7 +180,7 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
     for name, node in (("negotiate", negotiation), ("gate", gate), ("record", record),
                        ("next_episode", next_episode), ("start_shots", start_shots), ("art", art), ("cast", cast),
                        ("produce", produce), ("final_gate", final_gate), ("record_final", record_final)):
-        builder.add_node(name, node)
+        builder.add_node(name, node if name == "negotiate" else at_safe_point(node))
     builder.add_conditional_edges("next_episode", after_next, ["negotiate", END])
     builder.add_conditional_edges("negotiate", after_negotiate, ["gate", "art"])
     builder.add_edge("gate", "record")

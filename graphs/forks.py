@@ -4,8 +4,7 @@ A fork is a run of its own (its own id, memory records and output folder), so
 nothing the abandoned branch did after the checkpoint reaches it: not its
 approvals, not its files. The old run stays as it was, to look at or to go on
 with. What the fork inherits is what existed at the checkpoint: the state (the
-checkpoint and its pending writes, copied through the saver's own interface,
-so any saver works), the memory records written before it (with the status
+checkpoint, copied through the saver's own interface, so any saver works), the memory records written before it (with the status
 they had then), and the outputs of what was approved by then.
 """
 
@@ -13,10 +12,7 @@ from __future__ import annotations
 
 import copy
 import shutil
-from collections import defaultdict
-from typing import TYPE_CHECKING, Any
-
-from langgraph.types import Interrupt
+from typing import TYPE_CHECKING
 
 from graphs import services
 from graphs.production import episode_dir
@@ -28,31 +24,19 @@ if TYPE_CHECKING:
     from graphs.runs import Runs
 
 
-def _rename_run(value: Any, old: str, new: str) -> Any:
-    """A gate's payload names its run: the fork's names the fork."""
-    if isinstance(value, dict):
-        return {k: (new if k == "run_id" and v == old else _rename_run(v, old, new)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rename_run(v, old, new) for v in value]
-    if isinstance(value, Interrupt):
-        return Interrupt(value=_rename_run(value.value, old, new), id=value.id)
-    return value
-
-
 def copy_checkpoint(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str) -> str:
-    """Write the checkpoint, and the writes pending on it, as the first checkpoint of `fork_id`.
-    Returns the time the checkpoint was made."""
+    """Write the checkpoint as the first checkpoint of `fork_id`. Returns the time it was made.
+
+    The writes pending on it are left behind: they are what happened after
+    it (a gate's answer, the steps that answer started), so the fork runs
+    its next step afresh (a gate interrupts again, showing the fork's id).
+    """
     source = runs.saver.get_tuple(runs.config(run_id, checkpoint_id))
     checkpoint = copy.deepcopy(source.checkpoint)
     checkpoint["channel_values"]["run_id"] = fork_id
     metadata = {**(source.metadata or {}), "source": "fork", "forked_from": f"{run_id}@{checkpoint_id}"}
     target = {"configurable": {"thread_id": fork_id, "checkpoint_ns": ""}}
-    saved = runs.saver.put(target, checkpoint, metadata, dict(checkpoint["channel_versions"]))
-    pending: dict[str, list] = defaultdict(list)
-    for task_id, channel, value in source.pending_writes or []:
-        pending[task_id].append((channel, _rename_run(value, run_id, fork_id)))
-    for task_id, writes in pending.items():
-        runs.saver.put_writes(saved, writes, task_id)
+    runs.saver.put(target, checkpoint, metadata, dict(checkpoint["channel_versions"]))
     return checkpoint["ts"]
 
 

@@ -32,6 +32,7 @@ from agents.speakers import character_names
 from graphs import services
 from graphs.context import Context
 from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
+from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord
 
 
@@ -281,11 +282,11 @@ def review(state: NegotiationState) -> dict:
 # its own state, handed in and given back through declared schemas: the room's lists never pass through it
 builder = StateGraph(NegotiationState, context_schema=Context, input_schema=NegotiationInput,
                      output_schema=NegotiationOutput)
-builder.add_node("propose", propose)
-builder.add_node("review", review)
-builder.add_node("critique", critique)
-builder.add_node("tally", tally)
-builder.add_node("revise", revise)
+builder.add_node("propose", at_safe_point(propose))
+builder.add_node("review", at_safe_point(review))
+builder.add_node("critique", at_safe_point(critique))
+builder.add_node("tally", at_safe_point(tally))
+builder.add_node("revise", at_safe_point(revise))
 builder.add_conditional_edges(START, start_route, ["propose", "revise", "review"])
 for source in ("propose", "review", "revise"):
     builder.add_conditional_edges(source, fan_out, ["critique"])

@@ -8,6 +8,7 @@ finished step; the run id is the LangGraph thread id.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from graphs import development, services
 from graphs.context import DEVELOPMENT, Context
 from graphs.errors import InputError, RunStateError, RunStopped
 from graphs.forks import fork_run
-from graphs.stops import stop_on_signals
+from graphs.stops import StopAtSafePoint, stop_on_signals
 
 MAX_PREMISE_CHARS = 2000
 # the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
@@ -152,9 +153,10 @@ class Runs:
             known = ", ".join(self.run_ids()[-5:]) or "none yet"
             raise RunStateError(f"no run '{run_id}' in this project (recent: {known})")
         waiting = next((i.value for i in snap.interrupts), None)
-        state = "waiting" if waiting else ("interrupted" if snap.next else "finished")
+        # a step begun and not checkpointed as done (its writes may be saved already) is not the end either
+        state = "waiting" if waiting else ("interrupted" if snap.next or snap.tasks else "finished")
         failed = next(({"stage": stage_of(t.name, snap.values), "error": _error_line(t.error)}
-                       for t in snap.tasks if t.error), None)
+                       for t in snap.tasks if t.error and not t.error.startswith(StopAtSafePoint.__name__)), None)
         return RunView(
             run_id=run_id, premise=snap.values.get("premise", ""), state=state, waiting=waiting,
             approved=dict(snap.values.get("approved", {})), values=dict(snap.values),
@@ -207,14 +209,16 @@ class Runs:
 
     def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
         """The run's events; a SIGINT or SIGTERM ends it after the step in hand, resumable (see graphs.stops)."""
-        with stop_on_signals() as stop:
-            for _ns, mode, data in self.graph.stream(
-                payload, config, context=self.ctx, stream_mode=["custom", "updates"], subgraphs=True, durability="sync"
-            ):
-                if mode == "custom":
-                    yield data
-                if stop.requested:
-                    raise RunStopped(config["configurable"]["thread_id"], stop.signal)
+        with stop_on_signals() as stopped_by:
+            try:
+                for _ns, mode, data in self.graph.stream(
+                    payload, config, context=self.ctx, stream_mode=["custom", "updates"], subgraphs=True,
+                    durability="sync",
+                ):
+                    if mode == "custom":
+                        yield data
+            except StopAtSafePoint:
+                raise RunStopped(config["configurable"]["thread_id"], stopped_by() or signal.SIGINT) from None
 
     def start(self, premise: str, *, lang: str | None = None, episodes: int | None = None) -> tuple[str, Iterator[dict]]:
         text = check_premise(premise)
@@ -286,9 +290,9 @@ class Runs:
             where = f" of episode {episode}" if stage not in DEVELOPMENT else ""
             raise RunStateError(f"run {run_id} has no {stage} step{where} to redo yet")
         config = snap.config
-        if node == "negotiate":  # proposed anew, not revised
+        if node == "negotiate":  # proposed anew, not revised; written as the one node whose only way on is the negotiation
             config = self.graph.update_state(config, {"artifacts": {stage: {}}, "versions": {stage: 0},
-                                                      "notes": {stage: []}})
+                                                      "notes": {stage: []}}, as_node="start_shots")
         return self._stream(None, config)
 
     def update_artifact(self, run_id: str, name: str, content: dict, author: str) -> int:

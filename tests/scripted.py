@@ -3,7 +3,7 @@
 Tests point every role at `scripted:<role>` and install `scripted_factory` in
 place of `agents.models.load_chat_model` — the one model seam — so the room
 runs unchanged on canned replies. A reply is a dict (sent as JSON), a string,
-a callable taking the messages, or {"sleep": seconds, "reply": ...}.
+a callable taking the messages, or {"sleep": seconds, "reply": ..., "mark": file touched when the call starts}.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -51,6 +52,8 @@ class Script:
             reply = queue.popleft()
             self.calls.append({"role": role, "messages": messages})
         if isinstance(reply, dict) and "sleep" in reply:
+            if reply.get("mark"):  # tells a test that this call is under way
+                Path(reply["mark"]).touch()
             time.sleep(reply["sleep"])
             reply = reply["reply"]
         if callable(reply):

@@ -25,6 +25,7 @@ from graphs.context import DEVELOPMENT, Context
 from graphs.errors import InputError, RunStateError, RunStopped
 from graphs.forks import fork_run
 from graphs.stops import StopAtSafePoint, stop_on_signals
+from tools.files import sweep_partials
 
 MAX_PREMISE_CHARS = 2000
 # the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
@@ -209,6 +210,10 @@ class Runs:
 
     def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
         """The run's events; a SIGINT or SIGTERM ends it after the step in hand, resumable (see graphs.stops)."""
+        run_id = config["configurable"]["thread_id"]
+        # what a killed process left half-written (this process holds the project's writer lock)
+        sweep_partials(self.ctx.outputs_dir / run_id, self.ctx.state_dir / "render-cache" / run_id,
+                       self.ctx.state_dir / "speech-cache")
         with stop_on_signals() as stopped_by:
             try:
                 for _ns, mode, data in self.graph.stream(
@@ -218,7 +223,7 @@ class Runs:
                     if mode == "custom":
                         yield data
             except StopAtSafePoint:
-                raise RunStopped(config["configurable"]["thread_id"], stopped_by() or signal.SIGINT) from None
+                raise RunStopped(run_id, stopped_by() or signal.SIGINT) from None
 
     def start(self, premise: str, *, lang: str | None = None, episodes: int | None = None) -> tuple[str, Iterator[dict]]:
         text = check_premise(premise)

@@ -28,10 +28,12 @@ ROLES = ("screenwriter", "cultural_consultant", "director", "art_director", "edi
 class Script:
     """Queues of replies per role, and a log of every call."""
 
-    def __init__(self, queues: dict[str, list] | None = None):
+    def __init__(self, queues: dict[str, list] | None = None, responder=None):
         self.queues: dict[str, deque] = defaultdict(deque)
         self.calls: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        # with no reply queued: a reply made for the JSON schema asked for (see factories.reply_for)
+        self.responder = responder
         for role, replies in (queues or {}).items():
             self.enqueue(role, *replies)
 
@@ -44,9 +46,11 @@ class Script:
         self.queues[role].appendleft(reply)
         return self
 
-    def next(self, role: str, messages: list) -> str:
+    def next(self, role: str, messages: list, schema: dict | None = None) -> str:
         with self.lock:
             queue = self.queues[role] or self.queues["*"]
+            if not queue and self.responder is not None and schema is not None:
+                queue = deque([self.responder(schema)])
             if not queue:
                 raise AssertionError(f"scripted model: no reply queued for {role}")
             reply = queue.popleft()
@@ -74,7 +78,8 @@ class ScriptedChatModel(BaseChatModel):
         return "scripted"
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
-        text = self.script.next(self.role, list(messages))
+        asked = kwargs.get("response_format") or {}
+        text = self.script.next(self.role, list(messages), asked.get("json_schema", {}).get("schema"))
         message = AIMessage(text, usage_metadata={"input_tokens": 10, "output_tokens": max(1, len(text) // 4), "total_tokens": 10 + max(1, len(text) // 4)})
         return ChatResult(generations=[ChatGeneration(message=message)])
 

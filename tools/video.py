@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from graphs.errors import OutputError
 from tools import video_segments as segments
 from tools.cut import Cut
 from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
-from tools.files import atomic_target
+from tools.files import atomic_target, scratch_dir
 from tools.labels import label_json, sha256_of
 from tools.registry import MissingPackageError
 
@@ -179,8 +178,8 @@ def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = 
         raise OutputError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
     font = Path(font)
     what = f"rendering {out.name}"
-    with tempfile.TemporaryDirectory(prefix="render-", dir=workdir) as scratch_dir:
-        scratch = Path(scratch_dir)
+    with scratch_dir(workdir if workdir is not None else cache) as scratch:
+        scratch = Path(scratch)
         srt_path = Path(subtitles) if subtitles is not None else write_srt(cut, scratch / "subtitles.srt")
         try:
             cues = segments.frame_cues(list(srt.parse(srt_path.read_text(encoding="utf-8-sig"))), cut.fps)

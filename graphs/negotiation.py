@@ -25,7 +25,7 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
-from agents.critique import Critique, Verdict
+from agents.critique import Critique, Verdict, strings_of
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
 from agents.speakers import character_names
@@ -162,6 +162,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         retries=ctx.max_retries, max_tokens=700,
         on_usage=services.ledger(ctx, run_id, reviewer.name, name),
     )
+    result = result.grounded_in(list(strings_of(task["artifacts"][name])))
     if reviewer.check is not None:
         found = reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"])
         if found:  # a deterministic finding overrides a model's approval

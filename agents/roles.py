@@ -37,7 +37,7 @@ class ArtifactSpec:
     def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = ()) -> type[BaseModel]:
         """The schema for this series and episode: an outline has exactly its number of episodes,
         a script and a shot list carry the number of the episode they are for, and a script's
-        speakers are held to `cast` when one is given."""
+        speakers (a bible's characters) are held to `cast` when one is given."""
         if self.name == "outline":
             return screenwriter.outline_of(episodes)
         schema = self.schema
@@ -45,6 +45,8 @@ class ArtifactSpec:
             schema = _pinned(schema, _EPISODE_FIELD[self.name], episode)
         if cast and self.name == "script":
             schema = screenwriter.spoken_by(schema, cast)
+        if cast and self.name == "bible":
+            schema = screenwriter.named_from(schema, cast)
         return schema
 
     def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = ()) -> type[BaseModel]:

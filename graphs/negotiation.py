@@ -25,6 +25,7 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
+from agents.cast_names import cast_names
 from agents.critique import Critique, Verdict, strings_of
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
@@ -89,7 +90,12 @@ def _artifact_record(state: NegotiationState, name: str, version: int, round_: i
     )
 
 
-def task_variables(state: NegotiationState, ctx: Context) -> dict[str, Any]:
+def handed_cast(state: NegotiationState, model: RoomModel) -> tuple[str, ...]:
+    """The names a small model is handed for the cast (left free, it names everyone after its examples)."""
+    return cast_names(state["premise"], state["lang"]) if model.schema_limits else ()
+
+
+def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> dict[str, Any]:
     """What an owner's prompt may use: the premise, the approved artifacts, the episode in the works."""
     artifacts = state.get("artifacts", {})
     episode = state.get("episode", 0)
@@ -98,6 +104,7 @@ def task_variables(state: NegotiationState, ctx: Context) -> dict[str, Any]:
     earlier = [e for e in outline["episodes"] if e["number"] < episode]
     return {
         "premise": state["premise"],
+        "cast": ", ".join(handed_cast(state, model)),
         "episodes": state.get("episodes", ctx.episodes),
         "episode": episode,
         "pitch": dump(artifacts.get("pitch", {})),
@@ -118,6 +125,8 @@ def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomMode
     cast: tuple[str, ...] = ()
     if spec.name == "script" and model.schema_limits:
         cast = tuple(character_names(values["artifacts"]["bible"]))
+    if spec.name == "bible":  # a small model's characters are named from the cast it was handed
+        cast = handed_cast(values, model)
     args = (values.get("episodes", ctx.episodes), values.get("episode", 0), cast)
     return spec.revision_for(*args) if revision else spec.schema_for(*args)
 
@@ -130,12 +139,12 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     spec = ARTIFACTS[name]
     owner = spec.owner
     emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
+    model = services.model(ctx, owner.name)
     variables = {
-        **task_variables(state, ctx),
+        **task_variables(state, ctx, model),
         "notes": "",
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }
-    model = services.model(ctx, owner.name)
     content = perform(
         owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,

@@ -117,6 +117,8 @@ def status(
             views.print_json({**view.as_json(), "usage": usage})
             return
         console.print(views.gate_panel(view) if view.waiting else views.runs_table([view]))
+        if view.state == "interrupted":
+            console.print(views.stopped_line(view))
         if totals:
             console.print(views.ledger_table(run_id, totals))
         return

@@ -139,6 +139,8 @@ def run_one(lang: str, premise: str, develop_only: bool) -> dict:
             "error": error, "wall": wall, "calls": len(ledger),
             "tokens_in": sum(r["input_tokens"] for r in ledger), "tokens_out": sum(r["output_tokens"] for r in ledger),
             "video": bool(produced.get("video")), "stray_quotes": stray_quotes(mem, run_id, artifacts),
+            "stages": {stage: {k: round(v, 1) for k, v in totals.items()}
+                       for (stage,), totals in services.summarize_ledger(ledger, by=("stage",)).items()},
             "artifacts": {},
         }
         for name, artifact in artifacts.items():
@@ -174,6 +176,10 @@ def main() -> None:
         for name, a in r["artifacts"].items():
             print(f"  {r['premise'][:30]:30} {name:8} {a['to_premise']:.3f} / {a['to_example']:.3f}  "
                   f"{', '.join(a['leaked']) or '-'}")
+    print("\nmodel seconds by stage (calls)")
+    for r in results:
+        print(f"  {r['premise'][:30]:30} " + " · ".join(f"{stage} {t['seconds']:.0f} ({t['calls']:.0f})"
+                                                        for stage, t in r["stages"].items()))
     finished = sum(r["finished"] for r in results)
     print(f"\nfinished {finished}/{len(results)} · mean wall {np.mean([r['wall'] for r in results]):.0f} s")
     if args.json:

@@ -108,15 +108,16 @@ class Conversation:
         values = self.values()
         name = target_artifact(values)
         history = "\n".join(f"writer: {t.message}\n{t.role}: {t.answer}" for t in self.turns[-3:])
+        model = services.model(self.ctx, role)
         messages = task_messages(role, "chat", values["lang"], {
             "message": message,
             "memory": recall_text(self.ctx, self.run_id, message),
             "artifact_name": name,
             "artifact": dump(values.get("artifacts", {}).get(name, {})),
             "history": history,
-        })
+        }, model.few_shot)
         parts: list[str] = []
-        for chunk in stream_text(services.model(self.ctx, role), messages,
+        for chunk in stream_text(model, messages,
                                  on_usage=services.ledger(self.ctx, self.run_id, role, "chat")):
             parts.append(chunk)
             yield chunk
@@ -141,13 +142,13 @@ class Conversation:
         spec = ARTIFACTS[name]
         owner = spec.owner
         issues = f"1. [major] writer: {turn.message}\n2. [major] {turn.role}: {turn.answer}"
+        model = services.model(self.ctx, owner.name)
         messages = task_messages(owner.name, f"revise_{name}", values["lang"], {
             "artifact": dump(values["artifacts"][name]), "issues": issues,
             "notes": turn.message, "memory": recall_text(self.ctx, self.run_id, turn.message),
-        })
+        }, model.few_shot)
         from agents.structured import ask_structured
 
-        model = services.model(self.ctx, owner.name)
         revision = ask_structured(model, messages, owner_schema(spec, values, self.ctx, model, revision=True),
                                   retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
                                   on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))

@@ -209,7 +209,7 @@ class Runs:
     # ── driving ──────────────────────────────────────────────────────────
 
     def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
-        """The run's events; a SIGINT or SIGTERM ends it after the step in hand, resumable (see graphs.stops)."""
+        """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops)."""
         run_id = config["configurable"]["thread_id"]
         # what a killed process left half-written (this process holds the project's writer lock)
         sweep_partials(self.ctx.outputs_dir / run_id, self.ctx.state_dir / "render-cache" / run_id,

@@ -7,7 +7,6 @@ Commands only parse arguments, call `graphs.runs.Runs`, and render with
 from __future__ import annotations
 
 import json
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -295,10 +294,9 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except KeyboardInterrupt:  # a second Ctrl-C: stop now, without waiting for a model call in flight to return
+    except KeyboardInterrupt:
         err.print("interrupted: finished steps are saved; continue with `room resume RUN`")
-        sys.stdout.flush()
-        os._exit(130)  # the checkpoints are already on disk; the lock and ffmpeg children go with the process
+        sys.exit(130)
     except click.ClickException as exc:  # usage errors
         exc.show()
         sys.exit(exc.exit_code)

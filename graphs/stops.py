@@ -5,12 +5,14 @@ asked for, the next step to start raises `StopAtSafePoint` before doing
 anything, steps already running finish (and are checkpointed), and the run is
 left resumable: `room resume` starts with the step that never began, so
 nothing is done twice. A second signal stops at once (what was in flight is
-redone on resume).
+redone on resume): the process exits on the spot, since LangGraph would
+otherwise wait for the step in flight, however long its model call.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 import threading
@@ -39,8 +41,10 @@ def at_safe_point(node: Callable) -> Callable:
 
 
 def _ask(signum: int, _frame) -> None:
-    if _asked.is_set():
-        raise KeyboardInterrupt
+    if _asked.is_set():  # stop now: a step in flight would otherwise be waited for, however long its model call
+        sys.stderr.write("stopped now: finished steps are saved; continue with `room resume RUN`\n")
+        sys.stderr.flush()
+        os._exit(128 + signum)  # checkpoints are written as each step ends; the writer lock and ffmpeg die with us
     _signal[:] = [signum]
     _asked.set()
     sys.stderr.write("stopping before the next step (the run stays resumable); again to stop now\n")

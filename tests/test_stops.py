@@ -72,3 +72,25 @@ def test_a_failed_step_is_named_retried_and_can_be_made_again(script, make_ctx):
     assert script.remaining() == 0
     with pytest.raises(RunStateError, match="no script step of episode 1"):
         runs.redo(run_id, "script", 1)
+
+
+@pytest.mark.integration
+def test_a_second_ctrl_c_stops_at_once_and_the_run_is_still_resumable(project):
+    mark = project.parent / "pitch.started"
+    slow = {"screenwriter": [{"sleep": 60, "reply": f.pitch(), "mark": str(mark)}]}
+    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
+    deadline = time.time() + 90
+    while not mark.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    asked = time.time()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.time() - asked < 10  # not after the 60 s call
+    assert "Traceback" not in err
+    status = json.loads(room(project, "status", "--json").stdout)
+    assert status[0]["state"] == "interrupted"
+    again = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+    resumed = room(project, "resume", status[0]["run_id"], name="again", script=again)
+    assert resumed.returncode == 0 and "waiting for you" in resumed.stdout, resumed.stderr

@@ -66,6 +66,12 @@ def stage_of(node: str, values: dict[str, Any]) -> str:
     return f"{prefix}{node}"
 
 
+def step_name(node: str, values: dict[str, Any]) -> str:
+    """A step as `room history` lists it: "pitch · negotiate", "ep02 script · gate", "ep02 produce"."""
+    stage = stage_of(node, values)
+    return f"{stage} · {node}" if node in ("negotiate", "gate", "record") else stage
+
+
 def _error_line(error: str) -> str:
     """`ModelOutputError("gave no valid Pitch …")` → `ModelOutputError: gave no valid Pitch …`."""
     name, paren, rest = error.partition("(")
@@ -184,7 +190,7 @@ class Runs:
                 "step": snap.metadata.get("step") if snap.metadata else None,
                 "source": snap.metadata.get("source") if snap.metadata else None,
                 "next": list(snap.next),
-                "stage": stage_of(snap.next[0], snap.values) if snap.next else "end",
+                "stage": step_name(snap.next[0], snap.values) if snap.next else "end",
                 "gate": gate_at(snap),
                 "episode": snap.values.get("episode", 0),
                 "current": snap.values.get("current"),

@@ -18,8 +18,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.art_director import ROLE as ART_DIRECTOR
-from agents.art_director import ArtDirection
+from agents.art_director import ArtDirection, direction_for
 from agents.base import perform
+from agents.speakers import character_names, episode_as_cast
 from graphs import services
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
@@ -61,9 +62,12 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Style guide and visual sheets (fixed once for the series), and a prompt per shot."""
     ctx, run_id, episode = runtime.context, state["run_id"], state["episode"]
     emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact="art", round=1)
+    bible = state["artifacts"]["bible"]
+    _, shots = episode_as_cast(bible, state["artifacts"]["script"], state["artifacts"]["shots"])
+    schema = direction_for(tuple(character_names(bible)), tuple(shot.id for shot in shots.shots))
     direction: ArtDirection = perform(
-        ART_DIRECTOR, "art", ArtDirection, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
-        variables={"bible": dump(state["artifacts"]["bible"]), "shots": dump(state["artifacts"]["shots"]),
+        ART_DIRECTOR, "art", schema, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
+        variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
         retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
     )

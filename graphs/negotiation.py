@@ -26,7 +26,6 @@ from agents.base import load_prompts, perform
 from agents.critique import Critique, Verdict
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
-from agents.speakers import character_names
 from graphs import services
 from graphs.context import Context
 from graphs.state import CritiqueTask, RoomState, artifact_id, review_key
@@ -107,16 +106,8 @@ def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
 
 def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
                  revision: bool = False) -> type[BaseModel]:
-    """The schema the owner, on `model`, writes `spec` in for this run and episode.
-
-    A small model (one with schema limits) writes a script whose speakers are
-    the bible's characters: left free, it copies its examples' names.
-    """
-    cast: tuple[str, ...] = ()
-    if spec.name == "script" and model.schema_limits:
-        cast = tuple(character_names(values["artifacts"]["bible"]))
-    args = (values.get("episodes", ctx.episodes), values.get("episode", 0), cast)
-    return spec.revision_for(*args) if revision else spec.schema_for(*args)
+    """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`)."""
+    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), revision=revision)
 
 
 # ── nodes ────────────────────────────────────────────────────────────────

@@ -43,6 +43,7 @@ class Cut:
     width: int = 1080
     height: int = 1920
     fps: int = FPS
+    sample_rate: int = 48000  # of the sound track
     transition: float = 0.0  # seconds of crossfade between clips (0 = hard cuts)
     music: Path | None = None  # a music bed, ducked under speech
     metadata: dict = field(default_factory=dict)  # the machine-readable AIGC label

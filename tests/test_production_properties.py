@@ -313,3 +313,15 @@ def test_any_episode_is_produced_inside_the_project(studio, values):
     values["voices"] = cast_episode(ctx, values, 1)
     produced = produce_episode(ctx, values, 1)
     _check_outputs(ctx, run_id, produced, base)
+
+
+def test_an_artifact_that_no_longer_fits_its_schema_is_a_typed_resumable_error():
+    import factories as f
+
+    from graphs.errors import ArtifactError
+
+    old = f.shots()
+    old["shots"][0]["id"] = "/home/someone/frames/zz"  # longer than an id may be: an edit or an older room
+    with pytest.raises(ArtifactError, match=r"the shot list cannot be used: shots\.0\.id") as caught:
+        episode_as_cast(f.bible(), f.script(), old)
+    assert caught.value.exit_code == 4

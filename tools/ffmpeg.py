@@ -58,6 +58,12 @@ def ffmpeg_error(stderr: str, inputs: list[str]) -> str:
     return found or "ffmpeg failed without saying why"
 
 
+def argument_text(text: str) -> str:
+    """Model text as one command-line argument can carry it (a metadata title): printable, on one line.
+    A NUL byte cannot be passed at all, and other control characters have no business in a tag."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def run_ffmpeg(command: list[str], what: str, stdin: bytes | None = None) -> bytes:
     """Run one ffmpeg command (fed `stdin`) and return what it wrote to stdout.
 

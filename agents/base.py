@@ -63,15 +63,16 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def task_messages(role: str, task: str, lang: str, variables: dict[str, Any]) -> list[BaseMessage]:
-    """System prompt, few-shot examples as prior turns, then the real input."""
+def task_messages(role: str, task: str, lang: str, variables: dict[str, Any],
+                  few_shot: int | None = None) -> list[BaseMessage]:
+    """System prompt, few-shot examples as prior turns (the first `few_shot` of them, or all), then the real input."""
     prompts = load_prompts(role, lang)
     spec = prompts["tasks"].get(task)
     if spec is None:
         raise PromptError(f"role {role} has no task '{task}' in its {lang} prompts")
     system = render(prompts["persona"], variables) + "\n\n" + render(spec["instruction"], variables)
     messages: list[BaseMessage] = [SystemMessage(system)]
-    for example in spec.get("examples", []):
+    for example in spec.get("examples", [])[:few_shot]:
         messages.append(HumanMessage(render(spec["input"], example["vars"])))
         output = example["output"]
         messages.append(AIMessage(output if isinstance(output, str) else _dump(output)))
@@ -92,5 +93,5 @@ def perform(
     on_usage: UsageSink | None = None,
 ) -> BaseModel:
     """Run one structured task of a role and return the validated output."""
-    messages = task_messages(role.name, task, lang, variables)
+    messages = task_messages(role.name, task, lang, variables, model.few_shot)
     return ask_structured(model, messages, schema, retries=retries, max_tokens=max_tokens, on_usage=on_usage)

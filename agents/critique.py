@@ -5,6 +5,7 @@ Shared by every role: any role can review, and every owner revises the same way.
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -36,6 +37,54 @@ class Critique(BaseModel):
     verdict: Verdict
     summary: str = Field(max_length=400)
     issues: list[Issue] = Field(default_factory=list, max_length=5)
+
+    def grounded_in(self, texts: list[str]) -> "Critique":
+        """The critique with only the issues whose quote stands in `texts` (the reviewed artifact's strings).
+
+        A reviewer must quote what it reviews; a quote found nowhere is a
+        complaint about something else (a small model repeating its few-shot
+        example's problem: a phone in a Tang palace). When every issue of a
+        critique that asked for changes is of that kind, nothing it asked for
+        can be acted on, and it counts as an approval.
+        """
+        kept = [issue for issue in self.issues if quoted_from(issue.quote, texts)]
+        if len(kept) == len(self.issues):
+            return self
+        verdict = self.verdict if kept or self.verdict == Verdict.APPROVE else Verdict.APPROVE
+        return self.model_copy(update={"issues": kept, "verdict": verdict})
+
+
+def strings_of(value):
+    """Every string in an artifact (a pydantic dump), in order."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings_of(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_of(v)
+
+
+QUOTE_SHARE = 0.6  # how much of a quote must stand word for word in the artifact (models trim and re-punctuate)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def quoted_from(quote: str, texts: list[str]) -> bool:
+    """Whether `quote` comes from one of `texts`: whole, or a long enough stretch of it."""
+    wanted = _folded(quote).strip(" \"'“”‘’.,;:!?。，；：！？")
+    if not wanted:
+        return False
+    for text in map(_folded, texts):
+        if wanted in text:
+            return True
+        match = SequenceMatcher(None, wanted, text, autojunk=False).find_longest_match(0, len(wanted), 0, len(text))
+        if match.size >= max(8, QUOTE_SHARE * len(wanted)):
+            return True
+    return False
 
 
 class Answer(BaseModel):

@@ -14,22 +14,11 @@ from importlib import resources
 import yaml
 
 from agents.base import Role
-from agents.critique import Issue, Severity
+from agents.critique import Issue, Severity, strings_of
 
 def check(name: str, artifact: dict, era: str, lang: str) -> list[Issue]:
     """The deterministic part of a review: every string of the artifact against the era."""
-    return era_issues(list(_strings(artifact)), era, lang) if era else []
-
-
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
+    return era_issues(list(strings_of(artifact)), era, lang) if era else []
 
 
 ROLE = Role(

@@ -32,6 +32,9 @@ class Provider:
     schema_extras: dict = field(default_factory=dict)
     schema_limits: dict = field(default_factory=dict)  # tighter caps sent to the decoder (small models)
     text_stop: tuple[str, ...] = ()  # where a free-text answer ends (a base model runs on into the next turn)
+    # how many of a task's few-shot examples to show (None: all). A small model copies what it is shown:
+    # one example is the shape it needs, at about half the prompt to read on a CPU.
+    few_shot: int | None = None
 
 
 # llama.cpp (embedded or a llama-server by URL): DRY breaks the loops small models fall into;
@@ -61,7 +64,7 @@ PROVIDERS: dict[str, Provider] = {
         Provider("vllm", "http://127.0.0.1:8000/v1", None),
         Provider("llamacpp", "http://127.0.0.1:8080/v1", None, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
         Provider("embedded", None, None, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA,
-                 schema_limits=SMALL_MODEL_LIMITS, text_stop=("\n\n",)),
+                 schema_limits=SMALL_MODEL_LIMITS, text_stop=("\n\n",), few_shot=1),
     )
 }
 
@@ -77,6 +80,7 @@ class RoomModel:
     schema_extras: dict = field(default_factory=dict)
     schema_limits: dict = field(default_factory=dict)
     text_stop: tuple[str, ...] = ()
+    few_shot: int | None = None
 
     @property
     def label(self) -> str:
@@ -164,4 +168,4 @@ def load_chat_model(
     )
     return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded,
                      schema_extras=provider.schema_extras, schema_limits=provider.schema_limits,
-                     text_stop=provider.text_stop)
+                     text_stop=provider.text_stop, few_shot=provider.few_shot)

@@ -39,8 +39,8 @@ class ArtifactSpec:
                    scenes: tuple[int, ...] = ()) -> type[BaseModel]:
         """The schema for this series and episode: an outline has exactly its number of episodes,
         a script and a shot list carry the number of the episode they are for, a script's
-        speakers and a shot's characters are held to `cast` when one is given, and a shot's
-        scene to `scenes`."""
+        speakers, a bible's characters and a shot's characters are held to `cast` when one is
+        given, and a shot's scene to `scenes`."""
         if self.name == "outline":
             return screenwriter.outline_of(episodes)
         schema = self.schema
@@ -48,6 +48,8 @@ class ArtifactSpec:
             schema = _pinned(schema, _EPISODE_FIELD[self.name], episode)
         if cast and self.name == "script":
             schema = screenwriter.spoken_by(schema, cast)
+        if cast and self.name == "bible":
+            schema = screenwriter.named_from(schema, cast)
         if (cast or scenes) and self.name == "shots":
             schema = director.shots_in(schema, cast, scenes)
         return schema
@@ -56,16 +58,18 @@ class ArtifactSpec:
                      scenes: tuple[int, ...] = ()) -> type[BaseModel]:
         return _revision_of(self.schema_for(episodes, episode, cast, scenes))
 
-    def schema_in(self, values: dict, episodes: int, *, small: bool, revision: bool = False) -> type[BaseModel]:
+    def schema_in(self, values: dict, episodes: int, *, small: bool, handed: tuple[str, ...] = (),
+                  revision: bool = False) -> type[BaseModel]:
         """The schema the owner writes this artifact in, in the run whose state is `values`.
 
         For every model a shot names only the bible's characters and the
         script's scenes. A small model also writes a script whose speakers are
         the bible's characters: left free, it copies its examples' names (a
-        real model may bring in a bit part, which production resolves).
+        real model may bring in a bit part, which production resolves); and a
+        bible whose characters are named from the cast it was `handed`.
         """
         artifacts = values.get("artifacts", {})
-        cast: tuple[str, ...] = ()
+        cast: tuple[str, ...] = handed if self.name == "bible" else ()
         if self.name == "shots" or (self.name == "script" and small):
             cast = tuple(character_names(artifacts.get("bible")))
         scenes: tuple[int, ...] = ()

@@ -209,3 +209,14 @@ def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...]) -> type[Episod
     line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
     scene = create_model("Scene", __base__=Scene, lines=(list[line], Field(default_factory=list, max_length=20)))
     return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
+
+
+@cache
+def named_from(schema: type[Bible], cast: tuple[str, ...]) -> type[Bible]:
+    """`schema` with every character named from `cast`, so a constrained decoder can write no other name.
+
+    For small models, which otherwise name the cast after their examples' characters.
+    """
+    character = create_model("Character", __base__=Character, name=(Literal[cast], ...))
+    return create_model(schema.__name__, __base__=schema,
+                        characters=(list[character], Field(min_length=1, max_length=8)))

@@ -15,14 +15,15 @@ from typing import Annotated, Optional
 import click
 import typer
 import yaml
+from rich.markup import escape
 
 from agents import embedded, models
 from cli import views
 from cli.views import console, err
 from graphs import services
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
-from graphs.errors import InputError, RoomError
-from graphs.runs import Runs
+from graphs.errors import InputError, RoomError, RunStopped
+from graphs.runs import Runs, draft_name
 from tools.files import atomic_write_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="A writers' room of LLM agents for vertical micro-dramas.")
@@ -71,13 +72,13 @@ def drive(runs: Runs, run_id: str, events) -> None:
         live.show(events, runs.ctx.lang)
     view = runs.view(run_id)
     if view.waiting:
-        draft = runs.ctx.outputs_dir / run_id / "pending" / f"{view.waiting['gate']}.v{view.waiting['version']}.json"
+        draft = runs.ctx.outputs_dir / run_id / "pending" / draft_name(view.waiting)
         atomic_write_json(draft, view.waiting["content"])
         console.print(views.gate_panel(view, str(draft)))
     elif view.state == "finished":
         console.print(f"[green]run {run_id} finished[/] — outputs in {runs.ctx.outputs_dir / run_id}")
     else:
-        console.print(f"[yellow]run {run_id} stopped between steps[/]: room resume {run_id}")
+        console.print(views.stopped_line(view))
 
 
 @app.command()
@@ -116,6 +117,8 @@ def status(
             views.print_json({**view.as_json(), "usage": usage})
             return
         console.print(views.gate_panel(view) if view.waiting else views.runs_table([view]))
+        if view.state == "interrupted":
+            console.print(views.stopped_line(view))
         if totals:
             console.print(views.ledger_table(run_id, totals))
         return
@@ -161,12 +164,16 @@ def approve(
 
 
 @app.command()
-def resume(run_id: Annotated[str, typer.Argument()]) -> None:
-    """Continue a run that stopped between steps (killed, crashed)."""
+def resume(
+    run_id: Annotated[str, typer.Argument()],
+    redo: Annotated[Optional[str], typer.Option(help="Make this step again from scratch: pitch, bible, outline, script, shots, art, cast or produce.")] = None,
+    episode: Annotated[Optional[int], typer.Option(help="With --redo: the episode whose step it is (default: the one in the works).")] = None,
+) -> None:
+    """Continue a run that stopped between steps (killed, crashed, stopped), or redo one of its steps."""
     ctx = context()
     announce_models(ctx)
     runs = Runs(ctx)
-    drive(runs, run_id, runs.resume(run_id))
+    drive(runs, run_id, runs.redo(run_id, redo, episode) if redo else runs.resume(run_id))
 
 
 @app.command()
@@ -188,9 +195,9 @@ def rewind(run_id: Annotated[str, typer.Argument()], checkpoint: Annotated[str, 
     ctx = context()
     announce_models(ctx)
     runs = Runs(ctx)
-    checkpoint_id, events = runs.rewind(run_id, checkpoint)
-    console.print(f"forking run {run_id} from checkpoint {checkpoint_id}")
-    drive(runs, run_id, events)
+    checkpoint_id, fork_id, events = runs.rewind(run_id, checkpoint)
+    console.print(f"run [bold]{fork_id}[/] forks run {run_id} at checkpoint {checkpoint_id}; run {run_id} stays as it was")
+    drive(runs, fork_id, events)
 
 
 @app.command()
@@ -278,6 +285,9 @@ def memory_list(
 def main() -> None:
     try:
         app(standalone_mode=False)
+    except RunStopped as exc:
+        err.print(f"[yellow]{escape(str(exc))}[/]", soft_wrap=True)
+        sys.exit(exc.exit_code)
     except RoomError as exc:
         err.print(f"[red]error:[/] {exc}", soft_wrap=True)
         sys.exit(exc.exit_code)

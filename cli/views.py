@@ -94,24 +94,36 @@ def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
     return Panel(Group(*parts), title=f"Gate · run {rid}", border_style="magenta")
 
 
+def stopped_line(view: RunView) -> Text:
+    """A run that stopped between steps: why, and how to go on."""
+    rid = view.run_id
+    if view.failed:
+        return Text.assemble((f"run {rid} failed at {view.failed['stage']}", "yellow"), f": {view.failed['error']}\n",
+                             f"retry it: room resume {rid} · make it again: room resume {rid} --redo STAGE")
+    return Text.assemble((f"run {rid} stopped between steps", "yellow"), f": room resume {rid}")
+
+
 def runs_table(views: list[RunView]) -> Table:
     table = Table(title="Runs")
     for col in ("run", "state", "waiting at", "approved", "premise"):
         table.add_column(col)
     for v in views:
         gate = f"{v.waiting['gate']} v{v.waiting['version']}" if v.waiting else ""
+        if v.failed:
+            gate = f"failed at {v.failed['stage']}: {v.failed['error']}"
         approved = ", ".join(f"{k} v{n}" for k, n in v.approved.items())
-        table.add_row(v.run_id, v.state, gate, approved, v.premise[:60])
+        premise = v.premise[:60] + (f" (fork of {v.forked_from})" if v.forked_from else "")
+        table.add_row(v.run_id, v.state, Text(gate), Text(approved), Text(premise))
     return table
 
 
 def history_table(run_id: str, rows: list[dict]) -> Table:
-    table = Table(title=f"Checkpoints of run {run_id} (newest first)")
+    table = Table(title=f"Checkpoints of run {run_id} (newest first; rewind to any: room rewind {run_id} CHECKPOINT)")
     table.add_column("checkpoint", no_wrap=True)
-    for col in ("step", "working on", "next", "approved"):
+    for col in ("step", "gate", "next step", "approved"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["checkpoint_id"], str(r["step"]), r["current"] or "", ", ".join(r["next"]),
+        table.add_row(r["checkpoint_id"], str(r["step"]), Text(r["gate"], style="bold magenta"), Text(r["stage"]),
                       ", ".join(f"{k} v{n}" for k, n in r["approved"].items()))
     return table
 

@@ -9,6 +9,7 @@ written by its owner and recorded with provenance.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from graphs import services
 from graphs.context import Context
 from graphs.negotiation import dump, owner_schema, recall_text
 from graphs.runs import Runs
+from graphs.state import artifact_id
 from memory import Kind, MemoryRecord
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -66,10 +68,11 @@ def route(message: str, lang: str) -> str:
 
 
 def target_artifact(values: dict) -> str:
-    """What a chat change applies to: the artifact at the gate, else the newest one."""
+    """What a chat change applies to: the artifact at the gate (at an episode's final cut, its script),
+    else the newest one."""
     artifacts = values.get("artifacts", {})
-    current = values.get("current")
-    if current and current in artifacts:
+    current = "script" if values.get("current") == "shots" else values.get("current")
+    if current and artifacts.get(current):
         return current
     for name in ("outline", "bible", "pitch"):
         if name in artifacts:
@@ -105,15 +108,16 @@ class Conversation:
         values = self.values()
         name = target_artifact(values)
         history = "\n".join(f"writer: {t.message}\n{t.role}: {t.answer}" for t in self.turns[-3:])
+        model = services.model(self.ctx, role)
         messages = task_messages(role, "chat", values["lang"], {
             "message": message,
             "memory": recall_text(self.ctx, self.run_id, message),
             "artifact_name": name,
             "artifact": dump(values.get("artifacts", {}).get(name, {})),
             "history": history,
-        })
+        }, model.few_shot)
         parts: list[str] = []
-        for chunk in stream_text(services.model(self.ctx, role), messages,
+        for chunk in stream_text(model, messages,
                                  on_usage=services.ledger(self.ctx, self.run_id, role, "chat")):
             parts.append(chunk)
             yield chunk
@@ -122,7 +126,8 @@ class Conversation:
         self.turns.append(turn)
         services.memory(self.ctx).put([MemoryRecord(
             kind=Kind.NOTE, text=f"writer asked {role}: {message}\n{role}: {answer}", role=role,
-            run_id=self.run_id, artifact=name, key=f"chat-{len(self.turns)}-{hash(message) & 0xffff}",
+            run_id=self.run_id, artifact=artifact_id(name, values.get("episode", 0)),
+            key=f"chat-{len(self.turns)}-{hashlib.sha1(message.encode()).hexdigest()[:8]}",
         )])
 
     def accept(self) -> tuple[str, int]:
@@ -137,25 +142,26 @@ class Conversation:
         spec = ARTIFACTS[name]
         owner = spec.owner
         issues = f"1. [major] writer: {turn.message}\n2. [major] {turn.role}: {turn.answer}"
+        model = services.model(self.ctx, owner.name)
         messages = task_messages(owner.name, f"revise_{name}", values["lang"], {
             "artifact": dump(values["artifacts"][name]), "issues": issues,
             "notes": turn.message, "memory": recall_text(self.ctx, self.run_id, turn.message),
-        })
+        }, model.few_shot)
         from agents.structured import ask_structured
 
-        model = services.model(self.ctx, owner.name)
         revision = ask_structured(model, messages, owner_schema(spec, values, self.ctx, model, revision=True),
                                   retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
                                   on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))
         content = revision.artifact.model_dump(mode="json")
         self.undo_stack.append((name, values["artifacts"][name]))
         version = self.runs.update_artifact(self.run_id, name, content, owner.name)
+        key = artifact_id(name, values.get("episode", 0))
         services.memory(self.ctx).put([MemoryRecord(
-            kind=Kind.ARTIFACT, text=dump(content), role=owner.name, run_id=self.run_id, artifact=name,
+            kind=Kind.ARTIFACT, text=dump(content), role=owner.name, run_id=self.run_id, artifact=key,
             version=version, key="chat",
         ), MemoryRecord(
-            kind=Kind.DECISION, text=f"writer accepted in chat: {turn.message} ({turn.role}: {turn.answer[:200]}) → {name} v{version}",
-            role="human", run_id=self.run_id, artifact=name, version=version, key="chat-accept",
+            kind=Kind.DECISION, text=f"writer accepted in chat: {turn.message} ({turn.role}: {turn.answer[:200]}) → {key} v{version}",
+            role="human", run_id=self.run_id, artifact=key, version=version, key="chat-accept",
         )])
         return name, version
 

@@ -15,7 +15,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -55,11 +55,9 @@ class Context(BaseModel):
     recall_budget: int = Field(800, ge=100)
     produce: bool = True  # after the outline, produce the episodes (False: develop only)
     images: str = "storyboard"  # image backend
+    # draft: the same cut at a quarter of the size and 10 fps, for previews; tiny: 72x128 at 4 fps, to check a pipeline
+    render: Literal["full", "draft", "tiny"] = "full"
     speech: str | None = None  # speech backend; None = the language's default (Piper for en, espeak otherwise)
-    # frames and video: width x height (9:16) and frames a second; smaller and slower renders faster (a preview)
-    video_size: tuple[int, int] = (1080, 1920)
-    fps: int = Field(30, ge=1, le=60)
-    audio_rate: int = Field(48000, ge=8000, le=48000)  # Hz of the sound track
 
     @field_validator("lang")
     @classmethod
@@ -83,20 +81,6 @@ class Context(BaseModel):
         if unknown:
             raise ValueError(f"unknown gate(s) {', '.join(unknown)}; gates are {', '.join(GATES)} or 'all'")
         return v
-
-    @field_validator("video_size", mode="before")
-    @classmethod
-    def _size(cls, v: Any) -> Any:
-        """'540x960' or (540, 960); even sides (H.264 wants them), 9:16, at least 72 px wide."""
-        if isinstance(v, str):
-            v = v.lower().split("x")
-        try:
-            width, height = (int(side) for side in v)
-        except (TypeError, ValueError):
-            raise ValueError("video_size is WIDTHxHEIGHT, e.g. 540x960") from None
-        if width < 72 or width % 2 or height % 2 or abs(width * 16 - height * 9) > 16:
-            raise ValueError("video_size must be 9:16 with even sides, at least 72 px wide (e.g. 540x960)")
-        return width, height
 
     def model_for(self, role: str) -> str:
         """A role's own model string, else the room's."""
@@ -128,9 +112,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_EPISODES": "episodes",
         "ROOM_IMAGES": "images",
         "ROOM_SPEECH": "speech",
-        "ROOM_VIDEO_SIZE": "video_size",
-        "ROOM_FPS": "fps",
-        "ROOM_AUDIO_RATE": "audio_rate",
+        "ROOM_RENDER": "render",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     base_url = env.get("ROOM_BASE_URL") or env.get("OPENAI_BASE_URL")

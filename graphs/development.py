@@ -1,8 +1,12 @@
-"""The development graph: premise → pitch → gate → bible → gate → outline → gate → production.
+"""The room's graph: premise → pitch → gate → bible → gate → outline → gate → every episode.
 
     plan ─▶ negotiate (subgraph) ─▶ gate ─▶ record ─┬─▶ plan        (approve / edit)
       │          ▲                                  └─▶ negotiate   (reject with a note)
-      └─▶ produce (the episode graph) when the outline is approved
+      └─▶ next_episode (production, see graphs.episode) when the outline is approved
+
+Production's nodes are this graph's own, not a nested graph: every episode's
+steps and gates are checkpoints of the run, and nothing a nested graph hands
+back is added to the room's state twice.
 """
 
 from __future__ import annotations
@@ -11,14 +15,13 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from graphs.context import DEVELOPMENT, Context
-from graphs.episode import graph as episodes
-from graphs.gates import gate, record
-from graphs.negotiation import graph as negotiation
+from graphs.episode import add_production
 from graphs.state import RoomState
+from graphs.stops import at_safe_point
 
 
 def plan(state: RoomState) -> dict:
-    """Pick the first artifact not yet approved; none left ends the run."""
+    """Pick the first artifact not yet approved; none left goes on to production (or ends the run)."""
     approved = state.get("approved", {})
     pending = [name for name in DEVELOPMENT if name not in approved]
     return {"current": pending[0] if pending else None, "decision": None}
@@ -27,25 +30,13 @@ def plan(state: RoomState) -> dict:
 def after_plan(state: RoomState, runtime: Runtime[Context]) -> str:
     if state.get("current"):
         return "negotiate"
-    return "produce" if runtime.context.produce else END
+    return "next_episode" if runtime.context.produce else END
 
 
-def after_record(state: RoomState) -> str:
-    return "negotiate" if state["decisions"][-1]["action"] == "reject" else "plan"
-
-
-builder = StateGraph(RoomState, context_schema=Context)
-builder.add_node("plan", plan)
-builder.add_node("negotiate", negotiation)
-builder.add_node("gate", gate)
-builder.add_node("record", record)
-builder.add_node("produce", episodes)
+builder = add_production(StateGraph(RoomState, context_schema=Context), develop=True)
+builder.add_node("plan", at_safe_point(plan))
 builder.add_edge(START, "plan")
-builder.add_edge("produce", END)
-builder.add_conditional_edges("plan", after_plan, ["negotiate", "produce", END])
-builder.add_edge("negotiate", "gate")
-builder.add_edge("gate", "record")
-builder.add_conditional_edges("record", after_record, ["negotiate", "plan"])
+builder.add_conditional_edges("plan", after_plan, ["negotiate", "next_episode", END])
 
 # compiled without a checkpointer: the LangGraph server supplies its own, the CLI and tests compile `builder`
 graph = builder.compile()

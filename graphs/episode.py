@@ -1,16 +1,20 @@
-"""The episode graph: from an approved outline episode to a finished, labelled vertical video.
+"""Production: from an approved outline episode to a finished, labelled vertical video.
 
-    next_episode ─▶ negotiate_script ─▶ gate (script) ─▶ record ─┬─▶ start_shots ─▶ negotiate_shots ─▶ art ─▶ cast
-         ▲                ▲                                     └─ reject ─┘ (back to the script)                │
-         │                └──────────────── reject (final cut) ◀─ record_final ◀─ final_gate ◀─ produce ◀─────┘
-         └──────────────────────────────── approve ─────────────────┘
+    next_episode ─▶ negotiate (script) ─▶ gate ─▶ record ─┬─▶ start_shots ─▶ negotiate (shots) ─▶ art ─▶ cast
+         ▲                ▲                              └─ reject ─┘ (back to the script)                   │
+         │                └──────────── reject (final cut) ◀─ record_final ◀─ final_gate ◀─ produce ◀─────┘
+         └──────────────────────────── approve ─────────────────┘
 
-Usable alone (an approved outline in state) and as the development graph's
-`produce` node. Gates only interrupt; every side effect is in another node.
+`add_production` puts these nodes into a graph that has (or gets) the room's
+`negotiate`, `gate` and `record` nodes: the development graph, so that every
+episode's steps and gates are checkpoints of the run itself (each one can be
+rewound to), and this module's own `graph`, usable alone with an approved
+outline in state. Gates only interrupt; every side effect is in another node.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -22,14 +26,15 @@ from agents.art_director import ArtDirection, direction_for
 from agents.base import perform
 from agents.speakers import character_names, episode_as_cast
 from graphs import services
-from graphs.context import Context
+from graphs.context import DEVELOPMENT, Context
 from graphs.gates import auto_approved, gate, log_decision, record
 from graphs.negotiation import dump, emit, recall_text
 from graphs.negotiation import graph as negotiation
-from graphs.production import cast_episode, produce_episode, settle_sheets
+from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
+from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
-
+from tools.files import atomic_write_json, inside
 
 def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""
@@ -43,11 +48,19 @@ def next_episode(state: RoomState) -> dict:
 
 
 def after_next(state: RoomState) -> str:
-    return "negotiate_script" if state.get("current") else END
+    return "negotiate" if state.get("current") else END
 
 
-def after_script_record(state: RoomState) -> str:
-    return "negotiate_script" if state["decisions"][-1]["action"] == "reject" else "start_shots"
+def after_negotiate(state: RoomState) -> str:
+    """A shot list goes to the art director; every other artifact to its gate."""
+    return "art" if state.get("current") == "shots" else "gate"
+
+
+def after_record(state: RoomState) -> str:
+    """A rejection goes back to the owner; a series artifact to the next one; an approved script to its shots."""
+    if state["decisions"][-1]["action"] == "reject":
+        return "negotiate"
+    return "plan" if state.get("current") in DEVELOPMENT else "start_shots"
 
 
 def start_shots(state: RoomState) -> dict:
@@ -94,12 +107,38 @@ def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Frames, voices, the cut, the exports and the video (skipping what is unchanged)."""
-    episode = state["episode"]
+    ctx, episode = runtime.context, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
-    produced = produce_episode(runtime.context, dict(state), episode)
+    produced = produce_episode(ctx, dict(state), episode)
     entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
+    save_production(ctx, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
     return {"production": {str(episode): entry}}
+
+
+PRODUCTION_FILE = "production.json"
+
+
+def save_production(ctx: Context, run_id: str, episode: int, entry: dict) -> None:
+    """What `room render` re-renders from once the episode is done and its state is summed up."""
+    atomic_write_json(inside(episode_dir(ctx, run_id, episode), PRODUCTION_FILE),
+                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
+
+
+def load_production(ctx: Context, values: dict, episode: int) -> dict:
+    """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
+    entry = values.get("production", {}).get(str(episode), {})
+    saved = episode_dir(ctx, values.get("run_id", ""), episode) / PRODUCTION_FILE
+    if entry and "shots" not in entry and saved.is_file():
+        return {**json.loads(saved.read_text(encoding="utf-8")), **entry}
+    return entry
+
+
+def finished(entry: dict) -> dict:
+    """What the run keeps of an approved episode: where it is and how long. The rest is in its folder,
+    so the state, and every checkpoint, stays the same size however many episodes are done."""
+    produced = entry.get("produced", {})
+    return {"approved": True, "video": produced.get("video", ""), "duration": produced.get("duration", 0.0)}
 
 
 def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -123,42 +162,43 @@ def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
     entry = log_decision(runtime.context, state, gate="final_cut", episode=episode,
                          version=state.get("versions", {}).get("script", 1), note=note, rounds=0,
                          subject=f"the final cut of episode {episode}", artifact=artifact_id("script", episode),
-                         key=f"final-{len(state.get('decisions', []))}", shown_as=f"final cut {episode}")
+                         shown_as=f"final cut {episode}")
     update: dict[str, Any] = {"decisions": [entry], "decision": None}
     if entry["action"] == "approve":
-        update["production"] = {str(episode): {**state["production"][str(episode)], "approved": True}}
+        update["production"] = {str(episode): finished(state["production"][str(episode)])}
     else:  # back to the script, with the person's note
         update.update(current="script", notes={"script": [*state.get("notes", {}).get("script", []), note]})
     return update
 
 
 def after_final(state: RoomState) -> str:
-    return "next_episode" if state["decisions"][-1]["action"] == "approve" else "negotiate_script"
+    return "next_episode" if state["decisions"][-1]["action"] == "approve" else "negotiate"
 
 
-builder = StateGraph(RoomState, context_schema=Context)
-builder.add_node("next_episode", next_episode)
-builder.add_node("negotiate_script", negotiation)
-builder.add_node("gate", gate)
-builder.add_node("record", record)
-builder.add_node("start_shots", start_shots)
-builder.add_node("negotiate_shots", negotiation)
-builder.add_node("art", art)
-builder.add_node("cast", cast)
-builder.add_node("produce", produce)
-builder.add_node("final_gate", final_gate)
-builder.add_node("record_final", record_final)
+def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
+    """The room's negotiation, gate and record nodes, and production's, with their edges.
+
+    With `develop` the development graph's `plan` node (added by the caller) is
+    where an approved series artifact goes next.
+    """
+    for name, node in (("negotiate", negotiation), ("gate", gate), ("record", record),
+                       ("next_episode", next_episode), ("start_shots", start_shots), ("art", art), ("cast", cast),
+                       ("produce", produce), ("final_gate", final_gate), ("record_final", record_final)):
+        builder.add_node(name, node if name == "negotiate" else at_safe_point(node))
+    builder.add_conditional_edges("next_episode", after_next, ["negotiate", END])
+    builder.add_conditional_edges("negotiate", after_negotiate, ["gate", "art"])
+    builder.add_edge("gate", "record")
+    builder.add_conditional_edges("record", after_record, ["negotiate", "start_shots", *(["plan"] if develop else [])])
+    builder.add_edge("start_shots", "negotiate")
+    builder.add_edge("art", "cast")
+    builder.add_edge("cast", "produce")
+    builder.add_edge("produce", "final_gate")
+    builder.add_edge("final_gate", "record_final")
+    builder.add_conditional_edges("record_final", after_final, ["next_episode", "negotiate"])
+    return builder
+
+
+builder = add_production(StateGraph(RoomState, context_schema=Context), develop=False)
 builder.add_edge(START, "next_episode")
-builder.add_conditional_edges("next_episode", after_next, ["negotiate_script", END])
-builder.add_edge("negotiate_script", "gate")
-builder.add_edge("gate", "record")
-builder.add_conditional_edges("record", after_script_record, ["negotiate_script", "start_shots"])
-builder.add_edge("start_shots", "negotiate_shots")
-builder.add_edge("negotiate_shots", "art")
-builder.add_edge("art", "cast")
-builder.add_edge("cast", "produce")
-builder.add_edge("produce", "final_gate")
-builder.add_edge("final_gate", "record_final")
-builder.add_conditional_edges("record_final", after_final, ["next_episode", "negotiate_script"])
 
 graph = builder.compile()

@@ -65,6 +65,15 @@ class RunStateError(RoomError):
     exit_code = 5
 
 
+class RunStopped(RoomError):
+    """A signal stopped the run between two steps: it is saved and resumable."""
+
+    def __init__(self, run_id: str, signum: int):
+        super().__init__(f"run {run_id} stopped after its last finished step: continue with `room resume {run_id}`")
+        self.run_id = run_id
+        self.exit_code = 128 + signum  # as a shell reports a process a signal ended: 130 for Ctrl-C, 143 for SIGTERM
+
+
 class WriterLockedError(RoomError):
     """Another process is writing to this project's memory."""
 

@@ -30,6 +30,7 @@ def gate_payload(state: RoomState) -> dict[str, Any]:
     return {
         "gate": name,
         "run_id": state["run_id"],
+        "episode": state.get("episode", 0) if name in EPISODE_ARTIFACTS else 0,
         "version": state["versions"][name],
         "author": state.get("authors", {}).get(name, ""),
         "rounds": outcome.get("rounds", 0),
@@ -120,24 +121,27 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
         update["notes"] = {name: [*state.get("notes", {}).get(name, []), note]}
     entry = log_decision(ctx, state, gate=name, episode=episode, version=version, note=decision.get("note", ""),
                          rounds=state.get("outcome", {}).get("rounds", 0), subject=f"{key} v{version}", artifact=key,
-                         key=f"gate-{len(state.get('decisions', []))}", memory_version=version, shown_as=name)
+                         memory_version=version, shown_as=name)
     return {**update, "decisions": [entry], "decision": None}
 
 
 def log_decision(ctx: Context, state: RoomState, *, gate: str, episode: int, version: int, note: str, rounds: int,
-                 subject: str, artifact: str, key: str, shown_as: str, memory_version: int = 0) -> dict:
+                 subject: str, artifact: str, shown_as: str, memory_version: int = 0) -> dict:
     """Keep the answer of a gate three ways: a decision in memory, the decisions log, the live view.
 
-    Returns the decisions-log entry, which the caller adds to the state.
+    Returns the decisions-log entry, which the caller adds to the state. The
+    entry's id is its place in the log, so the same answer, recorded again by
+    a re-run node, is the same entry and the same memory record.
     """
     decision = state["decision"]
     action, by = decision["action"], decision.get("by", "human")
-    entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate, "episode": episode,
-             "action": action, "by": by, "version": version, "note": note, "rounds": rounds}
+    number = len(state.get("decisions", [])) + 1
+    entry = {"id": f"d{number}", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate,
+             "episode": episode, "action": action, "by": by, "version": version, "note": note, "rounds": rounds}
     services.memory(ctx).put([MemoryRecord(
         kind=Kind.DECISION, text=f"{by} chose {action} for {subject}. {note}".strip(),
         role="human" if by == "human" else "room", run_id=state["run_id"], artifact=artifact, episode=episode,
-        version=memory_version, key=key)])
+        version=memory_version, key=f"decision-{number}")])
     export.write_decisions(ctx.outputs_dir / state["run_id"], [*state.get("decisions", []), entry])
     emit(type="decision", artifact=shown_as, action=action, by=by, version=version)
     return entry

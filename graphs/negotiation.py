@@ -5,7 +5,9 @@
                            └──── owner revises ◀──────────┤ round limit → escalated, dissent attached
                                                           └ otherwise  → revise
 
-The same subgraph negotiates every artifact (`state["current"]`). Every
+The same subgraph negotiates every artifact (`state["current"]`). It gets
+what the room hands over (`NegotiationInput`) and gives back only the new
+version and the outcome (`NegotiationOutput`); its critiques stay inside. Every
 proposal, critique, revision and outcome is written to memory with its
 provenance; ids are deterministic, so a node re-run after a crash upserts the
 same records instead of duplicating them.
@@ -23,12 +25,14 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
-from agents.critique import Critique, Verdict
+from agents.cast_names import cast_names
+from agents.critique import Critique, Verdict, strings_of
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
 from graphs import services
 from graphs.context import Context
-from graphs.state import CritiqueTask, RoomState, artifact_id, review_key
+from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
+from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord
 
 
@@ -66,7 +70,7 @@ def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def current_reviews(state: RoomState) -> dict[str, dict]:
+def current_reviews(state: NegotiationState) -> dict[str, dict]:
     """Reviewer -> critique of the artifact's current version."""
     name = state["current"]
     version = state["versions"][name]
@@ -77,7 +81,7 @@ def current_reviews(state: RoomState) -> dict[str, dict]:
     }
 
 
-def _artifact_record(state: RoomState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
+def _artifact_record(state: NegotiationState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
     episode = state.get("episode", 0)
     return MemoryRecord(
         kind=Kind.ARTIFACT, text=dump(content), role=role, run_id=state["run_id"],
@@ -85,7 +89,12 @@ def _artifact_record(state: RoomState, name: str, version: int, round_: int, rol
     )
 
 
-def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
+def handed_cast(state: NegotiationState, model: RoomModel) -> tuple[str, ...]:
+    """The names a small model is handed for the cast (left free, it names everyone after its examples)."""
+    return cast_names(state["premise"], state["lang"]) if model.schema_limits else ()
+
+
+def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> dict[str, Any]:
     """What an owner's prompt may use: the premise, the approved artifacts, the episode in the works."""
     artifacts = state.get("artifacts", {})
     episode = state.get("episode", 0)
@@ -94,6 +103,7 @@ def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
     earlier = [e for e in outline["episodes"] if e["number"] < episode]
     return {
         "premise": state["premise"],
+        "cast": ", ".join(handed_cast(state, model)),
         "episodes": state.get("episodes", ctx.episodes),
         "episode": episode,
         "pitch": dump(artifacts.get("pitch", {})),
@@ -106,24 +116,26 @@ def task_variables(state: RoomState, ctx: Context) -> dict[str, Any]:
 
 def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
                  revision: bool = False) -> type[BaseModel]:
-    """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`)."""
-    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), revision=revision)
+    """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`);
+    a small model's bible is named from the cast it was handed (`handed_cast`)."""
+    handed = handed_cast(values, model) if spec.name == "bible" else ()
+    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), handed=handed, revision=revision)
 
 
 # ── nodes ────────────────────────────────────────────────────────────────
 
 
-def propose(state: RoomState, runtime: Runtime[Context]) -> dict:
+def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     ctx, name, run_id = runtime.context, state["current"], state["run_id"]
     spec = ARTIFACTS[name]
     owner = spec.owner
     emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
+    model = services.model(ctx, owner.name)
     variables = {
-        **task_variables(state, ctx),
+        **task_variables(state, ctx, model),
         "notes": "",
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }
-    model = services.model(ctx, owner.name)
     content = perform(
         owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
@@ -150,6 +162,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         retries=ctx.max_retries, max_tokens=700,
         on_usage=services.ledger(ctx, run_id, reviewer.name, name),
     )
+    result = result.grounded_in(list(strings_of(task["artifacts"][name])))
     if reviewer.check is not None:
         found = reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"])
         if found:  # a deterministic finding overrides a model's approval
@@ -168,7 +181,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     return {"reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): result.model_dump(mode="json")}}
 
 
-def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
+def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     """Consensus, escalation, or another round: decided from the current version's critiques."""
     ctx, name = runtime.context, state["current"]
     reviews = current_reviews(state)
@@ -190,7 +203,7 @@ def tally(state: RoomState, runtime: Runtime[Context]) -> dict:
     return {"outcome": {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}}
 
 
-def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
+def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     """The owner answers every open issue (reviewers' and the person's) with a new version."""
     ctx, name, run_id = runtime.context, state["current"], state["run_id"]
     spec = ARTIFACTS[name]
@@ -230,7 +243,7 @@ def revise(state: RoomState, runtime: Runtime[Context]) -> dict:
 # ── routing ──────────────────────────────────────────────────────────────
 
 
-def start_route(state: RoomState) -> str:
+def start_route(state: NegotiationState) -> str:
     name = state["current"]
     if not state.get("artifacts", {}).get(name):
         return "propose"
@@ -239,13 +252,13 @@ def start_route(state: RoomState) -> str:
     return "review"
 
 
-def series_era(state: RoomState) -> str:
+def series_era(state: NegotiationState) -> str:
     """The era the bible sets (the bible under review counts)."""
     bible = state.get("artifacts", {}).get("bible") or {}
     return bible.get("world", {}).get("era", "")
 
 
-def fan_out(state: RoomState) -> list[Send]:
+def fan_out(state: NegotiationState) -> list[Send]:
     """One critique task per reviewer; LangGraph runs them in parallel."""
     name = state["current"]
     return [
@@ -258,21 +271,23 @@ def fan_out(state: RoomState) -> list[Send]:
     ]
 
 
-def after_tally(state: RoomState) -> str:
+def after_tally(state: NegotiationState) -> str:
     return "revise" if state["outcome"]["status"] == "revising" else END
 
 
-def review(state: RoomState) -> dict:
+def review(state: NegotiationState) -> dict:
     """Entry for an artifact that exists but has not been reviewed at this version."""
     return {"round": 1}
 
 
-builder = StateGraph(RoomState, context_schema=Context)
-builder.add_node("propose", propose)
-builder.add_node("review", review)
-builder.add_node("critique", critique)
-builder.add_node("tally", tally)
-builder.add_node("revise", revise)
+# its own state, handed in and given back through declared schemas: the room's lists never pass through it
+builder = StateGraph(NegotiationState, context_schema=Context, input_schema=NegotiationInput,
+                     output_schema=NegotiationOutput)
+builder.add_node("propose", at_safe_point(propose))
+builder.add_node("review", at_safe_point(review))
+builder.add_node("critique", at_safe_point(critique))
+builder.add_node("tally", at_safe_point(tally))
+builder.add_node("revise", at_safe_point(revise))
 builder.add_conditional_edges(START, start_route, ["propose", "revise", "review"])
 for source in ("propose", "review", "revise"):
     builder.add_conditional_edges(source, fan_out, ["critique"])

@@ -23,6 +23,7 @@ from agents.screenwriter import Bible, EpisodeScript
 from agents.speakers import MAX_CAST, bit_parts, episode_as_cast, match_name, script_in_cast
 from agents.structured import stored_artifact
 from graphs.context import Context
+from tools.cut import RENDER_SIZES
 from tools.files import atomic_write_json, atomic_write_text, inside
 from tools.labels import aigc_label, sha256_of
 
@@ -138,7 +139,7 @@ def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str
     backend = create_image_backend(backend_name)
     frames, drawn = {}, 0
     for number, shot in enumerate(shots.shots, start=1):
-        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang, ctx.video_size)
+        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang, RENDER_SIZES[ctx.render][:2])
         out = inside(folder, "frames", f"shot_{number:03d}.png")
         stamp = out.with_suffix(".request")
         key = hashlib.sha256(repr((backend_name, request)).encode()).hexdigest()
@@ -186,9 +187,10 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
                                   lang)
     audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}))
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
+    width, height, fps = RENDER_SIZES[ctx.render]
     cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
                     {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang,
-                    fps=ctx.fps, size=ctx.video_size)
+                    fps=fps, size=(width, height))
     name = f"ep{episode:02d}"
     files = {
         "script_json": str(atomic_write_json(inside(folder, "script.json"), script.model_dump(mode="json"))),
@@ -203,7 +205,6 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
                                                              title=f"{title} · {episode}"))
     out = inside(folder, f"{name}.mp4")
     models = sorted({m for m in (ctx.model, *ctx.role_models.values())} | {ctx.images, ctx_speech_label(values)})
-    cut.sample_rate = ctx.audio_rate
     cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
     cache = inside(ctx.state_dir, "render-cache", run_id, name)
     rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)

@@ -7,6 +7,8 @@ finished step; the run id is the LangGraph thread id.
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -19,10 +21,17 @@ from pydantic import ValidationError
 
 from agents.roles import ARTIFACTS
 from graphs import development, services
-from graphs.context import Context
-from graphs.errors import InputError, RunStateError
+from graphs.context import DEVELOPMENT, Context
+from graphs.errors import InputError, RunStateError, RunStopped
+from graphs.forks import fork_run
+from graphs.stops import StopAtSafePoint, stop_on_signals
+from tools.files import sweep_partials
 
 MAX_PREMISE_CHARS = 2000
+# the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
+AT_REST = "next_episode"
+# what `room resume --redo` can make again
+REDO_STAGES = (*DEVELOPMENT, "script", "shots", "art", "cast", "produce")
 
 
 @dataclass
@@ -31,18 +40,60 @@ class RunView:
 
     run_id: str
     premise: str
-    state: str  # waiting | finished | interrupted
+    state: str  # waiting | finished | interrupted (stopped, killed or failed between steps: `room resume`)
     waiting: dict[str, Any] | None
     approved: dict[str, int]
     values: dict[str, Any]
     checkpoint_id: str
     updated: str
+    failed: dict[str, str] | None = None  # {"stage", "error"}: the step that failed, when one did
+    forked_from: str = ""  # "run@checkpoint" for a fork
 
     def as_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id, "premise": self.premise, "state": self.state, "waiting": self.waiting,
             "approved": self.approved, "checkpoint_id": self.checkpoint_id, "updated": self.updated,
+            "failed": self.failed, "forked_from": self.forked_from,
         }
+
+
+def stage_of(node: str, values: dict[str, Any]) -> str:
+    """What a person calls the step a node is at: "bible", "ep02 script", "ep02 produce"."""
+    episode = values.get("episode", 0)
+    prefix = f"ep{episode:02d} " if episode and node not in ("plan",) else ""
+    if node in ("negotiate", "gate", "record"):
+        return f"{prefix}{values.get('current') or node}"
+    return f"{prefix}{node}"
+
+
+def _error_line(error: str) -> str:
+    """`ModelOutputError("gave no valid Pitch …")` → `ModelOutputError: gave no valid Pitch …`."""
+    name, paren, rest = error.partition("(")
+    if paren and name.isidentifier() and rest.endswith(")"):
+        message = rest[:-1].strip()
+        if len(message) >= 2 and message[0] == message[-1] and message[0] in "'\"":
+            message = message[1:-1]
+        return f"{name}: {message}"
+    return error
+
+
+def draft_name(waiting: dict[str, Any]) -> str:
+    """The file a gate's waiting draft is written to: one per artifact, episode and version."""
+    episode = waiting.get("episode", 0)
+    return f"{'ep%02d.' % episode if episode else ''}{waiting['gate']}.v{waiting['version']}.json"
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def gate_at(snap) -> str:
+    """The gate a checkpoint stands before ("" for any other step): "pitch", "ep02 script", "ep02 final_cut"."""
+    if "gate" in snap.next:
+        return stage_of("gate", snap.values)
+    if "final_gate" in snap.next:
+        return stage_of("final_cut", snap.values)
+    return ""
 
 
 def check_premise(premise: str) -> str:
@@ -103,12 +154,20 @@ class Runs:
             known = ", ".join(self.run_ids()[-5:]) or "none yet"
             raise RunStateError(f"no run '{run_id}' in this project (recent: {known})")
         waiting = next((i.value for i in snap.interrupts), None)
-        state = "waiting" if waiting else ("interrupted" if snap.next else "finished")
+        # a step begun and not checkpointed as done (its writes may be saved already) is not the end either
+        state = "waiting" if waiting else ("interrupted" if snap.next or snap.tasks else "finished")
+        failed = next(({"stage": stage_of(t.name, snap.values), "error": _error_line(t.error)}
+                       for t in snap.tasks if t.error and not t.error.startswith(StopAtSafePoint.__name__)), None)
         return RunView(
             run_id=run_id, premise=snap.values.get("premise", ""), state=state, waiting=waiting,
             approved=dict(snap.values.get("approved", {})), values=dict(snap.values),
             checkpoint_id=snap.config["configurable"]["checkpoint_id"], updated=snap.created_at or "",
+            failed=failed, forked_from=self._forked_from(run_id),
         )
+
+    def _forked_from(self, run_id: str) -> str:
+        first = next(iter(self.saver.list(self.config(run_id), filter={"source": "fork"}, limit=1)), None)
+        return (first.metadata or {}).get("forked_from", "") if first else ""
 
     def latest(self) -> str:
         ids = self.run_ids()
@@ -125,6 +184,9 @@ class Runs:
                 "step": snap.metadata.get("step") if snap.metadata else None,
                 "source": snap.metadata.get("source") if snap.metadata else None,
                 "next": list(snap.next),
+                "stage": stage_of(snap.next[0], snap.values) if snap.next else "end",
+                "gate": gate_at(snap),
+                "episode": snap.values.get("episode", 0),
                 "current": snap.values.get("current"),
                 "approved": dict(snap.values.get("approved", {})),
                 "parent": (snap.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
@@ -132,18 +194,40 @@ class Runs:
             })
         return rows
 
+    def checkpoint_bytes(self, run_id: str) -> dict[int, int]:
+        """The largest checkpoint of the run while each episode was in the works (0: development), in bytes
+        as the saver serialises it: what a long series costs to keep."""
+        sizes: dict[int, int] = {}
+        for saved in self.saver.list(self.config(run_id)):
+            if saved.config["configurable"].get("checkpoint_ns"):
+                continue  # a negotiation's own steps
+            episode = saved.checkpoint["channel_values"].get("episode", 0)
+            size = len(self.saver.serde.dumps_typed(saved.checkpoint)[1])
+            sizes[episode] = max(sizes.get(episode, 0), size)
+        return dict(sorted(sizes.items()))
+
     # ── driving ──────────────────────────────────────────────────────────
 
     def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
-        for _ns, mode, data in self.graph.stream(
-            payload, config, context=self.ctx, stream_mode=["custom", "updates"], subgraphs=True, durability="sync"
-        ):
-            if mode == "custom":
-                yield data
+        """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops)."""
+        run_id = config["configurable"]["thread_id"]
+        # what a killed process left half-written (this process holds the project's writer lock)
+        sweep_partials(self.ctx.outputs_dir / run_id, self.ctx.state_dir / "render-cache" / run_id,
+                       self.ctx.state_dir / "speech-cache")
+        with stop_on_signals() as stopped_by:
+            try:
+                for _ns, mode, data in self.graph.stream(
+                    payload, config, context=self.ctx, stream_mode=["custom", "updates"], subgraphs=True,
+                    durability="sync",
+                ):
+                    if mode == "custom":
+                        yield data
+            except StopAtSafePoint:
+                raise RunStopped(run_id, stopped_by() or signal.SIGINT) from None
 
     def start(self, premise: str, *, lang: str | None = None, episodes: int | None = None) -> tuple[str, Iterator[dict]]:
         text = check_premise(premise)
-        run_id = uuid.uuid4().hex[:8]
+        run_id = new_run_id()
         initial = {
             "run_id": run_id, "premise": text, "lang": lang or self.ctx.lang,
             "episodes": episodes or self.ctx.episodes, "decisions": [], "auto_approve": list(self.ctx.auto_approve),
@@ -176,13 +260,45 @@ class Runs:
             raise RunStateError(f"run {run_id} is finished; nothing to resume")
         return self._stream(None, self.config(run_id))
 
-    def rewind(self, run_id: str, checkpoint: str) -> tuple[str, Iterator[dict]]:
-        """Fork the run from an earlier checkpoint (a unique prefix is enough) and continue from there."""
+    def rewind(self, run_id: str, checkpoint: str) -> tuple[str, str, Iterator[dict]]:
+        """Fork the run from an earlier checkpoint (a unique prefix is enough) into a new run, and continue that.
+
+        Returns the checkpoint, the fork's run id and its events. The old run is left as it was.
+        """
         matches = [row["checkpoint_id"] for row in self.history(run_id) if row["checkpoint_id"].startswith(checkpoint)]
         if len(matches) != 1:
             problem = "no" if not matches else "more than one"
             raise RunStateError(f"{problem} checkpoint of run {run_id} starts with '{checkpoint}' (see `room history {run_id}`)")
-        return matches[0], self._stream(None, self.config(run_id, matches[0]))
+        fork_id = new_run_id()
+        fork_run(self, run_id, matches[0], fork_id)
+        return matches[0], fork_id, self._stream(None, self.config(fork_id))
+
+    def redo(self, run_id: str, stage: str, episode: int | None = None) -> Iterator[dict]:
+        """Make a step again from scratch, keeping everything before it: for an output that poisons what follows.
+
+        The run goes back to the newest checkpoint before the step (for an
+        episode's step, of that episode: the one in the works by default) and
+        continues from there; a negotiated artifact is proposed anew.
+        """
+        if stage not in REDO_STAGES:
+            raise InputError(f"unknown stage '{stage}'; stages are {', '.join(REDO_STAGES)}")
+        view = self.view(run_id)
+        episode = episode if episode is not None else view.values.get("episode", 0)
+        node = "negotiate" if stage in ARTIFACTS else stage
+        for snap in self.graph.get_state_history(self.config(run_id)):
+            values = snap.values
+            if snap.next != (node,) or (node == "negotiate" and values.get("current") != stage):
+                continue
+            if stage in DEVELOPMENT or values.get("episode", 0) == episode:
+                break
+        else:
+            where = f" of episode {episode}" if stage not in DEVELOPMENT else ""
+            raise RunStateError(f"run {run_id} has no {stage} step{where} to redo yet")
+        config = snap.config
+        if node == "negotiate":  # proposed anew, not revised; written as the one node whose only way on is the negotiation
+            config = self.graph.update_state(config, {"artifacts": {stage: {}}, "versions": {stage: 0},
+                                                      "notes": {stage: []}}, as_node="start_shots")
+        return self._stream(None, config)
 
     def update_artifact(self, run_id: str, name: str, content: dict, author: str) -> int:
         """Write a new version of an artifact into the run (chat). Returns the new version.
@@ -196,12 +312,14 @@ class Runs:
         config = self.config(run_id)
         if view.state == "waiting":
             rounds = view.waiting.get("rounds", 0)
+            # as if the negotiation had given this version: the artifact's gate shows it (the script's, from a final cut)
             update["outcome"] = {"artifact": name, "version": version, "status": "changed in chat", "rounds": rounds, "dissent": []}
+            update["current"] = name
             self.graph.update_state(config, update, as_node="negotiate")
             for _ in self._stream(None, config):  # the gate only interrupts again, now with the new version
                 pass
         elif view.state == "finished":
-            self.graph.update_state(config, {**update, "approved": {name: version}}, as_node="plan")
+            self.graph.update_state(config, {**update, "approved": {name: version}}, as_node=AT_REST)
         else:
             raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
         return version
@@ -209,10 +327,11 @@ class Runs:
     def render(self, run_id: str, episode: int, *, script: Any = None):
         """Re-render an episode from the run's state (or with a changed script), redoing only what changed."""
         from agents.screenwriter import EpisodeScript
+        from graphs.episode import finished, load_production, save_production
         from graphs.production import cast_episode, produce_episode
 
         view = self.view(run_id)
-        production = view.values.get("production", {}).get(str(episode))
+        production = load_production(self.ctx, view.values, episode)
         if not production or "shots" not in production:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
         values = dict(view.values)
@@ -225,12 +344,15 @@ class Runs:
                 err = exc.errors()[0]
                 raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
             production = {**production, "script": changed}
-            values["production"] = {**values["production"], str(episode): production}
+        values["production"] = {**values.get("production", {}), str(episode): production}
         voices = cast_episode(self.ctx, values, episode)  # a bit part the changed script brings in
         values["voices"] = voices or values.get("voices", {})
         produced = produce_episode(self.ctx, values, episode)
         if view.state == "finished":
             entry = {**production, "produced": produced.as_state()}
+            if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
+                save_production(self.ctx, run_id, episode, entry)
+                entry = finished(entry)
             update = {"production": {str(episode): entry}, **({"voices": voices} if voices else {})}
-            self.graph.update_state(self.config(run_id), update, as_node="produce")
+            self.graph.update_state(self.config(run_id), update, as_node=AT_REST)
         return produced

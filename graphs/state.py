@@ -2,17 +2,70 @@
 
 Artifacts are stored as dicts (validated pydantic dumps); infrastructure and
 secrets never enter state.
+
+Each graph has its own state with a declared input and output: the
+negotiation subgraph receives what the room hands over (`NegotiationInput`)
+and returns only what it produced (`NegotiationOutput`), so nothing of the
+room's (the decisions log above all) is ever handed back to be added again.
+The one accumulating list, `decisions`, is keyed besides: an entry whose id
+is already there is not added twice, whoever hands it back.
 """
 
 from __future__ import annotations
 
-import operator
 from typing import Annotated, Any, TypedDict
 
 
 def merge(left: dict | None, right: dict | None) -> dict:
     """Reducer: later keys win, earlier keys stay."""
     return {**(left or {}), **(right or {})}
+
+
+def once_each(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
+    """Reducer of an event log: entries are added in order, each id once.
+
+    An entry is an event (a gate's answer); handing the same event back (a
+    subgraph returning the whole list, a node re-run on resume) adds nothing.
+    """
+    kept = list(left or [])
+    seen = {entry.get("id") for entry in kept}
+    for entry in right or []:
+        if entry.get("id") not in seen:
+            seen.add(entry.get("id"))
+            kept.append(entry)
+    return kept
+
+
+class NegotiationInput(TypedDict, total=False):
+    """What the room hands the negotiation of one artifact."""
+
+    run_id: str
+    premise: str
+    lang: str
+    episodes: int
+    episode: int  # the episode in the works (0 = a series artifact)
+    current: str  # the artifact to negotiate
+    artifacts: dict[str, dict]
+    versions: dict[str, int]
+    authors: dict[str, str]
+    notes: dict[str, list[str]]  # the person's notes not yet answered by a revision
+
+
+class NegotiationOutput(TypedDict, total=False):
+    """What a negotiation gives back: the artifact's new version and how the negotiation went."""
+
+    artifacts: Annotated[dict[str, dict], merge]
+    versions: Annotated[dict[str, int], merge]
+    authors: Annotated[dict[str, str], merge]
+    notes: Annotated[dict[str, list[str]], merge]
+    round: int
+    outcome: dict[str, Any]
+
+
+class NegotiationState(NegotiationInput, NegotiationOutput, total=False):
+    """The negotiation's own working state: its critiques never leave it."""
+
+    reviews: Annotated[dict[str, dict], merge]  # "artifact@vN/reviewer" -> Critique dump
 
 
 class RoomState(TypedDict, total=False):
@@ -30,16 +83,14 @@ class RoomState(TypedDict, total=False):
     versions: Annotated[dict[str, int], merge]
     authors: Annotated[dict[str, str], merge]
     approved: Annotated[dict[str, int], merge]
-    # "artifact@vN/reviewer" -> Critique dump
-    reviews: Annotated[dict[str, dict], merge]
     # artifact name -> the person's notes not yet answered by a revision
     notes: Annotated[dict[str, list[str]], merge]
-    # the answer of the last gate, and every answer so far
+    # the answer of the last gate, and every answer so far (one entry per answer)
     decision: dict[str, Any] | None
-    decisions: Annotated[list[dict[str, Any]], operator.add]
+    decisions: Annotated[list[dict[str, Any]], once_each]
     # production: the episode in the works (0 = none), per-episode data, the series' art and voice cast
     episode: int
-    production: Annotated[dict[str, dict], merge]  # "1" -> {"script", "shots", "prompts", "produced", "approved"}
+    production: Annotated[dict[str, dict], merge]  # "1" -> {"script", "shots", "prompts", "produced"}; a finished one -> summary
     art: dict[str, Any]  # {"style": StyleGuide, "sheets": {character: VisualSheet}}: fixed once, reused
     voices: Annotated[dict[str, dict], merge]  # character -> VoiceSpec: chosen once
 

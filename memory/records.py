@@ -14,6 +14,11 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 
+def now() -> str:
+    """A record's time, to the microsecond: a fork keeps what was written before the checkpoint it starts from."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
 class Kind(StrEnum):
     # canon, broken out of approved artifacts
     CHARACTER = "character"
@@ -57,7 +62,8 @@ class MemoryRecord(BaseModel):
     episode: int = 0  # 0 = series level
     status: Status = Status.PROPOSED
     key: str = ""  # tells apart several records of one step (a character's name, a reviewer)
-    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created_at: str = Field(default_factory=lambda: now())
+    status_at: str = ""  # when a gate last set `status` ("": as created)
 
     @property
     def id(self) -> str:

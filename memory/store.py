@@ -24,7 +24,7 @@ from graphs.errors import ConfigError
 from memory.budget import pack, render_line
 from memory.embeddings import E5Embeddings
 from memory.lock import WriterLock
-from memory.records import CANON_KINDS, Kind, MemoryRecord, Status
+from memory.records import CANON_KINDS, Kind, MemoryRecord, Status, now
 
 COLLECTION = "room"
 _SETTINGS = Settings(anonymized_telemetry=False)
@@ -155,7 +155,7 @@ class RoomMemory:
             found = self._collection.get(where=where, include=["metadatas"])
             if not found["ids"]:
                 return 0
-            metadatas = [{**m, "status": Status(status).value} for m in found["metadatas"]]
+            metadatas = [{**m, "status": Status(status).value, "status_at": now()} for m in found["metadatas"]]
             self._collection.update(ids=found["ids"], metadatas=metadatas)
         return len(found["ids"])
 

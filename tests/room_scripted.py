@@ -23,6 +23,10 @@ from scripted import Script, scripted_factory  # noqa: E402
 socket.socket.connect = _guarded_connect
 script_path = os.environ.get("ROOM_TEST_SCRIPT")
 script = Script(json.loads(Path(script_path).read_text()) if script_path else {})
+if os.environ.get("ROOM_TEST_RESPONDER"):  # replies made for each request's schema once the queues are empty
+    from factories import reply_for  # noqa: E402
+
+    script.responder = reply_for
 
 from agents import models  # noqa: E402
 

@@ -87,10 +87,11 @@ def test_keys_never_enter_the_context(project, monkeypatch):
     assert "sk-secret-value" not in ctx.model_dump_json()
 
 
-def test_a_smaller_render_is_one_setting(project):
-    ctx = load_context(project, env={"ROOM_VIDEO_SIZE": "540x960", "ROOM_FPS": "12", "ROOM_AUDIO_RATE": "24000"})
-    assert (ctx.video_size, ctx.fps, ctx.audio_rate) == ((540, 960), 12, 24000)
-    assert load_context(project, env={}).video_size == (1080, 1920)
-    for wrong in ("540x961", "960x540", "64x114", "big"):
-        with pytest.raises(ConfigError, match="video_size"):
-            load_context(project, {"video_size": wrong}, env={})
+
+def test_a_render_size_is_one_setting(project):
+    from tools.cut import RENDER_SIZES
+
+    assert load_context(project, env={"ROOM_RENDER": "tiny"}).render == "tiny"
+    assert RENDER_SIZES["tiny"] == (72, 128, 4) and load_context(project, env={}).render == "full"
+    with pytest.raises(ConfigError, match="render"):
+        load_context(project, {"render": "huge"}, env={})

@@ -179,16 +179,28 @@ def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
     list(runs.answer(run_id, "approve"))
     before = runs.history(run_id)
     at_gate = next(r for r in before if r["next"] == ["gate"] and r["current"] == "pitch")
+    assert at_gate["gate"] == "pitch"
     wanted = at_gate["checkpoint_id"]
     others = [r["checkpoint_id"] for r in before if r["checkpoint_id"] != wanted]
     unique = next(wanted[:n] for n in range(1, len(wanted) + 1) if not any(o.startswith(wanted[:n]) for o in others))
-    forked_from, events = runs.rewind(run_id, unique)  # the shortest unique prefix is enough
+    forked_from, fork_id, events = runs.rewind(run_id, unique)  # the shortest unique prefix is enough
     list(events)
-    assert forked_from == at_gate["checkpoint_id"]
-    view = runs.view(run_id)
-    assert view.waiting["gate"] == "pitch" and view.approved == {}
-    after = runs.history(run_id)
-    assert len(after) > len(before)
-    assert {r["checkpoint_id"] for r in before} <= {r["checkpoint_id"] for r in after}  # the old branch is kept
+    assert forked_from == at_gate["checkpoint_id"] and fork_id != run_id
+    fork = runs.view(fork_id)
+    assert fork.waiting["gate"] == "pitch" and fork.waiting["run_id"] == fork_id and fork.approved == {}
+    assert fork.forked_from == f"{run_id}@{wanted}"
+    # the old run is as it was, and none of what it did after the checkpoint is the fork's
+    old = runs.view(run_id)
+    assert old.waiting["gate"] == "bible" and old.approved == {"pitch": 1}
+    assert runs.history(run_id) == before
+    mem = services.memory(runs.ctx)
+    assert [r.status for r in mem.list(run_id=fork_id, artifact="pitch", kind="artifact")] == [Status.PROPOSED]
+    assert not [r for r in mem.list(run_id=fork_id) if r.status == Status.APPROVED or r.artifact == "bible"]
+    assert not (runs.ctx.outputs_dir / fork_id / "pitch.json").exists()
+    assert (runs.ctx.outputs_dir / run_id / "pitch.json").exists()
+    # the fork goes its own way
+    enqueue(script, BIBLE_ROUND)
+    list(runs.answer(fork_id, "approve"))
+    assert runs.view(fork_id).approved == {"pitch": 1} and runs.view(run_id).approved == {"pitch": 1}
     with pytest.raises(RunStateError, match="starts with 'zzz'"):
         runs.rewind(run_id, "zzz")

@@ -7,8 +7,8 @@ are paths or shell, shots of scenes and lines that do not exist, duplicate
 ids, long unicode text, in English and Chinese. The cheap properties run the
 resolving functions alone, many times; the pipeline property drives
 `cast_episode` + `produce_episode` to the MP4, SRT, OTIO and Fountain each
-time, on the room's fast render setting (a small frame, few frames a second,
-espeak voices), and reads every file back with a reader that did not write it.
+time, on the room's `tiny` render (72x128 at 4 fps, frames included) with
+espeak voices, and reads every file back with a reader that did not write it.
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def test_a_shot_list_an_old_checkpoint_holds_still_validates():
 
 # ── the whole pipeline ──────────────────────────────────────────────────
 
-FAST = {"speech": "espeak", "video_size": "72x128", "fps": 4, "audio_rate": 16000}
+FAST = {"speech": "espeak", "render": "tiny"}
 _RUNS = itertools.count(1)
 OUTSIDE = [Path(p) for p in ("/tmp/zz", "/zz", "/tmp/zz.png", "/zz.png", "/tmp/zz.request", "/zz.request")]
 
@@ -276,6 +276,7 @@ def _files(folder: Path) -> set[Path]:
 def _check_outputs(ctx, run_id: str, produced, base: Path) -> None:
     from jouvence.parser import JouvenceParser
 
+    from tools.cut import RENDER_SIZES
     from tools.video import probe
 
     project = Path(ctx.project_dir)
@@ -288,7 +289,7 @@ def _check_outputs(ctx, run_id: str, produced, base: Path) -> None:
     assert sorted(p.name for p in (folder / "frames").iterdir()) == sorted(
         f"shot_{n:03d}{suffix}" for n in range(1, len(produced.frames) + 1) for suffix in (".png", ".request"))
     info = probe(folder / "ep01.mp4")
-    assert (info["width"], info["height"]) == ctx.video_size and (info["video_codec"], info["audio_codec"]) == ("h264", "aac")
+    assert (info["width"], info["height"]) == RENDER_SIZES[ctx.render][:2] and (info["video_codec"], info["audio_codec"]) == ("h264", "aac")
     assert abs(info["duration"] - produced.duration) <= 0.5 and produced.duration >= 60 - 0.01
     cues = list(srt.parse((folder / "ep01.srt").read_text(encoding="utf-8")))
     assert all(c.start < c.end <= srt.timedelta(seconds=produced.duration + 0.01) for c in cues)

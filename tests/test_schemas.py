@@ -164,3 +164,20 @@ def test_a_line_with_nothing_left_to_say_is_dropped():
     written = f.script()
     written["scenes"][0]["lines"].insert(2, {"speaker": "Lin Xia", "text": "”，"})
     assert [line.text for line in EpisodeScript.model_validate(written).scenes[0].lines] == f.SCENE_ONE
+
+
+def test_a_critique_keeps_only_the_issues_it_quotes_from_what_it_reviewed():
+    from agents.critique import Critique
+
+    artifact = ["Lin Xia walks into the board room her father threw her out of.", "She signs the contract."]
+    copied = {"severity": "major", "quote": "Lin checks the time on her phone before sneaking out of the hall.",
+              "problem": "Phones do not exist in the 8th century", "fix": "the watchman's drum"}
+    real = {"severity": "minor", "quote": "walks into the board room", "problem": "flat", "fix": "storms in"}
+    trimmed = {"severity": "minor", "quote": "She signs the contract!", "problem": "too easy", "fix": "she hesitates"}
+    kept = Critique(verdict="revise", summary="s", issues=[copied, real, trimmed]).grounded_in(artifact)
+    assert [i.quote for i in kept.issues] == [real["quote"], trimmed["quote"]] and kept.verdict == "revise"
+    # a critique that asked for changes only with quotes from elsewhere asks for nothing that can be done
+    only_copied = Critique(verdict="block", summary="s", issues=[copied]).grounded_in(artifact)
+    assert only_copied.issues == [] and only_copied.verdict == "approve"
+    summary_only = Critique(verdict="revise", summary="too slow", issues=[])
+    assert summary_only.grounded_in(artifact) == summary_only

@@ -13,6 +13,9 @@ from pathlib import Path
 from tools.labels import METADATA_KEY, aigc_label, sha256_of
 
 FPS = 30  # the frame grid every cut is timed on
+# what an episode is rendered at (width, height, fps): the delivery size, a draft for previews (the same cut,
+# smaller), and the smallest whole episode, for checking the pipeline many times (the property tests)
+RENDER_SIZES = {"full": (1080, 1920, FPS), "draft": (270, 480, 10), "tiny": (72, 128, 4)}
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,6 @@ class Cut:
     width: int = 1080
     height: int = 1920
     fps: int = FPS
-    sample_rate: int = 48000  # of the sound track
     transition: float = 0.0  # seconds of crossfade between clips (0 = hard cuts)
     music: Path | None = None  # a music bed, ducked under speech
     metadata: dict = field(default_factory=dict)  # the machine-readable AIGC label

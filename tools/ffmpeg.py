@@ -5,9 +5,12 @@ Shared by the speech tools (pitch shifts) and the video renderer.
 
 from __future__ import annotations
 
+import ctypes
 import re
 import shutil
+import signal
 import subprocess
+import sys
 
 from graphs.errors import OutputError
 from tools.registry import MissingPackageError
@@ -64,13 +67,23 @@ def argument_text(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
+def _die_with_parent() -> None:
+    """In the child, before ffmpeg starts: the kernel kills it when the room dies, even by SIGKILL (Linux)."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
 def run_ffmpeg(command: list[str], what: str, stdin: bytes | None = None) -> bytes:
     """Run one ffmpeg command (fed `stdin`) and return what it wrote to stdout.
 
     On failure an `OutputError` "<what> failed: <ffmpeg's reason>".
     """
     try:
-        done = subprocess.run(command, input=stdin, capture_output=True)
+        done = subprocess.run(command, input=stdin, capture_output=True, preexec_fn=_die_with_parent)
     except OSError as exc:
         raise OutputError(f"cannot run ffmpeg ({command[0]}): {exc.strerror or exc}") from None
     if done.returncode != 0:

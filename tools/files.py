@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,34 @@ def inside(root: Path, *parts: str | Path) -> Path:
     return target
 
 
+PARTIAL = ".partial-"  # in the name of every file or folder the room writes before it is whole
+
+
+def scratch_dir(parent: Path | None = None) -> tempfile.TemporaryDirectory:
+    """A working folder, removed when done (and by `sweep_partials`, if a killed process left it)."""
+    return tempfile.TemporaryDirectory(prefix=f"{PARTIAL.lstrip('.')}", dir=parent)
+
+
+def sweep_partials(*folders: Path) -> int:
+    """Remove what a killed process left half-written in `folders` (files and folders named with `PARTIAL`).
+
+    Only for folders no other process is writing: the project's writer lock sees to that.
+    """
+    removed = 0
+    for folder in map(Path, folders):
+        if not folder.is_dir():
+            continue
+        for found in sorted(folder.rglob(f"*{PARTIAL.lstrip('.')}*"), key=lambda p: len(p.parts), reverse=True):
+            if PARTIAL.lstrip(".") not in found.name or not found.exists():
+                continue
+            if found.is_dir():
+                shutil.rmtree(found, ignore_errors=True)
+            else:
+                found.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 @contextmanager
 def atomic_target(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     """A temporary path beside `path`; whatever is written there replaces `path` only if the block succeeds.
@@ -38,7 +67,7 @@ def atomic_target(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{PARTIAL}", suffix=suffix)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}") from None

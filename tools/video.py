@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +26,11 @@ from graphs.errors import OutputError
 from tools import video_segments as segments
 from tools.cut import Cut
 from tools.ffmpeg import argument_text, ffmpeg_exe, run_ffmpeg
-from tools.files import atomic_target
+from tools.files import atomic_target, scratch_dir
 from tools.labels import label_json, sha256_of
 from tools.registry import MissingPackageError
 
-SAMPLE_RATE = 48000  # the cut's default (`Cut.sample_rate`)
+SAMPLE_RATE = 48000
 AUDIO_VERSION = 1  # bump when the audio graph changes what a key renders
 ENCODERS = 2  # segments encoded at once: on 2 cores a 60 s episode took 42.0 s (0.94x the reference) vs 49.7 s with 1
 
@@ -75,8 +74,8 @@ def probe(path: Path) -> dict:
 
 
 def _audio_graph(cut: Cut, first_input: int, music_input: int | None) -> list[str]:
-    total, rate = f"{cut.duration:.6f}", cut.sample_rate
-    fmt = f"aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts=stereo"
+    total = f"{cut.duration:.6f}"
+    fmt = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     graph: list[str] = []
     spoken = cut.spoken()
     for k, (start, _) in enumerate(spoken):
@@ -86,16 +85,16 @@ def _audio_graph(cut: Cut, first_input: int, music_input: int | None) -> list[st
                      + f"amix=inputs={len(spoken)}:normalize=0:duration=longest,"
                        f"apad=whole_dur={total},atrim=0:{total},asplit=2[dialogue][key]")
     else:
-        graph.append(f"anullsrc=r={rate}:cl=stereo,atrim=0:{total},asplit=2[dialogue][key]")
+        graph.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=0:{total},asplit=2[dialogue][key]")
 
     fade_out = max(cut.duration - 1.5, 0)
     if music_input is not None:
         graph.append(f"[{music_input}:a]{fmt},atrim=0:{total},volume=0.3[bedraw]")
     else:  # a soft A-minor pad with a breath of pink noise, so there is always a bed
         graph.append(
-            f"sine=f=110:r={rate}:d={total}[p1];sine=f=130.81:r={rate}:d={total}[p2];"
-            f"sine=f=164.81:r={rate}:d={total}[p3];"
-            f"anoisesrc=c=pink:r={rate}:a=0.05:d={total},lowpass=f=600[p4];"
+            f"sine=f=110:r={SAMPLE_RATE}:d={total}[p1];sine=f=130.81:r={SAMPLE_RATE}:d={total}[p2];"
+            f"sine=f=164.81:r={SAMPLE_RATE}:d={total}[p3];"
+            f"anoisesrc=c=pink:r={SAMPLE_RATE}:a=0.05:d={total},lowpass=f=600[p4];"
             f"[p1][p2][p3][p4]amix=inputs=4:normalize=0,tremolo=f=0.15:d=0.4,volume=0.12,{fmt}[bedraw]"
         )
     graph.append(f"[bedraw]afade=t=in:d=1,afade=t=out:st={fade_out:.3f}:d=1.5[bed]")
@@ -108,8 +107,7 @@ def _audio_key(cut: Cut) -> str:
     spoken = [[round(start, 4), sha256_of(Path(line.audio)) if Path(line.audio).is_file() else str(line.audio)]
               for start, line in cut.spoken()]
     music = sha256_of(Path(cut.music)) if cut.music is not None and Path(cut.music).is_file() else str(cut.music)
-    described = {"version": AUDIO_VERSION, "duration": round(cut.duration, 4), "spoken": spoken, "music": music,
-                 **({"rate": cut.sample_rate} if cut.sample_rate != SAMPLE_RATE else {})}
+    described = {"version": AUDIO_VERSION, "duration": round(cut.duration, 4), "spoken": spoken, "music": music}
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
@@ -124,8 +122,7 @@ def _audio_command(cut: Cut, out: Path) -> list[str]:
         music_input = len(spoken)
         args += ["-stream_loop", "-1", "-i", str(cut.music)]
     return args + ["-filter_complex", ";".join(_audio_graph(cut, 0, music_input)), "-map", "[aout]",
-                   "-c:a", "aac", "-b:a", f"{min(160, cut.sample_rate // 300)}k", "-ar", str(cut.sample_rate),
-                   "-f", "mp4", str(out)]
+                   "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-f", "mp4", str(out)]
 
 
 def _mux_command(cut: Cut, listing: Path, sound: Path, out: Path, label: dict) -> list[str]:
@@ -181,8 +178,8 @@ def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = 
         raise OutputError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
     font = Path(font)
     what = f"rendering {out.name}"
-    with tempfile.TemporaryDirectory(prefix="render-", dir=workdir) as scratch_dir:
-        scratch = Path(scratch_dir)
+    with scratch_dir(workdir if workdir is not None else cache) as scratch:
+        scratch = Path(scratch)
         srt_path = Path(subtitles) if subtitles is not None else write_srt(cut, scratch / "subtitles.srt")
         try:
             cues = segments.frame_cues(list(srt.parse(srt_path.read_text(encoding="utf-8-sig"))), cut.fps)

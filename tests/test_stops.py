@@ -1,0 +1,74 @@
+"""Every stop is resumable: SIGINT and SIGTERM stop at a safe point; a failed step is retried or made again."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import pytest
+
+import factories as f
+from cli_helpers import room, spawn
+from graphs.errors import RunStateError
+from graphs.runs import Runs
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_stops_the_run_at_a_safe_point_and_resume_repeats_nothing(project, signum, code):
+    marks = [project.parent / "consultant.started", project.parent / "director.started"]
+    slow = {"screenwriter": [f.pitch()],
+            "cultural_consultant": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[0])}],
+            "director": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[1])}]}
+    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
+    deadline = time.time() + 90
+    while not all(m.exists() for m in marks) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signum)  # both reviewers are at work
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err and "room resume" in err.strip().splitlines()[-1]
+    run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
+    status = json.loads(room(project, "status", run_id, "--json").stdout)
+    assert status["state"] == "interrupted" and status["failed"] is None
+    # the reviewers were in flight: their steps finished before the stop, so resume asks nobody again
+    resumed = room(project, "resume", run_id, name="resume", script={})
+    assert resumed.returncode == 0, resumed.stderr
+    assert "waiting for you" in resumed.stdout
+    calls = [json.loads(line)["role"] for line in (project / ".room" / "ledger.jsonl").read_text().splitlines()]
+    assert sorted(calls) == ["cultural_consultant", "director", "screenwriter"]
+
+
+def test_a_failed_step_is_named_retried_and_can_be_made_again(script, make_ctx):
+    runs = Runs(make_ctx())
+    script.enqueue("screenwriter", "not json at all", "still not", "nor this")  # the pitch fails on what was written
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    with pytest.raises(Exception, match="gave no valid Pitch"):
+        list(events)
+    view = runs.view(run_id)
+    assert view.state == "interrupted" and view.failed["stage"] == "pitch"
+    assert view.failed["error"].startswith("ModelOutputError: ") and "gave no valid Pitch" in view.failed["error"]
+    # resume retries the step; a good reply now goes through
+    script.enqueue("screenwriter", f.pitch())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    list(runs.resume(run_id))
+    view = runs.view(run_id)
+    assert view.waiting["gate"] == "pitch" and view.failed is None
+    # --redo makes an approved step again from scratch, keeping what came before it
+    script.enqueue("screenwriter", f.bible())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("art_director", f.approve())
+    list(runs.answer(run_id, "approve"))
+    assert runs.view(run_id).waiting["gate"] == "bible"
+    script.enqueue("screenwriter", f.pitch("A Pitch Made Again"))
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    list(runs.redo(run_id, "pitch"))
+    view = runs.view(run_id)
+    assert view.waiting["gate"] == "pitch" and view.waiting["content"]["title"] == "A Pitch Made Again"
+    assert view.waiting["version"] == 1 and view.approved == {}
+    assert script.remaining() == 0
+    with pytest.raises(RunStateError, match="no script step of episode 1"):
+        runs.redo(run_id, "script", 1)

@@ -6,9 +6,10 @@ reused in every shot of every episode, so the character looks the same.
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from agents.base import Role
 
@@ -42,6 +43,23 @@ class ArtDirection(BaseModel):
     style: StyleGuide
     sheets: list[VisualSheet] = Field(min_length=1, max_length=8)
     prompts: list[ShotPrompt] = Field(min_length=1, max_length=60)
+
+
+@cache
+def direction_for(cast: tuple[str, ...], shot_ids: tuple[str, ...]) -> type[ArtDirection]:
+    """ArtDirection with a sheet only for the bible's characters and a prompt only for the shot list's
+    shots, so a constrained decoder can name nothing else (empty: left free)."""
+    def held(model: type[BaseModel], field: str, names: tuple[str, ...], limits: dict) -> tuple:
+        if not names:
+            return list[model], Field(**limits)
+        own = create_model(model.__name__, __base__=model, **{field: (Literal[names], ...)})
+        return list[own], Field(**limits)
+
+    return create_model(
+        "ArtDirection", __base__=ArtDirection,
+        sheets=held(VisualSheet, "character", cast, {"min_length": 1, "max_length": 8}),
+        prompts=held(ShotPrompt, "shot_id", shot_ids, {"min_length": 1, "max_length": 60}),
+    )
 
 
 ROLE = Role(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from agents.base import Role
 from agents.screenwriter import EpisodeScript, Scene
@@ -41,22 +42,58 @@ class Shot(BaseModel):
     visual_intent: str = Field(max_length=300)
 
 
+MAX_SHOTS = 60
+SHOT_ID_CHARS = 8
+
+
 class ShotList(BaseModel):
     episode: int = Field(ge=1)
-    shots: list[Shot] = Field(min_length=1, max_length=60)
+    shots: list[Shot] = Field(min_length=1, max_length=MAX_SHOTS)
+
+
+@cache
+def shots_in(schema: type[ShotList], cast: tuple[str, ...], scenes: tuple[int, ...]) -> type[ShotList]:
+    """`schema` with every shot's characters among `cast` and its scene among `scenes`, so a constrained
+    decoder can name no one the bible does not have and no scene the script does not (empty: left free)."""
+    fields: dict = {}
+    if cast:
+        fields["characters"] = (list[Literal[cast]], Field(default_factory=list, max_length=6))
+    if scenes:
+        fields["scene"] = (Literal[scenes], ...)
+    shot = create_model("Shot", __base__=Shot, **fields)
+    return create_model(schema.__name__, __base__=schema, shots=(list[shot], Field(min_length=1, max_length=MAX_SHOTS)))
+
+
+def shot_id(written: str, scene: int) -> str:
+    """A shot's id as the room shows it (timeline, contact sheet): the letters and digits of what the
+    director wrote, else the scene's number and "A". Only ever a label: frame files are numbered."""
+    return "".join(c for c in written if c.isalnum())[:SHOT_ID_CHARS] or f"{scene}A"
+
 
 def _unique(wanted: str, taken: set[str]) -> str:
     name, n = wanted, 1
     while name in taken:
         n += 1
-        name = f"{wanted[:6]}{n}"
+        name = f"{wanted[:SHOT_ID_CHARS - len(str(n))]}{n}"
     taken.add(name)
     return name
 
 
+def _within(groups: list[list[Shot]], limit: int) -> list[list[Shot]]:
+    """Each scene's shots, cut to `limit` in all: every scene keeps its first, the rest are dealt in turn."""
+    keep = [min(1, len(group)) for group in groups]
+    spare = limit - sum(keep)
+    while spare > 0 and any(k < len(g) for k, g in zip(keep, groups)):
+        for i, group in enumerate(groups):
+            if spare > 0 and keep[i] < len(group):
+                keep[i] += 1
+                spare -= 1
+    return [group[:k] for group, k in zip(groups, keep)]
+
+
 def cover_script(shots: ShotList, script: EpisodeScript) -> ShotList:
     """The shot list fitted to its script: scenes in order, every line spoken once and in order,
-    every scene shown, one id per shot, and whoever speaks in a shot seen in it.
+    every scene shown, one plain id per shot, and whoever speaks in a shot seen in it.
 
     Shot lists leave lines out, cover a line twice, point at lines that do not
     exist, jump back to an earlier scene, show a scene the script does not
@@ -64,20 +101,21 @@ def cover_script(shots: ShotList, script: EpisodeScript) -> ShotList:
     script); the cut plays shots in order, each line once, one frame per id.
     Shots are put in scene order (keeping their order within a scene); shots
     of missing scenes are dropped; a scene no shot shows gets a medium shot
-    of its action. Within a scene a shot speaks from the first line it claims
-    up to the next shot's first line, so lines left out join the shot before
-    them and the dialogue keeps the script's order.
+    of its action; past MAX_SHOTS, scenes give up their later shots. Within a
+    scene a shot speaks from the first line it claims up to the next shot's
+    first line, so lines left out join the shot before them and the dialogue
+    keeps the script's order.
     """
     scenes = {scene.number: scene for scene in script.scenes}
-    ids: set[str] = set()
     kept = sorted((shot for shot in shots.shots if shot.scene in scenes), key=lambda shot: shot.scene)
-    kept = [shot.model_copy(update={"id": _unique(shot.id, ids)}) for shot in kept]
+    groups = [[shot for shot in kept if shot.scene == scene.number] or [
+        Shot(id=f"{scene.number}A", scene=scene.number, size=ShotSize.MEDIUM, characters=scene.characters[:6],
+             location=scene.location, visual_intent=(scene.action or scene.heading)[:300])]
+        for scene in script.scenes]
+    ids: set[str] = set()
     fitted: list[Shot] = []
-    for scene in script.scenes:
-        own = [shot for shot in kept if shot.scene == scene.number] or [
-            Shot(id=_unique(f"{scene.number}A", ids), scene=scene.number, size=ShotSize.MEDIUM,
-                 characters=scene.characters[:6], location=scene.location,
-                 visual_intent=(scene.action or scene.heading)[:300])]
+    for scene, own in zip(script.scenes, _within(groups, MAX_SHOTS)):
+        own = [shot.model_copy(update={"id": _unique(shot_id(shot.id, scene.number), ids)}) for shot in own]
         fitted += _speak_in_order(own, scene)
     return ShotList(episode=shots.episode, shots=fitted)
 

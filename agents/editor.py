@@ -98,6 +98,7 @@ def build_cut(
     lang: str = "en",
     min_seconds: float = TARGET_SECONDS[0],
     fps: int = FPS,
+    size: tuple[int, int] = (1080, 1920),
 ) -> Cut:
     """Shots timed from the real audio: each shot lasts as long as the lines spoken in it.
 
@@ -130,7 +131,7 @@ def build_cut(
         fade = SCENE_DISSOLVE if scene is not None and shot.scene != scene else 0.0
         clips.append(CutClip(shot.id, Path(images[shot.id]), frame / fps, frames / fps, str(shot.camera), spoken, fade))
         frame, scene = frame + frames, shot.scene
-    return Cut(clips=clips, title=title, lang=lang, fps=fps)
+    return Cut(clips=clips, title=title, lang=lang, width=size[0], height=size[1], fps=fps)
 
 
 ROLE = Role(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model
 from agents import art_director, cultural_consultant, director, editor, screenwriter
 from agents.base import Role
 from agents.critique import Revision
+from agents.speakers import character_names
 
 ROLES: dict[str, Role] = {
     m.ROLE.name: m.ROLE for m in (screenwriter, cultural_consultant, director, art_director, editor)
@@ -34,10 +35,12 @@ class ArtifactSpec:
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
 
-    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = ()) -> type[BaseModel]:
+    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
+                   scenes: tuple[int, ...] = ()) -> type[BaseModel]:
         """The schema for this series and episode: an outline has exactly its number of episodes,
-        a script and a shot list carry the number of the episode they are for, and a script's
-        speakers (a bible's characters) are held to `cast` when one is given."""
+        a script and a shot list carry the number of the episode they are for, a script's
+        speakers, a bible's characters and a shot's characters are held to `cast` when one is
+        given, and a shot's scene to `scenes`."""
         if self.name == "outline":
             return screenwriter.outline_of(episodes)
         schema = self.schema
@@ -47,10 +50,33 @@ class ArtifactSpec:
             schema = screenwriter.spoken_by(schema, cast)
         if cast and self.name == "bible":
             schema = screenwriter.named_from(schema, cast)
+        if (cast or scenes) and self.name == "shots":
+            schema = director.shots_in(schema, cast, scenes)
         return schema
 
-    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = ()) -> type[BaseModel]:
-        return _revision_of(self.schema_for(episodes, episode, cast))
+    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
+                     scenes: tuple[int, ...] = ()) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode, cast, scenes))
+
+    def schema_in(self, values: dict, episodes: int, *, small: bool, handed: tuple[str, ...] = (),
+                  revision: bool = False) -> type[BaseModel]:
+        """The schema the owner writes this artifact in, in the run whose state is `values`.
+
+        For every model a shot names only the bible's characters and the
+        script's scenes. A small model also writes a script whose speakers are
+        the bible's characters: left free, it copies its examples' names (a
+        real model may bring in a bit part, which production resolves); and a
+        bible whose characters are named from the cast it was `handed`.
+        """
+        artifacts = values.get("artifacts", {})
+        cast: tuple[str, ...] = handed if self.name == "bible" else ()
+        if self.name == "shots" or (self.name == "script" and small):
+            cast = tuple(character_names(artifacts.get("bible")))
+        scenes: tuple[int, ...] = ()
+        if self.name == "shots" and artifacts.get("script"):
+            scenes = tuple(s.number for s in screenwriter.EpisodeScript.model_validate(artifacts["script"]).scenes)
+        args = (values.get("episodes", episodes), values.get("episode", 0), cast, scenes)
+        return self.revision_for(*args) if revision else self.schema_for(*args)
 
 
 _EPISODE_FIELD = {"script": "number", "shots": "episode"}

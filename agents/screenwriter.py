@@ -140,15 +140,23 @@ class DialogueLine(BaseModel):
     @field_validator("text")
     @classmethod
     def _no_loose_ends(cls, value: str) -> str:
-        """Without separators at its ends ('[It is', 'us.,') or a closing quote that closes nothing ('你……”')."""
-        value = value.strip(_SEPARATORS)
+        """Without separators or blank space at its ends ('[It is', 'us.,', '\u3000') or a closing quote that
+        closes nothing ('你……”'): a line of only those has nothing to say (and is dropped)."""
+        value = _trimmed(value)
         while value and value[-1] in _OPENING_OF and _closes_nothing(value):
-            value = value[:-1].rstrip(_SEPARATORS)
+            value = _trimmed(value[:-1])
         return value
 
 
 _SEPARATORS = " \t\n,，、;；{}[]"  # what a constrained decoder leaves at the end of a string it wanted to close
 _OPENING_OF = {"”": "“", "’": "‘", '"': '"'}
+
+
+def _trimmed(text: str) -> str:
+    """`text` without separators or any blank space (' ', '\u3000', '\u2028') at its ends."""
+    while text != (shorter := text.strip().strip(_SEPARATORS)):
+        text = shorter
+    return text
 
 
 def _closes_nothing(text: str) -> bool:

@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, ValidationError
 
 from agents.models import RoomModel
-from graphs.errors import ModelOutputError, ModelUnavailableError
+from graphs.errors import ArtifactError, ModelOutputError, ModelUnavailableError
 
 
 @dataclass(frozen=True)
@@ -110,16 +110,27 @@ def _raw_output(reply: AIMessage, method: str) -> str:
     return _FENCE.sub("", content.strip())
 
 
+def validation_reasons(exc: ValidationError) -> str:
+    """The first few problems of a failed validation, each where it is and what is wrong, on one line."""
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'reply'}: {err['msg']}" for err in exc.errors()[:5])
+
+
 def parse_reply(reply: AIMessage, schema: type[BaseModel], method: str) -> BaseModel:
     """Validate a reply against the schema; raises ValueError with a short reason."""
     raw = _raw_output(reply, method)
     try:
         return schema.model_validate_json(raw)
     except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'reply'}: {err['msg']}" for err in exc.errors()[:5]
-        )
-        raise ValueError(reasons) from None
+        raise ValueError(validation_reasons(exc)) from None
+
+
+def stored_artifact(schema: type[BaseModel], data: object, what: str) -> BaseModel:
+    """An artifact a model wrote, as a later step reads it back from the run's state; an `ArtifactError`
+    (typed, resumable once the artifact is fixed) if it no longer fits its schema (an old checkpoint, an edit)."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        raise ArtifactError(f"the {what} cannot be used: {validation_reasons(exc)}") from None
 
 
 def call_model(invoke: Callable[[], AIMessage], model: RoomModel, on_usage: UsageSink | None) -> AIMessage:

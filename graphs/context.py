@@ -55,7 +55,8 @@ class Context(BaseModel):
     recall_budget: int = Field(800, ge=100)
     produce: bool = True  # after the outline, produce the episodes (False: develop only)
     images: str = "storyboard"  # image backend
-    render: Literal["full", "draft"] = "full"  # draft: the same cut at a quarter of the size and 10 fps, for previews
+    # draft: the same cut at a quarter of the size and 10 fps, for previews; tiny: 72x128 at 4 fps, to check a pipeline
+    render: Literal["full", "draft", "tiny"] = "full"
     speech: str | None = None  # speech backend; None = the language's default (Piper for en, espeak otherwise)
 
     @field_validator("lang")

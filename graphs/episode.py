@@ -22,8 +22,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.art_director import ROLE as ART_DIRECTOR
-from agents.art_director import ArtDirection
+from agents.art_director import ArtDirection, direction_for
 from agents.base import perform
+from agents.speakers import character_names, episode_as_cast
 from graphs import services
 from graphs.context import DEVELOPMENT, Context
 from graphs.gates import auto_approved, gate, log_decision, record
@@ -33,7 +34,7 @@ from graphs.production import cast_episode, episode_dir, produce_episode, settle
 from graphs.state import RoomState, artifact_id
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
-from tools.files import atomic_write_json
+from tools.files import atomic_write_json, inside
 
 def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""
@@ -74,9 +75,12 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Style guide and visual sheets (fixed once for the series), and a prompt per shot."""
     ctx, run_id, episode = runtime.context, state["run_id"], state["episode"]
     emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact="art", round=1)
+    bible = state["artifacts"]["bible"]
+    _, shots = episode_as_cast(bible, state["artifacts"]["script"], state["artifacts"]["shots"])
+    schema = direction_for(tuple(character_names(bible)), tuple(shot.id for shot in shots.shots))
     direction: ArtDirection = perform(
-        ART_DIRECTOR, "art", ArtDirection, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
-        variables={"bible": dump(state["artifacts"]["bible"]), "shots": dump(state["artifacts"]["shots"]),
+        ART_DIRECTOR, "art", schema, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
+        variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
         retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
     )
@@ -117,7 +121,7 @@ PRODUCTION_FILE = "production.json"
 
 def save_production(ctx: Context, run_id: str, episode: int, entry: dict) -> None:
     """What `room render` re-renders from once the episode is done and its state is summed up."""
-    atomic_write_json(episode_dir(ctx, run_id, episode) / PRODUCTION_FILE,
+    atomic_write_json(inside(episode_dir(ctx, run_id, episode), PRODUCTION_FILE),
                       {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
 
 

@@ -42,6 +42,11 @@ class ModelOutputError(RoomError):
     exit_code = 4
 
 
+class ArtifactError(ModelOutputError):
+    """An artifact a model wrote holds what a later step cannot use (exit 4). The run keeps its state:
+    `room approve --edit` or a re-run of the step fixes it, and `room resume` goes on."""
+
+
 class BudgetExceededError(RoomError):
     """The run would spend more than its budget allows."""
 

@@ -29,7 +29,6 @@ from agents.cast_names import cast_names
 from agents.critique import Critique, Verdict, strings_of
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
-from agents.speakers import character_names
 from graphs import services
 from graphs.context import Context
 from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
@@ -117,18 +116,10 @@ def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> d
 
 def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
                  revision: bool = False) -> type[BaseModel]:
-    """The schema the owner, on `model`, writes `spec` in for this run and episode.
-
-    A small model (one with schema limits) writes a script whose speakers are
-    the bible's characters: left free, it copies its examples' names.
-    """
-    cast: tuple[str, ...] = ()
-    if spec.name == "script" and model.schema_limits:
-        cast = tuple(character_names(values["artifacts"]["bible"]))
-    if spec.name == "bible":  # a small model's characters are named from the cast it was handed
-        cast = handed_cast(values, model)
-    args = (values.get("episodes", ctx.episodes), values.get("episode", 0), cast)
-    return spec.revision_for(*args) if revision else spec.schema_for(*args)
+    """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`);
+    a small model's bible is named from the cast it was handed (`handed_cast`)."""
+    handed = handed_cast(values, model) if spec.name == "bible" else ()
+    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), handed=handed, revision=revision)
 
 
 # ── nodes ────────────────────────────────────────────────────────────────

@@ -17,18 +17,25 @@ from pathlib import Path
 from typing import Any
 
 from agents.art_director import StyleGuide, VisualSheet
-from agents.director import ShotList, cover_script
+from agents.director import ShotList
 from agents.editor import build_cut
 from agents.screenwriter import Bible, EpisodeScript
-from agents.speakers import bit_parts, character_names, in_cast
+from agents.speakers import MAX_CAST, bit_parts, episode_as_cast, match_name, script_in_cast
+from agents.structured import stored_artifact
 from graphs.context import Context
 from tools.cut import RENDER_SIZES
-from tools.files import atomic_write_json, atomic_write_text
+from tools.files import atomic_write_json, atomic_write_text, inside
 from tools.labels import aigc_label, sha256_of
 
 
 def episode_dir(ctx: Context, run_id: str, episode: int) -> Path:
-    return ctx.outputs_dir / run_id / "episodes" / f"ep{episode:02d}"
+    return inside(ctx.outputs_dir, run_id, "episodes", f"ep{episode:02d}")
+
+
+def episode_input(values: dict, episode: int) -> tuple[EpisodeScript, ShotList]:
+    """The episode's script and shot list from the run's state, resolved (`speakers.episode_as_cast`)."""
+    production = values["production"][str(episode)]
+    return episode_as_cast(values.get("artifacts", {}).get("bible"), production["script"], production["shots"])
 
 
 def fallback_sheet(name: str, description: str) -> dict:
@@ -43,10 +50,17 @@ def fallback_sheet(name: str, description: str) -> dict:
 
 
 def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> dict[str, dict]:
-    """Sheets fixed once stay fixed; new characters take the proposal, else a deterministic sheet."""
+    """Sheets fixed once stay fixed; new characters take the proposal (under the name it plainly means),
+    else a deterministic sheet."""
     sheets = dict(known)
-    by_name = {s["character"]: s for s in proposed}
-    for character in Bible.model_validate(bible).characters:
+    characters = stored_artifact(Bible, bible, "bible").characters
+    named = [c.name for c in characters]
+    by_name: dict[str, dict] = {}
+    for sheet in proposed:
+        name = match_name(sheet["character"], named)
+        if name and name not in by_name:
+            by_name[name] = {**sheet, "character": name}
+    for character in characters:
         if character.name not in sheets:
             sheets[character.name] = by_name.get(character.name) or fallback_sheet(character.name, character.visual_description)
     return sheets
@@ -60,10 +74,12 @@ def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
     from tools.speech.casting import cast_voices
 
     known = values.get("voices", {})
-    characters = Bible.model_validate(values["artifacts"]["bible"]).characters
-    script = EpisodeScript.model_validate(values["production"][str(episode)]["script"])
+    characters = stored_artifact(Bible, values["artifacts"]["bible"], "bible").characters
     named = [c.name for c in characters]
-    new = [n for n in [*named, *bit_parts(script, named)] if n not in known]
+    script = script_in_cast(stored_artifact(EpisodeScript, values["production"][str(episode)]["script"], "script"),
+                            named)
+    room = max(0, MAX_CAST - len({*known, *named}))  # a bit part past the series' cap speaks as the narrator
+    new = [n for n in named if n not in known] + [n for n in bit_parts(script, named) if n not in known][:room]
     if not new:
         return {}
     extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
@@ -71,7 +87,7 @@ def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
     everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
     voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], ctx.speech).items()}
     voices.update(known)
-    atomic_write_json(ctx.outputs_dir / values["run_id"] / "cast.json", voices)
+    atomic_write_json(inside(ctx.outputs_dir, values["run_id"], "cast.json"), voices)
     services.memory(ctx).put([
         MemoryRecord(kind=Kind.ASSET, key=f"voice:{name}", text=json.dumps(spec, ensure_ascii=False), role="editor",
                      run_id=values["run_id"], artifact="cast", status=Status.APPROVED)
@@ -98,7 +114,7 @@ class Produced:
         return self.__dict__.copy()
 
 
-def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang: str):
+def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int]):
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = []
@@ -109,21 +125,22 @@ def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang
     return ImageRequest(
         shot_id=shot.id, prompt=prompt or shot.visual_intent, shot_size=str(shot.size), camera=str(shot.camera),
         characters=looks, location=shot.location, location_palette=style.get("palette", []),
-        caption=shot.visual_intent, lang=lang, seed=looks[0].seed if looks else 0,
+        caption=shot.visual_intent, lang=lang, seed=looks[0].seed if looks else 0, width=size[0], height=size[1],
     )
 
 
 def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict,
                   lang: str) -> tuple[dict[str, str], int]:
-    """One labelled still per shot, from the run's image backend; a frame whose request is unchanged is not redrawn."""
+    """One labelled still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
+    a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn."""
     from tools.images import create_image_backend
 
     backend_name = ctx.images
     backend = create_image_backend(backend_name)
     frames, drawn = {}, 0
-    for shot in shots.shots:
-        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang)
-        out = folder / "frames" / f"{shot.id}.png"
+    for number, shot in enumerate(shots.shots, start=1):
+        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang, RENDER_SIZES[ctx.render][:2])
+        out = inside(folder, "frames", f"shot_{number:03d}.png")
         stamp = out.with_suffix(".request")
         key = hashlib.sha256(repr((backend_name, request)).encode()).hexdigest()
         if not (out.exists() and stamp.exists() and stamp.read_text() == key):
@@ -147,7 +164,7 @@ def synthesize_lines(ctx: Context, folder: Path, script: EpisodeScript, voices: 
             voice = VoiceSpec.model_validate(voices.get(line.speaker, narrator))
             result = synthesize_cached(voice.backend, line.text, voice, cache_dir)
             synthesized += not result.cached
-            target = folder / "audio" / f"s{scene.number:02d}_l{index:02d}.wav"
+            target = inside(folder, "audio", f"s{scene.number:02d}_l{index:02d}.wav")
             if not target.exists() or sha256_of(target) != sha256_of(Path(result.path)):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(result.path, target)
@@ -162,13 +179,10 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
 
     run_id, lang = values["run_id"], values["lang"]
     folder = episode_dir(ctx, run_id, episode)
-    production = values.get("production", {}).get(str(episode), {})
-    script, shots = in_cast(EpisodeScript.model_validate(production["script"]),
-                            ShotList.model_validate(production["shots"]),
-                            character_names(values.get("artifacts", {}).get("bible")))
-    shots = cover_script(shots, script)
+    production = values["production"][str(episode)]
+    script, shots = episode_input(values, episode)
     art = values.get("art", {})
-    style = StyleGuide.model_validate(art["style"]).model_dump() if art.get("style") else {}
+    style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
     frames, drawn = render_frames(ctx, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,
                                   lang)
     audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}))
@@ -176,26 +190,28 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     width, height, fps = RENDER_SIZES[ctx.render]
     cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
                     {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang,
-                    fps=fps)
-    cut.width, cut.height = width, height
+                    fps=fps, size=(width, height))
+    name = f"ep{episode:02d}"
     files = {
-        "script_json": str(atomic_write_json(folder / "script.json", script.model_dump(mode="json"))),
-        "fountain": str(atomic_write_text(folder / "script.fountain", fountain.to_fountain(script, series_title=title, lang=lang))),
-        "shots": str(atomic_write_json(folder / "shots.json", shots.model_dump(mode="json"))),
-        "srt": str(subtitles.write_srt(cut, folder / f"ep{episode:02d}.srt")),
+        "script_json": str(atomic_write_json(inside(folder, "script.json"), script.model_dump(mode="json"))),
+        "fountain": str(atomic_write_text(inside(folder, "script.fountain"),
+                                          fountain.to_fountain(script, series_title=title, lang=lang))),
+        "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
+        "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
     }
-    files["otio"] = str(timeline.write_otio(cut, folder / f"ep{episode:02d}.otio", name=f"{title} · {episode}"))
+    files["otio"] = str(timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}"))
     files["contact_sheet"] = str(contact_sheet.contact_sheet([(s.id, Path(frames[s.id])) for s in shots.shots],
-                                                             folder / "contact_sheet.png", title=f"{title} · {episode}"))
-    out = folder / f"ep{episode:02d}.mp4"
+                                                             inside(folder, "contact_sheet.png"),
+                                                             title=f"{title} · {episode}"))
+    out = inside(folder, f"{name}.mp4")
     models = sorted({m for m in (ctx.model, *ctx.role_models.values())} | {ctx.images, ctx_speech_label(values)})
-    cut.metadata = aigc_label(f"{run_id}/ep{episode:02d}", _content_hash(script, frames, audio), models, "video")
-    cache = ctx.state_dir / "render-cache" / run_id / f"ep{episode:02d}"
+    cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
+    cache = inside(ctx.state_dir, "render-cache", run_id, name)
     rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)
     files["video"] = str(out)
     episode_json = {"episode": episode, "title": script.title, "duration": cut.duration, "files": files,
                     "script": script.model_dump(mode="json"), "shots": shots.model_dump(mode="json")}
-    files["episode_json"] = str(atomic_write_json(folder / "episode.json", episode_json))
+    files["episode_json"] = str(atomic_write_json(inside(folder, "episode.json"), episode_json))
     return Produced(frames, audio, str(out), cut.duration, files, synthesized, drawn, rendered.encoded,
                     rendered.segments)
 

@@ -85,3 +85,13 @@ def test_keys_never_enter_the_context(project, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value")
     ctx = load_context(project, {"model": "openai:gpt-4.1-mini"})
     assert "sk-secret-value" not in ctx.model_dump_json()
+
+
+
+def test_a_render_size_is_one_setting(project):
+    from tools.cut import RENDER_SIZES
+
+    assert load_context(project, env={"ROOM_RENDER": "tiny"}).render == "tiny"
+    assert RENDER_SIZES["tiny"] == (72, 128, 4) and load_context(project, env={}).render == "full"
+    with pytest.raises(ConfigError, match="render"):
+        load_context(project, {"render": "huge"}, env={})

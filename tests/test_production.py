@@ -89,7 +89,7 @@ def test_subtitles_timeline_and_screenplay(produced):
 def test_frames_are_labelled_and_exports_exist(produced):
     project, run_id, folder, _ = produced
     frames = sorted((folder / "frames").glob("*.png"))
-    assert [p.stem for p in frames] == ["1A", "1B", "1C", "2A", "2B"]
+    assert [p.stem for p in frames] == [f"shot_{n:03d}" for n in range(1, 6)]  # numbered: an id is never a file name
     with Image.open(frames[0]) as image:
         assert image.size == (1080, 1920)
         assert json.loads(image.info["AIGC"])["AIGC"]["content_id"] == "1A"

@@ -110,7 +110,7 @@ def contact_sheet(images: list[tuple[str, Path]], out: Path, *, title: str, colu
         y = band + GUTTER + row * (cell_h + GUTTER)
         sheet.paste(_thumbnail(Path(path)), (x, y))
         draw.rectangle((x, y + THUMB_HEIGHT, x + THUMB_WIDTH - 1, y + cell_h - 1), fill=CAPTION_BACKGROUND)
-        caption, face = _fit(str(shot_id), caption_size, THUMB_WIDTH - 8)
+        caption, face = _fit(drawable(str(shot_id)), caption_size, THUMB_WIDTH - 8)
         draw.text((x + THUMB_WIDTH / 2, y + THUMB_HEIGHT + CAPTION_HEIGHT / 2), caption, font=face, fill=INK,
                   anchor="mm")
 

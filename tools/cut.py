@@ -13,8 +13,9 @@ from pathlib import Path
 from tools.labels import METADATA_KEY, aigc_label, sha256_of
 
 FPS = 30  # the frame grid every cut is timed on
-# what an episode is rendered at: the delivery size, and a draft for previews and tests (the same cut, smaller)
-RENDER_SIZES = {"full": (1080, 1920, FPS), "draft": (270, 480, 10)}
+# what an episode is rendered at (width, height, fps): the delivery size, a draft for previews (the same cut,
+# smaller), and the smallest whole episode, for checking the pipeline many times (the property tests)
+RENDER_SIZES = {"full": (1080, 1920, FPS), "draft": (270, 480, 10), "tiny": (72, 128, 4)}
 
 
 @dataclass(frozen=True)

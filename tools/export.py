@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tools.files import atomic_write_json, atomic_write_text
+from tools.files import atomic_write_json, atomic_write_text, inside
 
 _LABELS = {
     "en": {"characters": "Characters", "locations": "Locations", "world": "World", "era": "Era", "tone": "Tone",
@@ -87,14 +87,14 @@ def to_markdown(name: str, content: dict, lang: str) -> str:
 def write_artifact(folder: Path, name: str, content: dict, lang: str) -> list[Path]:
     """`<name>.json` and `<name>.md` in the run's output folder."""
     return [
-        atomic_write_json(folder / f"{name}.json", content),
-        atomic_write_text(folder / f"{name}.md", to_markdown(name, content, lang)),
+        atomic_write_json(inside(folder, f"{name}.json"), content),
+        atomic_write_text(inside(folder, f"{name}.md"), to_markdown(name, content, lang)),
     ]
 
 
 def write_decisions(folder: Path, decisions: list[dict]) -> Path:
     """The decisions log, rewritten whole from state: a re-run never appends twice."""
-    return atomic_write_text(folder / "decisions.jsonl", "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions))
+    return atomic_write_text(inside(folder, "decisions.jsonl"), "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions))
 
 
 EXPORT_FORMATS = {"fountain": ".fountain", "srt": ".srt", "otio": ".otio", "mp4": ".mp4", "json": ".json", "md": ".md", "png": ".png"}

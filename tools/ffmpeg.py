@@ -61,6 +61,12 @@ def ffmpeg_error(stderr: str, inputs: list[str]) -> str:
     return found or "ffmpeg failed without saying why"
 
 
+def argument_text(text: str) -> str:
+    """Model text as one command-line argument can carry it (a metadata title): printable, on one line.
+    A NUL byte cannot be passed at all, and other control characters have no business in a tag."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def _die_with_parent() -> None:
     """In the child, before ffmpeg starts: the kernel kills it when the room dies, even by SIGKILL (Linux)."""
     if _LIBC is not None:

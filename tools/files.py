@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one; and the one check
+that keeps a write inside the folder it belongs to."""
 
 from __future__ import annotations
 
@@ -12,6 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from graphs.errors import OutputError
+
+
+def inside(root: Path, *parts: str | Path) -> Path:
+    """`root` joined with `parts`, resolved, if the result stays inside `root`; OutputError if it does not.
+
+    Every file production writes is named through here. Names come from the
+    room's own counters, never from a model, so this never refuses one of
+    them; it is what makes sure of it: an absolute part, a `..` or a link
+    that points out of the folder is refused before anything is written.
+    """
+    base = Path(root).resolve()
+    target = base.joinpath(*parts).resolve()
+    if not target.is_relative_to(base):
+        raise OutputError(f"refusing to write {target}: it is outside {base}")
+    return target
 
 
 PARTIAL = ".partial-"  # in the name of every file or folder the room writes before it is whole

@@ -19,17 +19,23 @@ from tools.registry import MissingPackageError
 FONT_PACKAGE = "paperang_p2_fonts_cjk"
 FONT_DISTRIBUTION = "paperang-p2-fonts-cjk"
 _FONT_SUFFIXES = (".ttc", ".ttf", ".otf")
+_JOINERS = "\u200c\u200d"
 _STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 def drawable(text: str) -> str:
-    """`text` as the bundled font draws it well.
+    """`text` as the bundled font draws it well, on one line.
 
-    Its curly quotes are full-width CJK glyphs ("Mark’   s"), so text that is
+    Characters that are not printable (control and format characters, line
+    and paragraph separators, which make the text layout fail, and private
+    or unassigned code points, which the font has no glyph for) become
+    spaces; the joiners that hold emoji and scripts together stay. Its
+    curly quotes are full-width CJK glyphs ("Mark’   s"), so text that is
     not mostly Chinese gets straight quotes; Chinese keeps its own.
     """
     from tools.subtitles import mostly_cjk
 
+    text = "".join(c if c.isprintable() or c in _JOINERS else " " for c in text)
     return text if mostly_cjk(text) else text.translate(_STRAIGHT_QUOTES)
 
 

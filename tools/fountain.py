@@ -55,9 +55,15 @@ def _title_page(script: EpisodeScript, series_title: str, author: str, lang: str
     return [f"{key}: {_one_line(value)}" for key, value in fields] + [""]
 
 
+def _from_alnum(text: str) -> str:
+    """`text` from its first letter or digit: a forced heading is "." and one of those (".{" or "..." is action)."""
+    start = next((i for i, c in enumerate(text) if c.isalnum()), len(text))
+    return text[start:]
+
+
 def _heading(scene: Scene) -> str:
-    text = _one_line(scene.heading).lstrip(".") or _one_line(f"{scene.location} - {scene.time_of_day}").strip(" -")
-    text = text or str(scene.number)
+    text = (_from_alnum(_one_line(scene.heading))
+            or _from_alnum(_one_line(f"{scene.location} - {scene.time_of_day}")).strip(" -") or str(scene.number))
     forced = "" if _HEADING.match(text) else "."
     return f"{forced}{text} #{scene.number}#"
 

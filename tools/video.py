@@ -25,7 +25,7 @@ import srt
 from graphs.errors import OutputError
 from tools import video_segments as segments
 from tools.cut import Cut
-from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
+from tools.ffmpeg import argument_text, ffmpeg_exe, run_ffmpeg
 from tools.files import atomic_target, scratch_dir
 from tools.labels import label_json, sha256_of
 from tools.registry import MissingPackageError
@@ -131,7 +131,7 @@ def _mux_command(cut: Cut, listing: Path, sound: Path, out: Path, label: dict) -
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(sound),
             "-map", "0:v", "-map", "1:a", "-c", "copy", "-movflags", "+faststart+use_metadata_tags",
-            "-metadata", f"title={cut.title}", "-metadata", f"comment={text}", "-metadata", f"aigc={text}",
+            "-metadata", f"title={argument_text(cut.title)}", "-metadata", f"comment={text}", "-metadata", f"aigc={text}",
             "-f", "mp4", str(out)]
 
 

@@ -41,6 +41,7 @@ PAN = 1.15  # pans and tilts travel over a still scaled to 115 %
 ZOOM = 1.15  # push-in / pull-out between 100 % and 115 %
 DRIFT = 1.04  # "static": a very slow drift over a still at 104 %
 
+REFERENCE = (1080, 1920)  # the frame the sizes below are given on; other 9:16 sizes scale them
 SUBTITLE_SIZE = 64  # px on the 1080 x 1920 frame (tools.subtitles wraps for it)
 SUBTITLE_MARGIN = 400  # px above the bottom edge, clear of the platforms' buttons
 LABEL_SIZE = 72
@@ -183,11 +184,19 @@ def _still(index: int, part: Part, frames: int, cut: Cut) -> str:
 
 
 def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: int) -> str:
-    """Burned-in subtitles, then the large label until `switch` and the corner mark from it."""
+    """Burned-in subtitles, then the large label until `switch` and the corner mark from it.
+
+    Sizes are set on the 1080 x 1920 reference frame and scaled to the cut's
+    (libass scales the subtitles itself), so a smaller render looks the same.
+    """
     steps = []
+
+    def px(size: int) -> int:
+        return max(1, round(size * cut.height / REFERENCE[1]))
+
     if srt_path is not None:
         style = ",".join([
-            f"PlayResX={cut.width}", f"PlayResY={cut.height}", f"FontName={font_family(font)}",
+            f"PlayResX={REFERENCE[0]}", f"PlayResY={REFERENCE[1]}", f"FontName={font_family(font)}",
             f"FontSize={SUBTITLE_SIZE}", "PrimaryColour=&H00FFFFFF", "OutlineColour=&H00000000",
             "BackColour=&H80000000", "BorderStyle=1", "Outline=4", "Shadow=1", "Alignment=2",
             f"MarginV={SUBTITLE_MARGIN}", "MarginL=60", "MarginR=60", "ScaledBorderAndShadow=yes",
@@ -197,12 +206,12 @@ def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: 
     fontfile = filter_value(str(font))
     if switch > 0:
         steps.append(f"drawtext=fontfile={fontfile}:text={filter_value(VISIBLE_TEXT)}:expansion=none"
-                     f":fontsize={LABEL_SIZE}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=28"
+                     f":fontsize={px(LABEL_SIZE)}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={px(28)}"
                      f":x=(w-text_w)/2:y=h*{LABEL_TOP}" + (f":enable='lt(n,{switch})'" if switch < frames else ""))
     if switch < frames:
         steps.append(f"drawtext=fontfile={fontfile}:text={filter_value(CORNER_TEXT)}:expansion=none"
-                     f":fontsize={CORNER_SIZE}:fontcolor=white@0.85:box=1:boxcolor=black@0.4:boxborderw=12"
-                     f":x=w-text_w-48:y=h*0.06" + (f":enable='gte(n,{switch})'" if switch > 0 else ""))
+                     f":fontsize={px(CORNER_SIZE)}:fontcolor=white@0.85:box=1:boxcolor=black@0.4:boxborderw={px(12)}"
+                     f":x=w-text_w-{px(48)}:y=h*0.06" + (f":enable='gte(n,{switch})'" if switch > 0 else ""))
     return ",".join(steps + ["format=yuv420p"])
 
 

@@ -317,6 +317,7 @@ def _draw_set(image: Image.Image, request: ImageRequest, framing: Framing, pictu
 
 def _name_tag(draw: ImageDraw.ImageDraw, name: str, centre_x: float, bottom_y: float, colour: RGB, width: int) -> None:
     face = font(max(16, width // 36))
+    name = drawable(name)
     text_w = face.getlength(name)
     box_h = face.size * 1.35
     pad = face.size * 0.4
@@ -435,7 +436,7 @@ def _draw_band(image: Image.Image, request: ImageRequest, picture_h: int) -> Non
     margin = w * 0.045
     head = font(max(12, w // 30))
     size, move = SIZE_NAMES[lang][request.shot_size], MOVE_NAMES[lang][request.camera]
-    heading = f"{request.shot_id}  ·  {size}  ·  {move}"
+    heading = drawable(f"{request.shot_id}  ·  {size}  ·  {move}")
     y = picture_h + (h - picture_h) * 0.1
     draw.text((margin, y), heading, font=head, fill=(255, 200, 90))
     if request.location:

@@ -3,7 +3,7 @@
 Used by tests/test_kill_resume.py (a few kills) and bench/kill_resume.py (20).
 Both runs are the real `room` CLI in subprocesses on the scripted model, with
 every reply made for the schema asked (so a repeated call finds its reply),
-producing real episodes at the draft size.
+producing real episodes at the tiny render size.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from cli_helpers import scripted_env
 
 HERE = Path(__file__).resolve().parent
 PREMISE = "A disowned heiress returns as a CEO"
-FAST = {"ROOM_RENDER": "draft", "ROOM_SPEECH": "espeak", "ROOM_TEST_RESPONDER": "1"}
+FAST = {"ROOM_RENDER": "tiny", "ROOM_SPEECH": "espeak", "ROOM_TEST_RESPONDER": "1"}
 
 
 def _command(project: Path, *args: str) -> list[str]:

@@ -43,7 +43,7 @@ def test_a_long_autonomous_run_keeps_one_entry_per_answer_and_a_flat_checkpoint(
     episodes = 10
     for role, replies in f.series(episodes).items():
         script.enqueue(role, *replies)
-    runs = Runs(make_ctx(produce=True, auto_approve=("all",), episodes=episodes, round_limit=1, render="draft",
+    runs = Runs(make_ctx(produce=True, auto_approve=("all",), episodes=episodes, round_limit=1, render="tiny",
                          speech="espeak"))
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     list(events)

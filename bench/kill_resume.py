@@ -1,7 +1,7 @@
 """Benchmark: SIGKILL a whole run at random moments, resume it after each, and compare with a run left alone.
 
 Both are the real `room` CLI on the scripted model, developing a series and
-producing its episodes at the draft size. Prints, against the run left alone
+producing its episodes at the tiny render size. Prints, against the run left alone
 (the reference, measured in the same run of this script): the kills, wall
 time, model calls and prompt tokens (extra ones are the calls in flight when
 killed), whether the files, decisions and memory records are the same, and

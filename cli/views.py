@@ -33,7 +33,7 @@ def styled(template: str, *values: object, **named: object) -> Text:
     def plain(value: object) -> object:
         return value if isinstance(value, (int, float)) else escape(format(value))
 
-    return Text.from_markup(template.format(*map(plain, values), **{k: plain(v) for k, v in named.items()}))
+    return Text.from_markup(template.format(*map(plain, values), **{k: plain(v) for k, v in named.items()}), emoji=False)
 
 _VERDICT_STYLE = {"approve": ("✓", "green"), "revise": ("✎", "yellow"), "block": ("✗", "red")}
 _ACTIONS = {"proposes": "is drafting", "reviews": "is reviewing", "revises": "is revising"}

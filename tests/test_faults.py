@@ -121,7 +121,8 @@ def test_a_lasting_fault_stops_typed_and_resume_finishes_the_step(ctx, server, f
     assert time.monotonic() - started < 20
     critiques = [entry for entry in server.log() if entry["schema"] == "Critique"]
     assert len(critiques) <= 2 * 3  # two reviewers, three tries each at most
-    assert runs.view(run_id).state == "interrupted"  # resumable
+    view = runs.view(run_id)
+    assert view.state == "interrupted" and text in view.failed["error"]  # resumable, and status says why
 
     server.plan(REPLIES)  # the fault clears
     list(runs.resume(run_id))

@@ -27,13 +27,13 @@ console = Console(highlight=False, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
-def styled(template: str, *values: object, **named: object) -> Text:
+def styled(template: str, *values: object) -> Text:
     """`template`'s Rich markup around `values`, which are shown as written (numbers keep their format specs)."""
 
     def plain(value: object) -> object:
         return value if isinstance(value, (int, float)) else escape(format(value))
 
-    return Text.from_markup(template.format(*map(plain, values), **{k: plain(v) for k, v in named.items()}), emoji=False)
+    return Text.from_markup(template.format(*map(plain, values)), emoji=False)
 
 _VERDICT_STYLE = {"approve": ("✓", "green"), "revise": ("✎", "yellow"), "block": ("✗", "red")}
 _ACTIONS = {"proposes": "is drafting", "reviews": "is reviewing", "revises": "is revising"}

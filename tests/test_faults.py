@@ -8,7 +8,6 @@ once the fault clears. The scripted model tests the room; this tests the wire.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import factories as f
+from cli_helpers import run_id_of
 from agents.models import load_chat_model
 from agents.screenwriter import Pitch
 from agents.structured import ask_structured, stream_text
@@ -189,16 +189,16 @@ def one_line_error(result: subprocess.CompletedProcess, code: int, text: str) ->
 @pytest.mark.integration
 def test_cli_stops_on_a_web_page_resumes_and_chats_through_a_rate_limit(project, server):
     server.plan(REPLIES, [{"fault": "html", "times": 99}])
-    one_line_error(room(project, server, "run", PREMISE), 4, "HTML page, not the API's JSON: is the base URL right?")
-    (status,) = json.loads(room(project, server, "status", "--json").stdout)
-    assert status["state"] == "interrupted"
+    stopped = room(project, server, "run", PREMISE)
+    one_line_error(stopped, 4, "HTML page, not the API's JSON: is the base URL right?")
+    run_id = run_id_of(stopped.stdout)
 
     server.plan(REPLIES)
-    resumed = room(project, server, "resume", status["run_id"])
+    resumed = room(project, server, "resume", run_id)
     assert resumed.returncode == 0 and "waiting for you: pitch v1" in resumed.stdout, resumed.stderr
 
     server.plan(REPLIES, [{"fault": "429", "retry_after": 1, "match": "text", "times": 3}])
-    chat = room(project, server, "chat", status["run_id"], stdin="@screenwriter what is it about?\nand the ending?\n/quit\n")
+    chat = room(project, server, "chat", run_id, stdin="@screenwriter what is it about?\nand the ending?\n/quit\n")
     assert chat.returncode == 0 and "Traceback" not in chat.stdout + chat.stderr, chat.stderr
     (limited,) = [line for line in chat.stdout.splitlines() if "rate-limiting" in line]
     assert "429, asking to wait 1 s" in limited

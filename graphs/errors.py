@@ -122,13 +122,17 @@ def _refuse_non_api_reply(response) -> None:
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if _is_page(response) or kind.startswith("text/") and kind != "text/event-stream":
         response.read()
-        raise openai.APIResponseValidationError(response, None, message=f"answered {response.status_code} with {'an HTML page' if _is_page(response) else kind}, not the API's JSON: is the base URL right?")
+        what = "an HTML page" if _is_page(response) else kind
+        raise openai.APIResponseValidationError(
+            response, None, message=f"answered {response.status_code} with {what}, not the API's JSON: is the base URL right?")
     if kind.endswith("json"):
         body = response.read()
         try:
             json.loads(body or b"{}")
         except ValueError:
-            raise openai.APIResponseValidationError(response, None, message=f"answered {response.status_code} with a body that is not JSON: {_first_line(body.decode('utf-8', 'replace'), 60)!r}") from None
+            said = _first_line(body.decode("utf-8", "replace"), 60)
+            raise openai.APIResponseValidationError(
+                response, None, message=f"answered {response.status_code} with a body that is not JSON: {said!r}") from None
 
 
 def client_options(timeout: float) -> dict:
@@ -176,7 +180,7 @@ def openai_errors(server: str, key_env: str | None = None) -> Iterator[None]:
     except openai.RateLimitError as exc:
         wait = exc.response.headers.get("retry-after")
         asked = f", asking to wait {wait} s" if wait else ""
-        raise ModelUnavailableError(f"{server} is still rate-limiting after {API_RETRIES} retries (429{asked}): finished steps are saved, resume later") from None
+        raise ModelUnavailableError(f"{server} is rate-limiting (429{asked}): finished steps are saved, resume later") from None
     except openai.APIStatusError as exc:
         raise ModelUnavailableError(f"{server} {_status_line(exc)}") from None
     except openai.ContentFilterFinishReasonError:

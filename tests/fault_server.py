@@ -12,6 +12,7 @@ its schema name (or any request, without `match`), `times` times:
     prose · truncated · wrong_types · empty · length (finish_reason=length)
     status (`status`, default 500; `retry_after` sets Retry-After) · 429 · 500
     hang (`seconds`, then a valid reply) · drop (close without an answer) · html
+    not_json (a body that says it is JSON and is not)
 
 Anything else gets the next valid reply.
 """
@@ -30,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
-FAULTS = ("prose", "truncated", "wrong_types", "empty", "length", "status", "429", "500", "hang", "drop", "html")
+FAULTS = ("prose", "truncated", "wrong_types", "empty", "length", "status", "429", "500", "hang", "drop", "html", "not_json")
 
 
 class Plan:
@@ -152,6 +153,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if kind == "html":
             self.send(int(fault.get("status", 200)), HTML_PAGE, "text/html; charset=utf-8")
+            return
+        if kind == "not_json":
+            self.send(200, b"upstream said: everything is fine {", "application/json")
             return
         if kind == "hang":
             time.sleep(float(fault.get("seconds", 30)))

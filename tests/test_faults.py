@@ -156,16 +156,18 @@ CALLERS = {"chat": _chat, "streaming": _stream, "embeddings": _embeddings, "imag
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("fault, error_type, code", [({"fault": "status", "status": 401}, KeyRefusedError, 3),
-                                                     ({"fault": "status", "status": 403}, KeyRefusedError, 3),
-                                                     ({"fault": "html"}, ModelUnavailableError, 4)],
-                         ids=["401", "403", "html"])
-def test_every_caller_maps_a_failure_to_one_error(server, project, monkeypatch, caller, fault, error_type, code):
+@pytest.mark.parametrize("fault, error_type, code, text", [
+    ({"fault": "status", "status": 401}, KeyRefusedError, 3, "refused the key (401): check OPENAI_API_KEY"),
+    ({"fault": "status", "status": 403}, KeyRefusedError, 3, "refused the key (403)"),
+    ({"fault": "html"}, ModelUnavailableError, 4, "answered 200 with an HTML page"),
+    ({"fault": "not_json"}, ModelUnavailableError, 4, "answered 200 with a body that is not JSON"),
+], ids=["401", "403", "html", "not_json"])
+def test_every_caller_maps_a_failure_to_one_error(server, project, monkeypatch, caller, fault, error_type, code, text):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     server.plan(REPLIES, [{**fault, "times": 9}])
     with pytest.raises(error_type) as caught:
         CALLERS[caller](server, project)
-    assert caught.value.exit_code == code and len(str(caught.value).splitlines()) == 1
+    assert caught.value.exit_code == code and text in str(caught.value) and len(str(caught.value).splitlines()) == 1
     assert not list(project.iterdir())  # nothing half-written
 
 

@@ -13,6 +13,7 @@ through it, so one failure has one exit code wherever it happens.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,12 +136,17 @@ def _refuse_non_api_reply(response) -> None:
                 response, None, message=f"answered {response.status_code} with a body that is not JSON: {said!r}") from None
 
 
-def client_options(timeout: float) -> dict:
-    """Timeout, retries and the reply check for any openai client (`OpenAI(...)`, `ChatOpenAI(...)`)."""
+@functools.cache
+def _http_client():
+    """One connection pool for the process, with the reply check (the timeout is set per request)."""
     import openai
 
-    return {"timeout": timeout, "max_retries": API_RETRIES,
-            "http_client": openai.DefaultHttpxClient(event_hooks={"response": [_refuse_non_api_reply]})}
+    return openai.DefaultHttpxClient(event_hooks={"response": [_refuse_non_api_reply]})
+
+
+def client_options(timeout: float) -> dict:
+    """Timeout, retries and the reply check for any openai client (`OpenAI(...)`, `ChatOpenAI(...)`)."""
+    return {"timeout": timeout, "max_retries": API_RETRIES, "http_client": _http_client()}
 
 
 def _status_line(exc) -> str:

@@ -3,7 +3,8 @@
     python tests/fault_server.py        # prints READY <base_url>, serves until killed
 
 It serves /v1/chat/completions (plain and streamed), /v1/models and
-/v1/embeddings. A test sets its plan through the control endpoint
+/v1/embeddings; any other POST (images, speech) gets its scheduled fault,
+else a 404. A test sets its plan through the control endpoint
 (`FaultServer.plan` below): valid replies queued per response-format schema
 name (the last one of a queue is repeated; `"text"` for free-text chat), and
 a schedule of faults. Each request takes the first fault whose `match` fits

@@ -288,19 +288,10 @@ def usage_error(exc: typer.TyperException) -> str:
     return f"{' '.join(exc.format_message().split())} (see `{command} --help`)"
 
 
-def check_arguments(args: list[str]) -> None:
-    """Every argument is text: bytes that are not UTF-8 (a premise from a Latin-1 file) stop here, not deep in a run."""
-    for arg in args:
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            raise InputError(f"the argument {shown[:60]!r} is not valid UTF-8: give the premise, note or path as UTF-8 text") from None
-
-
 def main() -> None:
     try:
-        check_arguments(sys.argv[1:])
+        for arg in sys.argv[1:]:  # a premise from a Latin-1 file stops here, not deep in a run
+            views.require_utf8(arg, "the argument")
         app(standalone_mode=False, prog_name="room")
     except RunStopped as exc:
         err.print(str(exc), style="yellow", soft_wrap=True)

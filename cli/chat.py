@@ -12,7 +12,7 @@ from rich.markdown import Markdown
 from cli import views
 from cli.views import console, styled
 from graphs.chat import Conversation, parse_address, route
-from graphs.errors import RoomError
+from graphs.errors import InputError, RoomError
 from graphs.runs import Runs
 from tools.export import to_markdown
 
@@ -42,9 +42,11 @@ class ChatSession:
                 line = input("you> ") if sys.stdin.isatty() else sys.stdin.readline()
             except EOFError:
                 break
+            except UnicodeDecodeError:
+                raise InputError("the chat input is not valid UTF-8: send UTF-8 text") from None
             if not line:  # end of piped input
                 break
-            line = line.strip()
+            line = views.require_utf8(line.strip(), "the chat line")
             if not line:
                 continue
             if not sys.stdin.isatty():

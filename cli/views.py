@@ -20,11 +20,25 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.roles import ROLES
+from graphs.errors import InputError
 from graphs.runs import RunView
 from tools.export import to_markdown
 
 console = Console(highlight=False, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+
+def require_utf8(text: str, what: str) -> str:
+    """Text from the terminal (an argument, a chat line) as given, or an InputError if its bytes are not UTF-8.
+
+    Python hands such bytes on as surrogates, which fail far later, where the text is stored or shown.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise InputError(f"{what} {shown[:60]!r} is not valid UTF-8: give it as UTF-8 text") from None
+    return text
 
 
 def styled(template: str, *values: object) -> Text:

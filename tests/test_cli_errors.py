@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import factories as f
-from cli_helpers import room as scripted_room, run_id_of
+from cli_helpers import room as scripted_room, run_id_of, scripted_env
 from memory.lock import WriterLock
 
 pytestmark = pytest.mark.integration
@@ -83,6 +83,10 @@ def test_edit_file_errors_lose_nothing(project):
     one_line_error(scripted_room(project, "approve", run_id, "--edit", str(bad)), 6, "is not valid JSON")
     one_line_error(scripted_room(project, "approve", run_id, "--edit", str(project / "missing.json")), 6, "cannot read edit file")
     one_line_error(scripted_room(project, "approve", run_id, "--reject", " "), 6, "needs a note")
+    latin1_chat = subprocess.run([sys.executable, str(ROOT / "tests" / "room_scripted.py"), "-C", str(project), "chat", run_id],
+                                 env=scripted_env(project, {}), input="Café?\n".encode("latin-1"), capture_output=True, timeout=120)
+    assert latin1_chat.returncode == 6, latin1_chat
+    assert latin1_chat.stderr.decode().strip() == "error: the chat line 'Caf�?' is not valid UTF-8: give it as UTF-8 text"
     status = json.loads(scripted_room(project, "status", run_id, "--json").stdout)
     assert status["waiting"]["gate"] == "pitch" and status["waiting"]["version"] == 1
 

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
 
-from graphs.errors import MissingKeyError, UnknownModelError
+from graphs.errors import MissingKeyError, UnknownModelError, client_options, openai_errors
 
 STRUCTURED_METHODS = ("json_schema", "json_mode", "tools")
 
@@ -81,10 +81,15 @@ class RoomModel:
     schema_limits: dict = field(default_factory=dict)
     text_stop: tuple[str, ...] = ()
     few_shot: int | None = None
+    key_env: str | None = None  # where its key lives, for the message when a server refuses it
 
     @property
     def label(self) -> str:
         return self.spec
+
+    def api_errors(self):
+        """The room's errors for whatever the openai client raises calling this model."""
+        return openai_errors(f"the model server for '{self.label}'", self.key_env)
 
 
 def parse_spec(spec: str) -> tuple[Provider, str]:
@@ -161,11 +166,10 @@ def load_chat_model(
         base_url=url,
         api_key=key,
         temperature=temperature,
-        timeout=timeout,
-        max_retries=1,
         stream_usage=True,
+        **client_options(timeout),
         extra_body=provider.request_extras or None,
     )
     return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded,
                      schema_extras=provider.schema_extras, schema_limits=provider.schema_limits,
-                     text_stop=provider.text_stop, few_shot=provider.few_shot)
+                     text_stop=provider.text_stop, few_shot=provider.few_shot, key_env=provider.key_env)

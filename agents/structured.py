@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, ValidationError
 
 from agents.models import RoomModel
-from graphs.errors import ArtifactError, ModelOutputError, ModelUnavailableError
+from graphs.errors import ArtifactError, ModelOutputError
 
 
 @dataclass(frozen=True)
@@ -137,20 +137,13 @@ def call_model(invoke: Callable[[], AIMessage], model: RoomModel, on_usage: Usag
     """Invoke once, turning transport failures into typed errors and recording usage."""
     started = time.perf_counter()
     try:
-        reply = invoke()
+        with model.api_errors():
+            reply = invoke()
     except openai.LengthFinishReasonError as exc:
         if on_usage is not None and exc.completion.usage:
             u = exc.completion.usage
             on_usage(Usage(model.label, u.prompt_tokens, u.completion_tokens, time.perf_counter() - started))
         raise TruncatedReply("the reply was cut off at the token limit; answer more briefly") from None
-    except openai.APIConnectionError:
-        raise ModelUnavailableError(f"model server for '{model.label}' cannot be reached") from None
-    except openai.AuthenticationError:
-        raise ModelUnavailableError(f"model server for '{model.label}' refused the API key") from None
-    except openai.NotFoundError:
-        raise ModelUnavailableError(f"model '{model.label}' was not found on its server") from None
-    except openai.APIStatusError as exc:
-        raise ModelUnavailableError(f"model server for '{model.label}' answered {exc.status_code}") from None
     if on_usage is not None:
         meta = getattr(reply, "usage_metadata", None) or {}
         on_usage(
@@ -211,14 +204,12 @@ def stream_text(
     chat = model.chat.bind(max_tokens=max_tokens, **({"stop": list(model.text_stop)} if model.text_stop else {}))
     started = time.perf_counter()
     usage: dict = {}
-    try:
+    with model.api_errors():
         for chunk in chat.stream(list(messages)):
             if chunk.usage_metadata:
                 usage = chunk.usage_metadata
             if isinstance(chunk.content, str) and chunk.content:
                 yield chunk.content
-    except openai.APIConnectionError:
-        raise ModelUnavailableError(f"model server for '{model.label}' cannot be reached") from None
     if on_usage is not None:
         on_usage(
             Usage(model.label, int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)), time.perf_counter() - started)

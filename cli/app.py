@@ -12,14 +12,12 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
-import click
 import typer
 import yaml
-from rich.markup import escape
 
 from agents import embedded, models
 from cli import views
-from cli.views import console, err
+from cli.views import console, err, styled
 from graphs import services
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import InputError, RoomError, RunStopped
@@ -60,9 +58,9 @@ def announce_models(ctx: Context) -> None:
     specs = {ctx.model_for(r) for r in ROLE_NAMES}
     for spec in specs:
         models.check_spec(spec, ctx.base_url)
-    console.print(f"[dim]model: {', '.join(sorted(specs))}[/]")
+    console.print(f"model: {', '.join(sorted(specs))}", style="dim")
     if any(s.startswith("embedded:") for s in specs):
-        console.print(f"[yellow]{embedded.NOTICE}[/]")
+        console.print(embedded.NOTICE, style="yellow")
 
 
 def drive(runs: Runs, run_id: str, events) -> None:
@@ -76,7 +74,7 @@ def drive(runs: Runs, run_id: str, events) -> None:
         atomic_write_json(draft, view.waiting["content"])
         console.print(views.gate_panel(view, str(draft)))
     elif view.state == "finished":
-        console.print(f"[green]run {run_id} finished[/] — outputs in {runs.ctx.outputs_dir / run_id}")
+        console.print(styled("[green]run {} finished[/] — outputs in {}", run_id, runs.ctx.outputs_dir / run_id))
     else:
         console.print(views.stopped_line(view))
 
@@ -84,10 +82,10 @@ def drive(runs: Runs, run_id: str, events) -> None:
 @app.command()
 def run(
     premise: Annotated[str, typer.Argument(help="What the series is about, in a sentence.")],
-    episodes: Annotated[Optional[int], typer.Option(help="Episodes in the outline.")] = None,
+    episodes: Annotated[Optional[int], typer.Option(help="Episodes in the outline.", min=1)] = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Approve every gate automatically.")] = False,
     auto: Annotated[Optional[str], typer.Option(help="Approve these gates automatically: pitch,bible,outline.")] = None,
-    round_limit: Annotated[Optional[int], typer.Option(help="Negotiation rounds before escalation (default 3).")] = None,
+    round_limit: Annotated[Optional[int], typer.Option(help="Negotiation rounds before escalation (default 3).", min=1)] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
 ) -> None:
@@ -97,7 +95,7 @@ def run(
     announce_models(ctx)
     runs = Runs(ctx)
     run_id, events = runs.start(premise, lang=ctx.lang, episodes=ctx.episodes)
-    console.print(f"run [bold]{run_id}[/] · {ctx.lang} · {ctx.episodes} episode(s)")
+    console.print(styled("run [bold]{}[/] · {} · {} episode(s)", run_id, ctx.lang, ctx.episodes))
     drive(runs, run_id, events)
 
 
@@ -131,15 +129,17 @@ def status(
         console.print(views.runs_table(all_views))
 
 
-def read_edit(path: Path) -> object:
+def read_edit(path: Path, what: str = "edit file") -> object:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot read edit file {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {path} is not valid UTF-8 (byte {exc.start}): save it as UTF-8") from None
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"edit file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"{what} {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {str(exc).splitlines()[0]}") from None
 
 
 @app.command()
@@ -196,7 +196,7 @@ def rewind(run_id: Annotated[str, typer.Argument()], checkpoint: Annotated[str, 
     announce_models(ctx)
     runs = Runs(ctx)
     checkpoint_id, fork_id, events = runs.rewind(run_id, checkpoint)
-    console.print(f"run [bold]{fork_id}[/] forks run {run_id} at checkpoint {checkpoint_id}; run {run_id} stays as it was")
+    console.print(styled("run [bold]{}[/] forks run {} at checkpoint {}; run {} stays as it was", fork_id, run_id, checkpoint_id, run_id))
     drive(runs, fork_id, events)
 
 
@@ -214,17 +214,17 @@ def chat(run_id: Annotated[Optional[str], typer.Argument(help="The run to talk a
 @app.command()
 def render(
     run_id: Annotated[str, typer.Argument()],
-    episode: Annotated[int, typer.Option(help="Episode number.")] = 1,
+    episode: Annotated[int, typer.Option(help="Episode number.", min=1)] = 1,
     script: Annotated[Optional[Path], typer.Option(help="A changed script (JSON or YAML) for the episode.")] = None,
 ) -> None:
     """Re-render an episode: only changed lines are re-synthesised, only changed frames redrawn."""
     runs = Runs(context())
     with views.progress() as live:
         live.status.update(f"rendering episode {episode}…")
-        produced = runs.render(run_id, episode, script=read_edit(script) if script else None)
-    console.print(f"[green]episode {episode}[/]: {produced.video} · {produced.duration:.1f} s · "
-                  f"{produced.synthesized} line(s) synthesised, {produced.rendered_frames} frame(s) drawn, "
-                  f"{produced.encoded_segments} of {produced.segments} video segment(s) encoded", soft_wrap=True)
+        produced = runs.render(run_id, episode, script=read_edit(script, "script file") if script else None)
+    console.print(styled("[green]episode {}[/]: {} · {:.1f} s · {} line(s) synthesised, {} frame(s) drawn, "
+                         "{} of {} video segment(s) encoded", episode, produced.video, produced.duration, produced.synthesized,
+                         produced.rendered_frames, produced.encoded_segments, produced.segments), soft_wrap=True)
 
 
 @app.command()
@@ -254,14 +254,14 @@ def memory_search(
     query: Annotated[str, typer.Argument()],
     run_id: Annotated[Optional[str], typer.Option("--run", help="Only this run.")] = None,
     kind: Annotated[Optional[str], typer.Option(help="Only this kind.")] = None,
-    k: Annotated[int, typer.Option("-k", help="How many.")] = 8,
+    k: Annotated[int, typer.Option("-k", help="How many.", min=1)] = 8,
 ) -> None:
     """Search the shared memory by meaning."""
     mem = services.memory(context(), writer=False)
     hits = mem.search(query, run_id=run_id, kinds=kind, k=k)
     for hit in hits:
         r = hit.record
-        console.print(f"[bold]{hit.score:.2f}[/] [cyan]{r.kind}[/] {r.role} · {r.artifact} v{r.version} r{r.round} · {r.status}")
+        console.print(styled("[bold]{:.2f}[/] [cyan]{}[/] {} · {} v{} r{} · {}", hit.score, r.kind, r.role, r.artifact, r.version, r.round, r.status))
         console.print(f"   {r.text[:300]}")
     if not hits:
         console.print("nothing found")
@@ -271,25 +271,33 @@ def memory_search(
 def memory_list(
     kind: Annotated[Optional[str], typer.Option(help="Only this kind.")] = None,
     run_id: Annotated[Optional[str], typer.Option("--run", help="Only this run.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    limit: Annotated[int, typer.Option(help="At most this many.", min=1)] = 50,
 ) -> None:
     """List memory records with their provenance."""
     records = services.memory(context(), writer=False).list(run_id=run_id, kind=kind, limit=limit)
     for r in records:
-        console.print(f"[cyan]{r.kind}[/] {r.role} · {r.artifact} v{r.version} r{r.round} · {r.status} · [dim]{r.id}[/]")
+        console.print(styled("[cyan]{}[/] {} · {} v{} r{} · {} · [dim]{}[/]", r.kind, r.role, r.artifact, r.version, r.round, r.status, r.id))
         console.print(f"   {r.text[:200]}")
     if not records:
         console.print("no records")
 
 
+def usage_error(exc: typer.TyperException) -> str:
+    """Click's usage message as one line, with where to look for the right usage."""
+    command = getattr(getattr(exc, "ctx", None), "command_path", None) or "room"
+    return f"{' '.join(exc.format_message().split())} (see `{command} --help`)"
+
+
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        for arg in sys.argv[1:]:  # a premise from a Latin-1 file stops here, not deep in a run
+            views.require_utf8(arg, "the argument")
+        app(standalone_mode=False, prog_name="room")
     except RunStopped as exc:
-        err.print(f"[yellow]{escape(str(exc))}[/]", soft_wrap=True)
+        err.print(str(exc), style="yellow", soft_wrap=True)
         sys.exit(exc.exit_code)
     except RoomError as exc:
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        err.print(styled("[red]error:[/] {}", exc), soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err.print("aborted")
@@ -297,8 +305,9 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: finished steps are saved; continue with `room resume RUN`")
         sys.exit(130)
-    except click.ClickException as exc:  # usage errors
-        exc.show()
+    except typer.TyperException as exc:  # usage: an unknown flag or command, a missing or malformed argument
+        if type(exc).__name__ != "NoArgsIsHelpError":  # that one is the help itself, already shown
+            err.print(styled("[red]error:[/] {}", usage_error(exc)), soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: one line for the person, the traceback in a file for us
         log = Options.project_dir / STATE_DIR / "error.log"
@@ -307,7 +316,7 @@ def main() -> None:
             log.write_text(traceback.format_exc(), encoding="utf-8")
         except OSError:
             log = None
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}" + (f" (details in {log})" if log else ""), soft_wrap=True)
+        err.print(styled("[red]internal error:[/] {}: {}", type(exc).__name__, exc) + (f" (details in {log})" if log else ""), soft_wrap=True)
         sys.exit(1)
     finally:
         services.close_all()

@@ -10,9 +10,9 @@ import sys
 from rich.markdown import Markdown
 
 from cli import views
-from cli.views import console
+from cli.views import console, styled
 from graphs.chat import Conversation, parse_address, route
-from graphs.errors import RoomError
+from graphs.errors import InputError, RoomError
 from graphs.runs import Runs
 from tools.export import to_markdown
 
@@ -36,15 +36,17 @@ class ChatSession:
         runs.view(run_id)  # unknown run → clear error before the prompt appears
 
     def loop(self) -> None:
-        console.print(f"chatting about run [bold]{self.run_id}[/] — /help for commands, /quit to leave")
+        console.print(styled("chatting about run [bold]{}[/] — /help for commands, /quit to leave", self.run_id))
         while True:
             try:
                 line = input("you> ") if sys.stdin.isatty() else sys.stdin.readline()
             except EOFError:
                 break
+            except UnicodeDecodeError:
+                raise InputError("the chat input is not valid UTF-8: send UTF-8 text") from None
             if not line:  # end of piped input
                 break
-            line = line.strip()
+            line = views.require_utf8(line.strip(), "the chat line")
             if not line:
                 continue
             if not sys.stdin.isatty():
@@ -56,17 +58,19 @@ class ChatSession:
                 else:
                     self.ask(line)
             except (RoomError, ValueError) as exc:
-                console.print(f"[red]{exc}[/]")
+                console.print(str(exc), style="red")
         console.print("bye")
 
     def ask(self, line: str) -> None:
         lang = self.convo.values()["lang"]
         role, message = parse_address(line)
         role = role or route(message, lang)
-        console.print(f"[bold]{views.role_title(role, lang)}:[/] ", end="")
-        for chunk in self.convo.answer(role, message):
-            console.print(chunk, end="", markup=False)
-        console.print()
+        console.print(f"{views.role_title(role, lang)}: ", style="bold", end="")
+        try:
+            for chunk in self.convo.answer(role, message):
+                console.print(chunk, end="")
+        finally:  # a server failing mid-answer: its error goes on a line of its own
+            console.print()
 
     def show(self, name: str) -> None:
         values = self.convo.values()
@@ -90,10 +94,10 @@ class ChatSession:
             console.print(mem or "nothing found")
         elif cmd == "/accept":
             name, version = self.convo.accept()
-            console.print(f"[green]{name} is now v{version}[/] (written by its owner from your exchange)")
+            console.print(styled("[green]{} is now v{}[/] (written by its owner from your exchange)", name, version))
         elif cmd == "/undo":
             name, version = self.convo.undo()
-            console.print(f"[yellow]{name} put back as v{version}[/]")
+            console.print(f"{name} put back as v{version}", style="yellow")
         elif cmd == "/status":
             view = self.runs.view(self.run_id)
             console.print(views.gate_panel(view) if view.waiting else f"run {self.run_id} is {view.state}")

@@ -1,4 +1,10 @@
-"""How the room looks in a terminal: live events, gate panels, tables (rich)."""
+"""How the room looks in a terminal: live events, gate panels, tables (rich).
+
+Text is text: both consoles print strings as they are (no Rich markup or :emoji:), so a
+note holding `[/]` or an issue tagged `[major]` shows as written, in a line,
+a table cell or a panel. The room's own colours go through `styled`, which
+escapes every value it is given before the template's markup is read.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,41 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from agents.roles import ROLES
+from graphs.errors import InputError
 from graphs.runs import RunView
 from tools.export import to_markdown
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+console = Console(highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+
+def require_utf8(text: str, what: str) -> str:
+    """Text from the terminal (an argument, a chat line) as given, or an InputError if its bytes are not UTF-8.
+
+    Python hands such bytes on as surrogates, which fail far later, where the text is stored or shown.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise InputError(f"{what} {shown[:60]!r} is not valid UTF-8: give it as UTF-8 text") from None
+    return text
+
+
+def styled(template: str, *values: object) -> Text:
+    """`template`'s Rich markup around `values`, which are shown as written (numbers keep their format specs)."""
+
+    def plain(value: object) -> object:
+        return value if isinstance(value, (int, float)) else escape(format(value))
+
+    return Text.from_markup(template.format(*map(plain, values)), emoji=False)
 
 _VERDICT_STYLE = {"approve": ("✓", "green"), "revise": ("✎", "yellow"), "block": ("✗", "red")}
 _ACTIONS = {"proposes": "is drafting", "reviews": "is reviewing", "revises": "is revising"}
@@ -54,18 +84,18 @@ class Live:
         kind = e.get("type")
         who = role_title(e.get("role", ""), lang)
         if kind == "speak":
-            self.status.update(f"{who} {_ACTIONS.get(e['action'], e['action'])} the {e['artifact']} (round {e['round']})…")
+            self.status.update(Text(f"{who} {_ACTIONS.get(e['action'], e['action'])} the {e['artifact']} (round {e['round']})…"))
             if not self.quiet:
-                console.print(f"[bold]●[/] {who} {e['action']} the [bold]{e['artifact']}[/] [dim](round {e['round']})[/]")
+                console.print(styled("[bold]●[/] {} {} the [bold]{}[/] [dim](round {})[/]", who, e["action"], e["artifact"], e["round"]))
         elif kind == "verdict":
             mark, style = _VERDICT_STYLE.get(e["verdict"], ("?", "white"))
             issues = f", {e['issues']} issue{'s' * (e['issues'] != 1)}" if e["issues"] else ""
-            console.print(f"  [{style}]{mark} {who}: {e['verdict']}[/]{issues} [dim]— {e['summary'][:100]}[/]")
+            console.print(styled("  [" + style + "]{} {}: {}[/]{} [dim]— {}[/]", mark, who, e["verdict"], issues, e["summary"][:100]))
         elif kind == "outcome":
             style = "green" if e["status"] == "consensus" else "yellow"
-            console.print(f"  [{style}]→ {e['artifact']}: {e['status']} after {e['rounds']} round(s)[/]")
+            console.print(styled("  [" + style + "]→ {}: {} after {} round(s)[/]", e["artifact"], e["status"], e["rounds"]))
         elif kind == "decision":
-            console.print(f"[bold cyan]◆[/] {e['artifact']} v{e['version']}: {e['action']} ({e['by']})")
+            console.print(styled("[bold cyan]◆[/] {} v{}: {} ({})", e["artifact"], e["version"], e["action"], e["by"]))
 
 
 def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
@@ -91,7 +121,7 @@ def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
     if draft_path:
         hints.insert(1, f"room approve {rid} --edit {draft_path}")
     parts.append(Text("\n".join(hints), style="cyan"))
-    return Panel(Group(*parts), title=f"Gate · run {rid}", border_style="magenta")
+    return Panel(Group(*parts), title=Text(f"Gate · run {rid}"), border_style="magenta")
 
 
 def stopped_line(view: RunView) -> Text:

@@ -28,6 +28,7 @@ DEFAULT_MODEL = "embedded:gemma3-270m"
 PROJECT_FILE = "room.toml"
 STATE_DIR = ".room"
 
+_SECTIONS = ("room", "models", "gates")  # the tables room.toml may hold
 # Names that look like secrets are refused in the project file: keys come from the environment only.
 _SECRET_WORDS = ("key", "token", "secret", "password")
 
@@ -129,7 +130,9 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
 def _split(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = value.split(",")
-    return tuple(v.strip() for v in value if v.strip())
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"auto_approve must be gate names (a list, or comma-separated), not {value!r}")
+    return tuple(str(v).strip() for v in value if str(v).strip())
 
 
 def _refuse_secrets(data: Mapping[str, Any], where: str) -> None:
@@ -148,6 +151,9 @@ def _from_project_file(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     _refuse_secrets(data, str(path))
+    for section in _SECTIONS:
+        if not isinstance(data.get(section, {}), dict):
+            raise ConfigError(f"{path}: [{section}] must be a table of settings, not a {type(data[section]).__name__}")
     out = dict(data.get("room", {}))
     if "models" in data:
         out["role_models"] = dict(data["models"])

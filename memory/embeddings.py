@@ -20,9 +20,10 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from graphs.errors import ConfigError, MissingKeyError
+from graphs.errors import ConfigError, MissingKeyError, client_options, openai_errors
 
 _E5_LOCK = threading.Lock()
+EMBEDDINGS_TIMEOUT = 60.0  # seconds per request to an embeddings server
 
 
 def _e5_model():
@@ -81,8 +82,9 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
                 raise MissingKeyError("embeddings 'openai:%s' need OPENAI_API_KEY in the environment" % self.model)
             from openai import OpenAI
 
-            self._client = OpenAI(api_key=key, base_url=self.base_url)
-        reply = self._client.embeddings.create(model=self.model, input=texts)
+            self._client = OpenAI(api_key=key, base_url=self.base_url, **client_options(EMBEDDINGS_TIMEOUT))
+        with openai_errors(f"the embeddings server for 'openai:{self.model}'", "OPENAI_API_KEY"):
+            reply = self._client.embeddings.create(model=self.model, input=texts)
         return [item.embedding for item in sorted(reply.data, key=lambda d: d.index)]
 
     def __call__(self, input: Documents) -> Embeddings:

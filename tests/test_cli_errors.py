@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import factories as f
-from cli_helpers import room as scripted_room, run_id_of
+from cli_helpers import room as scripted_room, run_id_of, scripted_env
 from memory.lock import WriterLock
 
 pytestmark = pytest.mark.integration
@@ -83,5 +83,47 @@ def test_edit_file_errors_lose_nothing(project):
     one_line_error(scripted_room(project, "approve", run_id, "--edit", str(bad)), 6, "is not valid JSON")
     one_line_error(scripted_room(project, "approve", run_id, "--edit", str(project / "missing.json")), 6, "cannot read edit file")
     one_line_error(scripted_room(project, "approve", run_id, "--reject", " "), 6, "needs a note")
+    latin1_chat = subprocess.run([sys.executable, str(ROOT / "tests" / "room_scripted.py"), "-C", str(project), "chat", run_id],
+                                 env=scripted_env(project, {}), input="Café?\n".encode("latin-1"), capture_output=True, timeout=120)
+    assert latin1_chat.returncode == 6, latin1_chat
+    assert latin1_chat.stderr.decode().strip() == "error: the chat line 'Caf�?' is not valid UTF-8: give it as UTF-8 text"
     status = json.loads(scripted_room(project, "status", run_id, "--json").stdout)
     assert status["waiting"]["gate"] == "pitch" and status["waiting"]["version"] == 1
+
+
+@pytest.mark.parametrize("args, text", [
+    (("--foo", "status"), "No such option: --foo"),
+    (("nope",), "No such command 'nope'"),
+    (("run",), "Missing argument 'premise'"),
+    (("run", "--episodes", "abc", "A premise"), "Invalid value for '--episodes'"),
+    (("memory", "search", "-k", "0", "her"), "Invalid value for '-k'"),
+    (("status", "--bogus"), "see `room status --help`"),
+], ids=["flag", "command", "argument", "episodes", "k", "command-flag"])
+def test_usage_errors_are_one_line(project, args, text):
+    one_line_error(room(project, *args), 2, text)
+
+
+def test_a_premise_that_is_not_utf8(project):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ROOM_", "OPENAI_"))}
+    result = subprocess.run([sys.executable, "-m", "cli", "-C", str(project), "run", b"caf\xe9 heiress"], env=clean,
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    one_line_error(result, 6, "is not valid UTF-8")
+    assert not (project / ".room" / "checkpoints.sqlite").exists()  # no run began
+
+
+@pytest.mark.parametrize("toml, text", [
+    ('room = "zh"\n', "[room] must be a table of settings, not a str"),
+    ("models = 3\n", "[models] must be a table"),
+    ('[room]\nauto_approve = 5\n', "auto_approve must be gate names"),
+], ids=["room", "models", "auto_approve"])
+def test_project_file_of_the_wrong_shape(project, toml, text):
+    (project / "room.toml").write_text(toml)
+    one_line_error(room(project, "status"), 3, text)
+
+
+def test_files_that_are_not_utf8(project):
+    latin1 = project / "draft.json"
+    latin1.write_bytes('{"title": "Café"}'.encode("latin-1"))
+    one_line_error(room(project, "approve", "nope", "--edit", str(latin1)), 6, "edit file")
+    one_line_error(room(project, "render", "nope", "--script", str(latin1)), 6, "script file")
+    assert "is not valid UTF-8" in room(project, "render", "nope", "--script", str(latin1)).stderr

@@ -13,7 +13,7 @@ import io
 import os
 from pathlib import Path
 
-from graphs.errors import ConfigError, MissingKeyError, ModelOutputError, ModelUnavailableError
+from graphs.errors import MissingKeyError, ModelOutputError, ModelUnavailableError, client_options, openai_errors
 from tools.images.base import ImageRequest
 from tools.images.stamp import label_and_save
 from tools.registry import BackendInfo
@@ -58,22 +58,14 @@ class OpenAIImageBackend:
         if self._client is None:
             from openai import OpenAI
 
-            self._client = OpenAI(api_key=self.api_key, base_url=self.base_url, timeout=self.timeout, max_retries=1)
+            self._client = OpenAI(api_key=self.api_key, base_url=self.base_url, **client_options(self.timeout))
         return self._client
 
     def _fetch(self, request: ImageRequest) -> bytes:
-        import openai
-
-        try:
+        with openai_errors("the images server", "OPENAI_API_KEY"):
             response = self._client_().images.generate(
                 model=self.model, prompt=request.prompt_with_looks(), size=self.size, n=1
             )
-        except openai.AuthenticationError as exc:
-            raise ConfigError(f"the images server refused the key ({exc.status_code}): check OPENAI_API_KEY") from None
-        except openai.APIStatusError as exc:
-            raise ModelUnavailableError(f"the images server answered {exc.status_code}: {exc.message}") from None
-        except openai.APIConnectionError as exc:
-            raise ModelUnavailableError(f"cannot reach the images server: {exc}") from None
         item = response.data[0] if response.data else None
         if item is not None and item.b64_json:
             return base64.b64decode(item.b64_json)

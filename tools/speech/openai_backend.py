@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from graphs.errors import ConfigError, ModelUnavailableError
+from graphs.errors import client_options, openai_errors
 from tools.registry import BackendInfo
 
 from .base import VoiceSpec, require_text, shift_pitch_and_tempo, wav_bytes_to_pcm16, write_wav
@@ -36,7 +36,7 @@ class OpenAISpeechBackend:
 
         self.model = model
         self.base_url = base_url or os.environ.get("ROOM_BASE_URL") or os.environ.get("OPENAI_BASE_URL") or None
-        self.client = OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url=self.base_url, timeout=timeout, max_retries=1)
+        self.client = OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url=self.base_url, **client_options(timeout))
 
     def models(self) -> list[str]:
         return list(VOICES)
@@ -45,20 +45,12 @@ class OpenAISpeechBackend:
         return {"model": self.model, "base_url": self.base_url or "https://api.openai.com/v1"}
 
     def synthesize(self, text: str, voice: VoiceSpec, out: Path) -> None:
-        import openai
-
         text = require_text(text)
         extra = {"instructions": voice.description} if voice.description and self.model.startswith("gpt-4o") else {}
-        try:
+        with openai_errors(f"the speech server {self.base_url or 'api.openai.com'}", "OPENAI_API_KEY"):
             response = self.client.audio.speech.create(
                 model=self.model, voice=voice.voice or VOICES[0], input=text, response_format="wav", **extra
             )
-        except openai.APIConnectionError as exc:
-            raise ModelUnavailableError(f"speech server {self.base_url or 'api.openai.com'} unreachable: {exc}") from None
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise ConfigError(f"the speech server refused the key in OPENAI_API_KEY ({exc.status_code})") from None
-        except openai.APIStatusError as exc:
-            raise ModelUnavailableError(f"speech server answered {exc.status_code}: {exc.message}") from None
         samples, rate = wav_bytes_to_pcm16(response.content)
         samples = shift_pitch_and_tempo(samples, rate, semitones=voice.pitch, tempo=voice.rate)
         write_wav(out, samples, rate)

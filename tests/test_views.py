@@ -1,0 +1,73 @@
+"""Text is text: model and user text is shown as written, never read as Rich markup."""
+
+from __future__ import annotations
+
+import pytest
+
+import factories as f
+from cli import views
+from cli_helpers import room, run_id_of
+from graphs.runs import RunView
+
+TRICKY = "the [/] and [bold]loud[/bold] parts :smile: [major]"
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shown(*renderables) -> str:
+    """What the room's console prints, wrapping undone."""
+    with views.console.capture() as captured:
+        for renderable in renderables:
+            views.console.print(renderable)
+    return flat(captured.get())
+
+
+def waiting_view(premise: str = TRICKY) -> RunView:
+    issue = {"severity": "major", "quote": "board [/] room", "problem": "too [red]generic", "fix": "name it"}
+    waiting = {"gate": "pitch", "version": 2, "author": "screenwriter", "rounds": 3, "status": "escalated",
+               "content": f.pitch("The [/] Return"),
+               "dissent": [{"reviewer": "director", "verdict": "revise", "summary": "s", "issues": [issue]}]}
+    return RunView(run_id="abc123", premise=premise, state="waiting", waiting=waiting, approved={"pitch": 1},
+                   values={"lang": "en"}, checkpoint_id="c1", updated="")
+
+
+def test_the_gate_panel_shows_severities_and_brackets():
+    out = shown(views.gate_panel(waiting_view(), "outputs/abc123/pending/pitch.v2.json"))
+    assert "[major] “board [/] room” too [red]generic → name it" in out
+    assert "The [/] Return" in out
+
+
+def test_the_runs_table_shows_a_premise_as_written():
+    out = shown(views.runs_table([waiting_view()]))
+    assert "the [/] and [bold]loud[/bold]" in out
+
+
+def test_live_events_show_summaries_as_written():
+    with views.progress(quiet=True) as live, views.console.capture() as captured:
+        live.line({"type": "verdict", "role": "director", "verdict": "revise", "issues": 1, "summary": TRICKY}, "en")
+    assert TRICKY in flat(captured.get())
+
+
+def test_styled_escapes_values_and_keeps_number_formats():
+    text = views.styled("[green]{}[/] · {:.2f} · {}", "[/]", 0.5, TRICKY)
+    assert text.plain == f"[/] · 0.50 · {TRICKY}"
+    assert [span.style for span in text.spans] == ["green"]
+
+
+@pytest.mark.integration
+def test_status_memory_and_chat_show_brackets_and_provenance(project):
+    script = {"screenwriter": [f.pitch("The [/] Heiress [major]")], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+    first = room(project, "run", "She returns [/] as [bold]CEO", script=script)
+    assert first.returncode == 0, first.stderr
+    run_id = run_id_of(first.stdout)
+    for args in (("status",), ("status", run_id), ("memory", "list"), ("memory", "search", "heiress")):
+        result = room(project, *args)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, (args, result.stderr)
+        assert "[/]" in result.stdout, (args, result.stdout)
+    assert "She returns [/] as [bold]CEO" in room(project, "status").stdout
+    assert "The [/] Heiress [major]" in room(project, "memory", "list", "--kind", "artifact").stdout
+    chat = room(project, "chat", run_id, stdin="/memory heiress\n/quit\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "- [artifact · screenwriter · pitch v1]" in chat.stdout  # the provenance tag stays

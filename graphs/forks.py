@@ -24,6 +24,17 @@ if TYPE_CHECKING:
     from graphs.runs import Runs
 
 
+def _moved(value, old: str, new: str):
+    """`value` with every path into the old run's output folder pointing into the fork's (its copies)."""
+    if isinstance(value, str):
+        return new + value[len(old):] if value == old or value.startswith(old + "/") else value
+    if isinstance(value, dict):
+        return {k: _moved(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_moved(v, old, new) for v in value]
+    return value
+
+
 def copy_checkpoint(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str) -> str:
     """Write the checkpoint as the first checkpoint of `fork_id`. Returns the time it was made.
 
@@ -33,6 +44,8 @@ def copy_checkpoint(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str)
     """
     source = runs.saver.get_tuple(runs.config(run_id, checkpoint_id))
     checkpoint = copy.deepcopy(source.checkpoint)
+    old, new = str(runs.ctx.outputs_dir / run_id), str(runs.ctx.outputs_dir / fork_id)
+    checkpoint["channel_values"] = _moved(checkpoint["channel_values"], old, new)
     checkpoint["channel_values"]["run_id"] = fork_id
     metadata = {**(source.metadata or {}), "source": "fork", "forked_from": f"{run_id}@{checkpoint_id}"}
     target = {"configurable": {"thread_id": fork_id, "checkpoint_ns": ""}}

@@ -204,3 +204,14 @@ def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
     assert runs.view(fork_id).approved == {"pitch": 1} and runs.view(run_id).approved == {"pitch": 1}
     with pytest.raises(RunStateError, match="starts with 'zzz'"):
         runs.rewind(run_id, "zzz")
+
+
+def test_a_forks_state_points_at_its_own_copies_of_what_was_made():
+    from graphs.forks import _moved
+
+    old, new = "/p/outputs/abc", "/p/outputs/f00"
+    values = {"production": {"1": {"approved": True, "video": f"{old}/episodes/ep01/ep01.mp4"}},
+              "premise": f"text about {old}/x", "other": "/p/outputs/abcd/x", "n": 3}
+    moved = _moved(values, old, new)
+    assert moved["production"]["1"]["video"] == f"{new}/episodes/ep01/ep01.mp4"
+    assert moved["premise"] == values["premise"] and moved["other"] == values["other"] and moved["n"] == 3

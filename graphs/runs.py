@@ -7,7 +7,6 @@ finished step; the run id is the LangGraph thread id.
 
 from __future__ import annotations
 
-import json
 import signal
 import sqlite3
 import uuid

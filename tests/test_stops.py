@@ -14,6 +14,15 @@ from graphs.errors import RunStateError
 from graphs.runs import Runs
 
 
+def started(marks, timeout: float = 90) -> None:
+    """Wait until every scripted call that touches one of `marks` is under way."""
+    deadline = time.time() + timeout
+    while not all(m.exists() for m in marks):
+        if time.time() > deadline:
+            pytest.fail(f"the calls never started: {marks}")
+        time.sleep(0.05)
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_the_run_at_a_safe_point_and_resume_repeats_nothing(project, signum, code):
@@ -22,9 +31,7 @@ def test_a_signal_stops_the_run_at_a_safe_point_and_resume_repeats_nothing(proje
             "cultural_consultant": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[0])}],
             "director": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[1])}]}
     proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
-    deadline = time.time() + 90
-    while not all(m.exists() for m in marks) and time.time() < deadline:
-        time.sleep(0.05)
+    started(marks)
     proc.send_signal(signum)  # both reviewers are at work
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
@@ -79,9 +86,7 @@ def test_a_second_ctrl_c_stops_at_once_and_the_run_is_still_resumable(project):
     mark = project.parent / "pitch.started"
     slow = {"screenwriter": [{"sleep": 60, "reply": f.pitch(), "mark": str(mark)}]}
     proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
-    deadline = time.time() + 90
-    while not mark.exists() and time.time() < deadline:
-        time.sleep(0.05)
+    started([mark])
     proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     asked = time.time()

@@ -31,6 +31,9 @@ ROLE = Role(
 )
 
 
+_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
+
+
 @cache
 def _lexicon() -> dict:
     return yaml.safe_load((resources.files("agents") / "era_lexicon.yaml").read_text(encoding="utf-8"))
@@ -42,9 +45,16 @@ def _pattern(word: str) -> re.Pattern:
     return re.compile(re.escape(word))
 
 
+def era_words() -> list[str]:
+    """Every word of the lexicon that names an era."""
+    return [word for entry in _lexicon()["eras"] for word in entry["words"]]
+
+
 def era_year(era: str) -> int | None:
-    """The year an era description stands for, from the lexicon (the first era it names)."""
+    """The year an era description stands for, from the lexicon (the first era it names), else a year it names."""
     found = [(m.start(), entry["year"]) for entry in _lexicon()["eras"] for w in entry["words"] if (m := _pattern(w).search(era))]
+    if not found and (year := _YEAR.search(era)):
+        return int(year.group(1))
     return min(found)[1] if found else None
 
 

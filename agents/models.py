@@ -51,7 +51,7 @@ SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "fields": {
     "EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
     "Scene.lines": {"minItems": 3, "maxItems": 4},
     "DialogueLine.text": {"maxLength": 80},
-    "ShotList.shots": {"minItems": 4},
+    "ShotList.shots": {"minItems": 4, "maxItems": 8},  # left at 30, a shot list loops to the token limit
 }}
 
 PROVIDERS: dict[str, Provider] = {

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, create_model
 from agents import art_director, cultural_consultant, director, editor, screenwriter
 from agents.base import Role
 from agents.critique import Revision
-from agents.speakers import character_names
+from agents.handed import Setting
+from agents.speakers import character_names, location_names
 
 ROLES: dict[str, Role] = {
     m.ROLE.name: m.ROLE for m in (screenwriter, cultural_consultant, director, art_director, editor)
@@ -36,46 +37,53 @@ class ArtifactSpec:
         return _revision_of(self.schema)
 
     def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
-                   scenes: tuple[int, ...] = ()) -> type[BaseModel]:
+                   scenes: tuple[int, ...] = (), places: tuple[str, ...] = (), era: str = "") -> type[BaseModel]:
         """The schema for this series and episode: an outline has exactly its number of episodes,
         a script and a shot list carry the number of the episode they are for, a script's
         speakers, a bible's characters and a shot's characters are held to `cast` when one is
-        given, and a shot's scene to `scenes`."""
+        given, a shot's scene to `scenes`, a script's scenes and a bible's locations to `places`,
+        and a bible's era to `era`."""
         if self.name == "outline":
             return screenwriter.outline_of(episodes)
         schema = self.schema
         if episode and self.name in _EPISODE_FIELD:
             schema = _pinned(schema, _EPISODE_FIELD[self.name], episode)
         if cast and self.name == "script":
-            schema = screenwriter.spoken_by(schema, cast)
+            schema = screenwriter.spoken_by(schema, cast, places)
         if cast and self.name == "bible":
-            schema = screenwriter.named_from(schema, cast)
+            schema = screenwriter.set_in(schema, cast, places, era)
         if (cast or scenes) and self.name == "shots":
             schema = director.shots_in(schema, cast, scenes)
         return schema
 
-    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
-                     scenes: tuple[int, ...] = ()) -> type[BaseModel]:
-        return _revision_of(self.schema_for(episodes, episode, cast, scenes))
+    def revision_for(self, *args) -> type[BaseModel]:
+        return _revision_of(self.schema_for(*args))
 
-    def schema_in(self, values: dict, episodes: int, *, small: bool, handed: tuple[str, ...] = (),
+    def schema_in(self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None,
                   revision: bool = False) -> type[BaseModel]:
         """The schema the owner writes this artifact in, in the run whose state is `values`.
 
         For every model a shot names only the bible's characters and the
         script's scenes. A small model also writes a script whose speakers are
-        the bible's characters: left free, it copies its examples' names (a
-        real model may bring in a bit part, which production resolves); and a
-        bible whose characters are named from the cast it was `handed`.
+        the bible's characters and whose scenes are at its locations: left free,
+        it copies its examples' names and places (a real model may bring in a
+        bit part, which production resolves); and a bible set in the setting it
+        was `handed` (names, era, places).
         """
         artifacts = values.get("artifacts", {})
-        cast: tuple[str, ...] = handed if self.name == "bible" else ()
+        cast: tuple[str, ...] = ()
+        places: tuple[str, ...] = ()
+        era = ""
+        if self.name == "bible" and handed:
+            cast, places, era = handed.names, handed.places, handed.era
         if self.name == "shots" or (self.name == "script" and small):
             cast = tuple(character_names(artifacts.get("bible")))
+        if self.name == "script" and small:
+            places = tuple(location_names(artifacts.get("bible")))
         scenes: tuple[int, ...] = ()
         if self.name == "shots" and artifacts.get("script"):
             scenes = tuple(s.number for s in screenwriter.EpisodeScript.model_validate(artifacts["script"]).scenes)
-        args = (values.get("episodes", episodes), values.get("episode", 0), cast, scenes)
+        args = (values.get("episodes", episodes), values.get("episode", 0), cast, scenes, places, era)
         return self.revision_for(*args) if revision else self.schema_for(*args)
 
 

@@ -152,6 +152,14 @@ _SEPARATORS = " \t\n,，、;；{}[]"  # what a constrained decoder leaves at the
 _OPENING_OF = {"”": "“", "’": "‘", '"': '"'}
 
 
+def _plain(text: str) -> str:
+    """`text` as compared for a repeat: case, spacing and the kind of quote mark do not tell two apart."""
+    return " ".join(text.translate(_QUOTES).casefold().split())
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
 def _trimmed(text: str) -> str:
     """`text` without separators or any blank space (' ', '\u3000', '\u2028') at its ends."""
     while text != (shorter := text.strip().strip(_SEPARATORS)):
@@ -188,35 +196,52 @@ class EpisodeScript(BaseModel):
     def _scenes_once_numbered_in_order(self) -> "EpisodeScript":
         """Repeats dropped, then scenes numbered by their place (a repeated number would merge two scenes' lines).
 
-        Small models loop: a scene written out again word for word, or a
-        speaker saying the same line again in a scene (A B C A B C). Neither
-        is drama; the first of each is kept. A line with nothing left to say
-        is dropped.
+        Small models loop: a scene written out again (word for word, or at the
+        same place but for its heading, case and quote marks), or a speaker saying the same
+        line again in a scene (A B C A B C). Neither is drama; the first of
+        each is kept. A line with nothing left to say is dropped.
         """
         for scene in self.scenes:
-            scene.lines = _first_by([line for line in scene.lines if line.text], lambda line: (line.speaker, line.text))
-        self.scenes = _first_by(self.scenes, lambda scene: repr(scene.model_dump(exclude={"number"})))
+            scene.lines = _first_by([line for line in scene.lines if line.text], lambda line: (line.speaker, _plain(line.text)))
+        self.scenes = _first_by(self.scenes, lambda scene: (_plain(scene.location), _plain(scene.action),
+                                                            *(_plain(line.text) for line in scene.lines)))
         _number_by_place(self.scenes)
         return self
 
 
 @cache
-def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...]) -> type[EpisodeScript]:
-    """`schema` with every line's speaker one of `cast`, so a constrained decoder can write no other name.
+def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[str, ...] = ()) -> type[EpisodeScript]:
+    """`schema` with every line's speaker and every character in a scene one of `cast` and, given `places`,
+    every scene at one of them (its heading too), so a constrained decoder can write no other name or place.
 
-    For small models, which otherwise copy the names of their examples' characters.
+    For small models, which otherwise copy the names and places of their examples.
     """
     line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
-    scene = create_model("Scene", __base__=Scene, lines=(list[line], Field(default_factory=list, max_length=20)))
+    fields: dict = {"lines": (list[line], Field(default_factory=list, max_length=20)),
+                    "characters": (list[Literal[cast]], Field(default_factory=list, max_length=8))}
+    if places:
+        fields["location"] = (Literal[places], ...)
+        fields["heading"] = (Literal[headings(places)], Field(description="INT./EXT. LOCATION - TIME"))
+    scene = create_model("Scene", __base__=Scene, **fields)
     return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
 
 
-@cache
-def named_from(schema: type[Bible], cast: tuple[str, ...]) -> type[Bible]:
-    """`schema` with every character named from `cast`, so a constrained decoder can write no other name.
+def headings(places: tuple[str, ...]) -> tuple[str, ...]:
+    """Every screenplay heading at `places`: INT. or EXT., the place (in capitals where it has them), DAY or NIGHT."""
+    return tuple(f"{side} {place.upper()} - {time}" for place in places for side in ("INT.", "EXT.")
+                 for time in ("DAY", "NIGHT"))
 
-    For small models, which otherwise name the cast after their examples' characters.
+
+@cache
+def set_in(schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...], era: str) -> type[Bible]:
+    """`schema` with every character named from `names`, every location from `places` and the era `era`,
+    so a constrained decoder can write no other name, place or era.
+
+    For small models, which otherwise set every series where their examples are, with their people.
     """
-    character = create_model("Character", __base__=Character, name=(Literal[cast], ...))
-    return create_model(schema.__name__, __base__=schema,
-                        characters=(list[character], Field(min_length=1, max_length=8)))
+    character = create_model("Character", __base__=Character, name=(Literal[names], ...))
+    location = create_model("Location", __base__=Location, name=(Literal[places], ...))
+    world = create_model("WorldRules", __base__=WorldRules, era=(Literal[(era,)], ...))
+    return create_model(schema.__name__, __base__=schema, world=(world, ...),
+                        characters=(list[character], Field(min_length=1, max_length=8)),
+                        locations=(list[location], Field(min_length=1, max_length=8)))

@@ -29,6 +29,11 @@ def character_names(bible: dict | None) -> list[str]:
     return [c.name for c in stored_artifact(Bible, bible, "bible").characters] if bible else []
 
 
+def location_names(bible: dict | None) -> list[str]:
+    """The names of the bible's locations (none without a bible)."""
+    return [place.name for place in stored_artifact(Bible, bible, "bible").locations] if bible else []
+
+
 def match_name(name: str, cast: list[str]) -> str | None:
     """The character `name` means, or None: same name, then a unique shared first name, then a unique close spelling."""
     wanted = name_key(name)

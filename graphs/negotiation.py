@@ -24,8 +24,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 from pydantic import BaseModel
 
-from agents.base import load_prompts, perform
-from agents.cast_names import cast_names
+from agents.base import copy_vet, load_prompts, perform
+from agents.handed import Setting, setting_of
 from agents.critique import Critique, Verdict, strings_of
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
@@ -89,9 +89,10 @@ def _artifact_record(state: NegotiationState, name: str, version: int, round_: i
     )
 
 
-def handed_cast(state: NegotiationState, model: RoomModel) -> tuple[str, ...]:
-    """The names a small model is handed for the cast (left free, it names everyone after its examples)."""
-    return cast_names(state["premise"], state["lang"]) if model.schema_limits else ()
+def handed(state: NegotiationState, model: RoomModel) -> Setting | None:
+    """The names, era and places a small model is handed for its series (left free, it sets every series
+    where its examples are, with their people); None for a model that needs none."""
+    return setting_of(state["premise"], state["lang"]) if model.schema_limits else None
 
 
 def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> dict[str, Any]:
@@ -101,9 +102,12 @@ def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> d
     outline = artifacts.get("outline") or {"episodes": []}
     this = next((e for e in outline["episodes"] if e["number"] == episode), {})
     earlier = [e for e in outline["episodes"] if e["number"] < episode]
+    setting = handed(state, model)
     return {
         "premise": state["premise"],
-        "cast": ", ".join(handed_cast(state, model)),
+        "cast": ", ".join(setting.names) if setting else "",
+        "era": setting.era if setting else "",
+        "places": ", ".join(setting.places) if setting else "",
         "episodes": state.get("episodes", ctx.episodes),
         "episode": episode,
         "pitch": dump(artifacts.get("pitch", {})),
@@ -117,9 +121,9 @@ def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> d
 def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
                  revision: bool = False) -> type[BaseModel]:
     """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`);
-    a small model's bible is named from the cast it was handed (`handed_cast`)."""
-    handed = handed_cast(values, model) if spec.name == "bible" else ()
-    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), handed=handed, revision=revision)
+    a small model's bible is set in the setting it was `handed`."""
+    setting = handed(values, model) if spec.name == "bible" else None
+    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), handed=setting, revision=revision)
 
 
 # ── nodes ────────────────────────────────────────────────────────────────
@@ -139,7 +143,7 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     content = perform(
         owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
-        on_usage=services.ledger(ctx, run_id, owner.name, name),
+        on_usage=services.ledger(ctx, run_id, owner.name, name), vet=copy_vet(owner.name, state["lang"], state["premise"]),
     ).model_dump(mode="json")
     services.memory(ctx).put([_artifact_record(state, name, 1, 1, owner.name, content)])
     return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
@@ -223,7 +227,7 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
             "memory": recall_text(ctx, run_id, issues or name),
         },
         retries=ctx.max_retries, max_tokens=spec.max_tokens + 300,
-        on_usage=services.ledger(ctx, run_id, owner.name, name),
+        on_usage=services.ledger(ctx, run_id, owner.name, name), vet=copy_vet(owner.name, state["lang"], state["premise"]),
     )
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")

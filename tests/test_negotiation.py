@@ -94,6 +94,31 @@ def test_invalid_reply_goes_back_to_the_model(script, make_ctx):
     assert "not a valid Pitch" in third[-1].content and "logline" in third[-1].content
 
 
+@pytest.mark.parametrize("lang, copied", [("en", "Eli Marsh"), ("zh", "苏晚")])
+def test_an_answer_that_copies_an_example_goes_back_once_and_then_stands(script, make_ctx, lang, copied):
+    copying = {**f.pitch(), "logline": f"{copied} returns as the CEO."}
+    script.enqueue("screenwriter", copying, copying)  # it copies again: the second answer stands
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs, run_id, _ = start(make_ctx(lang=lang))
+    assert runs.view(run_id).waiting["content"]["logline"] == copying["logline"]
+    asked = [c for c in script.calls if c["role"] == "screenwriter"]
+    assert len(asked) == 2 and copied in asked[1]["messages"][-1].content
+    assert "A disowned heiress returns as a CEO" in asked[1]["messages"][-1].content  # the premise, to write for
+
+
+def test_an_answer_of_the_premises_own_passes_the_copy_check(script, make_ctx):
+    own = {**f.pitch(), "logline": "Eli Marsh, the janitor, owns Halberd Capital."}
+    script.enqueue("screenwriter", own)
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs = Runs(make_ctx())
+    run_id, events = runs.start("Eli Marsh, a janitor at Halberd Capital, is the founder's heir")
+    list(events)
+    assert runs.view(run_id).waiting["content"]["logline"] == own["logline"]
+    assert len([c for c in script.calls if c["role"] == "screenwriter"]) == 1
+
+
 def test_model_that_never_validates_raises_typed_error(script, make_ctx):
     script.enqueue("screenwriter", "no", "still no", "never")
     with pytest.raises(ModelOutputError, match="no valid Pitch in 3 attempts"):
@@ -102,10 +127,10 @@ def test_model_that_never_validates_raises_typed_error(script, make_ctx):
 
 def test_consultant_flags_a_planted_anachronism(script, make_ctx):
     tang = f.bible()
-    tang["world"]["era"] = "Tang dynasty Chang'an"
+    tang["world"]["era"] = "Tang dynasty"
     tang["characters"][0]["visual_description"] = "palace maid in a green ruqun who hides a smartphone in her sleeve"
     fixed = f.bible()
-    fixed["world"]["era"] = "Tang dynasty Chang'an"
+    fixed["world"]["era"] = "Tang dynasty"
     script.enqueue("screenwriter", f.pitch(), tang, f.revision(fixed))
     script.enqueue("cultural_consultant", f.approve(), f.approve(), f.approve())  # the model itself misses it
     script.enqueue("director", f.approve())

@@ -211,7 +211,7 @@ def _run_values() -> dict:
     import factories as f
 
     script = f.script()
-    script["scenes"].append({**script["scenes"][0], "number": 7, "heading": "INT. LIFT - DAY"})  # numbered by place: 3
+    script["scenes"].append({**script["scenes"][0], "number": 7, "heading": "INT. LIFT - DAY", "location": "Lift"})  # numbered by place: 3
     return {"artifacts": {"bible": f.bible(), "script": script}, "episode": 1, "episodes": 1}
 
 

@@ -31,7 +31,7 @@ REVIEWERS = tuple(name for name, role in ROLES.items() if role.reviews)
 # The variables the graph passes to each task (see graphs/negotiation.py and the chat graph).
 TASK_VARS: dict[str, set[str]] = {
     "pitch": {"premise", "cast", "episodes", "notes", "memory"},
-    "bible": {"premise", "cast", "pitch", "notes", "memory"},
+    "bible": {"premise", "cast", "era", "places", "pitch", "notes", "memory"},
     "outline": {"pitch", "bible", "episodes", "notes", "memory"},
     "revise_pitch": {"artifact", "issues", "notes", "memory"},
     "revise_bible": {"artifact", "issues", "notes", "memory"},

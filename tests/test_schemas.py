@@ -100,6 +100,18 @@ def test_script_drops_a_scene_written_out_again_and_a_line_said_twice_in_a_row()
     assert len(texts) == len(first["lines"]) - 1
 
 
+def test_a_scene_written_again_under_another_heading_is_dropped():
+    from agents.screenwriter import EpisodeScript
+
+    written = f.script()
+    first, second = written["scenes"]
+    curly = [{**line, "text": line["text"].replace("'", "’").upper()} for line in first["lines"]]
+    again = {**first, "heading": "INT. BOARD ROOM - DAY", "time_of_day": "DAY", "lines": curly}
+    written["scenes"] = [first, again, second]
+    script = EpisodeScript.model_validate(written)
+    assert [s.heading for s in script.scenes] == [first["heading"], second["heading"]]
+
+
 def test_a_loop_is_cut_but_an_echo_by_another_speaker_is_kept():
     from agents.screenwriter import EpisodeScript
 

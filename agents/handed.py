@@ -1,0 +1,129 @@
+"""What the room hands a small model for its premise: the cast's names, the era, the places.
+
+A small model copies its few-shot examples' names, places and era into every
+series ("Present-day New York City" for a jazz singer in 1920s Chicago). So the
+room hands it a setting chosen for the premise, from data a writer can extend
+(`cultures.yaml`: names, time and place by culture; `settings.yaml`: places by
+what the premise is about), and holds the bible to it in the schema. What the
+premise says itself comes first: names it gives ("a nurse named Rosa"), the
+era words or the year it names. The choice is deterministic: the same premise
+gets the same setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from agents.cultural_consultant import era_words
+
+_NAMED = (re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
+          re.compile(r"(?:名叫|叫做|名为)([\u4e00-\u9fff]{2,3})"))
+_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
+_DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[一-龥]{2}年代")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A premise's cast names, era and places, as handed to a small model."""
+
+    names: tuple[str, ...]
+    era: str
+    places: tuple[str, ...]
+
+
+def _data(name: str) -> dict:
+    return yaml.safe_load((resources.files("agents") / name).read_text(encoding="utf-8"))
+
+
+@cache
+def _cultures() -> list[dict]:
+    return _data("cultures.yaml")["cultures"]
+
+
+@cache
+def _settings() -> list[dict]:
+    return _data("settings.yaml")["settings"]
+
+
+def _word_pattern(word: str) -> re.Pattern:
+    if not word.isascii():
+        return re.compile(re.escape(word))
+    stem, end = (word[:-1], r"[\w-]*") if word.endswith("*") else (word, r"(?![\w-])")
+    return re.compile(r"(?<![\w-])" + re.escape(stem) + end, re.IGNORECASE)
+
+
+def _says(premise: str, word: str) -> bool:
+    return _word_pattern(word).search(premise) is not None
+
+
+def culture_of(premise: str, lang: str) -> dict:
+    """The culture the premise is set in: the first that its words or years name, else the language's default."""
+    years = [int(y) for y in _YEAR.findall(premise)]
+    for culture in _cultures():
+        if culture["lang"] != lang:
+            continue
+        low, high = culture.get("years", (0, -1))
+        if any(_says(premise, w) for w in culture["words"]) or any(low <= y <= high for y in years):
+            return culture
+    return next(c for c in _cultures() if c["lang"] == lang and c.get("default"))
+
+
+def named_in(premise: str) -> list[str]:
+    """Names the premise gives its characters itself."""
+    return list(dict.fromkeys(m for pattern in _NAMED for m in pattern.findall(premise)))
+
+
+def cast_names(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
+    """`count` full names (women and men in turn, each family its own) for the premise's cast."""
+    culture = culture_of(premise, lang)
+    rng = random.Random(hashlib.sha256(premise.encode()).digest())
+    half = (count + 1) // 2
+    given = [name for pair in zip(rng.sample(culture["female"], half), rng.sample(culture["male"], half)) for name in pair]
+    family = rng.sample(culture["family"], min(count, len(culture["family"])))
+    join = "" if lang == "zh" else " "
+    full = [join.join((f, g) if culture["order"] == "family_first" else (g, f))
+            for g, f in zip(given, family * 2)][:count]
+    return tuple(dict.fromkeys([*named_in(premise), *full]))[:max(count, len(named_in(premise)))]
+
+
+def time_said(premise: str) -> str:
+    """The time the premise names, as it writes it: a decade, a year, else its first words of an era in the
+    consultant's lexicon (adjacent ones read as one: "唐朝长安"); "" when it names none."""
+    for pattern in (_DECADE, _YEAR):
+        if match := pattern.search(premise):
+            return match.group(0)
+    hits = [(m.start(), m.end()) for word in era_words() if (m := _word_pattern(word).search(premise))]
+    if not hits:
+        return ""
+    start, end = min(hits, key=lambda hit: (hit[0], -hit[1]))  # the earliest, at its longest
+    while following := [e for s, e in hits if s == end]:
+        end = max(following)
+    return premise[start:end]
+
+
+def era_of(premise: str, lang: str) -> str:
+    """When and where the series is set: the time the premise names, else its culture's; then its culture's place."""
+    culture = culture_of(premise, lang)
+    time = time_said(premise) or culture["time"]
+    place = culture.get("place", "")
+    if not place or place.casefold() in time.casefold():
+        return time
+    return f"{time}{'，' if lang == 'zh' else ', '}{place}"
+
+
+def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
+    """Up to `count` places for the series: those its premise's words call for, then its culture's."""
+    found = [place for setting in _settings() if lang in setting and any(_says(premise, w) for w in setting["words"])
+             for place in setting[lang]]
+    return tuple(dict.fromkeys([*found, *culture_of(premise, lang)["places"]]))[:count]
+
+
+def setting_of(premise: str, lang: str) -> Setting:
+    return Setting(cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang))

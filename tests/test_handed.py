@@ -1,0 +1,188 @@
+"""The setting handed to a small model (cast names, era, places): right for the premise, never an example's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from agents.base import copied_names, load_prompts
+from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of
+
+
+@pytest.mark.parametrize("lang, premise, culture", [
+    ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "anglo"),
+    ("en", "In 1920s Chicago, a jazz singer falls for a detective", "american_1920s"),
+    ("en", "A wedding planner in Mumbai plans her ex's wedding", "indian"),
+    ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "scottish"),
+    ("en", "A Victorian governess hears the children sing at night", "victorian"),
+    ("en", "In 1851 a mill girl inherits the mill", "victorian"),
+    ("en", "An apprentice wizard swaps bodies with the dragon queen", "fantasy"),
+    ("en", "A Seoul chaebol heir hides as a delivery rider", "korean"),
+    ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "zh_republic"),
+    ("zh", "唐朝长安，一名女仵作破解连环命案", "zh_ancient"),
+    ("zh", "外卖小哥意外继承了一座修仙门派", "zh_ancient"),
+    ("zh", "重生回到高考前一天的女孩", "zh_modern"),
+])
+def test_the_culture_is_the_premises(lang, premise, culture):
+    assert culture_of(premise, lang)["name"] == culture
+    names = cast_names(premise, lang)
+    assert len(names) == len(set(names)) == 6
+    assert cast_names(premise, lang) == names  # the same premise, the same cast
+
+
+def test_names_the_premise_gives_come_first():
+    assert cast_names("A nurse named Rosa Diaz finds her twin", "en")[0] == "Rosa Diaz"
+    assert cast_names("一个名叫林小满的女孩重生了", "zh")[0] == "林小满"
+
+
+def _example_names(lang: str) -> set[str]:
+    found: set[str] = set()
+    for role in ("screenwriter", "director", "art_director", "cultural_consultant", "editor"):
+        for task in load_prompts(role, lang)["tasks"].values():
+            for example in task.get("examples", []):
+                found |= set(_names(example["output"]))
+    return found
+
+
+def _names(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("name", "speaker", "character") and isinstance(item, str):
+                yield item
+                yield from item.split()
+            else:
+                yield from _names(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names(item)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_pool_holds_a_name_an_example_uses(lang):
+    used = _example_names(lang)
+    for culture in _cultures():
+        parts = set(culture["female"]) | set(culture["male"]) | set(culture["family"])
+        assert not parts & used, (culture["name"], parts & used)
+
+
+def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from graphs.negotiation import owner_schema
+
+    values = {"premise": "In 1920s Chicago, a jazz singer falls for a detective", "lang": "en", "episodes": 2}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    doc = json.dumps(owner_schema(ARTIFACTS["bible"], values, make_ctx(), small).model_json_schema())
+    assert all(name in doc for name in cast_names(values["premise"], "en"))
+    schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small)
+    with pytest.raises(ValueError):
+        schema.model_validate({**_bible(), "characters": [{**_bible()["characters"][0], "name": "Claire Dunn"}]})
+    large = RoomModel(chat=None, spec="openai:x")
+    assert owner_schema(ARTIFACTS["bible"], values, make_ctx(), large) is ARTIFACTS["bible"].schema
+
+
+def _bible() -> dict:
+    import factories as f
+
+    return f.bible()
+
+
+@pytest.mark.parametrize("lang, premise, era", [
+    ("en", "In 1920s Chicago, a jazz singer falls for a detective", "1920s, America"),
+    ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "1890, Scotland"),
+    ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "present-day"),
+    ("en", "A Victorian governess hears the children sing at night", "Victorian, Britain"),
+    ("en", "An apprentice wizard swaps bodies with the dragon queen", "an age of magic, a mythical kingdom"),
+    ("en", "During the Tang dynasty a tea merchant's widow runs the family caravan", "Tang dynasty"),
+    ("zh", "唐朝长安，一名女仵作破解连环命案", "唐朝长安"),
+    ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国"),
+    ("zh", "八十年代的纺织厂女工考上了大学", "八十年代，都市"),
+    ("zh", "重生回到高考前一天的女孩", "现代，都市"),
+])
+def test_the_era_is_the_one_the_premise_names(lang, premise, era):
+    from agents.cultural_consultant import era_year
+
+    assert era_of(premise, lang) == era
+    assert era_year(era) is not None or "magic" in era  # the consultant's era check can read it
+
+
+@pytest.mark.parametrize("lang, premise, place", [
+    ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "Hospital night ward"),
+    ("en", "A retired boxer coaches the son of the man he killed in the ring", "Training gym"),
+    ("en", "Two rival chefs in Austin are forced to share one food truck", "Restaurant kitchen"),
+    ("en", "A space station janitor finds a stowaway", "Starship bridge"),
+    ("en", "A woman wakes up with no memory", "Apartment kitchen"),  # nothing said: the culture's places
+    ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
+    ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
+    ("zh", "退伍老兵回到农村老家种田", "农家小院"),
+])
+def test_places_come_from_what_the_premise_is_about(lang, premise, place):
+    places = places_of(premise, lang)
+    assert place in places and len(places) == len(set(places)) <= 6
+    assert places_of(premise, lang) == places
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_place_or_era_handed_is_an_examples(lang):
+    used = {location["name"] for location in _example_values(lang, "locations")} | set(_example_values(lang, "era"))
+    handed = {p for c in _cultures() if c["lang"] == lang for p in c["places"]}
+    handed |= {p for s in _settings() for p in s.get(lang, [])}
+    assert handed and not handed & used
+    assert not {c["time"] for c in _cultures() if c["lang"] == lang} & used
+    eras = {era_of(" ".join(c["words"][:1]), lang) for c in _cultures() if c["lang"] == lang}
+    names = {n for c in _cultures() if c["lang"] == lang for n in c["female"] + c["male"] + c["family"]}
+    for role in ("screenwriter", "director", "art_director"):  # the room's own check finds none of them copied
+        assert copied_names({"places": sorted(handed), "eras": sorted(eras), "names": sorted(names)}, role, lang, "") == []
+
+
+def _example_values(lang: str, key: str) -> list:
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for k, item in value.items():
+                found.extend(item if k == key and isinstance(item, list) else [item] if k == key else [])
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+    for task in load_prompts("screenwriter", lang)["tasks"].values():
+        for example in task.get("examples", []):
+            walk(example["output"])
+    return found
+
+
+def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from graphs.negotiation import owner_schema
+
+    values = {"premise": "In 1920s Chicago, a jazz singer falls for a detective", "lang": "en", "episodes": 2}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small)
+    names, places = cast_names(values["premise"], "en"), places_of(values["premise"], "en")
+    bible = {**_bible(), "characters": [{**_bible()["characters"][0], "name": names[0]}],
+             "locations": [{"name": places[0], "description": "smoke and brass"}], "world": {"era": "1920s, America"}}
+    assert schema.model_validate(bible).locations[0].name == places[0]
+    assert {"Jazz club stage", "Police precinct"} <= set(places)
+    for copied in ({"locations": [{"name": "Halberd Capital lobby", "description": "glass"}]},
+                   {"world": {"era": "Present-day New York City", "rules": []}}):
+        with pytest.raises(ValueError):
+            schema.model_validate({**bible, **copied})
+
+
+def test_a_small_models_scenes_are_at_the_bibles_locations():
+    from agents.roles import ARTIFACTS
+    import factories as f
+
+    schema = ARTIFACTS["script"].schema_for(1, 1, ("Lin Xia", "Zhou Min"), (), ("Board room", "Rooftop"))
+    script = f.script()
+    assert schema.model_validate(script).scenes[1].heading == "EXT. ROOFTOP - NIGHT"
+    script["scenes"][0]["location"] = "Halberd Capital lobby"
+    with pytest.raises(ValueError):
+        schema.model_validate(script)
+    script = f.script()
+    script["scenes"][0]["heading"] = "INT. HALBERD CAPITAL LOBBY - DAY"
+    with pytest.raises(ValueError):
+        schema.model_validate(script)
+    assert "enum" not in json.dumps(ARTIFACTS["script"].schema_for(1, 1).model_json_schema())

@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from agents.base import copied_names, load_prompts  # noqa: E402
+from agents.base import load_prompts  # noqa: E402
+from agents.copying import copied_names  # noqa: E402
 from graphs import services  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.errors import RoomError  # noqa: E402

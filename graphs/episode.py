@@ -23,7 +23,8 @@ from langgraph.types import interrupt
 
 from agents.art_director import ROLE as ART_DIRECTOR
 from agents.art_director import ArtDirection, direction_for
-from agents.base import copy_vet, perform
+from agents.base import perform
+from agents.copying import copy_vet
 from agents.speakers import character_names, episode_as_cast
 from graphs import services
 from graphs.context import DEVELOPMENT, Context

@@ -24,7 +24,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 from pydantic import BaseModel
 
-from agents.base import copy_vet, load_prompts, perform
+from agents.base import load_prompts, perform
+from agents.copying import copy_vet
 from agents.handed import Setting, setting_of
 from agents.critique import Critique, Verdict, strings_of
 from agents.models import RoomModel
@@ -227,7 +228,8 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
             "memory": recall_text(ctx, run_id, issues or name),
         },
         retries=ctx.max_retries, max_tokens=spec.max_tokens + 300,
-        on_usage=services.ledger(ctx, run_id, owner.name, name), vet=copy_vet(owner.name, state["lang"], state["premise"]),
+        on_usage=services.ledger(ctx, run_id, owner.name, name),
+        vet=copy_vet(owner.name, state["lang"], state["premise"], "\n".join(notes)),
     )
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")

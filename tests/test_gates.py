@@ -86,6 +86,17 @@ def test_reject_sends_the_note_to_the_owner(script, make_ctx):
     assert mem.list(run_id=run_id, artifact="pitch", kind="artifact", status="rejected")[0].version == 1
 
 
+def test_a_place_the_writers_note_names_is_the_series_own(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    moved = {**f.pitch(), "logline": "An heiress returns to London as the CEO who owns her family."}  # an example's city
+    script.enqueue("screenwriter", f.revision(moved))
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    list(runs.answer(run_id, "reject", note="set it in London"))
+    assert runs.view(run_id).waiting["content"]["logline"] == moved["logline"]
+    assert script.remaining() == 0  # not sent back as a copy of the example
+
+
 def test_unknown_run_and_not_waiting(script, make_ctx):
     runs = Runs(make_ctx(auto_approve=("all",), episodes=1))
     with pytest.raises(RunStateError, match="no run 'nope'"):

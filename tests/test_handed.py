@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from agents.base import copied_names, load_prompts
+from agents.base import load_prompts
+from agents.copying import copied_names
 from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of
 
 

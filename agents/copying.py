@@ -1,0 +1,99 @@
+"""What a model copies from its few-shot examples into another story.
+
+A small base model follows its examples more than its instructions: left
+alone it brings their people, places and titles into every series ("Claire
+Dunn" at "St Mary's Church, Chelsea" for a nurse's story). The room lists
+what the examples name, finds it in an answer, and sends the answer back once
+with the premise to write for (`copy_vet`, for every model: a real one that
+copies is wrong too). The names a premise or a writer's note gives are the
+series' own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from agents.base import load_prompts
+from agents.structured import Vet
+
+_NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
+_PERSON_KEYS = ("name", "speaker", "character", "characters")
+# capitalised words in mid-sentence: the proper nouns of an example's prose (Halberd Capital, Chelsea)
+_PROPER = re.compile(r"(?<=[a-z,;] )[A-Z][A-Za-z'-]{4,}(?: [A-Z][A-Za-z'-]{2,})*|(?<=[a-z,;] )[A-Z][A-Za-z'-]{2,}(?: [A-Z][A-Za-z'-]{2,})+")
+_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"}
+COPIED = {
+    "en": 'That answer takes {found} from the example, which is another story. This series is: "{premise}". '
+          "Write it again for this series, with its own people and places.",
+    "zh": "这个回答用了示例里另一个故事的{found}。本剧的故事创意是：“{premise}”。请为本剧重写，用本剧自己的人物和地点。",
+}
+
+
+def _texts(value: Any, key: str = ""):
+    """(key, string) for every string in an example, JSON held in a string included."""
+    if isinstance(value, dict):
+        for k, item in value.items():
+            yield from _texts(item, k)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item, key)
+    elif isinstance(value, str):
+        if value[:1] in "{[":
+            try:
+                yield from _texts(json.loads(value), key)
+                return
+            except ValueError:
+                pass
+        yield key, value
+
+
+@cache
+def example_names(role: str, lang: str) -> frozenset[str]:
+    """The names, places, eras and titles of a role's few-shot examples, and the proper nouns of their prose:
+    what a model that copies its examples brings into another story. A title of one common word ("Wanted",
+    "玉佩") is not a name, nor is a capitalised word the examples also write in lower case, nor one word of
+    fewer than five letters ("Lin", "Mark": too common to tell a copy)."""
+    found: set[str] = set()
+    texts = [text for spec in load_prompts(role, lang)["tasks"].values() for example in spec.get("examples", [])
+             for text in _texts([example["vars"], example["output"]])]
+    lower = {word for _, text in texts for word in re.findall(r"[a-z][a-z'-]+", text)}
+    for key, text in texts:
+        text = text.strip()
+        if key == "title" and len(text) < 4 + 4 * text.isascii() and " " not in text:
+            continue
+        if key in _NAMED_KEYS:
+            found.add(text)
+            if key in _PERSON_KEYS and text.isascii():
+                found.update(w for word in text.split() if len(w := word.strip(",.;:")) >= 5 and w[:1].isupper())
+        if text.isascii():
+            found.update(_PROPER.findall(text))
+    return frozenset(name for name in found if len(name) >= 2 and (" " in name or name.lower() not in lower)
+                     and not name.isupper() and name not in _MONTHS)
+
+
+def _appears(name: str, text: str) -> bool:
+    if not name.isascii():
+        return name in text
+    flags = 0 if " " not in name else re.IGNORECASE  # one capitalised word is a proper noun only as written
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags) is not None
+
+
+def copied_names(artifact: Any, role: str, lang: str, premise: str) -> list[str]:
+    """The names and places of `role`'s examples that `artifact` uses although `premise` does not."""
+    text = "\n".join(text for _, text in _texts(artifact))
+    return sorted(name for name in example_names(role, lang)
+                  if _appears(name, text) and not _appears(name, premise) and name.casefold() not in premise.casefold())
+
+
+def copy_vet(role: str, lang: str, premise: str, notes: str = "") -> Vet:
+    """A vet that sends an answer back when it takes names or places from another story's example (a name
+    the premise or the writer's `notes` give is the series' own)."""
+    def vet(answer: BaseModel) -> str:
+        found = copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{notes}")
+        return COPIED.get(lang, COPIED["en"]).format(found=", ".join(found[:8]), premise=premise) if found else ""
+    return vet

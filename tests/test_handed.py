@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from agents.base import load_prompts
 from agents.copying import copied_names
 from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of
@@ -187,3 +190,20 @@ def test_a_small_models_scenes_are_at_the_bibles_locations():
     with pytest.raises(ValueError):
         schema.model_validate(script)
     assert "enum" not in json.dumps(ARTIFACTS["script"].schema_for(1, 1).model_json_schema())
+
+
+@settings(max_examples=int(os.environ.get("ROOM_PROPERTY_EXAMPLES", 200)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(premise=st.text(min_size=1, max_size=200), lang=st.sampled_from(["en", "zh"]))
+def test_any_premise_gets_a_setting_a_small_model_can_be_held_to(premise, lang):
+    """Whatever a writer types, the setting is whole, deterministic, never an example's, and makes a schema."""
+    from agents.roles import ARTIFACTS
+    from agents.handed import setting_of
+
+    setting = setting_of(premise, lang)
+    assert setting == setting_of(premise, lang)
+    assert len(setting.names) >= 6 and len(set(setting.names)) == len(setting.names)
+    assert setting.era.strip() and 1 <= len(setting.places) <= 6
+    assert copied_names({"places": setting.places, "era": setting.era}, "screenwriter", lang, "") == []
+    schema = ARTIFACTS["bible"].schema_for(1, 0, setting.names, (), setting.places, setting.era)
+    assert schema.model_json_schema()["$defs"]

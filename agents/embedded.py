@@ -12,7 +12,7 @@ import atexit
 import os
 import threading
 
-from graphs.errors import ModelUnavailableError
+from tools.errors import ModelUnavailableError
 
 MODEL_ID = "gemma3-270m"
 NOTICE = (

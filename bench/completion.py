@@ -42,7 +42,7 @@ from agents.base import load_prompts  # noqa: E402
 from agents.copying import copied_names  # noqa: E402
 from graphs import services  # noqa: E402
 from graphs.context import load_context  # noqa: E402
-from graphs.errors import RoomError  # noqa: E402
+from tools.errors import RoomError  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
 from memory import Kind  # noqa: E402
 

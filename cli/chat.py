@@ -12,7 +12,7 @@ from rich.markdown import Markdown
 from cli import views
 from cli.views import console, styled
 from graphs.chat import Conversation, parse_address, route
-from graphs.errors import InputError, RoomError
+from tools.errors import InputError, RoomError
 from graphs.runs import Runs
 from tools.export import to_markdown
 

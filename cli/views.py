@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.roles import ROLES
-from graphs.errors import InputError
+from tools.errors import InputError
 from graphs.runs import RunView
 from tools.export import to_markdown
 

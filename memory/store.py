@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import chromadb
 from chromadb.config import Settings
 
-from graphs.errors import ConfigError
+from tools.errors import ConfigError
 from memory.budget import pack, render_line
 from memory.embeddings import E5Embeddings
 from memory.lock import WriterLock

@@ -21,7 +21,7 @@ from PIL import Image
 
 from tools.images import IMAGES, CharacterLook, ImageRequest, create_image_backend
 from tools.registry import BackendInfo, MissingPackageError, Registry, UnknownBackendError
-from graphs.errors import ConfigError, MissingKeyError, ModelUnavailableError
+from tools.errors import ConfigError, MissingKeyError, ModelUnavailableError
 
 W, H = 1080, 1920
 RED, BLACK, GOLD = "#c0392b", "#141414", "#f1c40f"

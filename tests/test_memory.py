@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs.errors import ConfigError
+from tools.errors import ConfigError
 from memory import Kind, MemoryRecord, RoomMemory, Status, estimate_tokens, make_embedding_function
 from memory.budget import render_line
 from memory.embeddings import E5Embeddings, OpenAIEmbeddings

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import factories as f
-from graphs.errors import ModelOutputError
+from tools.errors import ModelOutputError
 from graphs.runs import Runs
 from graphs import services
 from memory import Kind

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import srt
 
-from graphs.errors import OutputError
+from tools.errors import OutputError
 from tools import video_segments as segments
 from tools.cut import Cut
 from tools.ffmpeg import argument_text, ffmpeg_exe, run_ffmpeg

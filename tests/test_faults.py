@@ -18,11 +18,11 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import factories as f
-from cli_helpers import run_id_of
 from agents.models import load_chat_model
 from agents.screenwriter import Pitch
 from agents.structured import ask_structured, stream_text
 from cli.app import exit_code
+from cli_helpers import run_id_of
 from fault_server import FaultServer
 from graphs.context import load_context
 from graphs.runs import Runs

@@ -16,8 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.errors import InputError, OutputError
-from tools.files import atomic_write_bytes
 from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
+from tools.files import atomic_write_bytes
 from tools.registry import BackendInfo
 
 

@@ -16,6 +16,7 @@ import yaml
 from agents.base import Role
 from agents.critique import Issue, Severity, strings_of
 
+
 def check(name: str, artifact: dict, era: str, lang: str) -> list[Issue]:
     """The deterministic part of a review: every string of the artifact against the era."""
     return era_issues(list(strings_of(artifact)), era, lang) if era else []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import cache
 from typing import Annotated, Literal
 
@@ -10,24 +9,7 @@ from pydantic import BaseModel, Field, create_model
 
 from agents.base import Role
 from agents.screenwriter import EpisodeScript, Scene
-
-
-class ShotSize(StrEnum):
-    EXTREME_WIDE = "extreme_wide"
-    WIDE = "wide"
-    MEDIUM = "medium"
-    CLOSE_UP = "close_up"
-    EXTREME_CLOSE_UP = "extreme_close_up"
-
-
-class CameraMove(StrEnum):
-    STATIC = "static"
-    PUSH_IN = "push_in"
-    PULL_OUT = "pull_out"
-    PAN_LEFT = "pan_left"
-    PAN_RIGHT = "pan_right"
-    TILT_UP = "tilt_up"
-    TILT_DOWN = "tilt_down"
+from tools.images.base import CameraMove, ShotSize
 
 
 class Shot(BaseModel):

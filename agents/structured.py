@@ -19,8 +19,9 @@ import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
+from agents.errors import ArtifactError
 from agents.models import RoomModel
-from graphs.errors import ArtifactError, ModelOutputError
+from tools.errors import ModelOutputError
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,9 @@ from agents.base import load_prompts  # noqa: E402
 from agents.copying import copied_names  # noqa: E402
 from graphs import services  # noqa: E402
 from graphs.context import load_context  # noqa: E402
-from graphs.errors import RoomError  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
 from memory import Kind  # noqa: E402
+from tools.errors import RoomError  # noqa: E402
 
 # (lang, premise): modern, historical and fantasy eras; revenge, romance, mystery, comedy
 PREMISES = [

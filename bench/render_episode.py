@@ -39,11 +39,10 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 
 from tools.cut import Cut, CutClip, SpokenLine  # noqa: E402
-from tools.fonts import cjk_font_path  # noqa: E402
+from tools.ffmpeg import ffmpeg_exe  # noqa: E402
+from tools.fonts import cjk_font_path, font_family  # noqa: E402
 from tools.labels import CORNER_TEXT, VISIBLE_TEXT, aigc_label  # noqa: E402
 from tools.subtitles import write_srt  # noqa: E402
-from tools.ffmpeg import ffmpeg_exe  # noqa: E402
-from tools.fonts import font_family  # noqa: E402
 from tools.video import probe, render_episode  # noqa: E402
 
 W, H, FPS, SHOT = 1080, 1920, 30, 5.0
@@ -152,8 +151,14 @@ def reference_command(cut: Cut, srt_path: Path, font: Path, out: Path) -> list[s
 
 
 def moviepy_render(cut: Cut, font: Path, out: Path) -> None:
-    from moviepy import (AudioFileClip, CompositeAudioClip, CompositeVideoClip, ImageClip, TextClip,
-                         concatenate_videoclips)
+    from moviepy import (
+        AudioFileClip,
+        CompositeAudioClip,
+        CompositeVideoClip,
+        ImageClip,
+        TextClip,
+        concatenate_videoclips,
+    )
 
     shots = []
     for clip in cut.clips:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graphs.errors import ConfigError  # noqa: E402
+from tools.errors import ConfigError  # noqa: E402
 from tools.speech import SPEECH, cast_voices, create_speech_backend, synthesize_cached  # noqa: E402
 
 LINES = {

@@ -22,12 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import factories as f  # noqa: E402
-from scripted import Script, scripted_factory, scripted_overrides  # noqa: E402
-
 from agents import models  # noqa: E402
 from graphs import services  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
+from scripted import Script, scripted_factory, scripted_overrides  # noqa: E402
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """`room`: the command line of the writers' room.
 
 Commands only parse arguments, call `graphs.runs.Runs`, and render with
-`cli.views`. Every `RoomError` becomes one line on stderr and its exit code.
+`cli.views`. Every `RoomError` becomes one line on stderr and its exit code
+(`exit_code`: the codes are the command line's, not the errors').
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from cli import views
 from cli.views import console, err, styled
 from graphs import services
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
-from graphs.errors import InputError, RoomError, RunStopped
+from graphs.errors import RunStateError, RunStopped
 from graphs.runs import Runs, draft_name
+from memory.errors import WriterLockedError
+from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="A writers' room of LLM agents for vertical micro-dramas.")
@@ -288,6 +291,26 @@ def usage_error(exc: typer.TyperException) -> str:
     return f"{' '.join(exc.format_message().split())} (see `{command} --help`)"
 
 
+# Each error's exit code, the most specific class first; a subclass takes its base's
+# (UnknownModelError and KeyRefusedError 3, ArtifactError 4), any other RoomError 1.
+EXIT_CODES: tuple[tuple[type[RoomError], int], ...] = (
+    (ConfigError, 3),
+    (ModelUnavailableError, 4),
+    (ModelOutputError, 4),
+    (RunStateError, 5),
+    (InputError, 6),
+    (WriterLockedError, 7),
+    (OutputError, 8),
+)
+
+
+def exit_code(exc: RoomError) -> int:
+    """The exit code `room` ends with for `exc` (the README's "Exit codes")."""
+    if isinstance(exc, RunStopped):
+        return 128 + exc.signum  # as a shell reports a process a signal ended: 130 for Ctrl-C, 143 for SIGTERM
+    return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), 1)
+
+
 def main() -> None:
     try:
         for arg in sys.argv[1:]:  # a premise from a Latin-1 file stops here, not deep in a run
@@ -295,10 +318,10 @@ def main() -> None:
         app(standalone_mode=False, prog_name="room")
     except RunStopped as exc:
         err.print(str(exc), style="yellow", soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code(exc))
     except RoomError as exc:
         err.print(styled("[red]error:[/] {}", exc), soft_wrap=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code(exc))
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)

@@ -12,8 +12,8 @@ from rich.markdown import Markdown
 from cli import views
 from cli.views import console, styled
 from graphs.chat import Conversation, parse_address, route
-from graphs.errors import InputError, RoomError
 from graphs.runs import Runs
+from tools.errors import InputError, RoomError
 from tools.export import to_markdown
 
 HELP = """commands:

@@ -13,15 +13,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from agents.roles import ROLES
-from graphs.errors import InputError
 from graphs.runs import RunView
+from tools.errors import InputError
 from tools.export import to_markdown
 
 console = Console(highlight=False, markup=False, emoji=False)

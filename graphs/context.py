@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from graphs.errors import ConfigError
+from tools.errors import ConfigError
 
 ROLE_NAMES = ("screenwriter", "cultural_consultant", "director", "art_director", "editor")
 DEVELOPMENT = ("pitch", "bible", "outline")  # the series-level artifacts, in order

@@ -21,21 +21,20 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agents.art_director import ROLE as ART_DIRECTOR
-from agents.art_director import ArtDirection, direction_for
+from agents.art_director import ROLE as ART_DIRECTOR, ArtDirection, direction_for
 from agents.base import perform
 from agents.copying import copy_vet
 from agents.speakers import character_names, episode_as_cast
 from graphs import services
 from graphs.context import DEVELOPMENT, Context
 from graphs.gates import auto_approved, gate, log_decision, record
-from graphs.negotiation import dump, emit, recall_text
-from graphs.negotiation import graph as negotiation
+from graphs.negotiation import dump, emit, graph as negotiation, recall_text
 from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 from tools.files import atomic_write_json, inside
+
 
 def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""

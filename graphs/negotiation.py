@@ -26,8 +26,8 @@ from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
 from agents.copying import copy_vet
-from agents.handed import Setting, setting_of
 from agents.critique import Critique, Verdict, strings_of
+from agents.handed import Setting, setting_of
 from agents.models import RoomModel
 from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
 from graphs import services

@@ -192,10 +192,11 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
                     {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang,
                     fps=fps, size=(width, height))
     name = f"ep{episode:02d}"
+    script_data = script.model_dump(mode="json")
     files = {
-        "script_json": str(atomic_write_json(inside(folder, "script.json"), script.model_dump(mode="json"))),
+        "script_json": str(atomic_write_json(inside(folder, "script.json"), script_data)),
         "fountain": str(atomic_write_text(inside(folder, "script.fountain"),
-                                          fountain.to_fountain(script, series_title=title, lang=lang))),
+                                          fountain.to_fountain(script_data, series_title=title, lang=lang))),
         "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
         "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
     }

@@ -21,9 +21,10 @@ from pydantic import ValidationError
 from agents.roles import ARTIFACTS
 from graphs import development, services
 from graphs.context import DEVELOPMENT, Context
-from graphs.errors import InputError, RunStateError, RunStopped
+from graphs.errors import RunStateError, RunStopped
 from graphs.forks import fork_run
 from graphs.stops import StopAtSafePoint, stop_on_signals
+from tools.errors import InputError
 from tools.files import sweep_partials
 
 MAX_PREMISE_CHARS = 2000

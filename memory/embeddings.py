@@ -20,7 +20,7 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from graphs.errors import ConfigError, MissingKeyError, client_options, openai_errors
+from tools.errors import ConfigError, MissingKeyError, client_options, openai_errors
 
 _E5_LOCK = threading.Lock()
 EMBEDDINGS_TIMEOUT = 60.0  # seconds per request to an embeddings server

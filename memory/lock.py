@@ -17,7 +17,7 @@ import os
 import threading
 from pathlib import Path
 
-from graphs.errors import WriterLockedError
+from memory.errors import WriterLockedError
 
 _registry_lock = threading.Lock()
 _held: dict[Path, list[int]] = {}  # lock path -> [fd, count]

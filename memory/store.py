@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import chromadb
 from chromadb.config import Settings
 
-from graphs.errors import ConfigError
 from memory.budget import pack, render_line
 from memory.embeddings import E5Embeddings
 from memory.lock import WriterLock
 from memory.records import CANON_KINDS, Kind, MemoryRecord, Status, now
+from tools.errors import ConfigError
 
 COLLECTION = "room"
 _SETTINGS = Settings(anonymized_telemetry=False)

@@ -6,10 +6,11 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from agents import models
+from agents.errors import UnknownModelError
 from agents.screenwriter import Pitch
 from agents.structured import ask_structured
 from graphs.context import load_context
-from graphs.errors import ConfigError, MissingKeyError, ModelUnavailableError, UnknownModelError
+from tools.errors import ConfigError, MissingKeyError, ModelUnavailableError
 
 
 def write_toml(project, text):

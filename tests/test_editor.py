@@ -7,8 +7,19 @@ from pathlib import Path
 import pytest
 
 from agents.director import ShotList
-from agents.editor import (GAP, HOLD_STEP, LEAD_IN, MAX_HOLD, SCENE_DISSOLVE, SILENT_SHOT, TAIL, build_cut, check,
-                           estimate_runtime, speaking_seconds)
+from agents.editor import (
+    GAP,
+    HOLD_STEP,
+    LEAD_IN,
+    MAX_HOLD,
+    SCENE_DISSOLVE,
+    SILENT_SHOT,
+    TAIL,
+    build_cut,
+    check,
+    estimate_runtime,
+    speaking_seconds,
+)
 from agents.screenwriter import EpisodeScript
 
 

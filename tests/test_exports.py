@@ -14,8 +14,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from jouvence.document import (TYPE_ACTION, TYPE_CHARACTER, TYPE_DIALOG, TYPE_PARENTHETICAL,
-                               TYPE_TRANSITION)
+from jouvence.document import TYPE_ACTION, TYPE_CHARACTER, TYPE_DIALOG, TYPE_PARENTHETICAL, TYPE_TRANSITION
 from jouvence.parser import JouvenceParser
 from PIL import Image, ImageChops
 from PIL.PngImagePlugin import PngInfo
@@ -30,7 +29,8 @@ from tools.timeline import to_otio, write_otio
 # ---------------------------------------------------------------- Fountain
 
 
-def _english() -> EpisodeScript:
+def _english() -> dict:
+    """A validated script as production hands it to the tools: plain data."""
     return EpisodeScript(number=3, title="The Board Room", scenes=[
         Scene(number=1, heading="INT. BOARD ROOM - DAY", location="Board room", time_of_day="day",
               characters=["Lin Xia", "Zhou Min"],
@@ -43,10 +43,10 @@ def _english() -> EpisodeScript:
               action="Wind. Lin Xia alone with the city.",
               lines=[DialogueLine(speaker="Lin Xia", text="Three years.")],
               transition="FADE OUT."),
-    ])
+    ]).model_dump(mode="json")
 
 
-def _chinese() -> EpisodeScript:
+def _chinese() -> dict:
     return EpisodeScript(number=1, title="归来", scenes=[
         Scene(number=1, heading="公司大厅 - 夜", location="公司大厅", time_of_day="夜", characters=["林夏", "周敏"],
               action="林夏推门而入，所有人回头。",
@@ -57,7 +57,7 @@ def _chinese() -> EpisodeScript:
         Scene(number=2, heading="内景 董事会议室 - 日", location="董事会议室", time_of_day="日",
               action="长桌尽头，一把空椅子。", lines=[DialogueLine(speaker="周敏", text="坐吧。")]),
         Scene(number=3, heading="EXT. 天台 - 夜", location="天台", time_of_day="夜", action="风很大。"),
-    ])
+    ]).model_dump(mode="json")
 
 
 def _parse(text: str):

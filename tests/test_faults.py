@@ -18,15 +18,16 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 import factories as f
-from cli_helpers import run_id_of
 from agents.models import load_chat_model
 from agents.screenwriter import Pitch
 from agents.structured import ask_structured, stream_text
+from cli.app import exit_code
+from cli_helpers import run_id_of
 from fault_server import FaultServer
 from graphs.context import load_context
-from graphs.errors import KeyRefusedError, ModelOutputError, ModelUnavailableError, RoomError
 from graphs.runs import Runs
 from memory.embeddings import OpenAIEmbeddings
+from tools.errors import KeyRefusedError, ModelOutputError, ModelUnavailableError, RoomError
 from tools.images.base import ImageRequest
 from tools.images.openai_backend import OpenAIImageBackend
 from tools.speech.base import VoiceSpec
@@ -116,7 +117,7 @@ def test_a_lasting_fault_stops_typed_and_resume_finishes_the_step(ctx, server, f
     server.plan(REPLIES, [{**fault, "match": "Critique", "times": 99}])
     started = time.monotonic()
     runs, run_id, error = develop(ctx)
-    assert isinstance(error, error_type) and error.exit_code == 4, error
+    assert isinstance(error, error_type) and exit_code(error) == 4, error
     assert text in str(error) and len(str(error).splitlines()) == 1
     assert time.monotonic() - started < 20
     critiques = [entry for entry in server.log() if entry["schema"] == "Critique"]
@@ -167,7 +168,7 @@ def test_every_caller_maps_a_failure_to_one_error(server, project, monkeypatch, 
     server.plan(REPLIES, [{**fault, "times": 9}])
     with pytest.raises(error_type) as caught:
         CALLERS[caller](server, project)
-    assert caught.value.exit_code == code and text in str(caught.value) and len(str(caught.value).splitlines()) == 1
+    assert exit_code(caught.value) == code and text in str(caught.value) and len(str(caught.value).splitlines()) == 1
     assert not list(project.iterdir())  # nothing half-written
 
 

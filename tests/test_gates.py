@@ -12,9 +12,10 @@ import pytest
 import factories as f
 from cli_helpers import room, run_id_of, spawn
 from graphs import services
-from graphs.errors import InputError, RunStateError
+from graphs.errors import RunStateError
 from graphs.runs import Runs
 from memory import Kind, Status
+from tools.errors import InputError
 
 PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
 BIBLE_ROUND = {"screenwriter": [f.bible()], "cultural_consultant": [f.approve()], "art_director": [f.approve()]}

@@ -6,8 +6,8 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from agents.base import load_prompts
 from agents.copying import copied_names
 from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of
@@ -176,8 +176,8 @@ def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
 
 
 def test_a_small_models_scenes_are_at_the_bibles_locations():
-    from agents.roles import ARTIFACTS
     import factories as f
+    from agents.roles import ARTIFACTS
 
     schema = ARTIFACTS["script"].schema_for(1, 1, ("Lin Xia", "Zhou Min"), (), ("Board room", "Rooftop"))
     script = f.script()
@@ -197,8 +197,8 @@ def test_a_small_models_scenes_are_at_the_bibles_locations():
 @given(premise=st.text(min_size=1, max_size=200), lang=st.sampled_from(["en", "zh"]))
 def test_any_premise_gets_a_setting_a_small_model_can_be_held_to(premise, lang):
     """Whatever a writer types, the setting is whole, deterministic, never an example's, and makes a schema."""
-    from agents.roles import ARTIFACTS
     from agents.handed import setting_of
+    from agents.roles import ARTIFACTS
 
     setting = setting_of(premise, lang)
     assert setting == setting_of(premise, lang)

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tools.errors import ConfigError, MissingKeyError, ModelUnavailableError
 from tools.images import IMAGES, CharacterLook, ImageRequest, create_image_backend
 from tools.registry import BackendInfo, MissingPackageError, Registry, UnknownBackendError
-from graphs.errors import ConfigError, MissingKeyError, ModelUnavailableError
 
 W, H = 1080, 1920
 RED, BLACK, GOLD = "#c0392b", "#141414", "#f1c40f"

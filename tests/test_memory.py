@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from graphs.errors import ConfigError
 from memory import Kind, MemoryRecord, RoomMemory, Status, estimate_tokens, make_embedding_function
 from memory.budget import render_line
 from memory.embeddings import E5Embeddings, OpenAIEmbeddings
 from memory.store import where_clause
+from tools.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 

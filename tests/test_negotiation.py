@@ -7,10 +7,10 @@ import threading
 import pytest
 
 import factories as f
-from graphs.errors import ModelOutputError
-from graphs.runs import Runs
 from graphs import services
+from graphs.runs import Runs
 from memory import Kind
+from tools.errors import ModelOutputError
 
 
 def start(ctx, premise="A disowned heiress returns as a CEO"):

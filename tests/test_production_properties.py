@@ -22,8 +22,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 import srt
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis_jsonschema import from_schema
 
 from agents.art_director import ArtDirection, VisualSheet, direction_for
@@ -31,8 +30,8 @@ from agents.director import SHOT_ID_CHARS, ShotList
 from agents.roles import ARTIFACTS
 from agents.screenwriter import Bible, EpisodeScript, Pitch
 from agents.speakers import BIT_PART_CHARS, bit_part, cast_name, character_names, episode_as_cast
-from graphs.errors import OutputError
 from graphs.production import fallback_sheet, settle_sheets
+from tools.errors import OutputError
 from tools.files import inside
 
 PATHS = ["/tmp/zz", "/zz", "../../x", "../../zz", "..", ".", "~", "a/b", "C:\\x", "\\\\srv\\x", "x\x00y"]
@@ -318,11 +317,11 @@ def test_any_episode_is_produced_inside_the_project(studio, values):
 
 def test_an_artifact_that_no_longer_fits_its_schema_is_a_typed_resumable_error():
     import factories as f
-
-    from graphs.errors import ArtifactError
+    from agents.errors import ArtifactError
+    from cli.app import exit_code
 
     old = f.shots()
     old["shots"][0]["id"] = "/home/someone/frames/zz"  # longer than an id may be: an edit or an older room
     with pytest.raises(ArtifactError, match=r"the shot list cannot be used: shots\.0\.id") as caught:
         episode_as_cast(f.bible(), f.script(), old)
-    assert caught.value.exit_code == 4
+    assert exit_code(caught.value) == 4

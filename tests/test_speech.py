@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from graphs.errors import ConfigError, MissingKeyError, OutputError
+from tools.errors import ConfigError, MissingKeyError, OutputError
 from tools.registry import MissingPackageError, UnknownBackendError
 from tools.speech import (
     SPEECH,

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import srt
 
-from graphs.errors import OutputError
 from tools.cut import Cut, CutClip, SpokenLine
+from tools.errors import OutputError
 from tools.labels import METADATA_KEY, aigc_label
 from tools.subtitles import CJK_LINE_CHARS, LATIN_LINE_CHARS, wrap_line, write_srt
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
-from graphs.errors import OutputError
+from tools.errors import OutputError
 from tools.fonts import drawable
 from tools.images.stamp import HASH_SCOPE, font, pixel_sha256, save_labelled, stamp
 from tools.labels import METADATA_KEY, aigc_label

@@ -102,7 +102,7 @@ EXPORT_FORMATS = {"fountain": ".fountain", "srt": ".srt", "otio": ".otio", "mp4"
 
 def copy_exports(run_folder: Path, target: Path, formats: set[str], episode: int | None = None) -> list[Path]:
     """Copy the run's files of the given formats (frames excluded) into `target`, keeping their layout."""
-    from graphs.errors import OutputError
+    from tools.errors import OutputError
 
     suffixes = {EXPORT_FORMATS[f] for f in formats}
     roots = [run_folder / "episodes" / f"ep{episode:02d}"] if episode else [run_folder]

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from graphs.errors import OutputError
+from tools.errors import OutputError
 from tools.registry import MissingPackageError
 
 # ffmpeg's consequences of an error, not its cause

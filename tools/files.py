@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graphs.errors import OutputError
+from tools.errors import OutputError
 
 
 def inside(root: Path, *parts: str | Path) -> Path:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from graphs.errors import OutputError
+from tools.errors import OutputError
 from tools.registry import MissingPackageError
 
 FONT_PACKAGE = "paperang_p2_fonts_cjk"

@@ -8,6 +8,11 @@ shape (Chinese has no capitals, "闪回" does not end in "TO:"), so every elemen
 that would not be recognised by its shape is *forced* with its marker:
 "." for a heading, "@" for a cue, ">" for a transition, "!" for an action
 paragraph that would otherwise read as something else.
+
+The script comes as plain data, the shape `EpisodeScript.model_dump()` gives
+(number, title, scenes of heading, location, time_of_day, action, lines of
+speaker, text, emotion, parenthetical, and transition), so the tools need
+nothing from the agents.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-from agents.screenwriter import DialogueLine, EpisodeScript, Scene
 from tools.files import atomic_write_text
 
 AI_NOTE = "AI-generated / AI生成"
@@ -42,11 +46,11 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
 
 
-def _title_page(script: EpisodeScript, series_title: str, author: str, lang: str, draft: date) -> list[str]:
+def _title_page(script: dict, series_title: str, author: str, lang: str, draft: date) -> list[str]:
     words = _TITLE_PAGE.get(lang, _TITLE_PAGE["en"])
     fields = [
         ("Title", series_title),
-        ("Episode", words["episode"].format(number=script.number, title=script.title)),
+        ("Episode", words["episode"].format(number=script["number"], title=script["title"])),
         ("Credit", words["credit"]),
         ("Author", author),
         ("Draft date", draft.isoformat()),
@@ -61,11 +65,12 @@ def _from_alnum(text: str) -> str:
     return text[start:]
 
 
-def _heading(scene: Scene) -> str:
-    text = (_from_alnum(_one_line(scene.heading))
-            or _from_alnum(_one_line(f"{scene.location} - {scene.time_of_day}")).strip(" -") or str(scene.number))
+def _heading(scene: dict) -> str:
+    text = (_from_alnum(_one_line(scene["heading"]))
+            or _from_alnum(_one_line(f"{scene['location']} - {scene['time_of_day']}")).strip(" -")
+            or str(scene["number"]))
     forced = "" if _HEADING.match(text) else "."
-    return f"{forced}{text} #{scene.number}#"
+    return f"{forced}{text} #{scene['number']}#"
 
 
 def _action(text: str) -> list[str]:
@@ -95,15 +100,15 @@ def _cue(speaker: str, unknown: str) -> str:
     return name if _PLAIN_CUE.fullmatch(name) and not name.endswith("TO:") else f"@{name}"
 
 
-def _dialogue(line: DialogueLine, unknown: str) -> list[str]:
-    text = [_escape(" ".join(part.split())) for part in line.text.splitlines()]
+def _dialogue(line: dict, unknown: str) -> list[str]:
+    text = [_escape(" ".join(part.split())) for part in line["text"].splitlines()]
     text = [part for part in text if part]
     if not text:
         return []
-    wryly = _one_line(line.parenthetical).strip("()（） ")
-    if not wryly and line.emotion.strip().lower() not in _NEUTRAL:
-        wryly = _one_line(line.emotion)
-    return [_cue(line.speaker, unknown), *([f"({wryly})"] if wryly else []), *text, ""]
+    wryly = _one_line(line["parenthetical"]).strip("()（） ")
+    if not wryly and line["emotion"].strip().lower() not in _NEUTRAL:
+        wryly = _one_line(line["emotion"])
+    return [_cue(line["speaker"], unknown), *([f"({wryly})"] if wryly else []), *text, ""]
 
 
 def _transition(text: str) -> list[str]:
@@ -113,9 +118,9 @@ def _transition(text: str) -> list[str]:
     return [text if _PLAIN_TRANSITION.fullmatch(text) else f">{text.lstrip('>')}", ""]
 
 
-def to_fountain(script: EpisodeScript, *, series_title: str, author: str = "Writers' Room", lang: str,
+def to_fountain(script: dict, *, series_title: str, author: str = "Writers' Room", lang: str,
                 draft: date | None = None) -> str:
-    """The episode as a Fountain screenplay: title page, then each scene.
+    """The episode (`EpisodeScript.model_dump()`) as a Fountain screenplay: title page, then each scene.
 
     Every element is followed by one blank line (the title page too), cue,
     parenthetical and dialogue stand on consecutive lines, and the file ends in
@@ -123,16 +128,16 @@ def to_fountain(script: EpisodeScript, *, series_title: str, author: str = "Writ
     """
     unknown = _TITLE_PAGE.get(lang, _TITLE_PAGE["en"])["unknown"]
     lines = _title_page(script, series_title, author, lang, draft or date.today())
-    for scene in script.scenes:
+    for scene in script["scenes"]:
         lines += [_heading(scene), ""]
-        lines += _action(scene.action)
-        for line in scene.lines:
+        lines += _action(scene["action"])
+        for line in scene["lines"]:
             lines += _dialogue(line, unknown)
-        lines += _transition(scene.transition)
+        lines += _transition(scene["transition"])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write_fountain(path: Path, script: EpisodeScript, *, series_title: str, author: str = "Writers' Room",
+def write_fountain(path: Path, script: dict, *, series_title: str, author: str = "Writers' Room",
                    lang: str, draft: date | None = None) -> Path:
     """`to_fountain` written atomically to `path` (normally `episode_NN.fountain`)."""
     return atomic_write_text(Path(path), to_fountain(script, series_title=series_title, author=author,

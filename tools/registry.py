@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from graphs.errors import ConfigError, MissingKeyError
+from tools.errors import ConfigError, MissingKeyError
 
 
 class UnknownBackendError(ConfigError):

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import srt
 
-from graphs.errors import OutputError
 from tools import video_segments as segments
 from tools.cut import Cut
+from tools.errors import OutputError
 from tools.ffmpeg import argument_text, ffmpeg_exe, run_ffmpeg
 from tools.files import atomic_target, scratch_dir
 from tools.labels import label_json, sha256_of

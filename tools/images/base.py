@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -17,11 +18,31 @@ from tools.registry import BackendInfo
 
 WIDTH = 1080
 HEIGHT = 1920
-# The director's ShotSize and CameraMove values (agents.director), kept here so the
-# image tools load without the agents; a test keeps the two in step.
-SHOT_SIZES = ("extreme_wide", "wide", "medium", "close_up", "extreme_close_up")
-CAMERA_MOVES = ("static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+
+
+# The director's shot list (agents.director) is written in these; the image tools and the video read them.
+# (No docstrings: pydantic would put them in the shot list's JSON schema, which the model is handed.)
+class ShotSize(StrEnum):  # how much of the scene a shot frames
+    EXTREME_WIDE = "extreme_wide"
+    WIDE = "wide"
+    MEDIUM = "medium"
+    CLOSE_UP = "close_up"
+    EXTREME_CLOSE_UP = "extreme_close_up"
+
+
+class CameraMove(StrEnum):  # how the still moves on screen
+    STATIC = "static"
+    PUSH_IN = "push_in"
+    PULL_OUT = "pull_out"
+    PAN_LEFT = "pan_left"
+    PAN_RIGHT = "pan_right"
+    TILT_UP = "tilt_up"
+    TILT_DOWN = "tilt_down"
+
+
+SHOT_SIZES = tuple(size.value for size in ShotSize)
+CAMERA_MOVES = tuple(move.value for move in CameraMove)
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphs.errors import ConfigError, ModelUnavailableError
+from tools.errors import ConfigError, ModelUnavailableError
 from tools.images.base import ImageRequest
 from tools.images.stamp import label_and_save
 from tools.registry import BackendInfo

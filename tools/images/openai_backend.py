@@ -13,7 +13,7 @@ import io
 import os
 from pathlib import Path
 
-from graphs.errors import MissingKeyError, ModelOutputError, ModelUnavailableError, client_options, openai_errors
+from tools.errors import MissingKeyError, ModelOutputError, ModelUnavailableError, client_options, openai_errors
 from tools.images.base import ImageRequest
 from tools.images.stamp import label_and_save
 from tools.registry import BackendInfo

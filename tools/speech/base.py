@@ -15,9 +15,9 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from graphs.errors import InputError, OutputError
-from tools.files import atomic_write_bytes
+from tools.errors import InputError, OutputError
 from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
+from tools.files import atomic_write_bytes
 from tools.registry import BackendInfo
 
 

@@ -14,7 +14,7 @@ import json
 import wave
 from pathlib import Path
 
-from graphs.errors import ConfigError, OutputError
+from tools.errors import ConfigError, OutputError
 from tools.files import atomic_target
 
 from .base import SpeechBackend, SpeechResult, VoiceSpec, wav_info

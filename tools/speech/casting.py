@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from itertools import product
 
-from graphs.errors import ConfigError
+from tools.errors import ConfigError
 
 from .base import VoiceSpec
 from .espeak_backend import voice_for_lang

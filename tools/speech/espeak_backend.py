@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphs.errors import ConfigError, ModelUnavailableError
+from tools.errors import ConfigError, ModelUnavailableError
 from tools.registry import BackendInfo
 
 from .base import VoiceSpec, require_text, write_wav

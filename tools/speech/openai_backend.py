@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from graphs.errors import client_options, openai_errors
+from tools.errors import client_options, openai_errors
 from tools.registry import BackendInfo
 
 from .base import VoiceSpec, require_text, shift_pitch_and_tempo, wav_bytes_to_pcm16, write_wav

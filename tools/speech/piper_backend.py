@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphs.errors import ConfigError, InputError
+from tools.errors import ConfigError, InputError
 from tools.registry import BackendInfo
 
 from .base import VoiceSpec, require_text, shift_pitch_and_tempo, write_wav

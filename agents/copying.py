@@ -83,17 +83,27 @@ def _appears(name: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags) is not None
 
 
-def copied_names(artifact: Any, role: str, lang: str, premise: str) -> list[str]:
-    """The names and places of `role`'s examples that `artifact` uses although `premise` does not."""
+def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
+    """The names and places of `role`'s examples that `artifact` uses (as words) and the series' `own` text
+    (its premise, notes, approved artifacts) does not hold anywhere."""
     text = "\n".join(text for _, text in _texts(artifact))
-    return sorted(name for name in example_names(role, lang)
-                  if _appears(name, text) and not _appears(name, premise) and name.casefold() not in premise.casefold())
+    held = own.casefold()
+    return sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text))
 
 
-def copy_vet(role: str, lang: str, premise: str, notes: str = "") -> Vet:
-    """A vet that sends an answer back when it takes names or places from another story's example (a name
-    the premise or the writer's `notes` give is the series' own)."""
+def _held(name: str, held: str) -> bool:
+    """Whether the series' own text holds `name`: the whole of it, or, for an English phrase, every name in it
+    after its first word ("Present-day London" once the series is set in London)."""
+    if name.casefold() in held:
+        return True
+    names = [word.strip(",.;:") for word in name.split()[1:] if word[:1].isupper()]
+    return bool(names) and name.isascii() and all(word.casefold() in held for word in names)
+
+
+def copy_vet(role: str, lang: str, premise: str, own: str = "") -> Vet:
+    """A vet that sends an answer back when it takes names or places from another story's example; a name the
+    premise or the series' `own` text gives (the writer's notes, what a person approved) is the series'."""
     def vet(answer: BaseModel) -> str:
-        found = copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{notes}")
+        found = copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{own}")
         return COPIED.get(lang, COPIED["en"]).format(found=", ".join(found[:8]), premise=premise) if found else ""
     return vet

@@ -32,7 +32,8 @@ ROLE = Role(
 )
 
 
-_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
+# a year as a premise or an era names one ("in 1890", "1890年"), not an age ("a 1000-year-old vampire")
+YEAR = re.compile(r"(?<![\d-])(1[0-9]{3}|20[0-9]{2})(?!\d|\s*-?\s*(?:years?|yrs?)\b)", re.IGNORECASE)
 
 
 @cache
@@ -40,10 +41,14 @@ def _lexicon() -> dict:
     return yaml.safe_load((resources.files("agents") / "era_lexicon.yaml").read_text(encoding="utf-8"))
 
 
-def _pattern(word: str) -> re.Pattern:
-    if word.isascii():
-        return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
-    return re.compile(re.escape(word))
+@cache
+def word_pattern(word: str) -> re.Pattern:
+    """How a word of the room's data is found in a text: English on word boundaries, case-blind (a trailing *
+    takes any ending); Chinese as a substring."""
+    if not word.isascii():
+        return re.compile(re.escape(word))
+    stem, end = (word[:-1], r"[\w-]*") if word.endswith("*") else (word, r"(?![\w-])")
+    return re.compile(r"(?<![\w-])" + re.escape(stem) + end, re.IGNORECASE)
 
 
 def era_words() -> list[str]:
@@ -53,8 +58,8 @@ def era_words() -> list[str]:
 
 def era_year(era: str) -> int | None:
     """The year an era description stands for, from the lexicon (the first era it names), else a year it names."""
-    found = [(m.start(), entry["year"]) for entry in _lexicon()["eras"] for w in entry["words"] if (m := _pattern(w).search(era))]
-    if not found and (year := _YEAR.search(era)):
+    found = [(m.start(), entry["year"]) for entry in _lexicon()["eras"] for w in entry["words"] if (m := word_pattern(w).search(era))]
+    if not found and (year := YEAR.search(era)):
         return int(year.group(1))
     return min(found)[1] if found else None
 
@@ -79,7 +84,7 @@ def era_issues(texts: list[str], era: str, lang: str = "en") -> list[Issue]:
             continue
         for word in thing["words"]:
             for text in texts:
-                match = _pattern(word).search(text)
+                match = word_pattern(word).search(text)
                 if match and word.lower() not in seen:
                     seen.add(word.lower())
                     quote = _sentence(text, match.start(), match.end())

@@ -21,12 +21,11 @@ from importlib import resources
 
 import yaml
 
-from agents.cultural_consultant import era_words
+from agents.cultural_consultant import YEAR, era_words, era_year, word_pattern
 
 _NAMED = (re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
           re.compile(r"(?:名叫|叫做|名为)([\u4e00-\u9fff]{2,3})"))
-_YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
-_DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[一-龥]{2}年代")
+_DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[零一二三四五六七八九]十年代")
 
 
 @dataclass(frozen=True)
@@ -52,20 +51,13 @@ def _settings() -> list[dict]:
     return _data("settings.yaml")["settings"]
 
 
-def _word_pattern(word: str) -> re.Pattern:
-    if not word.isascii():
-        return re.compile(re.escape(word))
-    stem, end = (word[:-1], r"[\w-]*") if word.endswith("*") else (word, r"(?![\w-])")
-    return re.compile(r"(?<![\w-])" + re.escape(stem) + end, re.IGNORECASE)
-
-
 def _says(premise: str, word: str) -> bool:
-    return _word_pattern(word).search(premise) is not None
+    return word_pattern(word).search(premise) is not None
 
 
 def culture_of(premise: str, lang: str) -> dict:
     """The culture the premise is set in: the first that its words or years name, else the language's default."""
-    years = [int(y) for y in _YEAR.findall(premise)]
+    years = [int(y) for y in YEAR.findall(premise)]
     for culture in _cultures():
         if culture["lang"] != lang:
             continue
@@ -94,13 +86,14 @@ def cast_names(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
 
 
 def time_said(premise: str) -> str:
-    """The time the premise names, as it writes it: a decade, a year, else its first words of an era in the
-    consultant's lexicon (adjacent ones read as one: "唐朝长安"); "" when it names none."""
-    for pattern in (_DECADE, _YEAR):
+    """The time the premise names, as it writes it: a decade, a year, else its words of an era in the
+    consultant's lexicon (adjacent ones read as one: "唐朝长安"); "" when it names none, or eras of
+    different years ("an ancient curse haunts a modern family": which one is the series'?)."""
+    for pattern in (_DECADE, YEAR):
         if match := pattern.search(premise):
             return match.group(0)
-    hits = [(m.start(), m.end()) for word in era_words() if (m := _word_pattern(word).search(premise))]
-    if not hits:
+    hits = [(m.start(), m.end()) for word in era_words() if (m := word_pattern(word).search(premise))]
+    if len({era_year(premise[start:end]) for start, end in hits}) != 1:
         return ""
     start, end = min(hits, key=lambda hit: (hit[0], -hit[1]))  # the earliest, at its longest
     while following := [e for s, e in hits if s == end]:
@@ -125,5 +118,6 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*found, *culture_of(premise, lang)["places"]]))[:count]
 
 
+@cache
 def setting_of(premise: str, lang: str) -> Setting:
     return Setting(cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang))

@@ -56,8 +56,9 @@ class ArtifactSpec:
             schema = director.shots_in(schema, cast, scenes)
         return schema
 
-    def revision_for(self, *args) -> type[BaseModel]:
-        return _revision_of(self.schema_for(*args))
+    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
+                     scenes: tuple[int, ...] = (), places: tuple[str, ...] = (), era: str = "") -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode, cast, scenes, places, era))
 
     def schema_in(self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None,
                   revision: bool = False) -> type[BaseModel]:
@@ -76,15 +77,16 @@ class ArtifactSpec:
         era = ""
         if self.name == "bible" and handed:
             cast, places, era = handed.names, handed.places, handed.era
-        if self.name == "shots" or (self.name == "script" and small):
+        if self.name == "shots":
             cast = tuple(character_names(artifacts.get("bible")))
         if self.name == "script" and small:
-            places = tuple(location_names(artifacts.get("bible")))
+            cast, places = tuple(character_names(artifacts.get("bible"))), tuple(location_names(artifacts.get("bible")))
         scenes: tuple[int, ...] = ()
         if self.name == "shots" and artifacts.get("script"):
             scenes = tuple(s.number for s in screenwriter.EpisodeScript.model_validate(artifacts["script"]).scenes)
-        args = (values.get("episodes", episodes), values.get("episode", 0), cast, scenes, places, era)
-        return self.revision_for(*args) if revision else self.schema_for(*args)
+        build = self.revision_for if revision else self.schema_for
+        return build(values.get("episodes", episodes), values.get("episode", 0), cast=cast, scenes=scenes,
+                     places=places, era=era)
 
 
 _EPISODE_FIELD = {"script": "number", "shots": "episode"}

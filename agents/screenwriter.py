@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from agents.base import Role
+from tools.fonts import STRAIGHT_QUOTES
 
 
 class Pitch(BaseModel):
@@ -154,10 +155,7 @@ _OPENING_OF = {"”": "“", "’": "‘", '"': '"'}
 
 def _plain(text: str) -> str:
     """`text` as compared for a repeat: case, spacing and the kind of quote mark do not tell two apart."""
-    return " ".join(text.translate(_QUOTES).casefold().split())
-
-
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+    return name_key(text.translate(STRAIGHT_QUOTES))
 
 
 def _trimmed(text: str) -> str:
@@ -219,11 +217,20 @@ def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[
     line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
     fields: dict = {"lines": (list[line], Field(default_factory=list, max_length=20)),
                     "characters": (list[Literal[cast]], Field(default_factory=list, max_length=8))}
+    validators = {}
     if places:
         fields["location"] = (Literal[places], ...)
         fields["heading"] = (Literal[headings(places)], Field(description="INT./EXT. LOCATION - TIME"))
-    scene = create_model("Scene", __base__=Scene, **fields)
+        validators["_heading_at_location"] = model_validator(mode="after")(_heading_at_location)
+    scene = create_model("Scene", __base__=Scene, __validators__=validators, **fields)
     return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
+
+
+def _heading_at_location(scene: Scene) -> Scene:
+    """The heading names the scene's location (a decoder picks each from its list on its own)."""
+    side, _, rest = scene.heading.partition(" ")
+    scene.heading = f"{side} {scene.location.upper()} - {rest.rpartition(' - ')[2]}"
+    return scene
 
 
 def headings(places: tuple[str, ...]) -> tuple[str, ...]:
@@ -241,7 +248,8 @@ def set_in(schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...],
     """
     character = create_model("Character", __base__=Character, name=(Literal[names], ...))
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
-    world = create_model("WorldRules", __base__=WorldRules, era=(Literal[(era,)], ...))
+    world = create_model("WorldRules", __base__=WorldRules,
+                         era=(Literal[(era,)], Field(description=WorldRules.model_fields["era"].description)))
     return create_model(schema.__name__, __base__=schema, world=(world, ...),
                         characters=(list[character], Field(min_length=1, max_length=8)),
                         locations=(list[location], Field(min_length=1, max_length=8)))

@@ -83,7 +83,7 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
         variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
         retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
-        vet=copy_vet(ART_DIRECTOR.name, state["lang"], state["premise"]),
+        vet=copy_vet(ART_DIRECTOR.name, state["lang"], state["premise"], dump(state["artifacts"])),
     )
     known = state.get("art", {})
     style = known.get("style") or direction.style.model_dump(mode="json")

@@ -119,6 +119,13 @@ def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> d
     }
 
 
+def series_own(state: NegotiationState, name: str, notes: list[str] = ()) -> str:
+    """What the series itself says besides its premise: the writer's notes and every artifact but `name`
+    (approved, or edited by a person). A name there is the series' own, not an example's to send back."""
+    others = {other: content for other, content in state.get("artifacts", {}).items() if other != name and content}
+    return "\n".join([*notes, dump(others)])
+
+
 def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
                  revision: bool = False) -> type[BaseModel]:
     """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`);
@@ -144,7 +151,8 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     content = perform(
         owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
-        on_usage=services.ledger(ctx, run_id, owner.name, name), vet=copy_vet(owner.name, state["lang"], state["premise"]),
+        on_usage=services.ledger(ctx, run_id, owner.name, name),
+        vet=copy_vet(owner.name, state["lang"], state["premise"], series_own(state, name)),
     ).model_dump(mode="json")
     services.memory(ctx).put([_artifact_record(state, name, 1, 1, owner.name, content)])
     return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
@@ -229,7 +237,7 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         },
         retries=ctx.max_retries, max_tokens=spec.max_tokens + 300,
         on_usage=services.ledger(ctx, run_id, owner.name, name),
-        vet=copy_vet(owner.name, state["lang"], state["premise"], "\n".join(notes)),
+        vet=copy_vet(owner.name, state["lang"], state["premise"], series_own(state, name, notes)),
     )
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")

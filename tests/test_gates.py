@@ -98,6 +98,20 @@ def test_a_place_the_writers_note_names_is_the_series_own(script, make_ctx):
     assert script.remaining() == 0  # not sent back as a copy of the example
 
 
+def test_a_place_a_person_approved_is_the_series_own_in_later_artifacts(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    in_london = {**f.pitch("My Own Title"), "logline": "An heiress returns to London as the CEO who owns her family."}
+    london_bible = f.bible()
+    london_bible["world"]["era"] = "present-day London"  # the examples' city, but the person put it in the pitch
+    script.enqueue("screenwriter", london_bible)
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("art_director", f.approve())
+    list(runs.answer(run_id, "edit", content=in_london))
+    view = runs.view(run_id)
+    assert view.waiting["gate"] == "bible" and view.waiting["content"]["world"]["era"] == "present-day London"
+    assert script.remaining() == 0  # the bible was not sent back for it
+
+
 def test_unknown_run_and_not_waiting(script, make_ctx):
     runs = Runs(make_ctx(auto_approve=("all",), episodes=1))
     with pytest.raises(RunStateError, match="no run 'nope'"):

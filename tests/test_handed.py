@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agents.base import load_prompts
 from agents.copying import copied_names
-from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of
+from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of, setting_of
 
 
 @pytest.mark.parametrize("lang, premise, culture", [
@@ -102,12 +102,16 @@ def _bible() -> dict:
     ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国"),
     ("zh", "八十年代的纺织厂女工考上了大学", "八十年代，都市"),
     ("zh", "重生回到高考前一天的女孩", "现代，都市"),
+    ("en", "A 1000-year-old vampire opens a night bakery", "present-day"),  # an age, not a year
+    ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
+    ("zh", "那个年代的爱情总是来得很慢", "现代，都市"),
 ])
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
     from agents.cultural_consultant import era_year
 
     assert era_of(premise, lang) == era
     assert era_year(era) is not None or "magic" in era  # the consultant's era check can read it
+    assert setting_of(premise, lang) is setting_of(premise, lang)  # worked out once a premise
 
 
 @pytest.mark.parametrize("lang, premise, place", [
@@ -127,33 +131,14 @@ def test_places_come_from_what_the_premise_is_about(lang, premise, place):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_no_place_or_era_handed_is_an_examples(lang):
-    used = {location["name"] for location in _example_values(lang, "locations")} | set(_example_values(lang, "era"))
-    handed = {p for c in _cultures() if c["lang"] == lang for p in c["places"]}
-    handed |= {p for s in _settings() for p in s.get(lang, [])}
-    assert handed and not handed & used
-    assert not {c["time"] for c in _cultures() if c["lang"] == lang} & used
+def test_no_name_place_or_era_handed_is_an_examples(lang):
+    """The room's own copy check (the examples' names, places, eras, titles, proper nouns) finds none of them."""
+    places = {p for c in _cultures() if c["lang"] == lang for p in c["places"]} | {p for s in _settings() for p in s.get(lang, [])}
     eras = {era_of(" ".join(c["words"][:1]), lang) for c in _cultures() if c["lang"] == lang}
     names = {n for c in _cultures() if c["lang"] == lang for n in c["female"] + c["male"] + c["family"]}
-    for role in ("screenwriter", "director", "art_director"):  # the room's own check finds none of them copied
-        assert copied_names({"places": sorted(handed), "eras": sorted(eras), "names": sorted(names)}, role, lang, "") == []
-
-
-def _example_values(lang: str, key: str) -> list:
-    found = []
-
-    def walk(value):
-        if isinstance(value, dict):
-            for k, item in value.items():
-                found.extend(item if k == key and isinstance(item, list) else [item] if k == key else [])
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-    for task in load_prompts("screenwriter", lang)["tasks"].values():
-        for example in task.get("examples", []):
-            walk(example["output"])
-    return found
+    assert places and eras and names
+    for role in ("screenwriter", "director", "art_director"):
+        assert copied_names({"places": sorted(places), "eras": sorted(eras), "names": sorted(names)}, role, lang, "") == []
 
 
 def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
@@ -189,6 +174,9 @@ def test_a_small_models_scenes_are_at_the_bibles_locations():
     script["scenes"][0]["heading"] = "INT. HALBERD CAPITAL LOBBY - DAY"
     with pytest.raises(ValueError):
         schema.model_validate(script)
+    script = f.script()
+    script["scenes"][0]["heading"] = "EXT. ROOFTOP - DAY"  # another of its places: the heading says where it is
+    assert schema.model_validate(script).scenes[0].heading == "EXT. BOARD ROOM - DAY"
     assert "enum" not in json.dumps(ARTIFACTS["script"].schema_for(1, 1).model_json_schema())
 
 

@@ -20,7 +20,7 @@ FONT_PACKAGE = "paperang_p2_fonts_cjk"
 FONT_DISTRIBUTION = "paperang-p2-fonts-cjk"
 _FONT_SUFFIXES = (".ttc", ".ttf", ".otf")
 _JOINERS = "\u200c\u200d"
-_STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 
 
 def drawable(text: str) -> str:
@@ -36,7 +36,7 @@ def drawable(text: str) -> str:
     from tools.subtitles import mostly_cjk
 
     text = "".join(c if c.isprintable() or c in _JOINERS else " " for c in text)
-    return text if mostly_cjk(text) else text.translate(_STRAIGHT_QUOTES)
+    return text if mostly_cjk(text) else text.translate(STRAIGHT_QUOTES)
 
 
 @lru_cache(maxsize=1)

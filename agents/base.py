@@ -21,7 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel
 
 from agents.models import RoomModel
-from agents.structured import UsageSink, Vet, ask_structured
+from agents.structured import UsageSink, ask_structured
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
@@ -91,8 +91,20 @@ def perform(
     retries: int = 2,
     max_tokens: int = 1024,
     on_usage: UsageSink | None = None,
-    vet: Vet | None = None,
+    copies: Callable[[BaseModel], list[str]] | None = None,
 ) -> BaseModel:
-    """Run one structured task of a role and return the validated output (sent back once if `vet` finds a problem)."""
-    messages = task_messages(role.name, task, lang, variables, model.few_shot)
-    return ask_structured(model, messages, schema, retries=retries, max_tokens=max_tokens, on_usage=on_usage, vet=vet)
+    """Run one structured task of a role and return the validated output.
+
+    An answer in which `copies` finds another story's names (its few-shot
+    examples') is asked for once more without the examples: a small model
+    copies what it is shown, and told so it copies again, while without an
+    example the constrained decoder still gives the shape and the only story
+    in view is the series' own. The answer that copies less stands.
+    """
+    ask = dict(retries=retries, max_tokens=max_tokens, on_usage=on_usage)
+    answer = ask_structured(model, task_messages(role.name, task, lang, variables, model.few_shot), schema, **ask)
+    copied = copies(answer) if copies else []
+    if not copied:
+        return answer
+    bare = ask_structured(model, task_messages(role.name, task, lang, variables, 0), schema, **ask)
+    return bare if len(copies(bare)) < len(copied) else answer

@@ -3,23 +3,23 @@
 A small base model follows its examples more than its instructions: left
 alone it brings their people, places and titles into every series ("Claire
 Dunn" at "St Mary's Church, Chelsea" for a nurse's story). The room lists
-what the examples name, finds it in an answer, and sends the answer back once
-with the premise to write for (`copy_vet`, for every model: a real one that
-copies is wrong too). The names a premise or a writer's note gives are the
-series' own.
+what the examples name and finds it in an answer (`copy_check`, for every
+model: a real one that copies is wrong too); `agents.base.perform` then asks
+once more without the examples. The names a premise, a writer's note or an
+approved artifact gives are the series' own.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
 
 from agents.base import load_prompts
-from agents.structured import Vet
 
 _NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
 _PERSON_KEYS = ("name", "speaker", "character", "characters")
@@ -27,11 +27,7 @@ _PERSON_KEYS = ("name", "speaker", "character", "characters")
 _PROPER = re.compile(r"(?<=[a-z,;] )[A-Z][A-Za-z'-]{4,}(?: [A-Z][A-Za-z'-]{2,})*|(?<=[a-z,;] )[A-Z][A-Za-z'-]{2,}(?: [A-Z][A-Za-z'-]{2,})+")
 _MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"}
-COPIED = {
-    "en": 'That answer takes {found} from the example, which is another story. This series is: "{premise}". '
-          "Write it again for this series, with its own people and places.",
-    "zh": "这个回答用了示例里另一个故事的{found}。本剧的故事创意是：“{premise}”。请为本剧重写，用本剧自己的人物和地点。",
-}
+
 
 
 def _texts(value: Any, key: str = ""):
@@ -100,10 +96,9 @@ def _held(name: str, held: str) -> bool:
     return bool(names) and name.isascii() and all(word.casefold() in held for word in names)
 
 
-def copy_vet(role: str, lang: str, premise: str, own: str = "") -> Vet:
-    """A vet that sends an answer back when it takes names or places from another story's example; a name the
-    premise or the series' `own` text gives (the writer's notes, what a person approved) is the series'."""
-    def vet(answer: BaseModel) -> str:
-        found = copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{own}")
-        return COPIED.get(lang, COPIED["en"]).format(found=", ".join(found[:8]), premise=premise) if found else ""
-    return vet
+def copy_check(role: str, lang: str, premise: str, own: str = "") -> Callable[[BaseModel], list[str]]:
+    """What an answer takes from another story's examples; a name the premise or the series' `own` text gives
+    (the writer's notes, what a person approved) is the series'."""
+    def check(answer: BaseModel) -> list[str]:
+        return copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{own}")
+    return check

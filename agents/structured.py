@@ -158,10 +158,6 @@ def call_model(invoke: Callable[[], AIMessage], model: RoomModel, on_usage: Usag
     return reply
 
 
-Vet = Callable[[BaseModel], str]
-"""A check of a valid answer that a schema cannot say (it copies an example): the problem to tell the model, or ""."""
-
-
 def ask_structured(
     model: RoomModel,
     messages: Sequence[BaseMessage],
@@ -170,34 +166,12 @@ def ask_structured(
     retries: int = 2,
     max_tokens: int = 1024,
     on_usage: UsageSink | None = None,
-    vet: Vet | None = None,
-    vet_retries: int = 1,
 ) -> BaseModel:
-    """Get a valid `schema` instance from the model, or raise ModelOutputError.
-
-    A valid answer that `vet` finds a problem with is sent back with the
-    problem, at most `vet_retries` times; the last valid answer stands when the
-    model cannot do better (it is usable, only not as good).
-    """
+    """Get a valid `schema` instance from the model, or raise ModelOutputError."""
     convo = list(messages)
     if model.structured_method == "json_mode":
         convo = _with_schema_hint(convo, schema)
     runnable = _bind(model, schema, max_tokens)
-    result, convo = _valid_answer(model, runnable, convo, schema, retries, on_usage)
-    for _ in range(vet_retries if vet else 0):
-        problem = vet(result)
-        if not problem:
-            break
-        try:
-            result, convo = _valid_answer(model, runnable, [*convo, HumanMessage(problem)], schema, retries, on_usage)
-        except ModelOutputError:
-            break
-    return result
-
-
-def _valid_answer(model: RoomModel, runnable, convo: list[BaseMessage], schema: type[BaseModel], retries: int,
-                  on_usage: UsageSink | None) -> tuple[BaseModel, list[BaseMessage]]:
-    """A valid answer, and the conversation that ends with it; invalid ones go back with the reason."""
     reason = ""
     for _ in range(retries + 1):
         try:
@@ -206,13 +180,13 @@ def _valid_answer(model: RoomModel, runnable, convo: list[BaseMessage], schema: 
             reason = str(exc)
             convo = [*convo, HumanMessage(f"Your last reply was cut off at the token limit. Reply with a shorter, complete {schema.__name__} JSON.")]
             continue
-        said = AIMessage(_raw_output(reply, "text") if model.structured_method != "tools" else str(reply.tool_calls))
         try:
-            return parse_reply(reply, schema, model.structured_method), [*convo, said]
+            return parse_reply(reply, schema, model.structured_method)
         except ValueError as exc:
             reason = str(exc)
             convo = [
-                *convo, said,
+                *convo,
+                AIMessage(_raw_output(reply, "text") if model.structured_method != "tools" else str(reply.tool_calls)),
                 HumanMessage(f"That reply is not a valid {schema.__name__}: {reason}. Reply again with the corrected JSON only."),
             ]
     raise ModelOutputError(

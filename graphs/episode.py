@@ -23,7 +23,7 @@ from langgraph.types import interrupt
 
 from agents.art_director import ROLE as ART_DIRECTOR, ArtDirection, direction_for
 from agents.base import perform
-from agents.copying import copy_vet
+from agents.copying import copy_check
 from agents.speakers import character_names, episode_as_cast
 from graphs import services
 from graphs.context import DEVELOPMENT, Context
@@ -83,7 +83,7 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
         variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
         retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
-        vet=copy_vet(ART_DIRECTOR.name, state["lang"], state["premise"], dump(state["artifacts"])),
+        copies=copy_check(ART_DIRECTOR.name, state["lang"], state["premise"], dump(state["artifacts"])),
     )
     known = state.get("art", {})
     style = known.get("style") or direction.style.model_dump(mode="json")

@@ -25,7 +25,7 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.base import load_prompts, perform
-from agents.copying import copy_vet
+from agents.copying import copy_check
 from agents.critique import Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
@@ -152,7 +152,7 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
         variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
         on_usage=services.ledger(ctx, run_id, owner.name, name),
-        vet=copy_vet(owner.name, state["lang"], state["premise"], series_own(state, name)),
+        copies=copy_check(owner.name, state["lang"], state["premise"], series_own(state, name)),
     ).model_dump(mode="json")
     services.memory(ctx).put([_artifact_record(state, name, 1, 1, owner.name, content)])
     return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
@@ -237,7 +237,7 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         },
         retries=ctx.max_retries, max_tokens=spec.max_tokens + 300,
         on_usage=services.ledger(ctx, run_id, owner.name, name),
-        vet=copy_vet(owner.name, state["lang"], state["premise"], series_own(state, name, notes)),
+        copies=copy_check(owner.name, state["lang"], state["premise"], series_own(state, name, notes)),
     )
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")

@@ -24,9 +24,10 @@ from langgraph.types import interrupt
 from agents.art_director import ROLE as ART_DIRECTOR, ArtDirection, direction_for
 from agents.base import perform
 from agents.copying import copy_vet
+from agents.roles import ARTIFACTS
 from agents.speakers import character_names, episode_as_cast
 from graphs import services
-from graphs.context import DEVELOPMENT, Context
+from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
 from graphs.negotiation import dump, emit, graph as negotiation, recall_text
 from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
@@ -52,15 +53,15 @@ def after_next(state: RoomState) -> str:
 
 
 def after_negotiate(state: RoomState) -> str:
-    """A shot list goes to the art director; every other artifact to its gate."""
-    return "art" if state.get("current") == "shots" else "gate"
+    """An ungated artifact (a shot list) goes to the art director; every other artifact to its gate."""
+    return "gate" if ARTIFACTS[state["current"]].gated else "art"
 
 
 def after_record(state: RoomState) -> str:
     """A rejection goes back to the owner; a series artifact to the next one; an approved script to its shots."""
     if state["decisions"][-1]["action"] == "reject":
         return "negotiate"
-    return "plan" if state.get("current") in DEVELOPMENT else "start_shots"
+    return "start_shots" if ARTIFACTS[state["current"]].per_episode else "plan"
 
 
 def start_shots(state: RoomState) -> dict:

@@ -28,18 +28,11 @@ from agents.screenwriter import Bible, EpisodeOutline, EpisodeScript, Pitch, Ser
 LANGS = ("en", "zh")
 REVIEWERS = tuple(name for name, role in ROLES.items() if role.reviews)
 
-# The variables the graph passes to each task (see graphs/negotiation.py and the chat graph).
+# The variables each task receives: an artifact's owner tasks as the artifact declares them
+# (graphs/negotiation.py passes exactly those), the other tasks as the graph passes them.
 TASK_VARS: dict[str, set[str]] = {
-    "pitch": {"premise", "cast", "episodes", "notes", "memory"},
-    "bible": {"premise", "cast", "era", "places", "pitch", "notes", "memory"},
-    "outline": {"pitch", "bible", "episodes", "notes", "memory"},
-    "revise_pitch": {"artifact", "issues", "notes", "memory"},
-    "revise_bible": {"artifact", "issues", "notes", "memory"},
-    "revise_outline": {"artifact", "issues", "notes", "memory"},
-    "script": {"episode", "outline_episode", "bible", "previously", "notes", "memory"},
-    "revise_script": {"artifact", "issues", "notes", "memory"},
-    "shots": {"episode", "script", "notes", "memory"},
-    "revise_shots": {"artifact", "issues", "notes", "memory"},
+    **{name: set(spec.inputs) for name, spec in ARTIFACTS.items()},
+    **{f"revise_{name}": set(spec.revision_inputs) for name, spec in ARTIFACTS.items()},
     "art": {"bible", "shots", "notes", "memory"},
     "critique": {"artifact_name", "artifact", "focus", "memory"},
     "chat": {"message", "memory", "artifact_name", "artifact", "history"},

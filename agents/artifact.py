@@ -38,12 +38,13 @@ class Canon(NamedTuple):
 
 
 class Held(NamedTuple):
-    """What a run holds an artifact's schema to: the cast, the scene numbers, the places and the era."""
+    """What a run holds an artifact's schema to: the cast, the scene numbers, the places, the era, the shots."""
 
     cast: tuple[str, ...] = ()
     scenes: tuple[int, ...] = ()
     places: tuple[str, ...] = ()
     era: str = ""
+    shot_ids: tuple[str, ...] = ()
 
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)
@@ -85,20 +86,20 @@ class Artifact:
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
 
-    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
-                   scenes: tuple[int, ...] = (), places: tuple[str, ...] = (), era: str = "") -> type[BaseModel]:
+    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (), scenes: tuple[int, ...] = (),
+                   places: tuple[str, ...] = (), era: str = "", shot_ids: tuple[str, ...] = ()) -> type[BaseModel]:
         """The schema for this series and episode: the episode's number pinned, then the artifact's own
         `shape` (an outline's number of episodes; the cast, scenes, places and era a run holds it to)."""
         schema = self.schema
         if episode and self.episode_field:
             schema = _pinned(schema, self.episode_field, episode)
         if self.shape is not None:
-            schema = self.shape(schema, episodes, Held(cast, scenes, places, era))
+            schema = self.shape(schema, episodes, Held(cast, scenes, places, era, shot_ids))
         return schema
 
-    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (),
-                     scenes: tuple[int, ...] = (), places: tuple[str, ...] = (), era: str = "") -> type[BaseModel]:
-        return _revision_of(self.schema_for(episodes, episode, cast, scenes, places, era))
+    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (), scenes: tuple[int, ...] = (),
+                     places: tuple[str, ...] = (), era: str = "", shot_ids: tuple[str, ...] = ()) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode, cast, scenes, places, era, shot_ids))
 
     def schema_in(self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None,
                   revision: bool = False) -> type[BaseModel]:
@@ -107,7 +108,7 @@ class Artifact:
         held = self.holds(values.get("artifacts", {}), small, handed) if self.holds else Held()
         build = self.revision_for if revision else self.schema_for
         return build(values.get("episodes", episodes), values.get("episode", 0), cast=held.cast, scenes=held.scenes,
-                     places=held.places, era=held.era)
+                     places=held.places, era=held.era, shot_ids=held.shot_ids)
 
 
 @cache

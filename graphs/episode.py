@@ -21,15 +21,15 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agents.art_director import ROLE as ART_DIRECTOR, ArtDirection, direction_for
+from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
 from agents.base import perform
 from agents.copying import copy_vet
 from agents.roles import ARTIFACTS
-from agents.speakers import character_names, episode_as_cast
+from agents.speakers import episode_as_cast
 from graphs import services
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
-from graphs.negotiation import dump, emit, graph as negotiation, recall_text
+from graphs.negotiation import dump, emit, graph as negotiation, recall_text, task_variables
 from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
 from graphs.stops import at_safe_point
@@ -75,15 +75,20 @@ def start_shots(state: RoomState) -> dict:
 def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Style guide and visual sheets (fixed once for the series), and a prompt per shot."""
     ctx, run_id, episode = runtime.context, state["run_id"], state["episode"]
-    emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact="art", round=1)
+    spec = DIRECTION
+    emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact=spec.name, round=1)
     bible = state["artifacts"]["bible"]
     _, shots = episode_as_cast(bible, state["artifacts"]["script"], state["artifacts"]["shots"])
-    schema = direction_for(tuple(character_names(bible)), tuple(shot.id for shot in shots.shots))
+    # the art director works from the shot list as production takes it (every name resolved, the script covered)
+    values = {**state, "artifacts": {**state["artifacts"], "shots": shots.model_dump(mode="json")}}
+    model = services.model(ctx, ART_DIRECTOR.name)
     direction: ArtDirection = perform(
-        ART_DIRECTOR, "art", schema, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
-        variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
+        ART_DIRECTOR, spec.name, spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits)), model=model,
+        lang=state["lang"],
+        variables={**task_variables(spec, values, ctx, model),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
-        retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
+        retries=ctx.max_retries, max_tokens=spec.max_tokens,
+        on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, spec.name),
         vet=copy_vet(ART_DIRECTOR.name, state["lang"], state["premise"], dump(state["artifacts"])),
     )
     known = state.get("art", {})

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from agents.art_director import ArtDirection
+from agents.art_director import DIRECTION, ArtDirection
 from agents.base import PromptError, load_prompts, render, task_messages
 from agents.critique import Critique, Severity, Verdict
 from agents.director import CameraMove, ShotList, ShotSize
@@ -28,12 +28,12 @@ from agents.screenwriter import Bible, EpisodeOutline, EpisodeScript, Pitch, Ser
 LANGS = ("en", "zh")
 REVIEWERS = tuple(name for name, role in ROLES.items() if role.reviews)
 
-# The variables each task receives: an artifact's owner tasks as the artifact declares them
-# (graphs/negotiation.py passes exactly those), the other tasks as the graph passes them.
+# The variables each task receives: an artifact's owner tasks and the art direction as they declare them
+# (the graphs pass exactly those), the reviewers' and chat tasks as the graphs pass them.
 TASK_VARS: dict[str, set[str]] = {
     **{name: set(spec.inputs) for name, spec in ARTIFACTS.items()},
     **{f"revise_{name}": set(spec.revision_inputs) for name, spec in ARTIFACTS.items()},
-    "art": {"bible", "shots", "notes", "memory"},
+    DIRECTION.name: set(DIRECTION.inputs),
     "critique": {"artifact_name", "artifact", "focus", "memory"},
     "chat": {"message", "memory", "artifact_name", "artifact", "history"},
 }

@@ -36,6 +36,9 @@ from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 from tools.files import atomic_write_json, inside
 
+# an episode's artifacts in the order they are made: the script, then its shots
+EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
+
 
 def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""
@@ -44,8 +47,8 @@ def next_episode(state: RoomState) -> dict:
     pending = [n for n in numbers if str(n) not in done]
     if not pending:
         return {"episode": 0, "current": None}
-    return {"episode": pending[0], "current": "script", "artifacts": {"script": {}, "shots": {}},
-            "versions": {"script": 0, "shots": 0}, "round": 0, "outcome": {}, "decision": None}
+    return {"episode": pending[0], "current": EPISODE[0], "artifacts": {name: {} for name in EPISODE},
+            "versions": {name: 0 for name in EPISODE}, "round": 0, "outcome": {}, "decision": None}
 
 
 def after_next(state: RoomState) -> str:
@@ -65,10 +68,13 @@ def after_record(state: RoomState) -> str:
 
 
 def start_shots(state: RoomState) -> dict:
-    """The approved script is the episode's; the director now breaks it into shots."""
-    episode = str(state["episode"])
-    entry = {**state.get("production", {}).get(episode, {}), "script": state["artifacts"]["script"]}
-    return {"current": "shots", "artifacts": {"shots": {}}, "versions": {"shots": 0}, "round": 0,
+    """The approved script is the episode's; the next episode artifact (the director's shots) starts from it.
+
+    Named for what it does in this room; the name is kept because checkpoints stand at it."""
+    episode, name = str(state["episode"]), state["current"]
+    following = EPISODE[EPISODE.index(name) + 1]
+    entry = {**state.get("production", {}).get(episode, {}), name: state["artifacts"][name]}
+    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0}, "round": 0,
             "production": {episode: entry}}
 
 

@@ -127,15 +127,6 @@ def _speak_in_order(own: list[Shot], scene: Scene) -> list[Shot]:
     return fitted
 
 
-ROLE = Role(
-    name="director",
-    titles={"en": "Director", "zh": "导演"},
-    owns=("shots",),
-    reviews=("pitch", "outline", "script"),
-    tools=("memory_search",),
-)
-
-
 def _shots_held_to_episode(artifacts: dict, small: bool, handed) -> Held:
     """For every model a shot names only the bible's characters and the script's scenes."""
     from agents.speakers import character_names  # speakers reads this module's models
@@ -154,4 +145,13 @@ ARTIFACTS = (
     Artifact("shots", ShotList, 2000, inputs=("episode", "script", "notes", "memory"), per_episode=True,
              gated=False, episode_field="episode", shape=_shots_shape, holds=_shots_held_to_episode,
              markdown=export.shots_md),
+)
+
+
+ROLE = Role(
+    name="director",
+    titles={"en": "Director", "zh": "导演"},
+    owns=tuple(a.name for a in ARTIFACTS),
+    reviews=("pitch", "outline", "script"),
+    tools=("memory_search",),
 )

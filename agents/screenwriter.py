@@ -121,15 +121,6 @@ def outline_of(episodes: int) -> type[SeriesOutline]:
     return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
 
 
-ROLE = Role(
-    name="screenwriter",
-    titles={"en": "Screenwriter", "zh": "编剧"},
-    owns=("pitch", "bible", "outline", "script"),
-    reviews=(),
-    tools=("memory_search",),
-)
-
-
 class DialogueLine(BaseModel):
     speaker: str = Field(max_length=40)
     text: str = Field(max_length=300)
@@ -335,4 +326,13 @@ ARTIFACTS = (
              inputs=("episode", "outline_episode", "bible", "previously", "notes", "memory"),
              per_episode=True, episode_field="number", shape=_script_shape, holds=_script_held_to_bible,
              canon=_script_canon, markdown=export.script_md),
+)
+
+
+ROLE = Role(
+    name="screenwriter",
+    titles={"en": "Screenwriter", "zh": "编剧"},
+    owns=tuple(a.name for a in ARTIFACTS),
+    reviews=(),
+    tools=("memory_search",),
 )

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, create_model
 
+from agents.artifact import Artifact, Held
 from agents.base import Role
 
 Hex = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -69,3 +70,18 @@ ROLE = Role(
     reviews=("bible", "shots"),
     tools=("memory_search",),
 )
+
+
+def _direction_held_to_episode(artifacts: dict, small: bool, handed) -> Held:
+    """A sheet only for the bible's characters, a prompt only for the shot list's shots (as production takes them)."""
+    from agents.speakers import character_names  # speakers reads the screenwriter's and director's models
+
+    shots = (artifacts.get("shots") or {}).get("shots", [])
+    return Held(cast=tuple(character_names(artifacts.get("bible"))), shot_ids=tuple(s["id"] for s in shots))
+
+
+# A task of an artifact's shape that no one negotiates or gates: the art director hands it straight to image
+# generation, and the episode's final cut is where a person sees it.
+DIRECTION = Artifact("art", ArtDirection, 2000, inputs=("bible", "shots", "notes", "memory"), per_episode=True,
+                     gated=False, shape=lambda schema, episodes, held: direction_for(held.cast, held.shot_ids),
+                     holds=_direction_held_to_episode)

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from agents.artifact import Artifact, Held
 from agents.base import Role
 from agents.screenwriter import EpisodeScript, Scene
+from tools import export
 from tools.images.base import CameraMove, ShotSize
 
 
@@ -125,10 +127,31 @@ def _speak_in_order(own: list[Shot], scene: Scene) -> list[Shot]:
     return fitted
 
 
+def _shots_held_to_episode(artifacts: dict, small: bool, handed) -> Held:
+    """For every model a shot names only the bible's characters and the script's scenes."""
+    from agents.speakers import character_names  # speakers reads this module's models
+
+    script = artifacts.get("script")
+    scenes = tuple(s.number for s in EpisodeScript.model_validate(script).scenes) if script else ()
+    return Held(cast=tuple(character_names(artifacts.get("bible"))), scenes=scenes)
+
+
+def _shots_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
+    return shots_in(schema, held.cast, held.scenes) if held.cast or held.scenes else schema
+
+
+# the art direction, not a person, takes a shot list: its gate is the episode's final cut
+ARTIFACTS = (
+    Artifact("shots", ShotList, 2000, inputs=("episode", "script", "notes", "memory"), per_episode=True,
+             gated=False, episode_field="episode", shape=_shots_shape, holds=_shots_held_to_episode,
+             markdown=export.shots_md),
+)
+
+
 ROLE = Role(
     name="director",
     titles={"en": "Director", "zh": "导演"},
-    owns=("shots",),
+    owns=tuple(a.name for a in ARTIFACTS),
     reviews=("pitch", "outline", "script"),
     tools=("memory_search",),
 )

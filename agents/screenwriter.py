@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
+from agents.artifact import Artifact, Canon, Held
 from agents.base import Role
+from memory import Kind
+from tools import export
 from tools.fonts import STRAIGHT_QUOTES
 
 
@@ -115,15 +119,6 @@ def outline_of(episodes: int) -> type[SeriesOutline]:
     """A SeriesOutline with exactly `episodes` episodes, so the decoder cannot give fewer or more."""
     field = (list[EpisodeOutline], Field(min_length=episodes, max_length=episodes))
     return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
-
-
-ROLE = Role(
-    name="screenwriter",
-    titles={"en": "Screenwriter", "zh": "编剧"},
-    owns=("pitch", "bible", "outline", "script"),
-    reviews=(),
-    tools=("memory_search",),
-)
 
 
 class DialogueLine(BaseModel):
@@ -253,3 +248,91 @@ def set_in(schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...],
     return create_model(schema.__name__, __base__=schema, world=(world, ...),
                         characters=(list[character], Field(min_length=1, max_length=8)),
                         locations=(list[location], Field(min_length=1, max_length=8)))
+
+
+# ── the screenwriter's artifacts ─────────────────────────────────────────
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _pitch_canon(p: dict) -> list[Canon]:
+    return [Canon(Kind.EPISODE_SUMMARY, "series", f"{p['title']}: {p['logline']}")]
+
+
+def _bible_canon(b: dict) -> list[Canon]:
+    world = b["world"]
+    return [
+        *(Canon(Kind.CHARACTER, c["name"], _dump(c)) for c in b["characters"]),
+        *(Canon(Kind.LOCATION, loc["name"], _dump(loc)) for loc in b["locations"]),
+        Canon(Kind.WORLD_RULE, "era", f"Era: {world['era']}"),
+        *(Canon(Kind.WORLD_RULE, f"rule{i}", rule) for i, rule in enumerate(world["rules"])),
+        Canon(Kind.STYLE, "style", f"Tone: {b['tone']}. Visual style: {b['visual_style']}"),
+    ]
+
+
+def _outline_canon(o: dict) -> list[Canon]:
+    """Each episode's summary and beats belong to that episode."""
+    records: list[Canon] = []
+    for ep in o["episodes"]:
+        records.append(Canon(Kind.EPISODE_SUMMARY, "summary",
+                             f"Ep {ep['number']} {ep['title']}: hook {ep['hook']}; cliffhanger {ep['cliffhanger']}",
+                             ep["number"]))
+        records += [Canon(Kind.BEAT, f"beat{i}", f"[{beat['intensity']}/10] {beat['description']}", ep["number"])
+                    for i, beat in enumerate(ep["beats"])]
+    return records
+
+
+def _script_canon(sc: dict) -> list[Canon]:
+    return [Canon(Kind.SCENE, f"scene{scene['number']}", f"{scene['heading']}. {scene['action']} "
+                  + " / ".join(f"{line['speaker']}: {line['text']}" for line in scene["lines"]))
+            for scene in sc["scenes"]]
+
+
+def _bible_held_to_setting(artifacts: dict, small: bool, handed) -> Held:
+    """A bible written in the setting a small model was handed (names, places, era)."""
+    return Held(cast=handed.names, places=handed.places, era=handed.era) if handed else Held()
+
+
+def _script_held_to_bible(artifacts: dict, small: bool, handed) -> Held:
+    """A small model's script is spoken by the bible's characters at its locations: left free, it copies its
+    examples' names and places (a real model may bring in a bit part, which production resolves)."""
+    if not small:
+        return Held()
+    from agents.speakers import character_names, location_names  # speakers reads this module's models
+
+    bible = artifacts.get("bible")
+    return Held(cast=tuple(character_names(bible)), places=tuple(location_names(bible)))
+
+
+def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
+    return set_in(schema, held.cast, held.places, held.era) if held.cast else schema
+
+
+def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
+    return spoken_by(schema, held.cast, held.places) if held.cast else schema
+
+
+ARTIFACTS = (
+    Artifact("pitch", Pitch, 600, inputs=("premise", "cast", "episodes", "notes", "memory"),
+             canon=_pitch_canon, markdown=export.pitch_md),
+    Artifact("bible", Bible, 2000, inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
+             handed_setting=True, shape=_bible_shape, holds=_bible_held_to_setting,
+             canon=_bible_canon, markdown=export.bible_md),
+    Artifact("outline", SeriesOutline, 2000, inputs=("pitch", "bible", "episodes", "notes", "memory"),
+             shape=lambda schema, episodes, held: outline_of(episodes), canon=_outline_canon, markdown=export.outline_md),
+    Artifact("script", EpisodeScript, 2500,
+             inputs=("episode", "outline_episode", "bible", "previously", "notes", "memory"),
+             per_episode=True, episode_field="number", shape=_script_shape, holds=_script_held_to_bible,
+             canon=_script_canon, markdown=export.script_md),
+)
+
+
+ROLE = Role(
+    name="screenwriter",
+    titles={"en": "Screenwriter", "zh": "编剧"},
+    owns=tuple(a.name for a in ARTIFACTS),
+    reviews=(),
+    tools=("memory_search",),
+)

@@ -9,12 +9,12 @@ import sys
 
 from rich.markdown import Markdown
 
+from agents.roles import to_markdown
 from cli import views
 from cli.views import console, styled
 from graphs.chat import Conversation, parse_address, route
 from graphs.runs import Runs
 from tools.errors import InputError, RoomError
-from tools.export import to_markdown
 
 HELP = """commands:
   @role message   ask one role (screenwriter, cultural_consultant, director, art_director, editor)

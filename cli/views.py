@@ -19,10 +19,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agents.roles import ROLES
+from agents.roles import ROLES, to_markdown
 from graphs.runs import RunView
 from tools.errors import InputError
-from tools.export import to_markdown
 
 console = Console(highlight=False, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, markup=False, emoji=False)

@@ -20,7 +20,7 @@ from agents.base import load_prompts, task_messages
 from agents.roles import ARTIFACTS, ROLES
 from agents.structured import stream_text
 from graphs import services
-from graphs.context import Context
+from graphs.context import DEVELOPMENT, Context
 from graphs.negotiation import dump, owner_schema, recall_text
 from graphs.runs import Runs
 from graphs.state import artifact_id
@@ -71,13 +71,12 @@ def target_artifact(values: dict) -> str:
     """What a chat change applies to: the artifact at the gate (at an episode's final cut, its script),
     else the newest one."""
     artifacts = values.get("artifacts", {})
-    current = "script" if values.get("current") == "shots" else values.get("current")
+    current = values.get("current")
+    if current and not ARTIFACTS[current].gated:  # at the final cut: the episode's gated artifact (its script)
+        current = next(name for name, spec in ARTIFACTS.items() if spec.per_episode and spec.gated)
     if current and artifacts.get(current):
         return current
-    for name in ("outline", "bible", "pitch"):
-        if name in artifacts:
-            return name
-    return "pitch"
+    return next((name for name in reversed(DEVELOPMENT) if name in artifacts), DEVELOPMENT[0])
 
 
 @dataclass

@@ -19,11 +19,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agents.roles import ARTIFACTS
 from tools.errors import ConfigError
 
 ROLE_NAMES = ("screenwriter", "cultural_consultant", "director", "art_director", "editor")
-DEVELOPMENT = ("pitch", "bible", "outline")  # the series-level artifacts, in order
-GATES = (*DEVELOPMENT, "script", "final_cut")
+DEVELOPMENT = tuple(name for name, a in ARTIFACTS.items() if not a.per_episode)  # the series' artifacts, in order
+GATES = (*(name for name, a in ARTIFACTS.items() if a.gated), "final_cut")
 DEFAULT_MODEL = "embedded:gemma3-270m"
 PROJECT_FILE = "room.toml"
 STATE_DIR = ".room"

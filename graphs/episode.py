@@ -21,19 +21,23 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agents.art_director import ROLE as ART_DIRECTOR, ArtDirection, direction_for
+from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
 from agents.base import perform
 from agents.copying import copy_check
-from agents.speakers import character_names, episode_as_cast
+from agents.roles import ARTIFACTS
+from agents.speakers import episode_as_cast
 from graphs import services
-from graphs.context import DEVELOPMENT, Context
+from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
-from graphs.negotiation import dump, emit, graph as negotiation, recall_text
+from graphs.negotiation import dump, emit, graph as negotiation, recall_text, task_variables
 from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 from tools.files import atomic_write_json, inside
+
+# an episode's artifacts in the order they are made: the script, then its shots
+EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
 
 
 def next_episode(state: RoomState) -> dict:
@@ -43,8 +47,8 @@ def next_episode(state: RoomState) -> dict:
     pending = [n for n in numbers if str(n) not in done]
     if not pending:
         return {"episode": 0, "current": None}
-    return {"episode": pending[0], "current": "script", "artifacts": {"script": {}, "shots": {}},
-            "versions": {"script": 0, "shots": 0}, "round": 0, "outcome": {}, "decision": None}
+    return {"episode": pending[0], "current": EPISODE[0], "artifacts": {name: {} for name in EPISODE},
+            "versions": {name: 0 for name in EPISODE}, "round": 0, "outcome": {}, "decision": None}
 
 
 def after_next(state: RoomState) -> str:
@@ -52,37 +56,45 @@ def after_next(state: RoomState) -> str:
 
 
 def after_negotiate(state: RoomState) -> str:
-    """A shot list goes to the art director; every other artifact to its gate."""
-    return "art" if state.get("current") == "shots" else "gate"
+    """An ungated artifact (a shot list) goes to the art director; every other artifact to its gate."""
+    return "gate" if ARTIFACTS[state["current"]].gated else "art"
 
 
 def after_record(state: RoomState) -> str:
     """A rejection goes back to the owner; a series artifact to the next one; an approved script to its shots."""
     if state["decisions"][-1]["action"] == "reject":
         return "negotiate"
-    return "plan" if state.get("current") in DEVELOPMENT else "start_shots"
+    return "start_shots" if ARTIFACTS[state["current"]].per_episode else "plan"
 
 
 def start_shots(state: RoomState) -> dict:
-    """The approved script is the episode's; the director now breaks it into shots."""
-    episode = str(state["episode"])
-    entry = {**state.get("production", {}).get(episode, {}), "script": state["artifacts"]["script"]}
-    return {"current": "shots", "artifacts": {"shots": {}}, "versions": {"shots": 0}, "round": 0,
+    """The approved script is the episode's; the next episode artifact (the director's shots) starts from it.
+
+    Named for what it does in this room; the name is kept because checkpoints stand at it."""
+    episode, name = str(state["episode"]), state["current"]
+    following = EPISODE[EPISODE.index(name) + 1]
+    entry = {**state.get("production", {}).get(episode, {}), name: state["artifacts"][name]}
+    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0}, "round": 0,
             "production": {episode: entry}}
 
 
 def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Style guide and visual sheets (fixed once for the series), and a prompt per shot."""
     ctx, run_id, episode = runtime.context, state["run_id"], state["episode"]
-    emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact="art", round=1)
+    spec = DIRECTION
+    emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact=spec.name, round=1)
     bible = state["artifacts"]["bible"]
     _, shots = episode_as_cast(bible, state["artifacts"]["script"], state["artifacts"]["shots"])
-    schema = direction_for(tuple(character_names(bible)), tuple(shot.id for shot in shots.shots))
+    # the art director works from the shot list as production takes it (every name resolved, the script covered)
+    values = {**state, "artifacts": {**state["artifacts"], "shots": shots.model_dump(mode="json")}}
+    model = services.model(ctx, ART_DIRECTOR.name)
     direction: ArtDirection = perform(
-        ART_DIRECTOR, "art", schema, model=services.model(ctx, ART_DIRECTOR.name), lang=state["lang"],
-        variables={"bible": dump(bible), "shots": dump(shots.model_dump(mode="json")),
+        ART_DIRECTOR, spec.name, spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits)), model=model,
+        lang=state["lang"],
+        variables={**task_variables(spec, values, ctx, model),
                    "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
-        retries=ctx.max_retries, max_tokens=2000, on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, "art"),
+        retries=ctx.max_retries, max_tokens=spec.max_tokens,
+        on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, spec.name),
         copies=copy_check(ART_DIRECTOR.name, state["lang"], state["premise"], dump(state["artifacts"])),
     )
     known = state.get("art", {})

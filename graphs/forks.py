@@ -14,6 +14,7 @@ import copy
 import shutil
 from typing import TYPE_CHECKING
 
+from agents.roles import ARTIFACTS
 from graphs import services
 from graphs.production import episode_dir
 from memory import Status
@@ -73,7 +74,7 @@ def copy_outputs(runs: "Runs", values: dict, run_id: str, fork_id: str) -> None:
     ctx = runs.ctx
     folder = ctx.outputs_dir / fork_id
     for name, _version in values.get("approved", {}).items():
-        export.write_artifact(folder, name, values["artifacts"][name], values.get("lang", "en"))
+        export.write_artifact(folder, name, values["artifacts"][name], values.get("lang", "en"), ARTIFACTS[name].markdown)
     export.write_decisions(folder, values.get("decisions", []))
     if values.get("voices"):
         atomic_write_json(folder / "cast.json", values["voices"])

@@ -13,10 +13,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.roles import ARTIFACTS
 from graphs import services
 from graphs.context import Context
 from graphs.negotiation import dump, emit
-from graphs.state import EPISODE_ARTIFACTS, RoomState, artifact_id
+from graphs.state import RoomState, artifact_id
 from memory import Kind, MemoryRecord, Status
 from tools import export
 
@@ -30,7 +31,7 @@ def gate_payload(state: RoomState) -> dict[str, Any]:
     return {
         "gate": name,
         "run_id": state["run_id"],
-        "episode": state.get("episode", 0) if name in EPISODE_ARTIFACTS else 0,
+        "episode": state.get("episode", 0) if ARTIFACTS[name].per_episode else 0,
         "version": state["versions"][name],
         "author": state.get("authors", {}).get(name, ""),
         "rounds": outcome.get("rounds", 0),
@@ -59,39 +60,17 @@ def gate(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 
 def _canon(run_id: str, name: str, version: int, content: dict, author: str, episode: int = 0) -> list[MemoryRecord]:
-    """Break an approved artifact into canon records the room retrieves first."""
+    """Break an approved artifact into the canon records it declares, which the room retrieves first."""
     base = {"role": author, "run_id": run_id, "artifact": artifact_id(name, episode), "version": version,
-            "status": Status.APPROVED, "episode": episode}
-    records: list[MemoryRecord] = []
-    if name == "pitch":
-        records.append(MemoryRecord(kind=Kind.EPISODE_SUMMARY, key="series", text=f"{content['title']}: {content['logline']}", **base))
-    elif name == "bible":
-        for c in content["characters"]:
-            records.append(MemoryRecord(kind=Kind.CHARACTER, key=c["name"], text=dump(c), **base))
-        for loc in content["locations"]:
-            records.append(MemoryRecord(kind=Kind.LOCATION, key=loc["name"], text=dump(loc), **base))
-        world = content["world"]
-        records.append(MemoryRecord(kind=Kind.WORLD_RULE, key="era", text=f"Era: {world['era']}", **base))
-        for i, rule in enumerate(world["rules"]):
-            records.append(MemoryRecord(kind=Kind.WORLD_RULE, key=f"rule{i}", text=rule, **base))
-        records.append(MemoryRecord(kind=Kind.STYLE, key="style", text=f"Tone: {content['tone']}. Visual style: {content['visual_style']}", **base))
-    elif name == "script":
-        for scene in content["scenes"]:
-            lines = " / ".join(f"{line['speaker']}: {line['text']}" for line in scene["lines"])
-            records.append(MemoryRecord(kind=Kind.SCENE, key=f"scene{scene['number']}", text=f"{scene['heading']}. {scene['action']} {lines}", **base))
-    elif name == "outline":
-        for ep in content["episodes"]:
-            ep_base = {**base, "episode": ep["number"]}
-            records.append(MemoryRecord(kind=Kind.EPISODE_SUMMARY, key="summary", text=f"Ep {ep['number']} {ep['title']}: hook {ep['hook']}; cliffhanger {ep['cliffhanger']}", **ep_base))
-            for i, beat in enumerate(ep["beats"]):
-                records.append(MemoryRecord(kind=Kind.BEAT, key=f"beat{i}", text=f"[{beat['intensity']}/10] {beat['description']}", **ep_base))
-    return records
+            "status": Status.APPROVED}
+    return [MemoryRecord(kind=c.kind, key=c.key, text=c.text, episode=episode if c.episode is None else c.episode, **base)
+            for c in ARTIFACTS[name].canon(content)]
 
 
 def record(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Carry out the gate's answer: memory, decisions log, exports."""
     ctx, name, run_id = runtime.context, state["current"], state["run_id"]
-    episode = state.get("episode", 0) if name in EPISODE_ARTIFACTS else 0
+    episode = state.get("episode", 0) if ARTIFACTS[name].per_episode else 0
     key = artifact_id(name, episode)
     folder = ctx.outputs_dir / run_id / "episodes" / f"ep{episode:02d}" if episode else ctx.outputs_dir / run_id
     decision = state["decision"]
@@ -112,7 +91,7 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
         mem.put(_canon(run_id, name, version, content, author, episode))
         if not episode:
             update["approved"] = {name: version}
-        export.write_artifact(folder, name, content, state["lang"])
+        export.write_artifact(folder, name, content, state["lang"], ARTIFACTS[name].markdown)
     else:
         note = decision.get("note", "").strip()
         mem.set_status(run_id, key, version, Status.REJECTED)

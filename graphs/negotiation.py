@@ -24,12 +24,13 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 from pydantic import BaseModel
 
+from agents.artifact import Artifact
 from agents.base import load_prompts, perform
 from agents.copying import copy_check
 from agents.critique import Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
-from agents.roles import ARTIFACTS, ROLES, ArtifactSpec
+from agents.roles import ARTIFACTS, ROLES
 from graphs import services
 from graphs.context import Context
 from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
@@ -96,27 +97,28 @@ def handed(state: NegotiationState, model: RoomModel) -> Setting | None:
     return setting_of(state["premise"], state["lang"]) if model.schema_limits else None
 
 
-def task_variables(state: NegotiationState, ctx: Context, model: RoomModel) -> dict[str, Any]:
-    """What an owner's prompt may use: the premise, the approved artifacts, the episode in the works."""
+def task_variables(spec: Artifact, state: NegotiationState, ctx: Context, model: RoomModel) -> dict[str, Any]:
+    """What the owner's prompt for `spec` receives besides its notes and memory: of the premise, the
+    approved artifacts (an input named after one is its content) and the episode in the works, exactly
+    the inputs `spec` declares."""
     artifacts = state.get("artifacts", {})
     episode = state.get("episode", 0)
-    outline = artifacts.get("outline") or {"episodes": []}
+    outline = artifacts.get("outline") or {"episodes": []}  # the episode in the works, as the outline has it
     this = next((e for e in outline["episodes"] if e["number"] == episode), {})
     earlier = [e for e in outline["episodes"] if e["number"] < episode]
-    setting = handed(state, model)
-    return {
+    setting = handed(state, model) if {"cast", "era", "places"} & set(spec.inputs) else None
+    known = {
         "premise": state["premise"],
         "cast": ", ".join(setting.names) if setting else "",
         "era": setting.era if setting else "",
         "places": ", ".join(setting.places) if setting else "",
         "episodes": state.get("episodes", ctx.episodes),
         "episode": episode,
-        "pitch": dump(artifacts.get("pitch", {})),
-        "bible": dump(artifacts.get("bible", {})),
         "outline_episode": dump(this),
         "previously": " ".join(f"Ep {e['number']}: {e['title']} — {e['cliffhanger']}" for e in earlier[-3:]),
-        "script": dump(artifacts.get("script", {})),
+        **{name: dump(artifacts.get(name, {})) for name in ARTIFACTS},
     }
+    return {name: known[name] for name in spec.inputs if name in known}
 
 
 def series_own(state: NegotiationState, name: str, notes: list[str] = ()) -> str:
@@ -126,11 +128,11 @@ def series_own(state: NegotiationState, name: str, notes: list[str] = ()) -> str
     return "\n".join([*notes, dump(others)])
 
 
-def owner_schema(spec: ArtifactSpec, values: dict, ctx: Context, model: RoomModel, *,
+def owner_schema(spec: Artifact, values: dict, ctx: Context, model: RoomModel, *,
                  revision: bool = False) -> type[BaseModel]:
-    """The schema the owner, on `model`, writes `spec` in for this run and episode (`ArtifactSpec.schema_in`);
-    a small model's bible is set in the setting it was `handed`."""
-    setting = handed(values, model) if spec.name == "bible" else None
+    """The schema the owner, on `model`, writes `spec` in for this run and episode (`Artifact.schema_in`);
+    a small model writes an artifact that takes the `handed` setting in it."""
+    setting = handed(values, model) if spec.handed_setting else None
     return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), handed=setting, revision=revision)
 
 
@@ -144,7 +146,7 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
     model = services.model(ctx, owner.name)
     variables = {
-        **task_variables(state, ctx, model),
+        **task_variables(spec, state, ctx, model),
         "notes": "",
         "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
     }

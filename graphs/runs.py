@@ -30,8 +30,8 @@ from tools.files import sweep_partials
 MAX_PREMISE_CHARS = 2000
 # the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
 AT_REST = "next_episode"
-# what `room resume --redo` can make again
-REDO_STAGES = (*DEVELOPMENT, "script", "shots", "art", "cast", "produce")
+# what `room resume --redo` can make again: every artifact, then the episode graph's production nodes
+REDO_STAGES = (*ARTIFACTS, "art", "cast", "produce")
 
 
 @dataclass

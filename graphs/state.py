@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypedDict
 
+from agents.roles import ARTIFACTS
+
 
 def merge(left: dict | None, right: dict | None) -> dict:
     """Reducer: later keys win, earlier keys stay."""
@@ -109,12 +111,9 @@ class CritiqueTask(TypedDict):
     era: str  # the bible's era, for deterministic era checks ("" before there is a bible)
 
 
-EPISODE_ARTIFACTS = ("script", "shots")
-
-
 def artifact_id(name: str, episode: int = 0) -> str:
     """How memory and reviews name an artifact: "bible", or "ep01.script" for an episode's."""
-    return f"ep{episode:02d}.{name}" if episode and name in EPISODE_ARTIFACTS else name
+    return f"ep{episode:02d}.{name}" if episode and ARTIFACTS[name].per_episode else name
 
 
 def review_key(artifact: str, version: int, reviewer: str, episode: int = 0) -> str:

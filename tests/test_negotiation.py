@@ -153,3 +153,17 @@ def test_consultant_flags_a_planted_anachronism(script, make_ctx):
     assert flagged["verdict"] == "revise"
     revise_prompt = [c for c in script.calls if c["role"] == "screenwriter"][-1]["messages"][-1].content
     assert "[critical] cultural_consultant" in revise_prompt and "smartphone" in revise_prompt
+
+
+def test_an_owner_prompt_receives_exactly_the_inputs_its_artifact_declares(make_ctx):
+    from types import SimpleNamespace
+
+    from agents.art_director import DIRECTION
+    from agents.roles import ARTIFACTS
+    from graphs.negotiation import task_variables
+
+    state = {"premise": "p", "episode": 1, "artifacts": {"pitch": f.pitch(), "bible": f.bible(), "outline": f.outline(),
+                                                         "script": f.script(1), "shots": f.shots(1)}}
+    real = SimpleNamespace(schema_limits={})  # a model handed no setting
+    for spec in (*ARTIFACTS.values(), DIRECTION):
+        assert set(task_variables(spec, state, make_ctx(), real)) | {"notes", "memory"} == set(spec.inputs), spec.name

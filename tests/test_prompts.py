@@ -17,7 +17,7 @@ import pytest
 import yaml
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from agents.art_director import ArtDirection
+from agents.art_director import DIRECTION, ArtDirection
 from agents.base import PromptError, load_prompts, render, task_messages
 from agents.critique import Critique, Severity, Verdict
 from agents.director import CameraMove, ShotList, ShotSize
@@ -28,19 +28,12 @@ from agents.screenwriter import Bible, EpisodeOutline, EpisodeScript, Pitch, Ser
 LANGS = ("en", "zh")
 REVIEWERS = tuple(name for name, role in ROLES.items() if role.reviews)
 
-# The variables the graph passes to each task (see graphs/negotiation.py and the chat graph).
+# The variables each task receives: an artifact's owner tasks and the art direction as they declare them
+# (the graphs pass exactly those), the reviewers' and chat tasks as the graphs pass them.
 TASK_VARS: dict[str, set[str]] = {
-    "pitch": {"premise", "cast", "episodes", "notes", "memory"},
-    "bible": {"premise", "cast", "era", "places", "pitch", "notes", "memory"},
-    "outline": {"pitch", "bible", "episodes", "notes", "memory"},
-    "revise_pitch": {"artifact", "issues", "notes", "memory"},
-    "revise_bible": {"artifact", "issues", "notes", "memory"},
-    "revise_outline": {"artifact", "issues", "notes", "memory"},
-    "script": {"episode", "outline_episode", "bible", "previously", "notes", "memory"},
-    "revise_script": {"artifact", "issues", "notes", "memory"},
-    "shots": {"episode", "script", "notes", "memory"},
-    "revise_shots": {"artifact", "issues", "notes", "memory"},
-    "art": {"bible", "shots", "notes", "memory"},
+    **{name: set(spec.inputs) for name, spec in ARTIFACTS.items()},
+    **{f"revise_{name}": set(spec.revision_inputs) for name, spec in ARTIFACTS.items()},
+    DIRECTION.name: set(DIRECTION.inputs),
     "critique": {"artifact_name", "artifact", "focus", "memory"},
     "chat": {"message", "memory", "artifact_name", "artifact", "history"},
 }

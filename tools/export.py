@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.files import atomic_write_json, atomic_write_text, inside
@@ -22,13 +23,13 @@ _LABELS = {
 }
 
 
-def _pitch_md(p: dict, t: dict) -> list[str]:
+def pitch_md(p: dict, t: dict) -> list[str]:
     return [f"# {p['title']}", "", f"**{t['logline']}:** {p['logline']}", "", f"- {t['genre']}: {p['genre']}",
             f"- {t['tropes']}: {', '.join(p['tropes'])}", f"- {t['hook']}: {p['hook']}",
             f"- {t['target_audience']}: {p['target_audience']}"]
 
 
-def _bible_md(b: dict, t: dict) -> list[str]:
+def bible_md(b: dict, t: dict) -> list[str]:
     lines = [f"## {t['characters']}", ""]
     for c in b["characters"]:
         lines += [f"### {c['name']}", ""]
@@ -40,7 +41,7 @@ def _bible_md(b: dict, t: dict) -> list[str]:
     return lines
 
 
-def _outline_md(o: dict, t: dict) -> list[str]:
+def outline_md(o: dict, t: dict) -> list[str]:
     lines = [f"## {t['episodes']}", ""]
     for ep in o["episodes"]:
         lines += [f"### {ep['number']}. {ep['title']}", "", f"- {t['hook']}: {ep['hook']}"]
@@ -49,7 +50,7 @@ def _outline_md(o: dict, t: dict) -> list[str]:
     return lines
 
 
-def _script_md(sc: dict, t: dict) -> list[str]:
+def script_md(sc: dict, t: dict) -> list[str]:
     lines = [f"# {sc['number']}. {sc['title']}", ""]
     for scene in sc["scenes"]:
         lines += [f"### {scene['heading']}", "", scene["action"], ""]
@@ -62,33 +63,35 @@ def _script_md(sc: dict, t: dict) -> list[str]:
     return lines
 
 
-def _shots_md(sl: dict, t: dict) -> list[str]:
+def shots_md(sl: dict, t: dict) -> list[str]:
     lines = ["| shot | scene | size | camera | characters | intent |", "|---|---|---|---|---|---|"]
     lines += [f"| {s['id']} | {s['scene']} | {s['size']} | {s['camera']} | {', '.join(s['characters'])} | {s['visual_intent']} |"
               for s in sl["shots"]]
     return lines
 
 
-def _final_cut_md(fc: dict, t: dict) -> list[str]:
+def final_cut_md(fc: dict, t: dict) -> list[str]:
     return [f"**{fc['video']}** · {fc['duration']} s", ""] + [f"- {name}: {path}" for name, path in fc["files"].items()]
 
 
-_MARKDOWN = {"pitch": _pitch_md, "bible": _bible_md, "outline": _outline_md, "script": _script_md, "shots": _shots_md,
-             "final_cut": _final_cut_md}
+# an artifact's renderer is declared with it (agents); the final cut is not an artifact and has its own here
+_MARKDOWN = {"final_cut": final_cut_md}
 
 
-def to_markdown(name: str, content: dict, lang: str) -> str:
+def to_markdown(name: str, content: dict, lang: str, render: Callable[[dict, dict], list[str]] | None = None) -> str:
+    """`content` in Markdown: by `render`, else by `name`'s own renderer here, else as JSON."""
     labels = _LABELS.get(lang, _LABELS["en"])
-    render = _MARKDOWN.get(name)
+    render = render or _MARKDOWN.get(name)
     body = render(content, labels) if render else ["```json", json.dumps(content, ensure_ascii=False, indent=2), "```"]
     return "\n".join(body).rstrip() + "\n"
 
 
-def write_artifact(folder: Path, name: str, content: dict, lang: str) -> list[Path]:
+def write_artifact(folder: Path, name: str, content: dict, lang: str,
+                   render: Callable[[dict, dict], list[str]] | None = None) -> list[Path]:
     """`<name>.json` and `<name>.md` in the run's output folder."""
     return [
         atomic_write_json(inside(folder, f"{name}.json"), content),
-        atomic_write_text(inside(folder, f"{name}.md"), to_markdown(name, content, lang)),
+        atomic_write_text(inside(folder, f"{name}.md"), to_markdown(name, content, lang, render)),
     ]
 
 

@@ -1,0 +1,123 @@
+"""What an artifact is, declared once beside the role that owns it.
+
+An `Artifact` says everything the room needs to negotiate, gate, remember and
+export one kind of document: its schema and how a series and an episode narrow
+it, the variables its owner's prompt receives, its token budget, whether each
+episode has its own, the canon records an approved version becomes, and its
+Markdown. The graphs look these up and never compare artifact names, so adding
+an artifact touches its role file, its prompt and a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from pydantic import BaseModel, Field, create_model
+
+from agents.critique import Revision
+from memory import Kind
+
+if TYPE_CHECKING:
+    from agents.base import Role
+    from agents.handed import Setting
+
+# what every owner's revision prompt receives: the version to revise and the issues to answer
+REVISION_INPUTS = ("artifact", "issues", "notes", "memory")
+
+
+class Canon(NamedTuple):
+    """One canon record an approved artifact becomes (the gate adds run, version and provenance)."""
+
+    kind: Kind
+    key: str
+    text: str
+    episode: int | None = None  # the episode it belongs to when not the artifact's own (an outline's entries)
+
+
+class Held(NamedTuple):
+    """What a run holds an artifact's schema to: the cast, the scene numbers, the places, the era, the shots."""
+
+    cast: tuple[str, ...] = ()
+    scenes: tuple[int, ...] = ()
+    places: tuple[str, ...] = ()
+    era: str = ""
+    shot_ids: tuple[str, ...] = ()
+
+
+# (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)
+Shape = Callable[[type[BaseModel], int, Held], type[BaseModel]]
+# (approved artifacts, small model, handed setting) -> what this run holds the schema to
+Holds = Callable[[dict, bool, "Setting | None"], Held]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    schema: type[BaseModel]
+    max_tokens: int
+    inputs: tuple[str, ...]  # the variables the owner's prompt for this artifact receives
+    per_episode: bool = False  # each episode has its own ("ep01.script"); else one for the series
+    gated: bool = True  # a person approves it at its own gate (else what follows it is gated)
+    episode_field: str = ""  # the integer field holding the episode's number, pinned to it
+    handed_setting: bool = False  # a small model writes it in the setting it was handed
+    shape: Shape | None = None
+    holds: Holds | None = None
+    canon: Callable[[dict], list[Canon]] = lambda content: []
+    markdown: Callable[[dict, dict], list[str]] | None = None  # (content, labels) -> lines
+
+    revision_inputs = REVISION_INPUTS
+
+    @property
+    def owner(self) -> Role:
+        from agents.roles import ROLES  # the roles' modules declare the artifacts, so look the roles up late
+
+        return next(r for r in ROLES.values() if self.name in r.owns)
+
+    @property
+    def reviewers(self) -> list[Role]:
+        from agents.roles import ROLES
+
+        return [r for r in ROLES.values() if self.name in r.reviews]
+
+    @property
+    def revision_schema(self) -> type[BaseModel]:
+        return _revision_of(self.schema)
+
+    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (), scenes: tuple[int, ...] = (),
+                   places: tuple[str, ...] = (), era: str = "", shot_ids: tuple[str, ...] = ()) -> type[BaseModel]:
+        """The schema for this series and episode: the episode's number pinned, then the artifact's own
+        `shape` (an outline's number of episodes; the cast, scenes, places and era a run holds it to)."""
+        schema = self.schema
+        if episode and self.episode_field:
+            schema = _pinned(schema, self.episode_field, episode)
+        if self.shape is not None:
+            schema = self.shape(schema, episodes, Held(cast, scenes, places, era, shot_ids))
+        return schema
+
+    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (), scenes: tuple[int, ...] = (),
+                     places: tuple[str, ...] = (), era: str = "", shot_ids: tuple[str, ...] = ()) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode, cast, scenes, places, era, shot_ids))
+
+    def schema_in(self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None,
+                  revision: bool = False) -> type[BaseModel]:
+        """The schema the owner writes this artifact in, in the run whose state is `values`: held to
+        what the artifact's `holds` takes from the approved artifacts (and a small model's setting)."""
+        held = self.holds(values.get("artifacts", {}), small, handed) if self.holds else Held()
+        build = self.revision_for if revision else self.schema_for
+        return build(values.get("episodes", episodes), values.get("episode", 0), cast=held.cast, scenes=held.scenes,
+                     places=held.places, era=held.era, shot_ids=held.shot_ids)
+
+
+@cache
+def _pinned(schema: type[BaseModel], field: str, value: int) -> type[BaseModel]:
+    """`schema` with the integer `field` held to `value` (the decoder can write nothing else)."""
+    return create_model(schema.__name__, __base__=schema, **{field: (int, Field(ge=value, le=value))})
+
+
+@cache
+def _revision_of(schema: type[BaseModel]) -> type[BaseModel]:
+    """A plainly named revision model ("PitchRevision"): tool and schema names must be identifiers."""
+    return create_model(f"{schema.__name__}Revision", __base__=Revision[schema])

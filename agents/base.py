@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from agents.models import RoomModel
 from agents.structured import UsageSink, ask_structured
+from tools.errors import ModelOutputError
 
 _ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
@@ -106,5 +107,8 @@ def perform(
     copied = copies(answer) if copies else []
     if not copied:
         return answer
-    bare = ask_structured(model, task_messages(role.name, task, lang, variables, 0), schema, **ask)
+    try:
+        bare = ask_structured(model, task_messages(role.name, task, lang, variables, 0), schema, **ask)
+    except ModelOutputError:  # without an example it gave nothing valid: the valid answer it gave stands
+        return answer
     return bare if len(copies(bare)) < len(copied) else answer

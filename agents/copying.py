@@ -29,7 +29,6 @@ _MONTHS = {"January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December"}
 
 
-
 def _texts(value: Any, key: str = ""):
     """(key, string) for every string in an example, JSON held in a string included."""
     if isinstance(value, dict):

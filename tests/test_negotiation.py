@@ -118,6 +118,15 @@ def test_the_answer_that_copies_less_stands(script, make_ctx):
     assert runs.view(run_id).waiting["content"]["logline"] == copying["logline"]
 
 
+def test_a_copying_answer_stands_when_the_model_gives_nothing_valid_without_the_examples(script, make_ctx):
+    copying = {**f.pitch(), "logline": "Eli Marsh returns as the CEO."}
+    script.enqueue("screenwriter", copying, "no", "still no", "never")
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs, run_id, _ = start(make_ctx())
+    assert runs.view(run_id).waiting["content"]["logline"] == copying["logline"]
+
+
 def test_an_answer_of_the_premises_own_passes_the_copy_check(script, make_ctx):
     own = {**f.pitch(), "logline": "Eli Marsh, the janitor, owns Halberd Capital."}
     script.enqueue("screenwriter", own)

@@ -45,6 +45,7 @@ class Held(NamedTuple):
     places: tuple[str, ...] = ()
     era: str = ""
     shot_ids: tuple[str, ...] = ()
+    opening: str = ""  # what the text opens with (a small model's logline: the premise)
 
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)
@@ -86,20 +87,18 @@ class Artifact:
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
 
-    def schema_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (), scenes: tuple[int, ...] = (),
-                   places: tuple[str, ...] = (), era: str = "", shot_ids: tuple[str, ...] = ()) -> type[BaseModel]:
+    def schema_for(self, episodes: int, episode: int = 0, *held: object, **named: object) -> type[BaseModel]:
         """The schema for this series and episode: the episode's number pinned, then the artifact's own
-        `shape` (an outline's number of episodes; the cast, scenes, places and era a run holds it to)."""
+        `shape` (an outline's number of episodes; what a run holds it to, the fields of `Held`)."""
         schema = self.schema
         if episode and self.episode_field:
             schema = _pinned(schema, self.episode_field, episode)
         if self.shape is not None:
-            schema = self.shape(schema, episodes, Held(cast, scenes, places, era, shot_ids))
+            schema = self.shape(schema, episodes, Held(*held, **named))
         return schema
 
-    def revision_for(self, episodes: int, episode: int = 0, cast: tuple[str, ...] = (), scenes: tuple[int, ...] = (),
-                     places: tuple[str, ...] = (), era: str = "", shot_ids: tuple[str, ...] = ()) -> type[BaseModel]:
-        return _revision_of(self.schema_for(episodes, episode, cast, scenes, places, era, shot_ids))
+    def revision_for(self, episodes: int, episode: int = 0, *held: object, **named: object) -> type[BaseModel]:
+        return _revision_of(self.schema_for(episodes, episode, *held, **named))
 
     def schema_in(self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None,
                   revision: bool = False) -> type[BaseModel]:
@@ -107,8 +106,7 @@ class Artifact:
         what the artifact's `holds` takes from the approved artifacts (and a small model's setting)."""
         held = self.holds(values.get("artifacts", {}), small, handed) if self.holds else Held()
         build = self.revision_for if revision else self.schema_for
-        return build(values.get("episodes", episodes), values.get("episode", 0), cast=held.cast, scenes=held.scenes,
-                     places=held.places, era=held.era, shot_ids=held.shot_ids)
+        return build(values.get("episodes", episodes), values.get("episode", 0), *held)
 
 
 @cache

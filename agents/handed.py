@@ -35,6 +35,7 @@ class Setting:
     names: tuple[str, ...]
     era: str
     places: tuple[str, ...]
+    opening: str = ""  # what the pitch's logline opens with: the premise itself
 
 
 def _data(name: str) -> dict:
@@ -58,13 +59,15 @@ def _says(premise: str, word: str) -> bool:
 def culture_of(premise: str, lang: str) -> dict:
     """The culture the premise is set in: the first that its words or years name, else the language's default."""
     years = [int(y) for y in YEAR.findall(premise)]
-    for culture in _cultures():
-        if culture["lang"] != lang:
-            continue
-        low, high = culture.get("years", (0, -1))
-        if any(_says(premise, w) for w in culture["words"]) or any(low <= y <= high for y in years):
+    cultures = [c for c in _cultures() if c["lang"] == lang]
+    for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
+        if any(_says(premise, w) for w in culture["words"]):
             return culture
-    return next(c for c in _cultures() if c["lang"] == lang and c.get("default"))
+    for culture in cultures:
+        low, high = culture.get("years", (0, -1))
+        if any(low <= y <= high for y in years):
+            return culture
+    return next(c for c in cultures if c.get("default"))
 
 
 def named_in(premise: str) -> list[str]:
@@ -118,6 +121,21 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*found, *culture_of(premise, lang)["places"]]))[:count]
 
 
+_CLAUSE_END = re.compile(r"[。！？；，、.!?;,:：](?=\s|$)|[。！？；，、]")
+
+
+def opening_of(premise: str, limit: int = 100) -> str:
+    """The premise as a logline opens with it: one line, at most `limit` characters, cut after a clause
+    (else a word) when longer. A small model left to write the logline itself writes its example's."""
+    text = " ".join(premise.split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    ends = [m.end() for m in _CLAUSE_END.finditer(head)]
+    cut = ends[-1] if ends and ends[-1] > limit // 3 else head.rfind(" ") if " " in head[limit // 3:] else limit
+    return head[:cut].rstrip(" ,，、;；:：")
+
+
 @cache
 def setting_of(premise: str, lang: str) -> Setting:
-    return Setting(cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang))
+    return Setting(cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang), opening_of(premise))

@@ -250,6 +250,25 @@ def set_in(schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...],
                         locations=(list[location], Field(min_length=1, max_length=8)))
 
 
+def literal(text: str) -> str:
+    """A regular expression matching `text` as written (in Python's syntax and in the Rust syntax of
+    pydantic-core and llama.cpp's LLGuidance alike: only their shared metacharacters are escaped)."""
+    return "".join("\\" + c if c in r"\.+*?()|[]{}^$#&-~" else c for c in text)
+
+
+@cache
+def opened_with(schema: type[Pitch], opening: str) -> type[Pitch]:
+    """`schema` whose logline opens with `opening`, so a constrained decoder writes on from the premise.
+
+    For small models: left to write the logline itself, the 270M model writes its example's story
+    ("末世降临…" came back as the example's 重生 revenge, names and all).
+    """
+    logline = schema.model_fields["logline"]
+    return create_model(schema.__name__, __base__=schema, logline=(
+        str, Field(max_length=logline.metadata[0].max_length if logline.metadata else None,
+                   pattern=f"^{literal(opening)}.*")))
+
+
 # ── the screenwriter's artifacts ─────────────────────────────────────────
 
 
@@ -290,6 +309,15 @@ def _script_canon(sc: dict) -> list[Canon]:
             for scene in sc["scenes"]]
 
 
+def _pitch_held_to_premise(artifacts: dict, small: bool, handed) -> Held:
+    """A small model's logline opens with the premise it was handed."""
+    return Held(opening=handed.opening) if handed and handed.opening else Held()
+
+
+def _pitch_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
+    return opened_with(schema, held.opening) if held.opening else schema
+
+
 def _bible_held_to_setting(artifacts: dict, small: bool, handed) -> Held:
     """A bible written in the setting a small model was handed (names, places, era)."""
     return Held(cast=handed.names, places=handed.places, era=handed.era) if handed else Held()
@@ -316,7 +344,7 @@ def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Ba
 
 ARTIFACTS = (
     Artifact("pitch", Pitch, 600, inputs=("premise", "cast", "episodes", "notes", "memory"),
-             canon=_pitch_canon, markdown=export.pitch_md),
+             handed_setting=True, shape=_pitch_shape, holds=_pitch_held_to_premise, canon=_pitch_canon, markdown=export.pitch_md),
     Artifact("bible", Bible, 2000, inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
              handed_setting=True, shape=_bible_shape, holds=_bible_held_to_setting,
              canon=_bible_canon, markdown=export.bible_md),

@@ -26,6 +26,8 @@ from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, 
     ("zh", "唐朝长安，一名女仵作破解连环命案", "zh_ancient"),
     ("zh", "外卖小哥意外继承了一座修仙门派", "zh_ancient"),
     ("zh", "重生回到高考前一天的女孩", "zh_modern"),
+    # a place the premise names outranks a year another culture spans
+    ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "american_west"),
 ])
 def test_the_culture_is_the_premises(lang, premise, culture):
     assert culture_of(premise, lang)["name"] == culture
@@ -123,6 +125,13 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
     ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
     ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
     ("zh", "退伍老兵回到农村老家种田", "农家小院"),
+    # premises the first data had no entry for
+    ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "Saloon bar"),
+    ("en", "Two rival food-truck owners share one parking spot", "Food truck window"),
+    ("en", "A deep-sea research station loses contact with the surface", "Research lab"),
+    ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本", "纺织厂车间"),
+    ("zh", "末世降临，一个普通超市收银员觉醒了囤货系统", "地下避难所"),
+    ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争", "戏台"),
 ])
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
     places = places_of(premise, lang)
@@ -195,3 +204,46 @@ def test_any_premise_gets_a_setting_a_small_model_can_be_held_to(premise, lang):
     assert copied_names({"places": setting.places, "era": setting.era}, "screenwriter", lang, "") == []
     schema = ARTIFACTS["bible"].schema_for(1, 0, setting.names, (), setting.places, setting.era)
     assert schema.model_json_schema()["$defs"]
+
+
+_PITCH = {"title": "T", "genre": "g", "tropes": [], "hook": "h", "target_audience": "a"}
+
+
+def test_a_small_models_logline_opens_with_the_premise(make_ctx):
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from agents.structured import closed_schema
+    from graphs.negotiation import owner_schema
+
+    premise = "末世降临，一个普通超市收银员觉醒了囤货系统 (a \"test\" [x] 1+1)"
+    values = {"premise": premise, "lang": "zh", "episodes": 2}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    for revision in (False, True):
+        schema = owner_schema(ARTIFACTS["pitch"], values, make_ctx(), small, revision=revision)
+        doc = json.dumps(closed_schema(schema, {}, SMALL_MODEL_LIMITS), ensure_ascii=False)
+        assert '"pattern": "^末世降临' in doc  # the decoder is held to it, revisions too
+    schema = owner_schema(ARTIFACTS["pitch"], values, make_ctx(), small)
+    assert schema.model_validate({**_PITCH, "logline": premise + "：她囤下了整座城的物资。"})
+    with pytest.raises(ValueError):  # the example's story, not this premise
+        schema.model_validate({**_PITCH, "logline": "豪门千金被继妹和未婚夫联手害死，重生回到订婚宴前一天。"})
+    large = RoomModel(chat=None, spec="openai:x")
+    assert owner_schema(ARTIFACTS["pitch"], values, make_ctx(), large) is ARTIFACTS["pitch"].schema
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(premise=st.text(min_size=1, max_size=400), tail=st.text(max_size=40))
+def test_any_premise_opens_a_logline_that_validates(premise, tail):
+    """Whatever a writer types (brackets, backslashes, quotes, newlines), its opening is a literal that the
+    schema's pattern accepts with anything after it, and the opening is the premise's own start."""
+    import re
+
+    from agents.handed import opening_of
+    from agents.screenwriter import Pitch, literal, opened_with
+
+    opening = opening_of(premise)
+    assert len(opening) <= 100 and " ".join(premise.split()).startswith(opening)
+    assert re.fullmatch(literal(opening), opening)
+    if opening:
+        tail = tail.replace("\n", " ").replace("\r", " ")
+        schema = opened_with(Pitch, opening)
+        assert schema.model_validate({**_PITCH, "logline": (opening + tail)[:400]}).logline.startswith(opening)

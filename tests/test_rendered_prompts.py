@@ -27,17 +27,18 @@ def _hash(text: str) -> str:
 def rendered() -> dict[str, list[str]]:
     """Each task's messages rendered with its first example's variables (the persona and instruction, every
     example's turns, then that input), and each role file's description and focus: kind and hash of each."""
-    from agents.base import load_prompts, task_messages
+    from agents.base import task_messages
+    from agents.prompt_file import load_prompts
     from agents.roles import ROLES
 
     found: dict[str, list[str]] = {}
     for lang in LANGS:
         for role in ROLES:
             prompts = load_prompts(role, lang)
-            found[f"{lang}/{role}"] = [f"description:{_hash(prompts['description'])}"] + [
-                f"focus.{name}:{_hash(text)}" for name, text in sorted((prompts.get("focus") or {}).items())]
-            for task, spec in sorted(prompts["tasks"].items()):
-                messages = task_messages(role, task, lang, spec["examples"][0]["vars"])
+            found[f"{lang}/{role}"] = [f"description:{_hash(prompts.description)}"] + [
+                f"focus.{name}:{_hash(text)}" for name, text in sorted(prompts.focus.items())]
+            for task, spec in sorted(prompts.tasks.items()):
+                messages = task_messages(role, task, lang, spec.examples[0].vars)
                 found[f"{lang}/{role}/{task}"] = [f"{m.type}:{_hash(m.content)}" for m in messages]
     return found
 

@@ -1,18 +1,83 @@
-"""Reading a prompt file: what a broken one says."""
+"""Reading a prompt file: what a broken one says, and the answer summary an instruction shows."""
 
 from __future__ import annotations
 
 import shutil
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from agents.errors import PromptError, PromptFileError
-from agents.prompt_file import load_prompts, read_prompts
-from agents.roles import tasks_of
+from agents.prompt_file import answer_summary, load_prompts, read_prompts
+from agents.roles import ROLES, tasks_of
 from tools.errors import RoomError
+
+
+class Mood(StrEnum):
+    CALM = "calm"
+    TENSE = "tense"
+
+
+class Line(BaseModel):
+    speaker: str
+    mood: Mood
+
+
+class Place(BaseModel):
+    name: str
+    rules: list[str]
+
+
+class Scene(BaseModel):
+    title: str
+    age: int
+    place: Place
+    lines: list[Line]
+    cast: list[str]
+
+
+def test_the_keys_form_names_the_fields_and_spells_out_objects():
+    assert answer_summary(Scene) == (
+        '{"title", "age", "place": {"name", "rules"}, "lines": [{"speaker", "mood"}], "cast"}')
+
+
+def test_the_values_form_says_what_goes_in_each_field():
+    assert answer_summary(Scene, "values", {"title": "a few words"}) == (
+        '{"title": a few words, "age": ..., "place": {"name": ..., "rules": ...}, '
+        '"lines": [{"speaker": ..., "mood": "calm" | "tense"}], "cast": ...}')
+
+
+def test_words_in_brackets_are_a_note_after_the_name_and_other_words_the_value():
+    words = {"age": "(a number)", "place.rules": "[...]", "lines.mood": '"calm" or "tense"', "cast": "（名字）"}
+    assert answer_summary(Scene, "keys", words) == (
+        '{"title", "age" (a number), "place": {"name", "rules": [...]}, '
+        '"lines": [{"speaker", "mood": "calm" or "tense"}], "cast"（名字）}')
+
+
+def test_words_for_no_field_are_refused():
+    with pytest.raises(ValueError, match="place.size"):
+        answer_summary(Scene, "keys", {"place.size": "(big)"})
+    with pytest.raises(ValueError, match="place.name"):  # under a field its own words replace
+        answer_summary(Scene, "keys", {"place": "an object", "place.name": "(a name)"})
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_instruction_that_shows_the_answer_renders_it_from_the_schema(role, lang):
+    """No answer's JSON is written out by hand, so none can drift from its schema."""
+    path = resources.files("agents") / "prompts" / lang / f"{role}.yaml"
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for task, schema in tasks_of(role).items():
+        instruction = written["tasks"][task]["instruction"]
+        assert ("{{ answer }}" in instruction) == (schema is not None), task
+        assert '{"' not in instruction, task
+
+
+# ── the files ────────────────────────────────────────────────────────────
 
 
 @pytest.fixture
@@ -49,6 +114,10 @@ def test_an_error_names_the_file_and_is_the_rooms(folder):
     (lambda data: data["tasks"].update(cut=data["tasks"]["chat"]), "unknown task cut"),
     (lambda data: data.update(tone="dry"), "tone: Extra inputs are not permitted"),
     (lambda data: data["tasks"]["chat"].update(examples=[]), "the examples of chat go in their own file"),
+    (lambda data: data["tasks"]["chat"].update(answer={"form": "keys"}), "chat answers in plain text"),
+    (lambda data: data["tasks"]["critique"].update(answer={"fields": {"issues.page": "(a number)"}}),
+     "no field issues.page in Critique"),
+    (lambda data: data["tasks"]["critique"].update(answer={"form": "prose"}), "tasks.critique.answer.form"),
     (lambda data: data["tasks"]["chat"].update(instruction="Answer {{ message }}."), "takes no variables"),
 ])
 def test_a_malformed_role_file_is_refused(folder, change, said):

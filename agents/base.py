@@ -1,30 +1,26 @@
 """A role is data plus a prompt; `perform` runs one of its tasks.
 
-Prompts are package data (`agents/prompts/<lang>/<role>.yaml`), rendered with
-Jinja2 in strict mode so a missing variable fails loudly. Each task carries
-few-shot examples of its exact output: small base models (the embedded
-default) only stay on topic when shown the shape of the answer, and larger
-models lose nothing by it.
+Prompts are package data (`agents/prompts/<lang>/<role>.yaml`, read and
+checked by `agents.prompt_file`), rendered with Jinja2 in strict mode so a
+missing variable fails loudly. Each task carries few-shot examples of its
+exact output: small base models (the embedded default) only stay on topic
+when shown the shape of the answer, and larger models lose nothing by it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any, Callable
 
-import jinja2
-import yaml
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
 
+from agents.errors import PromptError
 from agents.models import RoomModel
+from agents.prompt_file import load_prompts, render
 from agents.structured import UsageSink, ask_structured
 from tools.errors import ModelOutputError
-
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -43,23 +39,6 @@ class Role:
         return self.titles.get(lang, self.titles["en"])
 
 
-class PromptError(Exception):
-    """A prompt file is missing a task or a variable: a programming error."""
-
-
-@cache
-def load_prompts(role: str, lang: str) -> dict[str, Any]:
-    path = resources.files("agents") / "prompts" / lang / f"{role}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def render(template: str, variables: dict[str, Any]) -> str:
-    try:
-        return _ENV.from_string(template).render(**variables).strip()
-    except jinja2.UndefinedError as exc:
-        raise PromptError(f"prompt variable missing: {exc.message}") from None
-
-
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -68,16 +47,16 @@ def task_messages(role: str, task: str, lang: str, variables: dict[str, Any],
                   few_shot: int | None = None) -> list[BaseMessage]:
     """System prompt, few-shot examples as prior turns (the first `few_shot` of them, or all), then the real input."""
     prompts = load_prompts(role, lang)
-    spec = prompts["tasks"].get(task)
+    spec = prompts.tasks.get(task)
     if spec is None:
         raise PromptError(f"role {role} has no task '{task}' in its {lang} prompts")
-    system = render(prompts["persona"], variables) + "\n\n" + render(spec["instruction"], variables)
+    system = render(prompts.persona, variables) + "\n\n" + spec.instruction
     messages: list[BaseMessage] = [SystemMessage(system)]
-    for example in spec.get("examples", [])[:few_shot]:
-        messages.append(HumanMessage(render(spec["input"], example["vars"])))
-        output = example["output"]
+    for example in spec.examples[:few_shot]:
+        messages.append(HumanMessage(render(spec.input, example.vars)))
+        output = example.output
         messages.append(AIMessage(output if isinstance(output, str) else _dump(output)))
-    messages.append(HumanMessage(render(spec["input"], variables)))
+    messages.append(HumanMessage(render(spec.input, variables)))
     return messages
 
 

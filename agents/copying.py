@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.base import load_prompts
+from agents.prompt_file import load_prompts
 
 _NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
 _PERSON_KEYS = ("name", "speaker", "character", "characters")
@@ -54,8 +54,8 @@ def example_names(role: str, lang: str) -> frozenset[str]:
     "玉佩") is not a name, nor is a capitalised word the examples also write in lower case, nor one word of
     fewer than five letters ("Lin", "Mark": too common to tell a copy)."""
     found: set[str] = set()
-    texts = [text for spec in load_prompts(role, lang)["tasks"].values() for example in spec.get("examples", [])
-             for text in _texts([example["vars"], example["output"]])]
+    texts = [text for task in load_prompts(role, lang).tasks.values() for example in task.examples
+             for text in _texts([example.vars, example.output])]
     lower = {word for _, text in texts for word in re.findall(r"[a-z][a-z'-]+", text)}
     for key, text in texts:
         text = text.strip()

@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from agents.base import load_prompts  # noqa: E402
 from agents.copying import copied_names  # noqa: E402
+from agents.prompt_file import load_prompts  # noqa: E402
 from graphs import services  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
@@ -99,8 +99,8 @@ def _strings(value, keys=_NAME_KEYS):
 
 
 def examples_of(lang: str, task: str) -> list[dict]:
-    spec = load_prompts("screenwriter", lang)["tasks"][task]
-    return [e["output"] for e in spec.get("examples", []) if isinstance(e["output"], dict)]
+    spec = load_prompts("screenwriter", lang).tasks[task]
+    return [e.output for e in spec.examples if isinstance(e.output, dict)]
 
 
 def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
@@ -146,8 +146,8 @@ def closeness(artifact: dict, premise: str, lang: str, task: str) -> tuple[float
 
 def example_premises(lang: str) -> list[str]:
     """The premises of the screenwriter's few-shot examples (the stories a copied artifact would be about)."""
-    tasks = load_prompts("screenwriter", lang)["tasks"].values()
-    return list(dict.fromkeys(e["vars"]["premise"] for t in tasks for e in t.get("examples", []) if "premise" in e["vars"]))
+    tasks = load_prompts("screenwriter", lang).tasks.values()
+    return list(dict.fromkeys(e.vars["premise"] for t in tasks for e in t.examples if "premise" in e.vars))
 
 
 def about(artifact: dict, premise: str, lang: str) -> bool:
@@ -170,9 +170,9 @@ def premise_of(example_vars: dict, lang: str) -> str:
         return example_vars["premise"]
     cast = json.loads(example_vars.get("bible") or "{}").get("characters", [])
     lead = cast[0]["name"] if cast else None
-    for shot in load_prompts("screenwriter", lang)["tasks"]["bible"]["examples"]:
-        if lead and shot["output"]["characters"][0]["name"] == lead:
-            return shot["vars"]["premise"]
+    for shot in load_prompts("screenwriter", lang).tasks["bible"].examples:
+        if lead and shot.output["characters"][0]["name"] == lead:
+            return shot.vars["premise"]
     return ""
 
 
@@ -181,13 +181,12 @@ def reference(lang: str) -> dict[str, tuple[int, int, float, int]]:
     to the task's other example, how many are nearest their own premise, the mean share of its words, of how many."""
     found = {}
     for task in ARTIFACTS:
-        shots = [e for e in load_prompts("screenwriter", lang)["tasks"][task].get("examples", [])
-                 if isinstance(e["output"], dict)]
-        outputs = [e["output"] for e in shots]
+        shots = [e for e in load_prompts("screenwriter", lang).tasks[task].examples if isinstance(e.output, dict)]
+        outputs = [e.output for e in shots]
         closer = nearest = 0
         words = []
         for index, (shot, output) in enumerate(zip(shots, outputs)):
-            own = premise_of(shot["vars"], lang)
+            own = premise_of(shot.vars, lang)
             vectors = _vectors([_plain(output), own, *(_plain(o) for i, o in enumerate(outputs) if i != index)])
             sims = vectors[1:] @ vectors[0]
             closer += bool(sims[0] > max(sims[1:], default=0.0))

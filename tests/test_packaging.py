@@ -28,3 +28,13 @@ def test_development_builder_compiles_with_a_checkpointer():
 
     graph = builder.compile(checkpointer=InMemorySaver())
     assert {"plan", "negotiate", "gate", "record"} <= set(graph.nodes)
+
+
+def test_the_package_data_globs_ship_every_prompt_and_example_file():
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["agents"]
+    shipped = {path for pattern in globs for path in (ROOT / "agents").glob(pattern)}
+    files = set((ROOT / "agents" / "prompts").rglob("*.yaml"))
+    assert files and files <= shipped
+    assert any("examples" in path.parts for path in files)

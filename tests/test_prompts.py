@@ -18,10 +18,12 @@ import yaml
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from agents.art_director import DIRECTION, ArtDirection
-from agents.base import PromptError, load_prompts, render, task_messages
+from agents.base import task_messages
 from agents.critique import Critique, Severity, Verdict
 from agents.director import CameraMove, ShotList, ShotSize
 from agents.editor import estimate_runtime
+from agents.errors import PromptError
+from agents.prompt_file import Task, load_prompts, render
 from agents.roles import ARTIFACTS, ROLES
 from agents.screenwriter import Bible, EpisodeOutline, EpisodeScript, Pitch, SeriesOutline
 
@@ -80,12 +82,12 @@ STRUCTURED = [c for c in CASES if c[2] != "chat"]
 STRUCTURED_IDS = [f"{lang}-{role}-{task}" for role, lang, task in STRUCTURED]
 
 
-def spec(role: str, lang: str, task: str) -> dict:
-    return load_prompts(role, lang)["tasks"][task]
+def spec(role: str, lang: str, task: str) -> Task:
+    return load_prompts(role, lang).tasks[task]
 
 
 def examples(role: str, lang: str, task: str) -> list[dict]:
-    return spec(role, lang, task).get("examples") or []
+    return [example.model_dump() for example in spec(role, lang, task).examples]
 
 
 def strings(value) -> list[str]:
@@ -130,15 +132,15 @@ def test_file_has_description_persona_and_exactly_the_role_tasks(role, lang):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_persona_and_instructions_need_no_variables(role, lang):
     prompts = load_prompts(role, lang)
-    assert render(prompts["persona"], {})
-    for name, task in prompts["tasks"].items():
-        assert render(task["instruction"], {}), name
+    assert render(prompts.persona, {})
+    for name, task in prompts.tasks.items():
+        assert render(task.instruction, {}), name
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_reviewers_have_a_focus_for_each_artifact_they_review(role, lang):
-    focus = load_prompts(role, lang).get("focus")
+    focus = load_prompts(role, lang).focus
     reviews = set(ROLES[role].reviews)
     if not reviews:
         assert not focus, "a role that reviews nothing has no focus"
@@ -152,10 +154,10 @@ def test_reviewers_have_a_focus_for_each_artifact_they_review(role, lang):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_both_languages_have_the_same_shape(role):
     en, zh = load_prompts(role, "en"), load_prompts(role, "zh")
-    assert set(en["tasks"]) == set(zh["tasks"])
-    assert set(en.get("focus") or {}) == set(zh.get("focus") or {})
-    for task in en["tasks"]:
-        assert len(en["tasks"][task]["examples"]) == len(zh["tasks"][task]["examples"]), task
+    assert set(en.tasks) == set(zh.tasks)
+    assert set(en.focus) == set(zh.focus)
+    for task in en.tasks:
+        assert len(en.tasks[task].examples) == len(zh.tasks[task].examples), task
 
 
 # ── rendering ────────────────────────────────────────────────────────────
@@ -163,7 +165,7 @@ def test_both_languages_have_the_same_shape(role):
 
 @pytest.mark.parametrize(("role", "lang", "task"), CASES, ids=CASE_IDS)
 def test_input_template_uses_exactly_the_task_variables(role, lang, task):
-    source = spec(role, lang, task)["input"]
+    source = spec(role, lang, task).input
     used = jinja2.meta.find_undeclared_variables(jinja2.Environment().parse(source))
     assert used == TASK_VARS[task]
 
@@ -256,7 +258,7 @@ def test_revision_examples_start_from_a_valid_artifact_and_answer_every_issue(na
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("role", REVIEWERS)
 def test_critique_examples_quote_a_valid_artifact_under_review(role, lang):
-    focus = load_prompts(role, lang)["focus"]
+    focus = load_prompts(role, lang).focus
     for example in examples(role, lang, "critique"):
         name = example["vars"]["artifact_name"]
         assert name in ROLES[role].reviews
@@ -495,7 +497,7 @@ def test_art_example_keeps_a_remembered_sheet(lang):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_zh_inputs_name_every_artifact_in_chinese(role):
     for task in ("critique", "chat"):
-        if task not in load_prompts(role, "zh")["tasks"]:
+        if task not in load_prompts(role, "zh").tasks:
             continue
         for name in ARTIFACTS:
             variables = {k: "" for k in TASK_VARS[task]} | {"artifact_name": name, "artifact": "{}", "focus": "f", "message": "m"}

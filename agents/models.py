@@ -53,6 +53,10 @@ SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "fields": {
     "Scene.lines": {"minItems": 3, "maxItems": 4},
     "DialogueLine.text": {"maxLength": 80},
     "ShotList.shots": {"minItems": 4, "maxItems": 8},  # left at 30, a shot list loops to the token limit
+    # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
+    "Beat.description": {"minLength": 12},
+    "EpisodeOutline.hook": {"minLength": 12},
+    "EpisodeOutline.cliffhanger": {"minLength": 12},
 }}
 
 PROVIDERS: dict[str, Provider] = {

@@ -348,10 +348,10 @@ ARTIFACTS = (
     Artifact("bible", Bible, 2000, inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
              handed_setting=True, shape=_bible_shape, holds=_bible_held_to_setting,
              canon=_bible_canon, markdown=export.bible_md),
-    Artifact("outline", SeriesOutline, 2000, inputs=("pitch", "bible", "episodes", "notes", "memory"),
+    Artifact("outline", SeriesOutline, 2000, inputs=("premise", "pitch", "bible", "episodes", "notes", "memory"),
              shape=lambda schema, episodes, held: outline_of(episodes), canon=_outline_canon, markdown=export.outline_md),
     Artifact("script", EpisodeScript, 2500,
-             inputs=("episode", "outline_episode", "bible", "previously", "notes", "memory"),
+             inputs=("premise", "episode", "outline_episode", "bible", "previously", "notes", "memory"),
              per_episode=True, episode_field="number", shape=_script_shape, holds=_script_held_to_bible,
              canon=_script_canon, markdown=export.script_md),
 )

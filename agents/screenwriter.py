@@ -191,13 +191,20 @@ class EpisodeScript(BaseModel):
 
         Small models loop: a scene written out again (word for word, or at the
         same place but for its heading, case and quote marks), or a speaker saying the same
-        line again in a scene (A B C A B C). Neither is drama; the first of
-        each is kept. A line with nothing left to say is dropped.
+        line again, in the scene (A B C A B C) or scenes later. None of it is
+        drama; the first of each is kept. A line with nothing left to say is dropped.
         """
+        def said(line: DialogueLine) -> tuple:
+            return line.speaker, _plain(line.text)
+
         for scene in self.scenes:
-            scene.lines = _first_by([line for line in scene.lines if line.text], lambda line: (line.speaker, _plain(line.text)))
+            scene.lines = _first_by([line for line in scene.lines if line.text], said)
         self.scenes = _first_by(self.scenes, lambda scene: (_plain(scene.location), _plain(scene.action),
                                                             *(_plain(line.text) for line in scene.lines)))
+        earlier: set[tuple] = set()  # and a line said again in a later scene: a loop across scenes
+        for scene in self.scenes:
+            scene.lines = [line for line in scene.lines if said(line) not in earlier]
+            earlier.update(map(said, scene.lines))
         _number_by_place(self.scenes)
         return self
 

@@ -27,7 +27,8 @@ def script(lines_per_scene=(2, 0), text="I am back and I own this company now.")
     return EpisodeScript(number=1, title="Back", scenes=[
         {"number": n + 1, "heading": f"INT. ROOM {n + 1} - NIGHT", "location": f"Room {n + 1}", "time_of_day": "NIGHT",
          "characters": ["Lin"], "action": "She walks in.",
-         "lines": [{"speaker": ("Lin", "Mo")[i % 2], "text": f"{text} ({i + 1})"} for i in range(count)]}
+         # every line its own: a line said again in a later scene is a loop, and is dropped
+         "lines": [{"speaker": ("Lin", "Mo")[i % 2], "text": f"{text} ({n + 1}.{i + 1})"} for i in range(count)]}
         for n, count in enumerate(lines_per_scene)
     ])
 

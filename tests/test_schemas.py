@@ -193,3 +193,21 @@ def test_a_critique_keeps_only_the_issues_it_quotes_from_what_it_reviewed():
     assert only_copied.issues == [] and only_copied.verdict == "approve"
     summary_only = Critique(verdict="revise", summary="too slow", issues=[])
     assert summary_only.grounded_in(artifact) == summary_only
+
+
+def test_a_line_said_again_in_a_later_scene_is_dropped():
+    """A small model loops across scenes too: the same speaker's same line comes
+    once (case and spacing aside); another speaker may echo it; a scene left without lines stays as action."""
+    from agents.screenwriter import EpisodeScript
+
+    def scene(n, lines):
+        return {"number": n, "heading": f"INT. ROOM {n} - DAY", "location": f"Room {n}", "time_of_day": "DAY",
+                "action": f"Action {n}.", "lines": [{"speaker": s, "text": t} for s, t in lines]}
+
+    script = EpisodeScript(number=1, title="t", scenes=[
+        scene(1, [("Lin", "You lied to me."), ("Mo", "I had to.")]),
+        scene(2, [("Lin", "you  lied to ME."), ("Mo", "I had to."), ("Lin", "I had to.")]),
+        scene(3, [("Mo", "I had to.")]),
+    ])
+    assert [[(ln.speaker, ln.text) for ln in s.lines] for s in script.scenes] == [
+        [("Lin", "You lied to me."), ("Mo", "I had to.")], [("Lin", "I had to.")], []]

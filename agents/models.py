@@ -2,30 +2,33 @@
 
 Every provider speaks the OpenAI chat API through `langchain-openai`; a
 provider is only data (default base URL, which env var holds its key, which
-structured-output method it supports). Tests replace `load_chat_model` and
+structured-output method it supports), registered in `CHAT` like every other
+kind of backend (`tools.registry`). Tests replace `load_chat_model` and
 nothing else.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import functools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
 
 from agents.errors import UnknownModelError
 from tools.errors import MissingKeyError, client_options, openai_errors
+from tools.registry import NO_KEY, BackendInfo, BackendSpec, Registry, is_loopback_url
 
 STRUCTURED_METHODS = ("json_schema", "json_mode", "tools")
 
 
 @dataclass(frozen=True)
-class Provider:
-    name: str
-    base_url: str | None  # None: the official OpenAI endpoint, or the configured base URL
-    key_env: str | None  # where its key lives; None: no key needed
+class Provider(BackendInfo):
+    """A chat backend: what every backend declares, and how the room talks to this server."""
+
+    kind: str = "chat"
+    packages: tuple[str, ...] = ("langchain_openai",)
     structured: str = "json_schema"
     embedded: bool = False
     # extra request fields (sampler settings) and JSON-schema keywords this server understands
@@ -36,6 +39,20 @@ class Provider:
     # how many of a task's few-shot examples to show (None: all). A small model copies what it is shown:
     # one example is the shape it needs, at about half the prompt to read on a CPU.
     few_shot: int | None = None
+
+    def api_key(self, key_env: str | None = None, base_url: str | None = None,
+                env: Mapping[str, str] | None = None) -> str:
+        """The key from the environment; a local server, or any OpenAI-compatible server by base URL, may need
+        none (ROOM_API_KEY if it does)."""
+        env = os.environ if env is None else env
+        name = key_env or self.key_env
+        if name and env.get(name):
+            return env[name]
+        if base_url and (is_loopback_url(base_url) or self.name == "openai" and self.base_url is None):
+            return env.get("ROOM_API_KEY", NO_KEY)
+        if name is None:
+            return NO_KEY
+        raise MissingKeyError(f"model provider '{self.name}' needs a key: set {name} in the environment")
 
 
 # llama.cpp (embedded or a llama-server by URL): DRY breaks the loops small models fall into;
@@ -59,19 +76,19 @@ SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "fields": {
     "EpisodeOutline.cliffhanger": {"minLength": 12},
 }}
 
-PROVIDERS: dict[str, Provider] = {
-    p.name: p
-    for p in (
-        Provider("openai", None, "OPENAI_API_KEY"),
-        Provider("deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY", structured="json_mode"),
-        Provider("qwen", "https://dashscope.aliyuncs.com/compatible-mode/v1", "DASHSCOPE_API_KEY", structured="json_mode"),
-        Provider("ollama", "http://127.0.0.1:11434/v1", None),
-        Provider("vllm", "http://127.0.0.1:8000/v1", None),
-        Provider("llamacpp", "http://127.0.0.1:8080/v1", None, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA),
-        Provider("embedded", None, None, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA,
-                 schema_limits=SMALL_MODEL_LIMITS, text_stop=("\n\n",), few_shot=1),
-    )
-}
+CHAT_PROVIDERS = (
+    Provider("openai", key_env="OPENAI_API_KEY"),
+    Provider("deepseek", base_url="https://api.deepseek.com/v1", key_env="DEEPSEEK_API_KEY", structured="json_mode"),
+    Provider("qwen", base_url="https://dashscope.aliyuncs.com/compatible-mode/v1", key_env="DASHSCOPE_API_KEY",
+             structured="json_mode"),
+    Provider("ollama", base_url="http://127.0.0.1:11434/v1"),
+    Provider("vllm", base_url="http://127.0.0.1:8000/v1"),
+    Provider("llamacpp", base_url="http://127.0.0.1:8080/v1", request_extras=LLAMACPP_REQUEST,
+             schema_extras=LLAMACPP_SCHEMA),
+    Provider("embedded", local=True, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA,
+             schema_limits=SMALL_MODEL_LIMITS, text_stop=("\n\n",), few_shot=1),
+)
+PROVIDERS: dict[str, Provider] = {p.name: p for p in CHAT_PROVIDERS}
 
 
 @dataclass
@@ -101,45 +118,18 @@ def parse_spec(spec: str) -> tuple[Provider, str]:
     provider_name, sep, model = spec.partition(":")
     if not sep or not model:
         raise UnknownModelError(f"model '{spec}' is not of the form provider:model (e.g. openai:gpt-4.1-mini)")
-    provider = PROVIDERS.get(provider_name)
-    if provider is None:
+    if provider_name not in CHAT:
         raise UnknownModelError(
-            f"unknown model provider '{provider_name}' in '{spec}'; known: {', '.join(sorted(PROVIDERS))}"
+            f"unknown model provider '{provider_name}' in '{spec}'; known: {', '.join(CHAT.names())}"
         )
-    return provider, model
-
-
-def is_loopback_host(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _is_loopback(url: str) -> bool:
-    return is_loopback_host(urlparse(url).hostname or "")
-
-
-def _api_key(provider: Provider, base_url: str | None) -> str:
-    """The key from the environment; a local server gets a placeholder."""
-    if provider.key_env and os.environ.get(provider.key_env):
-        return os.environ[provider.key_env]
-    if base_url and (_is_loopback(base_url) or provider.name == "openai" and provider.base_url is None and base_url):
-        # any OpenAI-compatible server by base URL: many need no key
-        return os.environ.get("ROOM_API_KEY", "not-needed")
-    if provider.key_env is None:
-        return "not-needed"
-    raise MissingKeyError(f"model provider '{provider.name}' needs a key: set {provider.key_env} in the environment")
+    return PROVIDERS[provider_name], model
 
 
 def check_spec(spec: str, base_url: str | None = None) -> Provider:
     """Fail early, before a run starts, on an unknown provider or a missing key."""
     provider, _ = parse_spec(spec)
     if not provider.embedded:
-        _api_key(provider, base_url or provider.base_url)
+        provider.api_key(base_url=base_url or provider.base_url)
     return provider
 
 
@@ -152,9 +142,16 @@ def load_chat_model(
     timeout: float = 600,
 ) -> RoomModel:
     """Create the chat model for a `provider:model` string."""
+    provider, model = parse_spec(spec)
+    return CHAT.create(BackendSpec(provider=provider.name, model=model), base_url=base_url,
+                       structured_method=structured_method, temperature=temperature, timeout=timeout)
+
+
+def _chat_model(provider: Provider, model: str, base_url: str | None = None, structured_method: str | None = None,
+                temperature: float = 0.7, timeout: float = 600) -> RoomModel:
+    """Every provider speaks the OpenAI chat API; `provider` says where, with which key and which extras."""
     from langchain_openai import ChatOpenAI
 
-    provider, model = parse_spec(spec)
     if provider.embedded:
         from agents import embedded
 
@@ -162,7 +159,7 @@ def load_chat_model(
         key = "embedded"
     else:
         url = base_url or provider.base_url
-        key = _api_key(provider, url)
+        key = provider.api_key(base_url=url)
     method = structured_method or provider.structured
     if method not in STRUCTURED_METHODS:
         raise UnknownModelError(f"structured output method '{method}' unknown; use one of {', '.join(STRUCTURED_METHODS)}")
@@ -175,6 +172,16 @@ def load_chat_model(
         **client_options(timeout),
         extra_body=provider.request_extras or None,
     )
-    return RoomModel(chat=chat, spec=spec, structured_method=method, embedded=provider.embedded,
+    return RoomModel(chat=chat, spec=f"{provider.name}:{model}", structured_method=method, embedded=provider.embedded,
                      schema_extras=provider.schema_extras, schema_limits=provider.schema_limits,
                      text_stop=provider.text_stop, few_shot=provider.few_shot, key_env=provider.key_env)
+
+
+def _chat_registry() -> Registry[RoomModel]:
+    registry: Registry[RoomModel] = Registry("chat")
+    for provider in CHAT_PROVIDERS:
+        registry.register(provider, functools.partial(_chat_model, provider))
+    return registry
+
+
+CHAT = _chat_registry()

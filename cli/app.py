@@ -62,6 +62,9 @@ def announce_models(ctx: Context) -> None:
     for spec in specs:
         models.check_spec(spec, ctx.base_url)
     console.print(f"model: {', '.join(sorted(specs))}", style="dim")
+    away = ctx.remote()
+    if away:
+        console.print(styled("sent off this machine: {}", "; ".join(away)), style="dim")
     if any(s.startswith("embedded:") for s in specs):
         console.print(embedded.NOTICE, style="yellow")
 

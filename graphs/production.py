@@ -4,7 +4,8 @@ These functions are what the episode graph's nodes call, and what `room
 render` calls to re-render an episode after a change: every step skips work
 whose inputs did not change (frames whose request is unchanged, lines whose
 audio is cached), so a re-render after one changed line re-synthesises that
-line only.
+line only. The image and speech backends are created once per pass
+(`graphs.services`), never per shot or line.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
     {} when nobody new speaks. A voice once cast never changes."""
     from graphs import services
     from memory import Kind, MemoryRecord, Status
-    from tools.speech.casting import cast_voices
+    from tools.speech import cast_voices
 
     known = values.get("voices", {})
     characters = stored_artifact(Bible, values["artifacts"]["bible"], "bible").characters
@@ -85,7 +86,8 @@ def cast_episode(ctx: Context, values: dict, episode: int) -> dict[str, dict]:
     extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
     everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
     everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
-    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], ctx.speech).items()}
+    speech = services.speech_backend(ctx, values["lang"])
+    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], speech).items()}
     voices.update(known)
     atomic_write_json(inside(ctx.outputs_dir, values["run_id"], "cast.json"), voices)
     services.memory(ctx).put([
@@ -133,16 +135,15 @@ def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str
                   lang: str) -> tuple[dict[str, str], int]:
     """One labelled still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
     a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn."""
-    from tools.images import create_image_backend
+    from graphs import services
 
-    backend_name = ctx.images
-    backend = create_image_backend(backend_name)
+    backend = services.image_backend(ctx)
     frames, drawn = {}, 0
     for number, shot in enumerate(shots.shots, start=1):
         request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang, RENDER_SIZES[ctx.render][:2])
         out = inside(folder, "frames", f"shot_{number:03d}.png")
         stamp = out.with_suffix(".request")
-        key = hashlib.sha256(repr((backend_name, request)).encode()).hexdigest()
+        key = hashlib.sha256(repr((ctx.images.identity, request)).encode()).hexdigest()
         if not (out.exists() and stamp.exists() and stamp.read_text() == key):
             backend.render(request, out)
             atomic_write_text(stamp, key)
@@ -151,18 +152,22 @@ def render_frames(ctx: Context, folder: Path, shots: ShotList, prompts: dict[str
     return frames, drawn
 
 
-def synthesize_lines(ctx: Context, folder: Path, script: EpisodeScript, voices: dict[str, dict]) -> tuple[dict[str, list], int]:
-    """Every dialogue line in its character's voice, through the content-hash cache."""
-    from tools.speech.base import VoiceSpec
-    from tools.speech.cache import synthesize_cached
+def synthesize_lines(ctx: Context, folder: Path, script: EpisodeScript, voices: dict[str, dict],
+                     lang: str) -> tuple[dict[str, list], int]:
+    """Every dialogue line in its character's voice, through the content-hash cache; each voice's backend
+    (the one it was cast with) is created once for the pass."""
+    from graphs import services
+    from tools.speech import VoiceSpec, synthesize_cached
 
     cache_dir = ctx.state_dir / "speech-cache"
-    audio, synthesized = {}, 0
+    audio, synthesized, backends = {}, 0, {}
     narrator = next(iter(voices.values()))
     for scene in script.scenes:
         for index, line in enumerate(scene.lines):
             voice = VoiceSpec.model_validate(voices.get(line.speaker, narrator))
-            result = synthesize_cached(voice.backend, line.text, voice, cache_dir)
+            if voice.backend not in backends:
+                backends[voice.backend] = services.speech_backend(ctx, lang, voice.backend)
+            result = synthesize_cached(voice.backend, line.text, voice, cache_dir, backend=backends[voice.backend])
             synthesized += not result.cached
             target = inside(folder, "audio", f"s{scene.number:02d}_l{index:02d}.wav")
             if not target.exists() or sha256_of(target) != sha256_of(Path(result.path)):
@@ -185,7 +190,7 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
     frames, drawn = render_frames(ctx, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,
                                   lang)
-    audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}))
+    audio, synthesized = synthesize_lines(ctx, folder, script, values.get("voices", {}), lang)
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
     width, height, fps = RENDER_SIZES[ctx.render]
     cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
@@ -205,7 +210,7 @@ def produce_episode(ctx: Context, values: dict, episode: int) -> Produced:
                                                              inside(folder, "contact_sheet.png"),
                                                              title=f"{title} · {episode}"))
     out = inside(folder, f"{name}.mp4")
-    models = sorted({m for m in (ctx.model, *ctx.role_models.values())} | {ctx.images, ctx_speech_label(values)})
+    models = sorted({m for m in (ctx.model, *ctx.role_models.values())} | {ctx.images.label, ctx_speech_label(values)})
     cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
     cache = inside(ctx.state_dir, "render-cache", run_id, name)
     rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)

@@ -1,7 +1,8 @@
-"""Infrastructure opened from the runtime context, once per process.
+"""Infrastructure opened from the runtime context.
 
-Nodes ask here for the shared memory and for a role's model; nothing is
-created at import time, and nothing here ever enters graph state.
+Nodes ask here for the shared memory (once per process), a role's model and
+the image and speech backends (once per production pass); nothing is created
+at import time, and nothing here ever enters graph state.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from agents.models import RoomModel
 from agents.structured import Usage, UsageSink
 from graphs.context import Context
 from memory import RoomMemory, make_embedding_function
+from tools.images import ImageBackend, create_image_backend
+from tools.registry import BackendSpec
+from tools.speech import SpeechBackend, create_speech_backend, default_backend_for
 
 _lock = threading.Lock()
 _memories: dict[str, RoomMemory] = {}
@@ -29,7 +33,7 @@ def memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
             _memories[key] = RoomMemory.open(
                 Path(ctx.project_dir),
                 chroma_url=ctx.chroma_url,
-                embedding_function=make_embedding_function(ctx.embeddings, ctx.embeddings_base_url),
+                embedding_function=make_embedding_function(ctx.embeddings),
                 writer=writer,
             )
         return _memories[key]
@@ -51,6 +55,18 @@ def model(ctx: Context, role: str) -> RoomModel:
         temperature=ctx.temperature,
         timeout=ctx.request_timeout,
     )
+
+
+def image_backend(ctx: Context) -> ImageBackend:
+    """The configured image backend, built with its options."""
+    return create_image_backend(ctx.images)
+
+
+def speech_backend(ctx: Context, lang: str, name: str | None = None) -> SpeechBackend:
+    """The speech backend called `name` (None: the configured one, else the language's), with the configured
+    options when it is the configured one (a voice keeps the backend it was cast with)."""
+    configured = ctx.speech or BackendSpec(provider=default_backend_for(lang))
+    return create_speech_backend(configured if name in (None, configured.provider) else BackendSpec(provider=name))
 
 
 def ledger_path(ctx: Context) -> Path:

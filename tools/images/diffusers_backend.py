@@ -1,4 +1,9 @@
-"""Image backend "diffusers": any text-to-image model diffusers can load, local folder or hub id.
+"""Image backend "diffusers": a text-to-image model diffusers can load from a folder on this machine.
+
+    ROOM_IMAGES=diffusers:./sd-turbo          # a model folder (save_pretrained's layout)
+
+A hub id is fetched only when asked for (`local_files_only = false`), so a
+model that is not where the spec says is a one-line error, not a download.
 
 A character keeps its face through the fixed seed of its visual sheet (the
 first character's seed, else the request's) and its appearance tokens in the
@@ -12,17 +17,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.errors import ConfigError, ModelUnavailableError
+from tools.errors import ModelUnavailableError
 from tools.images.base import ImageRequest
 from tools.images.stamp import label_and_save
-from tools.registry import BackendInfo
+from tools.registry import BackendInfo, MissingModelError
 
 INFO = BackendInfo(
     name="diffusers",
     kind="images",
     packages=("diffusers", "torch", "transformers"),
     extra="diffusers",
-    capabilities=frozenset({"offline", "local-model", "seeded"}),
+    local=True,
+    model_is_path=True,
 )
 
 
@@ -41,22 +47,26 @@ class DiffusersBackend:
 
     def __init__(
         self,
-        model: str | Path | None = None,
+        model: str | Path,
         height: int = 512,
         num_inference_steps: int = 20,
         guidance_scale: float = 7.0,
         device: str = "cpu",
         local_files_only: bool | None = None,
     ):
-        if not model:
-            raise ConfigError("the images backend 'diffusers' needs a model: model=<local folder or hub id>")
+        if not str(model or "").strip():
+            raise MissingModelError("the images backend 'diffusers' needs a model: diffusers:<local model folder>")
         self.model = str(model)
         self.height = int(height)
         self.num_inference_steps = int(num_inference_steps)
         self.guidance_scale = float(guidance_scale)
         self.device = device
-        # a folder on disk never needs the hub
-        self.local_files_only = Path(self.model).is_dir() if local_files_only is None else local_files_only
+        # a folder on disk never needs the hub; anything else is a hub id only when asked for
+        folder = Path(self.model).is_dir()
+        self.local_files_only = folder if local_files_only is None else local_files_only
+        if not folder and local_files_only is not False:
+            raise MissingModelError(f"the images backend 'diffusers' finds no model folder at {self.model} "
+                                    "(a hub id is fetched only with local_files_only = false)")
         self._pipeline = None
 
     def models(self) -> list[str]:

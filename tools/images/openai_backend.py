@@ -1,29 +1,31 @@
 """Image backend "openai": the OpenAI images API, or any server that speaks it.
 
-The key comes from the `api_key` option or OPENAI_API_KEY; the server from the
-`base_url` option, then ROOM_BASE_URL, then OPENAI_BASE_URL (the precedence
-graphs.context uses), else OpenAI. The image the model returns is scaled to
-cover 1080x1920, centre-cropped and labelled.
+The server is the `base_url` option, which the configuration resolves for
+images alone (`ROOM_IMAGES_BASE_URL`, `base_url` in `[images]`), else OpenAI's
+own: never the chat server's. The key is in the variable `key_env` names
+(OPENAI_API_KEY), or the `api_key` argument in code; a server on this machine
+needs none. The image the model returns is scaled to cover 1080x1920,
+centre-cropped and labelled.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from tools.errors import MissingKeyError, ModelOutputError, ModelUnavailableError, client_options, openai_errors
+from tools.errors import ModelOutputError, ModelUnavailableError, client_options, openai_errors
 from tools.images.base import ImageRequest
 from tools.images.stamp import label_and_save
-from tools.registry import BackendInfo
+from tools.registry import OPENAI_URL, BackendInfo
 
 INFO = BackendInfo(
     name="openai",
     kind="images",
     packages=("openai",),
     key_env="OPENAI_API_KEY",
-    capabilities=frozenset({"remote"}),
+    base_url=OPENAI_URL,
 )
 DEFAULT_MODEL = "gpt-image-1"
 DEFAULT_SIZE = "1024x1536"  # the API's portrait size closest to 9:16
@@ -36,18 +38,18 @@ class OpenAIImageBackend:
         self,
         model: str = DEFAULT_MODEL,
         size: str = DEFAULT_SIZE,
-        api_key: str | None = None,
-        base_url: str | None = None,
+        base_url: str = OPENAI_URL,
+        key_env: str | None = None,
         timeout: float = 120.0,
-        env: dict[str, str] | None = None,
+        *,
+        api_key: str | None = None,
+        env: Mapping[str, str] | None = None,
     ):
-        env = os.environ if env is None else env
         self.model = model
         self.size = size
-        self.api_key = api_key or env.get("OPENAI_API_KEY")
-        if not self.api_key:
-            raise MissingKeyError("the images backend 'openai' needs a key: set OPENAI_API_KEY")
-        self.base_url = base_url or env.get("ROOM_BASE_URL") or env.get("OPENAI_BASE_URL") or None
+        self.base_url = base_url or OPENAI_URL
+        self.key_env = key_env or INFO.key_env
+        self.api_key = api_key or INFO.api_key(self.key_env, base_url, env)
         self.timeout = timeout
         self._client = None
 
@@ -62,7 +64,7 @@ class OpenAIImageBackend:
         return self._client
 
     def _fetch(self, request: ImageRequest) -> bytes:
-        with openai_errors("the images server", "OPENAI_API_KEY"):
+        with openai_errors("the images server", self.key_env):
             response = self._client_().images.generate(
                 model=self.model, prompt=request.prompt_with_looks(), size=self.size, n=1
             )

@@ -30,7 +30,7 @@ INFO = BackendInfo(
     name="storyboard",
     kind="images",
     packages=("PIL", "paperang_p2_fonts_cjk"),
-    capabilities=frozenset({"offline", "deterministic", "fast"}),
+    local=True,
 )
 MODEL_NAME = "writers-room-storyboard"
 BAND_SHARE = 0.15  # caption band, share of the image height
@@ -456,10 +456,6 @@ class StoryboardBackend:
     """Draws storyboard panels; no model, no network."""
 
     info = INFO
-
-    def __init__(self, **options):
-        if options:
-            raise TypeError(f"the storyboard backend takes no options, got {', '.join(sorted(options))}")
 
     def models(self) -> list[str]:
         return [MODEL_NAME]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import struct
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -46,12 +47,36 @@ class SpeechResult(BaseModel):
     cached: bool = False
 
 
+@dataclass(frozen=True)
+class Voices:
+    """The voices a backend offers casting in one language, by the gender they sound, each in the order to try.
+
+    A backend with one voice for everyone (Piper's bundled voice) is not
+    `gendered`: casting then tells women, men and children apart by pitch.
+    """
+
+    female: tuple[str, ...]
+    male: tuple[str, ...]
+    neutral: tuple[str, ...]
+    gendered: bool = True
+
+    @classmethod
+    def one(cls, voice: str) -> Voices:
+        return cls((voice,), (voice,), (voice,), gendered=False)
+
+    def of(self, gender: str) -> tuple[str, ...]:
+        return {"female": self.female, "male": self.male}.get(gender, self.neutral)
+
+
 @runtime_checkable
 class SpeechBackend(Protocol):
     info: BackendInfo
 
     def models(self) -> list[str]:
         """Voices or models this backend can speak with."""
+
+    def voices(self, lang: str) -> Voices | None:
+        """The voices casting chooses from for `lang`; None when this backend has no list to choose from."""
 
     def synthesize(self, text: str, voice: VoiceSpec, out: Path) -> None:
         """Write `text` spoken in `voice` to `out` as a mono 16-bit WAV."""

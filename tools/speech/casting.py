@@ -5,7 +5,8 @@ re-cast, so the function only has to be deterministic: the same characters in
 the same order get the same voices. Hints ("gruff old man", "年轻女孩，语速快")
 choose a starting point (gender, age, tone); characters who would sound alike
 are moved apart until every pair on the same voice differs audibly, by at
-least PITCH_STEP semitones or RATE_STEP in rate.
+least PITCH_STEP semitones or RATE_STEP in rate. The voices come from the
+speech backend (`voices(lang)`), so casting knows no backend by name.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from itertools import product
 
 from tools.errors import ConfigError
 
-from .base import VoiceSpec
-from .espeak_backend import voice_for_lang
-from .piper_backend import BUNDLED_VOICE
+from .base import SpeechBackend, Voices, VoiceSpec
 
 PITCH_STEP = 1.5  # semitones
 RATE_STEP = 0.08
@@ -35,26 +34,15 @@ _HIGH = (r"high|bright|shrill|squeaky|light|soprano|sweet", ("尖", "清脆", "�
 _SLOW = (r"slow|slowly|calm|measured|drawl|drawling|languid|deliberate|weary", ("沉稳", "缓慢", "慢", "稳重"))
 _FAST = (r"fast|quick|quickly|rapid|energetic|nervous|excited|brisk|hurried", ("急", "快", "活泼", "急促"))
 
-# Pitch (semitones) from gender and age. Piper has one male voice for all,
-# so gender is carried by pitch; espeak and OpenAI voices carry gender themselves.
-_PIPER_PITCH = {
+# Pitch (semitones) from gender and age. One voice for everyone (Piper's bundled male voice)
+# carries gender by pitch; gendered voices (espeak variants, OpenAI voices) carry it themselves.
+_ONE_VOICE_PITCH = {
     "male": {"child": 6.0, "young": 1.5, "adult": 0.0, "old": -1.5},
     "female": {"child": 9.0, "young": 6.5, "adult": 5.5, "old": 4.0},
     "neutral": {"child": 7.5, "young": 3.5, "adult": 2.5, "old": 1.0},
 }
 _AGE_PITCH = {"child": 4.0, "young": 1.5, "adult": 0.0, "old": -1.5}
 _AGE_RATE = {"child": 1.08, "young": 1.05, "adult": 1.0, "old": 0.9}
-
-_ESPEAK_VARIANTS = {
-    "female": ("f2", "f3", "f4", "f1", "f5"),
-    "male": ("m3", "m1", "m2", "m4", "m7", "m6", "m5", "m8"),
-    "neutral": ("m2", "f4", "m4", "f1"),
-}
-_OPENAI_VOICES = {
-    "female": ("coral", "nova", "shimmer", "sage"),
-    "male": ("onyx", "echo", "ash", "fable"),
-    "neutral": ("alloy", "verse", "ballad"),
-}
 
 
 @dataclass(frozen=True)
@@ -115,45 +103,51 @@ def _too_close(a: VoiceSpec, b: VoiceSpec) -> bool:
     )
 
 
-def _start(backend: str, lang: str, profile: Profile) -> tuple[tuple[str, ...], float, float]:
+def _start(voices: Voices, profile: Profile) -> tuple[tuple[str, ...], float, float]:
     """(voices to try, in order; pitch; rate) before moving apart."""
     rate = _AGE_RATE[profile.age] * profile.rate
-    if backend == "piper":
-        return (BUNDLED_VOICE,), _PIPER_PITCH[profile.gender][profile.age] + profile.pitch, rate
-    pitch = _AGE_PITCH[profile.age] + profile.pitch
-    if backend == "espeak":
-        base = voice_for_lang(lang)
-        variants = _ESPEAK_VARIANTS[profile.gender]
-        return tuple(f"{base}+{v}" for v in variants), pitch, rate
-    if backend == "openai":
-        return _OPENAI_VOICES[profile.gender], pitch, rate
-    raise ConfigError(f"casting cannot choose voices for the '{backend}' speech backend; set VoiceSpecs by hand")
+    pitch = _AGE_PITCH[profile.age] if voices.gendered else _ONE_VOICE_PITCH[profile.gender][profile.age]
+    return voices.of(profile.gender), pitch + profile.pitch, rate
+
+
+def _offered(backend: SpeechBackend, lang: str) -> Voices:
+    """The backend's voices for `lang`; a backend without a list is a one-line error, not a crash at the first line."""
+    offer = getattr(backend, "voices", None)
+    voices = offer(lang) if callable(offer) else None
+    if voices is None or not (voices.female and voices.male and voices.neutral):
+        raise ConfigError(f"the '{backend.info.name}' speech backend offers no voices to cast from in '{lang}': "
+                          "choose another speech backend")
+    return voices
 
 
 def cast_voices(
-    characters: list[tuple[str, str, str]], lang: str, backend: str | None = None
+    characters: list[tuple[str, str, str]], lang: str, backend: SpeechBackend | str | None = None
 ) -> dict[str, VoiceSpec]:
     """A VoiceSpec per character name from (name, description, voice_hint).
 
-    The backend defaults to the language's (Piper for English, espeak for the
-    rest). Each character takes the first candidate, in a fixed order, that
-    is not too close to a voice already cast: a fresh voice (variant) of
-    its gender first, then pitch and rate moved in steps.
+    `backend` is a speech backend, or the name of one to create; by default
+    the language's (Piper for English, espeak for the rest). Each character
+    takes the first candidate, in a fixed order, that is not too close to a
+    voice already cast: a fresh voice (variant) of its gender first, then
+    pitch and rate moved in steps.
     """
-    from . import default_backend_for
+    from . import create_speech_backend, default_backend_for
 
-    backend = backend or default_backend_for(lang)
+    if backend is None or isinstance(backend, str):
+        backend = create_speech_backend(backend or default_backend_for(lang))
+    offered = _offered(backend, lang)
+    name_of_backend = backend.info.name
     cast: dict[str, VoiceSpec] = {}
     for name, description, hint in characters:
         if name in cast:
             raise ConfigError(f"character '{name}' is listed twice for casting")
         profile = read_profile(description or "", hint or "", name)
-        voices, pitch, rate = _start(backend, lang, profile)
+        voices, pitch, rate = _start(offered, profile)
         used = {spec.voice for spec in cast.values()}
         fresh = [((0.0, 0.0), v) for v in voices if v not in used]  # a voice of its own while any is left
         for (d_pitch, d_rate), voice in [*fresh, *product(_OFFSETS, voices)]:
             candidate = VoiceSpec(
-                backend=backend,
+                backend=name_of_backend,
                 voice=voice,
                 lang=lang,
                 rate=round(min(max(rate + d_rate, 0.5), 2.0), 3),
@@ -164,5 +158,6 @@ def cast_voices(
                 cast[name] = candidate
                 break
         else:
-            raise ConfigError(f"no distinct voice left for '{name}': too many characters for one '{backend}' voice")
+            raise ConfigError(f"no distinct voice left for '{name}': too many characters for one "
+                              f"'{name_of_backend}' voice")
     return cast

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tools.registry import BackendInfo, MissingPackageError
 
-from .base import VoiceSpec, read_wav, require_text, shift_pitch_and_tempo, write_wav
+from .base import Voices, VoiceSpec, read_wav, require_text, shift_pitch_and_tempo, write_wav
 
 DEFAULT_MODEL = "tts_models/multilingual/multi-dataset/xtts_v2"
 KNOWN_MODELS = (
@@ -55,7 +55,7 @@ INFO = CoquiInfo(
     kind="speech",
     packages=("TTS",),
     extra="coqui",
-    capabilities=frozenset({"local", "rate", "pitch", "multilingual", "voice-cloning"}),
+    local=True,
 )
 
 _MODELS: dict[str, object] = {}
@@ -83,6 +83,10 @@ class CoquiBackend:
 
     def models(self) -> list[str]:
         return list(dict.fromkeys((self.model, *KNOWN_MODELS)))
+
+    def voices(self, lang: str) -> Voices | None:
+        """None: a model's speakers are not known to sound female or male, so casting cannot choose among them."""
+        return None
 
     def fingerprint(self, voice: VoiceSpec) -> dict:
         try:

@@ -18,13 +18,13 @@ import numpy as np
 from tools.errors import ConfigError, ModelUnavailableError
 from tools.registry import BackendInfo
 
-from .base import VoiceSpec, require_text, write_wav
+from .base import Voices, VoiceSpec, require_text, write_wav
 
 INFO = BackendInfo(
     name="espeak",
     kind="speech",
     packages=("espeakng_loader",),
-    capabilities=frozenset({"local", "rate", "pitch", "multilingual"}),
+    local=True,
 )
 
 # espeak_lib.h
@@ -38,6 +38,13 @@ _ERRORS = {-1: "internal error", 1: "buffer full", 2: "not found"}
 NORMAL_RATE_WPM = 175  # espeak's default words per minute
 NORMAL_PITCH = 50  # espeak's 0..100 pitch scale
 PITCH_UNITS_PER_SEMITONE = 5.5  # measured: 25 units move F0 by 4-5 semitones around the default
+
+# The variants casting gives women, men and anyone else, in the order to try.
+VARIANTS = {
+    "female": ("f2", "f3", "f4", "f1", "f5"),
+    "male": ("m3", "m1", "m2", "m4", "m7", "m6", "m5", "m8"),
+    "neutral": ("m2", "f4", "m4", "f1"),
+}
 
 # A language code (as the bible stores it) -> espeak's voice for it.
 LANG_VOICES = {"zh": "cmn", "zh-cn": "cmn", "cmn": "cmn", "yue": "yue", "zh-hk": "yue", "en": "en-us", "pt": "pt-br"}
@@ -133,6 +140,11 @@ class EspeakBackend:
         """Language voices ("cmn", "en-us", ...); add a variant with "+": "cmn+f2"."""
         lang_dir = _engine().data_path / "lang"
         return sorted(p.name for p in lang_dir.rglob("*") if p.is_file())
+
+    def voices(self, lang: str) -> Voices:
+        """The language's voice in each variant: "cmn+f2", "cmn+m3", ..."""
+        base = voice_for_lang(lang)
+        return Voices(**{gender: tuple(f"{base}+{v}" for v in variants) for gender, variants in VARIANTS.items()})
 
     def variants(self) -> list[str]:
         """Voice variants to add to a language voice: "f2" -> "cmn+f2"."""

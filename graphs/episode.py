@@ -14,27 +14,26 @@ outline in state. Gates only interrupt; every side effect is in another node.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
 from agents.base import perform
 from agents.copying import copy_check
+from agents.production.fitting import episode_as_cast
+from agents.production.frames import settle_sheets
 from agents.roles import ARTIFACTS
-from agents.speakers import episode_as_cast
 from graphs import services
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
 from graphs.negotiation import dump, emit, graph as negotiation, recall_text, task_variables
-from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
 from graphs.state import RoomState, artifact_id
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
-from tools.files import atomic_write_json, inside
 
 # an episode's artifacts in the order they are made: the script, then its shots
 EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
@@ -114,37 +113,19 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
     """A voice per character and per bit part that speaks, chosen once and kept for the whole series."""
-    voices = cast_episode(runtime.context, dict(state), state["episode"])
+    voices = production.cast_episode(services.studio(runtime.context), dict(state), state["episode"])
     return {"voices": voices} if voices else {}
 
 
 def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Frames, voices, the cut, the exports and the video (skipping what is unchanged)."""
-    ctx, episode = runtime.context, state["episode"]
+    studio, episode = services.studio(runtime.context), state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
-    produced = produce_episode(ctx, dict(state), episode)
+    produced = production.produce_episode(studio, dict(state), episode)
     entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
-    save_production(ctx, state["run_id"], episode, entry)
+    production.save_inputs(studio, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
     return {"production": {str(episode): entry}}
-
-
-PRODUCTION_FILE = "production.json"
-
-
-def save_production(ctx: Context, run_id: str, episode: int, entry: dict) -> None:
-    """What `room render` re-renders from once the episode is done and its state is summed up."""
-    atomic_write_json(inside(episode_dir(ctx, run_id, episode), PRODUCTION_FILE),
-                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
-
-
-def load_production(ctx: Context, values: dict, episode: int) -> dict:
-    """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
-    entry = values.get("production", {}).get(str(episode), {})
-    saved = episode_dir(ctx, values.get("run_id", ""), episode) / PRODUCTION_FILE
-    if entry and "shots" not in entry and saved.is_file():
-        return {**json.loads(saved.read_text(encoding="utf-8")), **entry}
-    return entry
 
 
 def finished(entry: dict) -> dict:

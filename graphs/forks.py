@@ -14,9 +14,9 @@ import copy
 import shutil
 from typing import TYPE_CHECKING
 
+from agents.production import episode_dir
 from agents.roles import ARTIFACTS
 from graphs import services
-from graphs.production import episode_dir
 from memory import Status
 from tools import export
 from tools.files import atomic_write_json
@@ -79,9 +79,9 @@ def copy_outputs(runs: "Runs", values: dict, run_id: str, fork_id: str) -> None:
     if values.get("voices"):
         atomic_write_json(folder / "cast.json", values["voices"])
     for number, entry in values.get("production", {}).items():
-        source = episode_dir(ctx, run_id, int(number))
+        source = episode_dir(ctx.outputs_dir, run_id, int(number))
         if entry.get("approved") and source.is_dir():
-            shutil.copytree(source, episode_dir(ctx, fork_id, int(number)), dirs_exist_ok=True)
+            shutil.copytree(source, episode_dir(ctx.outputs_dir, fork_id, int(number)), dirs_exist_ok=True)
 
 
 def fork_run(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str) -> None:

@@ -332,15 +332,15 @@ class Runs:
 
     def render(self, run_id: str, episode: int, *, script: Any = None):
         """Re-render an episode from the run's state (or with a changed script), redoing only what changed."""
+        from agents import production
         from agents.screenwriter import EpisodeScript
-        from graphs.episode import finished, load_production, save_production
-        from graphs.production import cast_episode, produce_episode
+        from graphs.episode import finished
 
         view = self.view(run_id)
-        production = load_production(self.ctx, view.values, episode)
-        if not production or "shots" not in production:
+        studio = services.studio(self.ctx)
+        inputs = production.load_inputs(studio, view.values, episode)
+        if not inputs or "shots" not in inputs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
-        values = dict(view.values)
         if script is not None:
             if view.state != "finished":
                 raise RunStateError(f"run {run_id} is {view.state}: change the script through its gate (room approve --reject)")
@@ -349,15 +349,12 @@ class Runs:
             except ValidationError as exc:
                 err = exc.errors()[0]
                 raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-            production = {**production, "script": changed}
-        values["production"] = {**values.get("production", {}), str(episode): production}
-        voices = cast_episode(self.ctx, values, episode)  # a bit part the changed script brings in
-        values["voices"] = voices or values.get("voices", {})
-        produced = produce_episode(self.ctx, values, episode)
+            inputs = {**inputs, "script": changed}
+        voices, produced = production.render_episode(studio, view.values, episode, inputs)
         if view.state == "finished":
-            entry = {**production, "produced": produced.as_state()}
+            entry = {**inputs, "produced": produced.as_state()}
             if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
-                save_production(self.ctx, run_id, episode, entry)
+                production.save_inputs(studio, run_id, episode, entry)
                 entry = finished(entry)
             update = {"production": {str(episode): entry}, **({"voices": voices} if voices else {})}
             self.graph.update_state(self.config(run_id), update, as_node=AT_REST)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from agents import models
 from agents.models import RoomModel
+from agents.production import Studio
 from agents.structured import Usage, UsageSink
 from graphs.context import Context
 from memory import RoomMemory, make_embedding_function
@@ -40,6 +41,12 @@ def close_all() -> None:
         for mem in _memories.values():
             mem.close()
         _memories.clear()
+
+
+def studio(ctx: Context) -> Studio:
+    """What production works with in this project (`agents.production`)."""
+    return Studio(outputs_dir=ctx.outputs_dir, state_dir=ctx.state_dir, memory=memory(ctx), images=ctx.images,
+                  speech=ctx.speech, render=ctx.render, models=(ctx.model, *ctx.role_models.values()))
 
 
 def model(ctx: Context, role: str) -> RoomModel:

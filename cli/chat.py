@@ -114,9 +114,9 @@ class ChatSession:
 
 
 def views_memory(runs: Runs, run_id: str, query: str) -> str:
-    from graphs import services
+    from graphs.room import project_memory
 
     if not query:
         return "usage: /memory QUERY"
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     return mem.render([h.record for h in mem.search(query, run_id=run_id, k=6)])

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.base import load_prompts, task_messages
+from agents.base import load_prompts
 from agents.roles import ARTIFACTS, ROLES
-from agents.structured import stream_text
-from graphs import services
 from graphs.context import DEVELOPMENT, Context
-from graphs.negotiation import dump, owner_schema, recall_text
+from graphs.negotiation import dump, owner_schema
+from graphs.room import Room
 from graphs.runs import Runs
 from graphs.state import artifact_id
 from memory import Kind, MemoryRecord
@@ -105,25 +104,23 @@ class Conversation:
     def answer(self, role: str, message: str) -> Iterator[str]:
         """Stream the role's in-character answer, then remember the exchange."""
         values = self.values()
+        room = Room(self.ctx, self.run_id, values["lang"])
         name = target_artifact(values)
         history = "\n".join(f"writer: {t.message}\n{t.role}: {t.answer}" for t in self.turns[-3:])
-        model = services.model(self.ctx, role)
-        messages = task_messages(role, "chat", values["lang"], {
+        parts: list[str] = []
+        for chunk in room.stream(role, "chat", {
             "message": message,
-            "memory": recall_text(self.ctx, self.run_id, message),
+            "memory": room.recall(message),
             "artifact_name": name,
             "artifact": dump(values.get("artifacts", {}).get(name, {})),
             "history": history,
-        }, model.few_shot)
-        parts: list[str] = []
-        for chunk in stream_text(model, messages,
-                                 on_usage=services.ledger(self.ctx, self.run_id, role, "chat")):
+        }, stage="chat"):
             parts.append(chunk)
             yield chunk
         answer = "".join(parts).strip()
         turn = ChatTurn(role, message, answer)
         self.turns.append(turn)
-        services.memory(self.ctx).put([MemoryRecord(
+        room.memory.put([MemoryRecord(
             kind=Kind.NOTE, text=f"writer asked {role}: {message}\n{role}: {answer}", role=role,
             run_id=self.run_id, artifact=artifact_id(name, values.get("episode", 0)),
             key=f"chat-{len(self.turns)}-{hashlib.sha1(message.encode()).hexdigest()[:8]}",
@@ -141,21 +138,17 @@ class Conversation:
         spec = ARTIFACTS[name]
         owner = spec.owner
         issues = f"1. [major] writer: {turn.message}\n2. [major] {turn.role}: {turn.answer}"
-        model = services.model(self.ctx, owner.name)
-        messages = task_messages(owner.name, f"revise_{name}", values["lang"], {
+        room = Room(self.ctx, self.run_id, values["lang"])
+        model = room.model(owner.name)
+        revision = room.perform(owner, f"revise_{name}", owner_schema(spec, values, self.ctx, model, revision=True), {
             "artifact": dump(values["artifacts"][name]), "issues": issues,
-            "notes": turn.message, "memory": recall_text(self.ctx, self.run_id, turn.message),
-        }, model.few_shot)
-        from agents.structured import ask_structured
-
-        revision = ask_structured(model, messages, owner_schema(spec, values, self.ctx, model, revision=True),
-                                  retries=self.ctx.max_retries, max_tokens=spec.max_tokens + 300,
-                                  on_usage=services.ledger(self.ctx, self.run_id, owner.name, "chat"))
+            "notes": turn.message, "memory": room.recall(turn.message),
+        }, max_tokens=spec.max_tokens + 300, stage="chat")
         content = revision.artifact.model_dump(mode="json")
         self.undo_stack.append((name, values["artifacts"][name]))
         version = self.runs.update_artifact(self.run_id, name, content, owner.name)
         key = artifact_id(name, values.get("episode", 0))
-        services.memory(self.ctx).put([MemoryRecord(
+        room.memory.put([MemoryRecord(
             kind=Kind.ARTIFACT, text=dump(content), role=owner.name, run_id=self.run_id, artifact=key,
             version=version, key="chat",
         ), MemoryRecord(
@@ -170,7 +163,7 @@ class Conversation:
             raise ValueError("nothing to undo in this session")
         name, previous = self.undo_stack.pop()
         version = self.runs.update_artifact(self.run_id, name, previous, "human")
-        services.memory(self.ctx).put([MemoryRecord(
+        Room(self.ctx, self.run_id).memory.put([MemoryRecord(
             kind=Kind.DECISION, text=f"writer undid the last chat change to {name} → v{version}",
             role="human", run_id=self.run_id, artifact=name, version=version, key="chat-undo",
         )])

@@ -4,7 +4,7 @@
 
 `Context` is what every graph node receives as `runtime.context`. It holds
 plain values only: infrastructure (memory, models) is opened from it by
-`graphs.services`, and API keys never enter it — the model factory reads them
+a node's `graphs.room.Room`, and API keys never enter it — the model factory reads them
 from the environment at call time, so they cannot reach state, checkpoints,
 memory or logs.
 """

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from agents.production import episode_dir
 from agents.roles import ARTIFACTS
-from graphs import services
+from graphs.room import project_memory
 from memory import Status
 from tools import export
 from tools.files import atomic_write_json
@@ -56,7 +56,7 @@ def copy_checkpoint(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str)
 
 def copy_memory(runs: "Runs", run_id: str, fork_id: str, until: str) -> int:
     """The run's memory records written before `until`, as the fork's, with the status they had then."""
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     inherited = []
     for record in mem.list(run_id=run_id):
         if record.created_at > until:

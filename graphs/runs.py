@@ -19,10 +19,11 @@ from langgraph.types import Command
 from pydantic import ValidationError
 
 from agents.roles import ARTIFACTS
-from graphs import development, services
+from graphs import development
 from graphs.context import DEVELOPMENT, Context
 from graphs.errors import RunStateError, RunStopped
 from graphs.forks import fork_run
+from graphs.room import Room, project_memory
 from graphs.stops import StopAtSafePoint, stop_on_signals
 from tools.errors import InputError
 from tools.files import sweep_partials
@@ -130,7 +131,7 @@ class Runs:
         self.ctx = ctx
         ctx.state_dir.mkdir(parents=True, exist_ok=True)
         if writer:
-            services.memory(ctx)  # takes the project's writer lock before anything is written
+            project_memory(ctx)  # takes the project's writer lock before anything is written
         self._conn = sqlite3.connect(ctx.state_dir / "checkpoints.sqlite", check_same_thread=False)
         self.saver = SqliteSaver(self._conn)
         self.saver.setup()
@@ -337,7 +338,7 @@ class Runs:
         from graphs.episode import finished
 
         view = self.view(run_id)
-        studio = services.studio(self.ctx)
+        studio = Room(self.ctx, run_id).studio
         inputs = production.load_inputs(studio, view.values, episode)
         if not inputs or "shots" not in inputs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")

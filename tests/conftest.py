@@ -79,6 +79,6 @@ def make_ctx(project):
 @pytest.fixture(autouse=True)
 def _close_services():
     yield
-    from graphs import services
+    from graphs.room import close_all
 
-    services.close_all()
+    close_all()

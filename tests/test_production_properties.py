@@ -252,8 +252,8 @@ OUTSIDE = [Path(p) for p in ("/tmp/zz", "/zz", "/tmp/zz.png", "/zz.png", "/tmp/z
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
     """One project for every example (each its own run), and an empty folder to run in: nothing may appear there."""
-    from graphs import services
     from graphs.context import load_context
+    from graphs.room import close_all
     from scripted import scripted_overrides
 
     base = tmp_path_factory.mktemp("studio")
@@ -265,7 +265,7 @@ def studio(tmp_path_factory):
     os.chdir(base / "cwd")
     yield base, ctx
     os.chdir(cwd)
-    services.close_all()
+    close_all()
     assert {p for p in OUTSIDE if p.exists()} == before
 
 
@@ -307,13 +307,13 @@ def _check_outputs(ctx, run_id: str, produced, base: Path) -> None:
 @given(episodes(items=3, chars=120, lines=3))
 def test_any_episode_is_produced_inside_the_project(studio, values):
     from agents.production import cast_episode, produce_episode
-    from graphs import services
+    from graphs.room import Room
 
     base, ctx = studio
     run_id = f"prop{next(_RUNS)}"
     values = {**values, "run_id": run_id}
-    values["voices"] = cast_episode(services.studio(ctx), values, 1)
-    produced = produce_episode(services.studio(ctx), values, 1)
+    values["voices"] = cast_episode(Room(ctx).studio, values, 1)
+    produced = produce_episode(Room(ctx).studio, values, 1)
     _check_outputs(ctx, run_id, produced, base)
 
 

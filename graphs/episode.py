@@ -10,6 +10,8 @@
 episode's steps and gates are checkpoints of the run itself (each one can be
 rewound to), and this module's own `graph`, usable alone with an approved
 outline in state. Gates only interrupt; every side effect is in another node.
+The model-calling steps (script, shots, art direction) are this graph's; `cast`
+and `produce` call `agents.production`, the pipeline `room render` calls too.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
@@ -32,8 +32,13 @@ from agents.structured import Usage, UsageSink, stream_text
 from graphs.context import Context
 from memory import RoomMemory, make_embedding_function
 
+if TYPE_CHECKING:
+    from graphs.runs import Runs
+
 _lock = threading.Lock()
 _memories: dict[str, RoomMemory] = {}
+_runs_lock = threading.Lock()
+_runs: dict[str, Runs] = {}
 
 
 def project_memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
@@ -51,8 +56,24 @@ def project_memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
         return _memories[key]
 
 
+def project_runs(ctx: Context) -> Runs:
+    """The project's runs, opened once a process: how a node reads and changes a run other than its own
+    (the chat graph's, the run it talks about)."""
+    from graphs.runs import Runs  # the runs drive the graphs whose nodes use this module
+
+    key = ctx.model_dump_json()
+    with _runs_lock:
+        if key not in _runs:
+            _runs[key] = Runs(ctx)
+        return _runs[key]
+
+
 def close_all() -> None:
-    """Close what this process opened (the memories, releasing the writer lock)."""
+    """Close what this process opened (the runs' checkpoints, the memories, releasing the writer lock)."""
+    with _runs_lock:
+        for runs in _runs.values():
+            runs.close()
+        _runs.clear()
     with _lock:
         for mem in _memories.values():
             mem.close()

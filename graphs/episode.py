@@ -87,9 +87,10 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     # the art director works from the shot list as production takes it (every name resolved, the script covered)
     values = {**state, "artifacts": {**state["artifacts"], "shots": shots.model_dump(mode="json")}}
     model = room.model(ART_DIRECTOR.name)
+    variables = {**task_variables(spec, values, room.ctx, model),
+                 "notes": "", "memory": room.recall("visual style characters looks")}
     direction: ArtDirection = room.perform(
-        ART_DIRECTOR, spec.name, spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)),
-        {**task_variables(spec, values, room.ctx, model), "notes": "", "memory": room.recall("visual style characters looks")},
+        ART_DIRECTOR, spec.name, spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)), variables,
         max_tokens=spec.max_tokens, own=dump(state["artifacts"]))
     known = state.get("art", {})
     style = known.get("style") or direction.style.model_dump(mode="json")

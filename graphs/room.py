@@ -6,8 +6,8 @@ memory recalls for a query, production's studio, and to perform a role's task,
 language, retries, ledger and check for copied examples filled in.
 
 Behind it, infrastructure is opened from the runtime context once per process
-(`project_memory`, closed by `close_all`); nothing is created at import time,
-and nothing here ever enters graph state.
+(`project_memory`, `project_runs`, closed by `close_all`); nothing is created
+at import time, and nothing here ever enters graph state.
 """
 
 from __future__ import annotations

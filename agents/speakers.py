@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from agents.director import ShotList, cover_script
+from agents.director import ShotList
 from agents.screenwriter import Bible, EpisodeScript, name_key
 from agents.structured import stored_artifact
 
@@ -100,11 +100,3 @@ def bit_parts(script: EpisodeScript, cast: list[str]) -> list[str]:
     (of a script `in_cast` has resolved)."""
     speakers = (line.speaker for scene in script.scenes for line in scene.lines)
     return list(dict.fromkeys(s for s in speakers if s and s not in cast))[:MAX_BIT_PARTS]
-
-
-def episode_as_cast(bible: dict | None, script: dict, shots: dict) -> tuple[EpisodeScript, ShotList]:
-    """An episode's script and shot list as production takes them, from whatever the models wrote: every
-    name resolved (`in_cast`), then the shots fitted to the script (`director.cover_script`)."""
-    script, fitted = in_cast(stored_artifact(EpisodeScript, script, "script"),
-                             stored_artifact(ShotList, shots, "shot list"), character_names(bible))
-    return script, cover_script(fitted, script)

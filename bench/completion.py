@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 from agents.copying import copied_names  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
-from graphs import services  # noqa: E402
+from graphs import room  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
 from memory import Kind  # noqa: E402
@@ -229,8 +229,8 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
         script_file = ctx.outputs_dir / run_id / "episodes" / "ep01" / "production.json"
         if script_file.is_file():
             artifacts["script"] = json.loads(script_file.read_text(encoding="utf-8")).get("script")
-        ledger = services.read_ledger(ctx, run_id)
-        mem = services.memory(ctx)
+        ledger = room.read_ledger(ctx, run_id)
+        mem = room.project_memory(ctx)
         result = {
             "lang": lang, "premise": premise, "finished": view.state == "finished" and not error,
             "failed_at": (view.failed or {}).get("stage", "") if error or view.failed else "",
@@ -238,7 +238,7 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
             "tokens_in": sum(r["input_tokens"] for r in ledger), "tokens_out": sum(r["output_tokens"] for r in ledger),
             "video": bool(produced.get("video")), "stray_quotes": stray_quotes(mem, run_id, artifacts),
             "stages": {stage: {k: round(v, 1) for k, v in totals.items()}
-                       for (stage,), totals in services.summarize_ledger(ledger, by=("stage",)).items()},
+                       for (stage,), totals in room.summarize_ledger(ledger, by=("stage",)).items()},
             "artifacts": {},
         }
         for name, artifact in artifacts.items():
@@ -249,7 +249,7 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
                                              "copied": copied_names(artifact, "screenwriter", lang, premise),
                                              "to_premise": to_premise, "to_example": to_example}
         runs.close()
-        services.close_all()
+        room.close_all()
     return result
 
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from langchain_core.messages import HumanMessage  # noqa: E402
 
 from agents import models  # noqa: E402
-from graphs import services  # noqa: E402
+from graphs import room  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
 
@@ -65,11 +65,11 @@ def main() -> None:
             if event.get("type") == "outcome":
                 rounds[artifact] = event["rounds"]
         wall = time.perf_counter() - started
-        ledger = services.read_ledger(ctx, run_id)
+        ledger = room.read_ledger(ctx, run_id)
         state = runs.view(run_id).state
-        services.close_all()
+        room.close_all()
 
-    per_stage = {key[0]: totals for key, totals in services.summarize_ledger(ledger, by=("stage",)).items()}
+    per_stage = {key[0]: totals for key, totals in room.summarize_ledger(ledger, by=("stage",)).items()}
 
     print(f"development run on {ctx.model} · lang {args.lang} · {args.episodes} episodes · round limit {args.round_limit} · {state}")
     print(f"{'stage':<8} {'wall s':>7} {'rounds':>6} {'calls':>5} {'in tok':>7} {'out tok':>7}")

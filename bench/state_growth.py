@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import factories as f  # noqa: E402
 from agents import models  # noqa: E402
-from graphs import services  # noqa: E402
+from graphs import room  # noqa: E402
 from graphs.context import load_context  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
 from scripted import Script, scripted_factory, scripted_overrides  # noqa: E402
@@ -45,9 +45,9 @@ def main() -> None:
         decisions = [json.loads(line) for line in (ctx.outputs_dir / run_id / "decisions.jsonl").read_text().splitlines()]
         sizes = runs.checkpoint_bytes(run_id)
         database = (ctx.state_dir / "checkpoints.sqlite").stat().st_size
-        records = services.memory(ctx).count(run_id)
+        records = room.project_memory(ctx).count(run_id)
         runs.close()
-        services.close_all()
+        room.close_all()
     reference = sizes.get(2) or sizes[max(sizes)]
     print(f"{args.episodes} episodes in {seconds:.0f} s · {len(decisions)} decisions "
           f"(expected {3 + 2 * args.episodes}) · {records} memory records · checkpoint database {database / 1e6:.1f} MB")

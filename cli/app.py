@@ -19,9 +19,9 @@ import yaml
 from agents import embedded, models
 from cli import views
 from cli.views import console, err, styled
-from graphs import services
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import RunStateError, RunStopped
+from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
 from graphs.runs import Runs, draft_name
 from memory.errors import WriterLockedError
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
@@ -115,7 +115,7 @@ def status(
     runs = Runs(ctx, writer=False)
     if run_id:
         view = runs.view(run_id)
-        totals = services.summarize_ledger(services.read_ledger(ctx, run_id))
+        totals = summarize_ledger(read_ledger(ctx, run_id))
         if as_json:
             usage = [{"role": r, "stage": s, **t} for (r, s), t in sorted(totals.items())]
             views.print_json({**view.as_json(), "usage": usage})
@@ -263,7 +263,7 @@ def memory_search(
     k: Annotated[int, typer.Option("-k", help="How many.", min=1)] = 8,
 ) -> None:
     """Search the shared memory by meaning."""
-    mem = services.memory(context(), writer=False)
+    mem = project_memory(context(), writer=False)
     hits = mem.search(query, run_id=run_id, kinds=kind, k=k)
     for hit in hits:
         r = hit.record
@@ -280,7 +280,7 @@ def memory_list(
     limit: Annotated[int, typer.Option(help="At most this many.", min=1)] = 50,
 ) -> None:
     """List memory records with their provenance."""
-    records = services.memory(context(), writer=False).list(run_id=run_id, kind=kind, limit=limit)
+    records = project_memory(context(), writer=False).list(run_id=run_id, kind=kind, limit=limit)
     for r in records:
         console.print(styled("[cyan]{}[/] {} · {} v{} r{} · {} · [dim]{}[/]", r.kind, r.role, r.artifact, r.version, r.round, r.status, r.id))
         console.print(f"   {r.text[:200]}")
@@ -345,4 +345,4 @@ def main() -> None:
         err.print(styled("[red]internal error:[/] {}: {}", type(exc).__name__, exc) + (f" (details in {log})" if log else ""), soft_wrap=True)
         sys.exit(1)
     finally:
-        services.close_all()
+        close_all()

@@ -1,4 +1,5 @@
-"""The `room chat` loop: read a line, route it, stream the answer; slash commands for the rest.
+"""The `room chat` loop: read a line, hand it to the chat graph (`graphs.chat`), stream the answer; slash commands
+for the rest.
 
 Reads plain lines from stdin, so a script can drive it through a pipe.
 """
@@ -12,7 +13,7 @@ from rich.markdown import Markdown
 from agents.roles import to_markdown
 from cli import views
 from cli.views import console, styled
-from graphs.chat import Conversation, parse_address, route
+from graphs.chat import Conversation
 from graphs.runs import Runs
 from tools.errors import InputError, RoomError
 
@@ -63,14 +64,17 @@ class ChatSession:
 
     def ask(self, line: str) -> None:
         lang = self.convo.values()["lang"]
-        role, message = parse_address(line)
-        role = role or route(message, lang)
-        console.print(f"{views.role_title(role, lang)}: ", style="bold", end="")
+        answering = False
         try:
-            for chunk in self.convo.answer(role, message):
-                console.print(chunk, end="")
+            for event in self.convo.ask(line):
+                if event["type"] == "answering":
+                    console.print(f"{views.role_title(event['role'], lang)}: ", style="bold", end="")
+                    answering = True
+                elif event["type"] == "chunk":
+                    console.print(event["text"], end="")
         finally:  # a server failing mid-answer: its error goes on a line of its own
-            console.print()
+            if answering:
+                console.print()
 
     def show(self, name: str) -> None:
         values = self.convo.values()
@@ -114,9 +118,9 @@ class ChatSession:
 
 
 def views_memory(runs: Runs, run_id: str, query: str) -> str:
-    from graphs import services
+    from graphs.room import project_memory
 
     if not query:
         return "usage: /memory QUERY"
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     return mem.render([h.record for h in mem.search(query, run_id=run_id, k=6)])

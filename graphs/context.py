@@ -4,9 +4,9 @@
 
 `Context` is what every graph node receives as `runtime.context`. It holds
 plain values only: infrastructure (memory, models, backends) is opened from it
-by `graphs.services`, and API keys never enter it — the model factory and the
-backends read them from the environment at call time, so they cannot reach
-state, checkpoints, memory or logs.
+by a node's `graphs.room.Room`, and API keys never enter it — the model factory
+and the backends read them from the environment at call time, so they cannot
+reach state, checkpoints, memory or logs.
 
 Embeddings, images and speech are each one `BackendSpec`, `provider[:model]`
 plus options, from one setting in each place: `ROOM_IMAGES` with

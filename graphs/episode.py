@@ -10,31 +10,30 @@
 episode's steps and gates are checkpoints of the run itself (each one can be
 rewound to), and this module's own `graph`, usable alone with an approved
 outline in state. Gates only interrupt; every side effect is in another node.
+The model-calling steps (script, shots, art direction) are this graph's; `cast`
+and `produce` call `agents.production`, the pipeline `room render` calls too.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
-from agents.base import perform
-from agents.copying import copy_check
+from agents.production.fitting import episode_as_cast
+from agents.production.frames import settle_sheets
 from agents.roles import ARTIFACTS
-from agents.speakers import episode_as_cast
-from graphs import services
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
-from graphs.negotiation import dump, emit, graph as negotiation, recall_text, task_variables
-from graphs.production import cast_episode, episode_dir, produce_episode, settle_sheets
+from graphs.negotiation import dump, emit, graph as negotiation, task_variables
+from graphs.room import Room
 from graphs.state import RoomState, artifact_id
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
-from tools.files import atomic_write_json, inside
 
 # an episode's artifacts in the order they are made: the script, then its shots
 EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
@@ -80,23 +79,19 @@ def start_shots(state: RoomState) -> dict:
 
 def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Style guide and visual sheets (fixed once for the series), and a prompt per shot."""
-    ctx, run_id, episode = runtime.context, state["run_id"], state["episode"]
+    room, run_id, episode = Room.of(runtime, state), state["run_id"], state["episode"]
     spec = DIRECTION
     emit(type="speak", role=ART_DIRECTOR.name, action="designs", artifact=spec.name, round=1)
     bible = state["artifacts"]["bible"]
     _, shots = episode_as_cast(bible, state["artifacts"]["script"], state["artifacts"]["shots"])
     # the art director works from the shot list as production takes it (every name resolved, the script covered)
     values = {**state, "artifacts": {**state["artifacts"], "shots": shots.model_dump(mode="json")}}
-    model = services.model(ctx, ART_DIRECTOR.name)
-    direction: ArtDirection = perform(
-        ART_DIRECTOR, spec.name, spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits)), model=model,
-        lang=state["lang"],
-        variables={**task_variables(spec, values, ctx, model),
-                   "notes": "", "memory": recall_text(ctx, run_id, "visual style characters looks")},
-        retries=ctx.max_retries, max_tokens=spec.max_tokens,
-        on_usage=services.ledger(ctx, run_id, ART_DIRECTOR.name, spec.name),
-        copies=copy_check(ART_DIRECTOR.name, state["lang"], state["premise"], dump(state["artifacts"])),
-    )
+    model = room.model(ART_DIRECTOR.name)
+    variables = {**task_variables(spec, values, room.ctx, model),
+                 "notes": "", "memory": room.recall("visual style characters looks")}
+    direction: ArtDirection = room.perform(
+        ART_DIRECTOR, spec.name, spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)), variables,
+        max_tokens=spec.max_tokens, own=dump(state["artifacts"]))
     known = state.get("art", {})
     style = known.get("style") or direction.style.model_dump(mode="json")
     sheets = settle_sheets(state["artifacts"]["bible"], known.get("sheets", {}),
@@ -106,7 +101,7 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     records = [MemoryRecord(kind=Kind.STYLE, key="style", text=dump(style), **base)] if not known.get("style") else []
     records += [MemoryRecord(kind=Kind.ASSET, key=f"sheet:{name}", text=dump(sheets[name]), **base) for name in new]
     if records:
-        services.memory(ctx).put(records)
+        room.memory.put(records)
     entry = {**state.get("production", {}).get(str(episode), {}), "shots": state["artifacts"]["shots"],
              "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
     return {"art": {"style": style, "sheets": sheets}, "production": {str(episode): entry}}
@@ -114,37 +109,19 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
     """A voice per character and per bit part that speaks, chosen once and kept for the whole series."""
-    voices = cast_episode(runtime.context, dict(state), state["episode"])
+    voices = production.cast_episode(Room.of(runtime, state).studio, dict(state), state["episode"])
     return {"voices": voices} if voices else {}
 
 
 def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Frames, voices, the cut, the exports and the video (skipping what is unchanged)."""
-    ctx, episode = runtime.context, state["episode"]
+    studio, episode = Room.of(runtime, state).studio, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
-    produced = produce_episode(ctx, dict(state), episode)
+    produced = production.produce_episode(studio, dict(state), episode)
     entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
-    save_production(ctx, state["run_id"], episode, entry)
+    production.save_inputs(studio, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
     return {"production": {str(episode): entry}}
-
-
-PRODUCTION_FILE = "production.json"
-
-
-def save_production(ctx: Context, run_id: str, episode: int, entry: dict) -> None:
-    """What `room render` re-renders from once the episode is done and its state is summed up."""
-    atomic_write_json(inside(episode_dir(ctx, run_id, episode), PRODUCTION_FILE),
-                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
-
-
-def load_production(ctx: Context, values: dict, episode: int) -> dict:
-    """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
-    entry = values.get("production", {}).get(str(episode), {})
-    saved = episode_dir(ctx, values.get("run_id", ""), episode) / PRODUCTION_FILE
-    if entry and "shots" not in entry and saved.is_file():
-        return {**json.loads(saved.read_text(encoding="utf-8")), **entry}
-    return entry
 
 
 def finished(entry: dict) -> dict:
@@ -172,7 +149,7 @@ def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
 def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
     episode = state["episode"]
     note = state["decision"].get("note", "").strip()
-    entry = log_decision(runtime.context, state, gate="final_cut", episode=episode,
+    entry = log_decision(Room.of(runtime, state), state, gate="final_cut", episode=episode,
                          version=state.get("versions", {}).get("script", 1), note=note, rounds=0,
                          subject=f"the final cut of episode {episode}", artifact=artifact_id("script", episode),
                          shown_as=f"final cut {episode}")

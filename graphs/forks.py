@@ -14,9 +14,9 @@ import copy
 import shutil
 from typing import TYPE_CHECKING
 
+from agents.production import episode_dir
 from agents.roles import ARTIFACTS
-from graphs import services
-from graphs.production import episode_dir
+from graphs.room import project_memory
 from memory import Status
 from tools import export
 from tools.files import atomic_write_json
@@ -56,7 +56,7 @@ def copy_checkpoint(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str)
 
 def copy_memory(runs: "Runs", run_id: str, fork_id: str, until: str) -> int:
     """The run's memory records written before `until`, as the fork's, with the status they had then."""
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     inherited = []
     for record in mem.list(run_id=run_id):
         if record.created_at > until:
@@ -79,9 +79,9 @@ def copy_outputs(runs: "Runs", values: dict, run_id: str, fork_id: str) -> None:
     if values.get("voices"):
         atomic_write_json(folder / "cast.json", values["voices"])
     for number, entry in values.get("production", {}).items():
-        source = episode_dir(ctx, run_id, int(number))
+        source = episode_dir(ctx.outputs_dir, run_id, int(number))
         if entry.get("approved") and source.is_dir():
-            shutil.copytree(source, episode_dir(ctx, fork_id, int(number)), dirs_exist_ok=True)
+            shutil.copytree(source, episode_dir(ctx.outputs_dir, fork_id, int(number)), dirs_exist_ok=True)
 
 
 def fork_run(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str) -> None:

@@ -14,9 +14,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.roles import ARTIFACTS
-from graphs import services
 from graphs.context import Context
 from graphs.negotiation import dump, emit
+from graphs.room import Room
 from graphs.state import RoomState, artifact_id
 from memory import Kind, MemoryRecord, Status
 from tools import export
@@ -69,14 +69,15 @@ def _canon(run_id: str, name: str, version: int, content: dict, author: str, epi
 
 def record(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Carry out the gate's answer: memory, decisions log, exports."""
-    ctx, name, run_id = runtime.context, state["current"], state["run_id"]
+    room, name, run_id = Room.of(runtime, state), state["current"], state["run_id"]
     episode = state.get("episode", 0) if ARTIFACTS[name].per_episode else 0
     key = artifact_id(name, episode)
-    folder = ctx.outputs_dir / run_id / "episodes" / f"ep{episode:02d}" if episode else ctx.outputs_dir / run_id
+    run_dir = room.ctx.outputs_dir / run_id
+    folder = run_dir / "episodes" / f"ep{episode:02d}" if episode else run_dir
     decision = state["decision"]
     action = decision["action"]
     version = state["versions"][name]
-    mem = services.memory(ctx)
+    mem = room.memory
     update: dict[str, Any] = {}
     content = state["artifacts"][name]
     author = state.get("authors", {}).get(name, "")
@@ -98,13 +99,13 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
         mem.put([MemoryRecord(kind=Kind.NOTE, text=f"The writer rejected {key} v{version}: {note}", role="human",
                               run_id=run_id, artifact=key, episode=episode, version=version, key="reject")])
         update["notes"] = {name: [*state.get("notes", {}).get(name, []), note]}
-    entry = log_decision(ctx, state, gate=name, episode=episode, version=version, note=decision.get("note", ""),
+    entry = log_decision(room, state, gate=name, episode=episode, version=version, note=decision.get("note", ""),
                          rounds=state.get("outcome", {}).get("rounds", 0), subject=f"{key} v{version}", artifact=key,
                          memory_version=version, shown_as=name)
     return {**update, "decisions": [entry], "decision": None}
 
 
-def log_decision(ctx: Context, state: RoomState, *, gate: str, episode: int, version: int, note: str, rounds: int,
+def log_decision(room: Room, state: RoomState, *, gate: str, episode: int, version: int, note: str, rounds: int,
                  subject: str, artifact: str, shown_as: str, memory_version: int = 0) -> dict:
     """Keep the answer of a gate three ways: a decision in memory, the decisions log, the live view.
 
@@ -117,10 +118,10 @@ def log_decision(ctx: Context, state: RoomState, *, gate: str, episode: int, ver
     number = len(state.get("decisions", [])) + 1
     entry = {"id": f"d{number}", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate,
              "episode": episode, "action": action, "by": by, "version": version, "note": note, "rounds": rounds}
-    services.memory(ctx).put([MemoryRecord(
+    room.memory.put([MemoryRecord(
         kind=Kind.DECISION, text=f"{by} chose {action} for {subject}. {note}".strip(),
         role="human" if by == "human" else "room", run_id=state["run_id"], artifact=artifact, episode=episode,
         version=memory_version, key=f"decision-{number}")])
-    export.write_decisions(ctx.outputs_dir / state["run_id"], [*state.get("decisions", []), entry])
+    export.write_decisions(room.ctx.outputs_dir / state["run_id"], [*state.get("decisions", []), entry])
     emit(type="decision", artifact=shown_as, action=action, by=by, version=version)
     return entry

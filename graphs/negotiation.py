@@ -25,15 +25,13 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.artifact import Artifact
-from agents.base import perform
-from agents.copying import copy_check
 from agents.critique import Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
-from graphs import services
 from graphs.context import Context
+from graphs.room import Room
 from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord
@@ -49,11 +47,6 @@ def emit(**event: Any) -> None:
         get_stream_writer()(event)
     except RuntimeError:  # called outside a graph run
         pass
-
-
-def recall_text(ctx: Context, run_id: str, query: str) -> str:
-    mem = services.memory(ctx)
-    return mem.render(mem.recall(query, run_id=run_id, budget_tokens=ctx.recall_budget))
 
 
 def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:
@@ -141,43 +134,34 @@ def owner_schema(spec: Artifact, values: dict, ctx: Context, model: RoomModel, *
 
 
 def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
-    ctx, name, run_id = runtime.context, state["current"], state["run_id"]
+    room, name = Room.of(runtime, state), state["current"]
     spec = ARTIFACTS[name]
     owner = spec.owner
     emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
-    model = services.model(ctx, owner.name)
+    model = room.model(owner.name)
     variables = {
-        **task_variables(spec, state, ctx, model),
+        **task_variables(spec, state, room.ctx, model),
         "notes": "",
-        "memory": recall_text(ctx, run_id, f"{name}: {state['premise']}"),
+        "memory": room.recall(f"{name}: {state['premise']}"),
     }
-    content = perform(
-        owner, name, owner_schema(spec, state, ctx, model), model=model, lang=state["lang"],
-        variables=variables, retries=ctx.max_retries, max_tokens=spec.max_tokens,
-        on_usage=services.ledger(ctx, run_id, owner.name, name),
-        copies=copy_check(owner.name, state["lang"], state["premise"], series_own(state, name)),
-    ).model_dump(mode="json")
-    services.memory(ctx).put([_artifact_record(state, name, 1, 1, owner.name, content)])
+    content = room.perform(owner, name, owner_schema(spec, state, room.ctx, model), variables,
+                           max_tokens=spec.max_tokens, own=series_own(state, name)).model_dump(mode="json")
+    room.memory.put([_artifact_record(state, name, 1, 1, owner.name, content)])
     return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
 
 
 def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
-    ctx, name, run_id = runtime.context, task["current"], task["run_id"]
+    room, name, run_id = Room.of(runtime, task), task["current"], task["run_id"]
     reviewer = ROLES[task["reviewer"]]
     version = task["versions"][name]
     emit(type="speak", role=reviewer.name, action="reviews", artifact=name, round=task["round"])
     focus = load_prompts(reviewer.name, task["lang"]).focus.get(name, "")
-    result: Critique = perform(
-        reviewer, "critique", Critique, model=services.model(ctx, reviewer.name), lang=task["lang"],
-        variables={
-            "artifact_name": name,
-            "artifact": dump(task["artifacts"][name]),
-            "focus": focus,
-            "memory": recall_text(ctx, run_id, f"{name} {focus}"),
-        },
-        retries=ctx.max_retries, max_tokens=700,
-        on_usage=services.ledger(ctx, run_id, reviewer.name, name),
-    )
+    result: Critique = room.perform(reviewer, "critique", Critique, {
+        "artifact_name": name,
+        "artifact": dump(task["artifacts"][name]),
+        "focus": focus,
+        "memory": room.recall(f"{name} {focus}"),
+    }, max_tokens=700, stage=name)
     result = result.grounded_in(list(strings_of(task["artifacts"][name])))
     if reviewer.check is not None:
         found = reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"])
@@ -187,7 +171,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     text = f"{reviewer.name} on {name} v{version}: {result.verdict}. {result.summary}" + "".join(
         f"\n- [{i.severity}] \"{i.quote}\": {i.problem} → {i.fix}" for i in result.issues
     )
-    services.memory(ctx).put([
+    room.memory.put([
         MemoryRecord(kind=Kind.CRITIQUE, text=text, role=reviewer.name, run_id=run_id,
                      artifact=artifact_id(name, task.get("episode", 0)), episode=task.get("episode", 0),
                      version=version, round=task["round"], key=reviewer.name)
@@ -210,7 +194,7 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     text = f"{name} v{version}: {status} after {rounds} round(s)" + "".join(
         f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent
     )
-    services.memory(ctx).put([
+    Room.of(runtime, state).memory.put([
         MemoryRecord(kind=Kind.DECISION, text=text, role="room", run_id=state["run_id"],
                      artifact=artifact_id(name, state.get("episode", 0)), episode=state.get("episode", 0),
                      version=version, round=rounds, key=status)
@@ -221,7 +205,7 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
 
 def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     """The owner answers every open issue (reviewers' and the person's) with a new version."""
-    ctx, name, run_id = runtime.context, state["current"], state["run_id"]
+    room, name, run_id = Room.of(runtime, state), state["current"], state["run_id"]
     spec = ARTIFACTS[name]
     owner = spec.owner
     notes = state.get("notes", {}).get(name, [])
@@ -229,23 +213,17 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     round_ = 1 if notes else state["round"] + 1
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
     issues = issues_text({} if notes else current_reviews(state), notes)
-    model = services.model(ctx, owner.name)
-    revision = perform(
-        owner, f"revise_{name}", owner_schema(spec, state, ctx, model, revision=True), model=model, lang=state["lang"],
-        variables={
-            "artifact": dump(state["artifacts"][name]),
-            "issues": issues,
-            "notes": "\n".join(notes),
-            "memory": recall_text(ctx, run_id, issues or name),
-        },
-        retries=ctx.max_retries, max_tokens=spec.max_tokens + 300,
-        on_usage=services.ledger(ctx, run_id, owner.name, name),
-        copies=copy_check(owner.name, state["lang"], state["premise"], series_own(state, name, notes)),
-    )
+    model = room.model(owner.name)
+    revision = room.perform(owner, f"revise_{name}", owner_schema(spec, state, room.ctx, model, revision=True), {
+        "artifact": dump(state["artifacts"][name]),
+        "issues": issues,
+        "notes": "\n".join(notes),
+        "memory": room.recall(issues or name),
+    }, max_tokens=spec.max_tokens + 300, stage=name, own=series_own(state, name, notes))
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")
     answers = "\n".join(f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in revision.answers)
-    services.memory(ctx).put([
+    room.memory.put([
         _artifact_record(state, name, version, round_, owner.name, content),
         MemoryRecord(kind=Kind.REVISION, text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{issues}\nAnswers:\n{answers}",
                      role=owner.name, run_id=run_id, artifact=artifact_id(name, state.get("episode", 0)),

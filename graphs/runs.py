@@ -19,10 +19,11 @@ from langgraph.types import Command
 from pydantic import ValidationError
 
 from agents.roles import ARTIFACTS
-from graphs import development, services
+from graphs import development
 from graphs.context import DEVELOPMENT, Context
 from graphs.errors import RunStateError, RunStopped
 from graphs.forks import fork_run
+from graphs.room import Room, project_memory
 from graphs.stops import StopAtSafePoint, stop_on_signals
 from tools.errors import InputError
 from tools.files import sweep_partials
@@ -130,7 +131,7 @@ class Runs:
         self.ctx = ctx
         ctx.state_dir.mkdir(parents=True, exist_ok=True)
         if writer:
-            services.memory(ctx)  # takes the project's writer lock before anything is written
+            project_memory(ctx)  # takes the project's writer lock before anything is written
         self._conn = sqlite3.connect(ctx.state_dir / "checkpoints.sqlite", check_same_thread=False)
         self.saver = SqliteSaver(self._conn)
         self.saver.setup()
@@ -332,15 +333,15 @@ class Runs:
 
     def render(self, run_id: str, episode: int, *, script: Any = None):
         """Re-render an episode from the run's state (or with a changed script), redoing only what changed."""
+        from agents import production
         from agents.screenwriter import EpisodeScript
-        from graphs.episode import finished, load_production, save_production
-        from graphs.production import cast_episode, produce_episode
+        from graphs.episode import finished
 
         view = self.view(run_id)
-        production = load_production(self.ctx, view.values, episode)
-        if not production or "shots" not in production:
+        studio = Room(self.ctx, run_id).studio
+        inputs = production.load_inputs(studio, view.values, episode)
+        if not inputs or "shots" not in inputs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
-        values = dict(view.values)
         if script is not None:
             if view.state != "finished":
                 raise RunStateError(f"run {run_id} is {view.state}: change the script through its gate (room approve --reject)")
@@ -349,15 +350,12 @@ class Runs:
             except ValidationError as exc:
                 err = exc.errors()[0]
                 raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-            production = {**production, "script": changed}
-        values["production"] = {**values.get("production", {}), str(episode): production}
-        voices = cast_episode(self.ctx, values, episode)  # a bit part the changed script brings in
-        values["voices"] = voices or values.get("voices", {})
-        produced = produce_episode(self.ctx, values, episode)
+            inputs = {**inputs, "script": changed}
+        voices, produced = production.render_episode(studio, view.values, episode, inputs)
         if view.state == "finished":
-            entry = {**production, "produced": produced.as_state()}
+            entry = {**inputs, "produced": produced.as_state()}
             if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
-                save_production(self.ctx, run_id, episode, entry)
+                production.save_inputs(studio, run_id, episode, entry)
                 entry = finished(entry)
             update = {"production": {str(episode): entry}, **({"voices": voices} if voices else {})}
             self.graph.update_state(self.config(run_id), update, as_node=AT_REST)

@@ -79,9 +79,9 @@ def make_ctx(project):
 @pytest.fixture(autouse=True)
 def _close_services():
     yield
-    from graphs import services
+    from graphs.room import close_all
 
-    services.close_all()
+    close_all()
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import factories as f
-from graphs import services
 from graphs.context import load_context
+from graphs.room import Room
 from test_speech import FakeSpeechServer
 from tools.errors import ConfigError
 from tools.registry import (
@@ -149,8 +149,8 @@ def test_chat_base_url_does_not_reach_images_speech_or_embeddings(project, monke
     ctx = load_context(project, env=env)
     assert ctx.base_url == CHAT_SERVER
     assert [spec.options for spec in (ctx.images, ctx.speech, ctx.embeddings)] == [{}, {}, {}]
-    assert services.image_backend(ctx).base_url == OPENAI_URL
-    assert services.speech_backend(ctx, "en").base_url == OPENAI_URL
+    assert Room(ctx).studio.image_backend().base_url == OPENAI_URL
+    assert Room(ctx).studio.speech_backend("en").base_url == OPENAI_URL
     from memory import make_embedding_function
 
     assert make_embedding_function(ctx.embeddings).base_url == OPENAI_URL
@@ -164,7 +164,7 @@ def test_speech_goes_to_its_own_server_with_the_key_its_variable_holds(project, 
         ctx = load_context(project, env={"ROOM_BASE_URL": CHAT_SERVER, "ROOM_SPEECH": "openai:tts-1",
                                          "ROOM_SPEECH_BASE_URL": server.url, "ROOM_SPEECH_KEY_ENV": "ROOM_TEST_SPEECH_KEY"})
         assert "sk-test" not in ctx.model_dump_json()  # the key stays in the environment
-        backend = services.speech_backend(ctx, "en")
+        backend = Room(ctx).studio.speech_backend("en")
         voice = cast_voices([("Lin Xia", "a young woman", "")], "en", backend)["Lin Xia"]
         assert voice.backend == "openai" and voice.voice == "coral"
         result = synthesize_cached("openai", "Hello.", voice, tmp_path, backend=backend)
@@ -217,7 +217,7 @@ def test_diffusers_draws_from_a_model_folder_named_in_room_toml(project, one_tor
 
     _tiny_stable_diffusion(project)
     write_toml(project, '[images]\nbackend = "diffusers:tiny-sd"\nheight = 64\nnum_inference_steps = 2\n')
-    backend = services.image_backend(load_context(project, env={}))
+    backend = Room(load_context(project, env={})).studio.image_backend()
     out = backend.render(ImageRequest(shot_id="1A", prompt="a rooftop", width=72, height=128), project / "1A.png")
     assert out.is_file() and backend.models() == ["diffusers:tiny-sd"]
 
@@ -270,7 +270,8 @@ def test_a_backend_without_voices_fails_at_casting_with_one_line():
 
 
 def test_backends_are_created_once_per_production_pass(make_ctx, monkeypatch):
-    from graphs.production import cast_episode, produce_episode, settle_sheets
+    from agents.production import cast_episode, produce_episode, studio as made
+    from agents.production.frames import settle_sheets
 
     created: list[str] = []
 
@@ -280,16 +281,16 @@ def test_backends_are_created_once_per_production_pass(make_ctx, monkeypatch):
             return factory(spec, **options)
         return create
 
-    monkeypatch.setattr(services, "create_image_backend", counted(services.create_image_backend))
-    monkeypatch.setattr(services, "create_speech_backend", counted(services.create_speech_backend))
-    ctx = make_ctx(speech="espeak", render="tiny")
+    monkeypatch.setattr(made, "create_image_backend", counted(made.create_image_backend))
+    monkeypatch.setattr(made, "create_speech_backend", counted(made.create_speech_backend))
+    studio = Room(make_ctx(speech="espeak", render="tiny")).studio
     art = f.art()
     values = {"run_id": "once", "lang": "en", "artifacts": {"pitch": f.pitch(), "bible": f.bible()},
               "production": {"1": {"script": f.script(), "shots": f.shots(),
                                    "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}}},
               "art": {"style": art["style"], "sheets": settle_sheets(f.bible(), {}, art["sheets"])}}
-    values["voices"] = cast_episode(ctx, values, 1)
+    values["voices"] = cast_episode(studio, values, 1)
     assert created == ["espeak"] and {VoiceSpec.model_validate(v).backend for v in values["voices"].values()} == {"espeak"}
-    produced = produce_episode(ctx, values, 1)
+    produced = produce_episode(studio, values, 1)
     assert len(produced.frames) == 5 and len(produced.audio) > 5
     assert created == ["espeak", "storyboard", "espeak"]  # the cast, then one per kind for the whole pass

@@ -7,19 +7,8 @@ from pathlib import Path
 import pytest
 
 from agents.director import ShotList
-from agents.editor import (
-    GAP,
-    HOLD_STEP,
-    LEAD_IN,
-    MAX_HOLD,
-    SCENE_DISSOLVE,
-    SILENT_SHOT,
-    TAIL,
-    build_cut,
-    check,
-    estimate_runtime,
-    speaking_seconds,
-)
+from agents.editor import GAP, SILENT_SHOT, check, estimate_runtime, speaking_seconds
+from agents.production.cut import HOLD_STEP, LEAD_IN, MAX_HOLD, SCENE_DISSOLVE, TAIL, build_cut
 from agents.screenwriter import EpisodeScript
 
 
@@ -97,7 +86,7 @@ def test_an_episode_of_few_shots_still_reaches_the_minimum_runtime():
 
 
 def test_shot_list_is_fitted_to_cover_every_line_once():
-    from agents.director import cover_script
+    from agents.production.fitting import cover_script
 
     three = script((3, 2, 1))  # scene 1: lines 0-2, scene 2: lines 0-1, scene 3: line 0
     messy = ShotList(episode=1, shots=[
@@ -117,7 +106,7 @@ def test_shot_list_is_fitted_to_cover_every_line_once():
 
 
 def test_shot_list_is_put_in_scene_order_and_speaks_in_line_order():
-    from agents.director import cover_script
+    from agents.production.fitting import cover_script
 
     three = script((4, 2, 1))
     jumpy = ShotList(episode=1, shots=[

@@ -11,8 +11,8 @@ import pytest
 
 import factories as f
 from cli_helpers import room, run_id_of, spawn
-from graphs import services
 from graphs.errors import RunStateError
+from graphs.room import project_memory
 from graphs.runs import Runs
 from memory import Kind, Status
 from tools.errors import InputError
@@ -47,7 +47,7 @@ def test_approve_moves_on_and_records(script, make_ctx):
     assert "# The Heiress Returns" in (out / "pitch.md").read_text()
     log = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines()]
     assert [(d["gate"], d["action"], d["by"], d["version"]) for d in log] == [("pitch", "approve", "human", 1)]
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     pitch_v1 = mem.list(run_id=run_id, artifact="pitch", kind="artifact")
     assert [r.status for r in pitch_v1] == [Status.APPROVED]
     assert mem.list(run_id=run_id, kind="episode_summary", status="approved")
@@ -64,7 +64,7 @@ def test_edit_replaces_and_is_recorded_as_the_persons(script, make_ctx):
     values = runs.view(run_id).values
     assert values["artifacts"]["pitch"]["title"] == "My Own Title"
     assert (values["versions"]["pitch"], values["authors"]["pitch"], values["approved"]["pitch"]) == (2, "human", 2)
-    human = services.memory(runs.ctx).list(run_id=run_id, artifact="pitch", kind="artifact")
+    human = project_memory(runs.ctx).list(run_id=run_id, artifact="pitch", kind="artifact")
     assert [(r.version, r.role, r.status) for r in human] == [(1, "screenwriter", Status.PROPOSED), (2, "human", Status.APPROVED)]
 
 
@@ -81,7 +81,7 @@ def test_reject_sends_the_note_to_the_owner(script, make_ctx):
     assert view.waiting["content"]["title"] == "The Lawyer Returns"
     revise_prompt = script.calls[-3]["messages"][-1].content
     assert "make the heroine a lawyer" in revise_prompt
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     notes = mem.list(run_id=run_id, kind="note")
     assert len(notes) == 1 and notes[0].role == "human" and "lawyer" in notes[0].text
     assert mem.list(run_id=run_id, artifact="pitch", kind="artifact", status="rejected")[0].version == 1
@@ -127,7 +127,7 @@ def test_unknown_run_and_not_waiting(script, make_ctx):
     assert runs.view(run_id).approved == {"pitch": 1, "bible": 1, "outline": 1}
     with pytest.raises(RunStateError, match="is not waiting for approval"):
         runs.answer(run_id, "approve")
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     assert len(mem.list(run_id=run_id, kind=Kind.CHARACTER)) == 2
     assert len(mem.list(run_id=run_id, kind=Kind.BEAT)) == 2
 
@@ -219,7 +219,7 @@ def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
     old = runs.view(run_id)
     assert old.waiting["gate"] == "bible" and old.approved == {"pitch": 1}
     assert runs.history(run_id) == before
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     assert [r.status for r in mem.list(run_id=fork_id, artifact="pitch", kind="artifact")] == [Status.PROPOSED]
     assert not [r for r in mem.list(run_id=fork_id) if r.status == Status.APPROVED or r.artifact == "bible"]
     assert not (runs.ctx.outputs_dir / fork_id / "pitch.json").exists()

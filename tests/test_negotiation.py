@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import factories as f
-from graphs import services
+from graphs.room import project_memory
 from graphs.runs import Runs
 from memory import Kind
 from tools.errors import ModelOutputError
@@ -33,7 +33,7 @@ def test_consensus_in_round_one(script, make_ctx):
     assert view.waiting["content"]["title"] == "The Heiress Returns"
     verdicts = sorted(e["role"] for e in events if e["type"] == "verdict")
     assert verdicts == ["cultural_consultant", "director"]
-    mem = services.memory(runs.ctx)
+    mem = project_memory(runs.ctx)
     kinds = sorted(r.kind for r in mem.list(run_id=run_id))
     assert kinds == sorted([Kind.ARTIFACT, Kind.CRITIQUE, Kind.CRITIQUE, Kind.DECISION])
     assert script.remaining() == 0
@@ -51,7 +51,7 @@ def test_revise_then_approve(script, make_ctx):
     # the owner saw the reviewer's issue, numbered, when revising
     revise_call = [c for c in script.calls if c["role"] == "screenwriter"][1]
     assert "1. [major] cultural_consultant: \"board room\"" in revise_call["messages"][-1].content
-    revisions = services.memory(runs.ctx).list(run_id=run_id, kind="revision")
+    revisions = project_memory(runs.ctx).list(run_id=run_id, kind="revision")
     assert len(revisions) == 1 and revisions[0].version == 2 and "accepted: done" in revisions[0].text
 
 

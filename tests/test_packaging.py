@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_langgraph_json_points_at_compiled_graphs():
     config = json.loads((ROOT / "langgraph.json").read_text())
-    assert set(config["graphs"]) == {"development", "negotiation", "episode"}
+    assert set(config["graphs"]) == {"development", "negotiation", "episode", "chat"}
     for target in config["graphs"].values():
         path, attr = target.split(":")
         module = importlib.import_module(path.removeprefix("./").removesuffix(".py").replace("/", "."))

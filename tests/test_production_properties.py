@@ -26,11 +26,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis_jsonschema import from_schema
 
 from agents.art_director import ArtDirection, VisualSheet, direction_for
-from agents.director import SHOT_ID_CHARS, ShotList
+from agents.director import ShotList
+from agents.production.fitting import SHOT_ID_CHARS, episode_as_cast
+from agents.production.frames import fallback_sheet, settle_sheets
 from agents.roles import ARTIFACTS
 from agents.screenwriter import Bible, EpisodeScript, Pitch
-from agents.speakers import BIT_PART_CHARS, bit_part, cast_name, character_names, episode_as_cast
-from graphs.production import fallback_sheet, settle_sheets
+from agents.speakers import BIT_PART_CHARS, bit_part, cast_name, character_names
 from tools.errors import OutputError
 from tools.files import inside
 
@@ -251,8 +252,8 @@ OUTSIDE = [Path(p) for p in ("/tmp/zz", "/zz", "/tmp/zz.png", "/zz.png", "/tmp/z
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
     """One project for every example (each its own run), and an empty folder to run in: nothing may appear there."""
-    from graphs import services
     from graphs.context import load_context
+    from graphs.room import close_all
     from scripted import scripted_overrides
 
     base = tmp_path_factory.mktemp("studio")
@@ -264,7 +265,7 @@ def studio(tmp_path_factory):
     os.chdir(base / "cwd")
     yield base, ctx
     os.chdir(cwd)
-    services.close_all()
+    close_all()
     assert {p for p in OUTSIDE if p.exists()} == before
 
 
@@ -305,13 +306,14 @@ def _check_outputs(ctx, run_id: str, produced, base: Path) -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(episodes(items=3, chars=120, lines=3))
 def test_any_episode_is_produced_inside_the_project(studio, values):
-    from graphs.production import cast_episode, produce_episode
+    from agents.production import cast_episode, produce_episode
+    from graphs.room import Room
 
     base, ctx = studio
     run_id = f"prop{next(_RUNS)}"
     values = {**values, "run_id": run_id}
-    values["voices"] = cast_episode(ctx, values, 1)
-    produced = produce_episode(ctx, values, 1)
+    values["voices"] = cast_episode(Room(ctx).studio, values, 1)
+    produced = produce_episode(Room(ctx).studio, values, 1)
     _check_outputs(ctx, run_id, produced, base)
 
 

@@ -1,0 +1,147 @@
+"""Production: an episode's approved script and shot list made into frames, voices, a cut, exports and a video.
+
+One pipeline, called by the episode graph's `cast` and `produce` nodes and by
+`room render` (`render_episode`, after a change): every step skips work whose
+inputs did not change (frames whose request is unchanged, lines whose audio is
+cached, video segments already encoded), so a re-render after one changed line
+re-synthesises that line only. Nothing here calls a model: the model-calling
+steps (script, shots, art direction) are the graph's.
+
+    fitting  the script and shot list as production takes them (names resolved, shots fitted)
+    frames   visual sheets and one labelled still per shot
+    voices   the cast, and every line spoken
+    cut      the edit, timed from the real audio
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.art_director import StyleGuide
+from agents.director import ShotList
+from agents.production.cut import build_cut
+from agents.production.fitting import episode_as_cast
+from agents.production.frames import render_frames
+from agents.production.studio import Studio, episode_dir
+from agents.production.voices import cast_episode, synthesize_lines
+from agents.screenwriter import EpisodeScript
+from agents.structured import stored_artifact
+from tools.cut import RENDER_SIZES
+from tools.files import atomic_write_json, atomic_write_text, inside
+from tools.labels import aigc_label, sha256_of
+
+__all__ = ["INPUTS_FILE", "Produced", "Studio", "cast_episode", "episode_dir", "episode_input", "load_inputs",
+           "produce_episode", "render_episode", "save_inputs"]
+
+INPUTS_FILE = "production.json"  # what `room render` re-renders a finished episode from
+
+
+@dataclass
+class Produced:
+    """What one production pass made, for state and the report."""
+
+    frames: dict[str, str]
+    audio: dict[str, list]  # "scene:index" -> [wav path, seconds]
+    video: str
+    duration: float
+    files: dict[str, str]
+    synthesized: int  # lines synthesised this pass (0 when every line came from the cache)
+    rendered_frames: int
+    encoded_segments: int  # video segments encoded this pass (the rest were reused)
+    segments: int
+
+    def as_state(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def episode_input(values: dict, episode: int) -> tuple[EpisodeScript, ShotList]:
+    """The episode's script and shot list from the run's state, resolved (`fitting.episode_as_cast`)."""
+    production = values["production"][str(episode)]
+    return episode_as_cast(values.get("artifacts", {}).get("bible"), production["script"], production["shots"])
+
+
+def produce_episode(studio: Studio, values: dict, episode: int) -> Produced:
+    """Frames, voices, cut, exports and the labelled MP4 of one episode, from the run's state."""
+    from tools import contact_sheet, fountain, subtitles, timeline, video
+    from tools.fonts import cjk_font_path
+
+    run_id, lang = values["run_id"], values["lang"]
+    folder = episode_dir(studio.outputs_dir, run_id, episode)
+    production = values["production"][str(episode)]
+    script, shots = episode_input(values, episode)
+    art = values.get("art", {})
+    style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
+    frames, drawn = render_frames(studio, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,
+                                  lang)
+    audio, synthesized = synthesize_lines(studio, folder, script, values.get("voices", {}), lang)
+    title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
+    width, height, fps = RENDER_SIZES[studio.render]
+    cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
+                    {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang,
+                    fps=fps, size=(width, height))
+    name = f"ep{episode:02d}"
+    script_data = script.model_dump(mode="json")
+    files = {
+        "script_json": str(atomic_write_json(inside(folder, "script.json"), script_data)),
+        "fountain": str(atomic_write_text(inside(folder, "script.fountain"),
+                                          fountain.to_fountain(script_data, series_title=title, lang=lang))),
+        "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
+        "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
+    }
+    files["otio"] = str(timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}"))
+    files["contact_sheet"] = str(contact_sheet.contact_sheet([(s.id, Path(frames[s.id])) for s in shots.shots],
+                                                             inside(folder, "contact_sheet.png"),
+                                                             title=f"{title} · {episode}"))
+    out = inside(folder, f"{name}.mp4")
+    models = sorted({*studio.models} | {studio.images.label, _speech_label(values)})
+    cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
+    cache = inside(studio.state_dir, "render-cache", run_id, name)
+    rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)
+    files["video"] = str(out)
+    episode_json = {"episode": episode, "title": script.title, "duration": cut.duration, "files": files,
+                    "script": script.model_dump(mode="json"), "shots": shots.model_dump(mode="json")}
+    files["episode_json"] = str(atomic_write_json(inside(folder, "episode.json"), episode_json))
+    return Produced(frames, audio, str(out), cut.duration, files, synthesized, drawn, rendered.encoded,
+                    rendered.segments)
+
+
+def render_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> tuple[dict[str, dict], Produced]:
+    """`room render`: the episode made again from its inputs (`load_inputs`, its script maybe changed), a bit part
+    the changed script brings in cast first. Returns the run's voices when someone new was cast ({} otherwise)
+    and what was made."""
+    values = {**values, "production": {**values.get("production", {}), str(episode): inputs}}
+    voices = cast_episode(studio, values, episode)
+    values["voices"] = voices or values.get("voices", {})
+    return voices, produce_episode(studio, values, episode)
+
+
+def save_inputs(studio: Studio, run_id: str, episode: int, entry: dict) -> None:
+    """What `room render` re-renders from once the episode is done and its state is summed up."""
+    atomic_write_json(inside(episode_dir(studio.outputs_dir, run_id, episode), INPUTS_FILE),
+                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
+
+
+def load_inputs(studio: Studio, values: dict, episode: int) -> dict:
+    """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
+    entry = values.get("production", {}).get(str(episode), {})
+    saved = episode_dir(studio.outputs_dir, values.get("run_id", ""), episode) / INPUTS_FILE
+    if entry and "shots" not in entry and saved.is_file():
+        return {**json.loads(saved.read_text(encoding="utf-8")), **entry}
+    return entry
+
+
+def _speech_label(values: dict) -> str:
+    backends = sorted({v.get("backend", "") for v in values.get("voices", {}).values()})
+    return "speech:" + ",".join(backends)
+
+
+def _content_hash(script: EpisodeScript, frames: dict[str, str], audio: dict[str, list]) -> str:
+    """sha256 over what the video is made of (script, frames, audio)."""
+    digest = hashlib.sha256(json.dumps(script.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
+    for path in [*frames.values(), *(p for p, _ in audio.values())]:
+        digest.update(sha256_of(Path(path)).encode())
+    return digest.hexdigest()

@@ -1,0 +1,81 @@
+"""The episode's stills: one labelled frame per shot, every character looking the same in each.
+
+A character's visual sheet (appearance tokens, palette, seed) is fixed once
+for the series; a frame is redrawn only when what it is asked to show changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from agents.art_director import VisualSheet
+from agents.director import ShotList
+from agents.production.studio import Studio
+from agents.screenwriter import Bible
+from agents.speakers import match_name
+from agents.structured import stored_artifact
+from tools.cut import RENDER_SIZES
+from tools.files import atomic_write_text, inside
+
+
+def fallback_sheet(name: str, description: str) -> dict:
+    """A deterministic visual sheet for a character the art director did not cover."""
+    digest = hashlib.sha256(name.encode()).digest()
+    palette = ["#%02x%02x%02x" % tuple(digest[i:i + 3]) for i in (0, 3, 6)]
+    tokens = [t.strip() for t in description.replace("，", ",").split(",") if t.strip()][:6] or [name]
+    while len(tokens) < 3:
+        tokens.append(name)
+    return VisualSheet(character=name, appearance_tokens=tokens, palette=palette,
+                       seed=int.from_bytes(digest[:4], "big") % (2**31)).model_dump()
+
+
+def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> dict[str, dict]:
+    """Sheets fixed once stay fixed; new characters take the proposal (under the name it plainly means),
+    else a deterministic sheet."""
+    sheets = dict(known)
+    characters = stored_artifact(Bible, bible, "bible").characters
+    named = [c.name for c in characters]
+    by_name: dict[str, dict] = {}
+    for sheet in proposed:
+        name = match_name(sheet["character"], named)
+        if name and name not in by_name:
+            by_name[name] = {**sheet, "character": name}
+    for character in characters:
+        if character.name not in sheets:
+            sheets[character.name] = by_name.get(character.name) or fallback_sheet(character.name, character.visual_description)
+    return sheets
+
+
+def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int]):
+    from tools.images.base import CharacterLook, ImageRequest
+
+    looks = []
+    for name in filter(str.strip, shot.characters):  # a bit part has no sheet of the art director's: it gets a fixed one of its own
+        sheet = sheets.get(name) or fallback_sheet(name, "")
+        looks.append(CharacterLook(name=name, appearance=sheet["appearance_tokens"], palette=sheet["palette"],
+                                   seed=sheet["seed"]))
+    return ImageRequest(
+        shot_id=shot.id, prompt=prompt or shot.visual_intent, shot_size=str(shot.size), camera=str(shot.camera),
+        characters=looks, location=shot.location, location_palette=style.get("palette", []),
+        caption=shot.visual_intent, lang=lang, seed=looks[0].seed if looks else 0, width=size[0], height=size[1],
+    )
+
+
+def render_frames(studio: Studio, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict,
+                  lang: str) -> tuple[dict[str, str], int]:
+    """One labelled still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
+    a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn."""
+    backend = studio.image_backend()
+    frames, drawn = {}, 0
+    for number, shot in enumerate(shots.shots, start=1):
+        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang, RENDER_SIZES[studio.render][:2])
+        out = inside(folder, "frames", f"shot_{number:03d}.png")
+        stamp = out.with_suffix(".request")
+        key = hashlib.sha256(repr((studio.images.identity, request)).encode()).hexdigest()
+        if not (out.exists() and stamp.exists() and stamp.read_text() == key):
+            backend.render(request, out)
+            atomic_write_text(stamp, key)
+            drawn += 1
+        frames[shot.id] = str(out)
+    return frames, drawn

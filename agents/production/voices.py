@@ -1,0 +1,71 @@
+"""The episode's voices: a voice cast once per character and bit part, every line spoken in it.
+
+A voice once cast never changes (kept in `outputs/RUN/cast.json` and in memory);
+audio is cached by content hash, so a re-render synthesises only changed lines.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from agents.production.studio import Studio
+from agents.screenwriter import Bible, EpisodeScript
+from agents.speakers import MAX_CAST, bit_parts, script_in_cast
+from agents.structured import stored_artifact
+from memory import Kind, MemoryRecord, Status
+from tools.files import atomic_write_json, inside
+from tools.labels import sha256_of
+
+
+def cast_episode(studio: Studio, values: dict, episode: int) -> dict[str, dict]:
+    """The run's voices with every character and every bit part of this episode's script cast;
+    {} when nobody new speaks. A voice once cast never changes."""
+    from tools.speech import cast_voices
+
+    known = values.get("voices", {})
+    characters = stored_artifact(Bible, values["artifacts"]["bible"], "bible").characters
+    named = [c.name for c in characters]
+    script = script_in_cast(stored_artifact(EpisodeScript, values["production"][str(episode)]["script"], "script"),
+                            named)
+    room = max(0, MAX_CAST - len({*known, *named}))  # a bit part past the series' cap speaks as the narrator
+    new = [n for n in named if n not in known] + [n for n in bit_parts(script, named) if n not in known][:room]
+    if not new:
+        return {}
+    extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
+    everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
+    everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
+    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"])).items()}
+    voices.update(known)
+    atomic_write_json(inside(studio.outputs_dir, values["run_id"], "cast.json"), voices)
+    studio.memory.put([
+        MemoryRecord(kind=Kind.ASSET, key=f"voice:{name}", text=json.dumps(spec, ensure_ascii=False), role="editor",
+                     run_id=values["run_id"], artifact="cast", status=Status.APPROVED)
+        for name, spec in voices.items() if name not in known
+    ])
+    return voices
+
+
+def synthesize_lines(studio: Studio, folder: Path, script: EpisodeScript, voices: dict[str, dict],
+                     lang: str) -> tuple[dict[str, list], int]:
+    """Every dialogue line in its character's voice, through the content-hash cache; each voice's backend
+    (the one it was cast with) is created once for the pass."""
+    from tools.speech import VoiceSpec, synthesize_cached
+
+    cache_dir = studio.state_dir / "speech-cache"
+    audio, synthesized, backends = {}, 0, {}
+    narrator = next(iter(voices.values()))
+    for scene in script.scenes:
+        for index, line in enumerate(scene.lines):
+            voice = VoiceSpec.model_validate(voices.get(line.speaker, narrator))
+            if voice.backend not in backends:
+                backends[voice.backend] = studio.speech_backend(lang, voice.backend)
+            result = synthesize_cached(voice.backend, line.text, voice, cache_dir, backend=backends[voice.backend])
+            synthesized += not result.cached
+            target = inside(folder, "audio", f"s{scene.number:02d}_l{index:02d}.wav")
+            if not target.exists() or sha256_of(target) != sha256_of(Path(result.path)):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(result.path, target)
+            audio[f"{scene.number}:{index}"] = [str(target), result.duration]
+    return audio, synthesized

@@ -1,0 +1,193 @@
+"""What a node of the room's graphs works with, in one object: `room = Room.of(runtime, state)`.
+
+A node asks its room for the project's shared memory, a role's model, what
+memory recalls for a query, production's studio, and to perform a role's task,
+`room.perform(role, task, schema, variables, ...)`, with the run's model,
+language, retries, ledger and check for copied examples filled in.
+
+Behind it, infrastructure is opened from the runtime context once per process
+(`project_memory`, `project_runs`, closed by `close_all`); nothing is created
+at import time, and nothing here ever enters graph state.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langgraph.runtime import Runtime
+from pydantic import BaseModel
+
+from agents import models
+from agents.base import Role, perform, task_messages
+from agents.copying import copy_check
+from agents.models import RoomModel
+from agents.production import Studio
+from agents.structured import Usage, UsageSink, stream_text
+from graphs.context import Context
+from memory import RoomMemory, make_embedding_function
+
+if TYPE_CHECKING:
+    from graphs.runs import Runs
+
+_lock = threading.Lock()
+_memories: dict[str, RoomMemory] = {}
+_runs_lock = threading.Lock()
+_runs: dict[str, Runs] = {}
+
+
+def project_memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
+    """The project's shared memory, opened once a process. A writer takes the project's one-writer lock;
+    a reader only looks."""
+    key = f"{ctx.project_dir}|{ctx.chroma_url}|{writer}"
+    with _lock:
+        if key not in _memories:
+            _memories[key] = RoomMemory.open(
+                Path(ctx.project_dir),
+                chroma_url=ctx.chroma_url,
+                embedding_function=make_embedding_function(ctx.embeddings),
+                writer=writer,
+            )
+        return _memories[key]
+
+
+def project_runs(ctx: Context) -> Runs:
+    """The project's runs, opened once a process: how a node reads and changes a run other than its own
+    (the chat graph's, the run it talks about)."""
+    from graphs.runs import Runs  # the runs drive the graphs whose nodes use this module
+
+    key = ctx.model_dump_json()
+    with _runs_lock:
+        if key not in _runs:
+            _runs[key] = Runs(ctx)
+        return _runs[key]
+
+
+def close_all() -> None:
+    """Close what this process opened (the runs' checkpoints, the memories, releasing the writer lock)."""
+    with _runs_lock:
+        for runs in _runs.values():
+            runs.close()
+        _runs.clear()
+    with _lock:
+        for mem in _memories.values():
+            mem.close()
+        _memories.clear()
+
+
+@dataclass
+class Room:
+    """One node's view of the room: the run's context, and the run and language it works in."""
+
+    ctx: Context
+    run_id: str = ""
+    lang: str = ""  # the series' language ("": the context's)
+    premise: str = ""
+    _models: dict[str, RoomModel] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.lang = self.lang or self.ctx.lang
+
+    @classmethod
+    def of(cls, runtime: Runtime[Context], state: Mapping[str, Any]) -> Room:
+        """The room of a node: its runtime's context, and the run the state is of."""
+        return cls(runtime.context, state.get("run_id", ""), state.get("lang", ""), state.get("premise", ""))
+
+    @property
+    def memory(self) -> RoomMemory:
+        return project_memory(self.ctx)
+
+    @property
+    def studio(self) -> Studio:
+        """What production works with in this project (`agents.production`)."""
+        ctx = self.ctx
+        return Studio(outputs_dir=ctx.outputs_dir, state_dir=ctx.state_dir, memory=self.memory, images=ctx.images,
+                      speech=ctx.speech, render=ctx.render, models=(ctx.model, *ctx.role_models.values()))
+
+    def model(self, role: str) -> RoomModel:
+        """A role's chat model, through the one factory (tests replace `models.load_chat_model`); one a node."""
+        if role not in self._models:
+            ctx = self.ctx
+            self._models[role] = models.load_chat_model(ctx.model_for(role), base_url=ctx.base_url,
+                                                        structured_method=ctx.structured_method,
+                                                        temperature=ctx.temperature, timeout=ctx.request_timeout)
+        return self._models[role]
+
+    def recall(self, query: str) -> str:
+        """What memory holds for `query` in this run, within the context's token budget, as prompt text."""
+        mem = self.memory
+        return mem.render(mem.recall(query, run_id=self.run_id, budget_tokens=self.ctx.recall_budget))
+
+    def ledger(self, role: str, stage: str) -> UsageSink:
+        return ledger_sink(self.ctx, self.run_id, role, stage)
+
+    def perform(self, role: Role, task: str, schema: type[BaseModel], variables: dict[str, Any], *, max_tokens: int,
+                stage: str | None = None, own: str | None = None) -> BaseModel:
+        """`role`'s structured `task` on its model (`agents.base.perform`), its tokens in the ledger under `stage`
+        (default: the task). With `own`, what the series itself says besides its premise, an answer that copies
+        an example's names is asked for once more without the examples."""
+        copies = copy_check(role.name, self.lang, self.premise, own) if own is not None else None
+        return perform(role, task, schema, model=self.model(role.name), lang=self.lang, variables=variables,
+                       retries=self.ctx.max_retries, max_tokens=max_tokens,
+                       on_usage=self.ledger(role.name, stage or task), copies=copies)
+
+    def stream(self, role: str, task: str, variables: dict[str, Any], *, stage: str) -> Iterator[str]:
+        """`role`'s free-text `task`, streamed chunk by chunk (chat)."""
+        model = self.model(role)
+        messages = task_messages(role, task, self.lang, variables, model.few_shot)
+        return stream_text(model, messages, on_usage=self.ledger(role, stage))
+
+
+# ── the ledger: tokens and seconds per model call ────────────────────────
+
+
+def ledger_path(ctx: Context) -> Path:
+    return ctx.state_dir / "ledger.jsonl"
+
+
+def ledger_sink(ctx: Context, run_id: str, role: str, stage: str) -> UsageSink:
+    """A sink that appends each model call's tokens and seconds to the project ledger."""
+    path = ledger_path(ctx)
+
+    def record(usage: Usage) -> None:
+        line = {
+            "ts": round(time.time(), 3),
+            "run_id": run_id,
+            "role": role,
+            "stage": stage,
+            "model": usage.model,
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "seconds": round(usage.seconds, 3),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _lock, path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+    return record
+
+
+def read_ledger(ctx: Context, run_id: str | None = None) -> list[dict]:
+    path = ledger_path(ctx)
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if run_id is None or r["run_id"] == run_id]
+
+
+def summarize_ledger(rows: list[dict], by: tuple[str, ...] = ("role", "stage")) -> dict[tuple, dict[str, float]]:
+    """Calls, tokens and model seconds, grouped (per role and stage by default)."""
+    totals: dict[tuple, dict[str, float]] = {}
+    for row in rows:
+        key = tuple(row[k] for k in by)
+        t = totals.setdefault(key, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0})
+        t["calls"] += 1
+        t["input_tokens"] += row["input_tokens"]
+        t["output_tokens"] += row["output_tokens"]
+        t["seconds"] += row["seconds"]
+    return totals

@@ -6,7 +6,9 @@ Dunn" at "St Mary's Church, Chelsea" for a nurse's story). The room lists
 what the examples name and finds it in an answer (`copy_check`, for every
 model: a real one that copies is wrong too); `agents.base.perform` then asks
 once more without the examples. The names a premise, a writer's note or an
-approved artifact gives are the series' own.
+approved artifact gives are the series' own. It copies its prompt's words too
+(its persona as a character's look, an example's "who love revenge and
+workplace romance" as every audience): a run of them counts the same way.
 """
 
 from __future__ import annotations
@@ -80,10 +82,61 @@ def _appears(name: str, text: str) -> bool:
 
 def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     """The names and places of `role`'s examples that `artifact` uses (as words) and the series' `own` text
-    (its premise, notes, approved artifacts) does not hold anywhere."""
+    (its premise, notes, approved artifacts) does not hold anywhere, then the runs of words it copies from
+    its prompt (`copied_phrases`)."""
     text = "\n".join(text for _, text in _texts(artifact))
     held = own.casefold()
-    return sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text))
+    names = sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text))
+    return names + copied_phrases(text, role, lang, own)
+
+
+# a run this long of a prompt's words is copied, not written: 6 English words, 8 Chinese characters
+_RUN = {"en": 6, "zh": 8}
+
+
+def _units(text: str, lang: str) -> list[str]:
+    """Words (English, case-blind) or Han characters (Chinese): what a run of copied text is counted in."""
+    if lang == "zh":
+        return re.findall(r"[\u4e00-\u9fff]", text)
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.casefold())
+
+
+def _runs(units: list[str], length: int) -> set[tuple[str, ...]]:
+    return {tuple(units[i:i + length]) for i in range(len(units) - length + 1)}
+
+
+@cache
+def prompt_runs(role: str, lang: str) -> frozenset[tuple[str, ...]]:
+    """Every run of `_RUN` words of what `role` is shown besides the series: its persona, its instructions and
+    its examples (the stock phrases a small model copies: "who love revenge and workplace romance", or the
+    persona itself as a character's look)."""
+    prompts = load_prompts(role, lang)
+    texts = [prompts.persona, *(task.instruction for task in prompts.tasks.values()),
+             *(text for task in prompts.tasks.values() for example in task.examples
+               for _, text in _texts([example.vars, example.output]))]
+    length = _RUN.get(lang, _RUN["en"])
+    return frozenset(run for text in texts for run in _runs(_units(text, lang), length))
+
+
+def copied_phrases(text: str, role: str, lang: str, own: str = "") -> list[str]:
+    """The runs of words `text` copies from `role`'s prompt that the series' `own` text does not hold,
+    overlapping runs joined: each as the copied words ("who love revenge and workplace romance")."""
+    units, length = _units(text, lang), _RUN.get(lang, _RUN["en"])
+    known, held = prompt_runs(role, lang), _runs(_units(own, lang), length)
+    hits = [i for i in range(len(units) - length + 1)
+            if (run := tuple(units[i:i + length])) in known and run not in held]
+    phrases, start, end = [], None, -1
+    for i in hits:
+        if start is not None and i > end:
+            phrases.append(units[start:end])
+            start = None
+        if start is None:
+            start = i
+        end = i + length
+    if start is not None:
+        phrases.append(units[start:end])
+    join = "" if lang == "zh" else " "
+    return list(dict.fromkeys(join.join(p) for p in phrases))
 
 
 def _held(name: str, held: str) -> bool:

@@ -247,3 +247,30 @@ def test_any_premise_opens_a_logline_that_validates(premise, tail):
         tail = tail.replace("\n", " ").replace("\r", " ")
         schema = opened_with(Pitch, opening)
         assert schema.model_validate({**_PITCH, "logline": (opening + tail)[:400]}).logline.startswith(opening)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_runs_of_the_prompts_words_are_copies(lang):
+    """A small model copies its persona into a character's look and its examples' stock phrases into an
+    audience: a run of the prompt's words (6 English words, 8 Chinese characters) is a copy, unless the
+    series' own text holds it."""
+    from agents.copying import copied_phrases
+
+    prompts = load_prompts("screenwriter", lang)
+    persona = prompts.persona.split("\n")[0]
+    audience = prompts.tasks["pitch"].examples[0].output["target_audience"]
+    for copied in (persona, audience):
+        found = copied_phrases(f"Look: {copied}", "screenwriter", lang)
+        assert found and copied_names({"look": copied}, "screenwriter", lang, "")[-1] == found[-1]
+        assert copied_phrases(copied, "screenwriter", lang, own=copied) == []  # the writer's own words
+    fresh = ("A retired boxer agrees to train the son of the man he killed in the ring" if lang == "en"
+             else "八十年代的纺织厂女工在工厂倒闭前夜发现厂长的秘密账本")
+    assert copied_phrases(fresh, "screenwriter", lang) == []
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=300), lang=st.sampled_from(["en", "zh"]))
+def test_nothing_the_series_says_itself_is_a_copy(text, lang):
+    from agents.copying import copied_phrases
+
+    assert copied_phrases(text, "screenwriter", lang, own=text) == []

@@ -10,8 +10,8 @@ an artifact touches its role file, its prompt and a test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -68,6 +68,9 @@ class Artifact:
     holds: Holds | None = None
     canon: Callable[[dict], list[Canon]] = lambda content: []
     markdown: Callable[[dict, dict], list[str]] | None = None  # (content, labels) -> lines
+    # the JSON-schema keywords a small model's decoder gets, by "Model.field": left free it writes the least the
+    # schema allows (one character, no dialogue, an empty beat) or loops until the schema stops it
+    small_model: Mapping[str, Mapping[str, int]] = field(default_factory=dict, hash=False, compare=False)
 
     revision_inputs = REVISION_INPUTS
 

@@ -64,7 +64,8 @@ def _shots_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Bas
 ARTIFACTS = (
     Artifact("shots", ShotList, 2000, inputs=("episode", "script", "notes", "memory"), per_episode=True,
              gated=False, episode_field="episode", shape=_shots_shape, holds=_shots_held_to_episode,
-             markdown=export.shots_md),
+             markdown=export.shots_md,
+             small_model={"ShotList.shots": {"minItems": 4, "maxItems": 8}}),  # left at 30, it loops to the token limit
 )
 
 

@@ -61,20 +61,9 @@ class Provider(BackendInfo):
 # a repeat penalty and shorter caps on strings and lists keep its loops short
 LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3, "repeat_penalty": 1.15, "repeat_last_n": 128}
 LLAMACPP_SCHEMA = {"x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
-# A small model writes the least the schema allows (one character, one scene, no dialogue), or loops
-# until the schema stops it: floors ask for a cast and an episode's worth of scenes and lines, so the
-# editor can time 60 s from real speech, and ceilings keep the episode within 120 s.
-SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "fields": {
-    "Bible.characters": {"minItems": 3},
-    "EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
-    "Scene.lines": {"minItems": 3, "maxItems": 4},
-    "DialogueLine.text": {"maxLength": 80},
-    "ShotList.shots": {"minItems": 4, "maxItems": 8},  # left at 30, a shot list loops to the token limit
-    # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
-    "Beat.description": {"minLength": 12},
-    "EpisodeOutline.hook": {"minLength": 12},
-    "EpisodeOutline.cliffhanger": {"minLength": 12},
-}}
+# A small model's strings and short lists are capped (its long fields turn into loops); each artifact
+# declares its own floors and ceilings (`Artifact.small_model`), which `artifact_fields` takes in.
+SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "artifact_fields": True}
 
 CHAT_PROVIDERS = (
     Provider("openai", key_env="OPENAI_API_KEY"),

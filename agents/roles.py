@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel
 
 from agents import art_director, cultural_consultant, director, editor, screenwriter
@@ -19,6 +21,11 @@ ARTIFACTS: dict[str, Artifact] = {a.name: a for a in (*screenwriter.ARTIFACTS, *
 
 # what a role makes that no one negotiates: the art direction goes straight to image generation
 UNGATED: dict[str, tuple[Artifact, ...]] = {art_director.ROLE.name: (art_director.DIRECTION,)}
+
+
+def small_model_fields() -> dict[str, Mapping[str, int]]:
+    """Every artifact's decoder keywords for a small model, by "Model.field" (`Artifact.small_model`)."""
+    return {key: keywords for artifact in ARTIFACTS.values() for key, keywords in artifact.small_model.items()}
 
 
 def role_named(name: str) -> Role:

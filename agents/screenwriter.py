@@ -354,13 +354,19 @@ ARTIFACTS = (
              handed_setting=True, shape=_pitch_shape, holds=_pitch_held_to_premise, canon=_pitch_canon, markdown=export.pitch_md),
     Artifact("bible", Bible, 2000, inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
              handed_setting=True, shape=_bible_shape, holds=_bible_held_to_setting,
-             canon=_bible_canon, markdown=export.bible_md),
+             canon=_bible_canon, markdown=export.bible_md, small_model={"Bible.characters": {"minItems": 3}}),
     Artifact("outline", SeriesOutline, 2000, inputs=("premise", "pitch", "bible", "episodes", "notes", "memory"),
-             shape=lambda schema, episodes, held: outline_of(episodes), canon=_outline_canon, markdown=export.outline_md),
+             shape=lambda schema, episodes, held: outline_of(episodes), canon=_outline_canon, markdown=export.outline_md,
+             # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
+             small_model={"Beat.description": {"minLength": 12}, "EpisodeOutline.hook": {"minLength": 12},
+                          "EpisodeOutline.cliffhanger": {"minLength": 12}}),
     Artifact("script", EpisodeScript, 2500,
              inputs=("premise", "episode", "outline_episode", "bible", "previously", "notes", "memory"),
              per_episode=True, episode_field="number", shape=_script_shape, holds=_script_held_to_bible,
-             canon=_script_canon, markdown=export.script_md),
+             canon=_script_canon, markdown=export.script_md,
+             # an episode's worth of scenes and lines, so the editor can time 60 s from real speech, within 120 s
+             small_model={"EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
+                          "Scene.lines": {"minItems": 3, "maxItems": 4}, "DialogueLine.text": {"maxLength": 80}}),
 )
 
 

@@ -49,14 +49,19 @@ def closed_schema(schema: type[BaseModel], extras: dict | None = None, limits: d
     An open object lets a constrained decoder invent keys forever; closing
     them bounds the output to what the pydantic model accepts. `limits`
     tightens string lengths and short lists further (for small models, whose
-    long fields turn into loops), and `limits["fields"]` sets schema keywords
-    on named properties ("Model.property" -> {"minItems": 3, ...}) after
-    that; whatever they produce still validates.
+    long fields turn into loops), and `limits["fields"]` (with every
+    artifact's `small_model` keywords when `limits["artifact_fields"]`) sets
+    schema keywords on named properties ("Model.property" -> {"minItems": 3,
+    ...}) after that; whatever they produce still validates.
     """
     doc = schema.model_json_schema()
     max_string = (limits or {}).get("max_string")
     max_items = (limits or {}).get("max_items")
-    fields = (limits or {}).get("fields", {})
+    fields = dict((limits or {}).get("fields", {}))
+    if (limits or {}).get("artifact_fields"):
+        from agents.roles import small_model_fields  # the artifacts declare them, and the roles import this module
+
+        fields = {**small_model_fields(), **fields}
 
     def close(node):
         if isinstance(node, dict):

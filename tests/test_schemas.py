@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 import factories as f
 from agents.models import SMALL_MODEL_LIMITS
-from agents.roles import ARTIFACTS
+from agents.roles import ARTIFACTS, small_model_fields
 from agents.structured import closed_schema
 
 
@@ -35,7 +35,7 @@ def test_every_object_is_closed_and_strings_are_capped_for_small_models():
 
 @pytest.mark.parametrize("name", ["bible", "script", "shots"])
 def test_small_models_must_write_an_episodes_worth_and_no_more(name):
-    fields = SMALL_MODEL_LIMITS["fields"]
+    fields = small_model_fields()
     for schema in (ARTIFACTS[name].schema_for(1, 1), ARTIFACTS[name].revision_for(1, 1)):
         arrays = _arrays(closed_schema(schema, {}, SMALL_MODEL_LIMITS))
         named = {k: v for k, v in arrays.items() if k in fields}

@@ -9,6 +9,7 @@ bounded `k` queries, so the cost of episode 40 is about that of episode 1.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,11 +83,15 @@ def _http_client(url: str) -> chromadb.ClientAPI:
 class RoomMemory:
     """Records in, relevant records out. Safe to share between the threads of one run."""
 
-    def __init__(self, client: chromadb.ClientAPI, collection, lock: WriterLock | None = None) -> None:
+    def __init__(self, client: chromadb.ClientAPI, collection, lock: WriterLock | None = None,
+                 embedding_function=None) -> None:
         self._client = client
         self._collection = collection
         self._writer_lock = lock
         self._lock = threading.RLock()  # graph nodes run in parallel threads
+        self._ef = embedding_function
+        # a query is embedded once, however many filtered queries it makes, and a repeat not again
+        self._query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
 
     @classmethod
     def open(
@@ -125,7 +130,7 @@ class RoomMemory:
             if lock:
                 lock.release()
             raise
-        return cls(client, collection, lock)
+        return cls(client, collection, lock, ef)
 
     # -- writing -----------------------------------------------------------
 
@@ -242,10 +247,15 @@ class RoomMemory:
                 return self._collection.count()
             return len(self._collection.get(where={"run_id": run_id}, include=[])["ids"])
 
+    def _embed_query(self, query: str) -> list[float]:
+        """The query's vector, as Chroma would embed it (`embed_query`: e5's "query: " side)."""
+        return [float(x) for x in self._ef.embed_query(input=[query])[0]]
+
     def _query(self, query: str, where: dict | None, k: int) -> list[Hit]:
+        asked = {"query_embeddings": [self._query_vector(query)]} if self._ef is not None else {"query_texts": [query]}
         with self._lock:
             found = self._collection.query(
-                query_texts=[query], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+                **asked, n_results=k, where=where, include=["documents", "metadatas", "distances"]
             )
         hits = []
         for doc, meta, dist in zip(found["documents"][0], found["metadatas"][0], found["distances"][0]):

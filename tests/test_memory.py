@@ -234,3 +234,29 @@ def test_parallel_puts_from_threads_all_land(memory):
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(memory.put, batches))
     assert memory.count("run1") == 40
+
+
+def test_a_recall_embeds_its_query_once_and_a_repeat_not_again(memory):
+    """Two filtered queries a recall, one embedding; the same query again is not embedded again, and the
+    answer is what Chroma gives when it embeds the query itself."""
+    memory.put([rec("Lin Wan is a divorce lawyer.", Kind.CHARACTER, status=Status.APPROVED, key="lin"),
+                rec("The rain never stops in this town.", Kind.NOTE, key="rain")])
+    embedded: list[list[str]] = []
+    ef = memory._ef
+    original = ef.embed_query
+
+    def counting(input):
+        embedded.append(list(input))
+        return original(input=input)
+
+    ef.embed_query = counting
+    try:
+        first = memory.recall("who is the lawyer", run_id="run1")
+        assert embedded == [["who is the lawyer"]]
+        assert memory.recall("who is the lawyer", run_id="run1") == first and len(embedded) == 1
+        memory.search("rain", run_id="run1")
+        assert embedded[-1] == ["rain"] and len(embedded) == 2
+    finally:
+        ef.embed_query = original
+    by_text = memory._collection.query(query_texts=["who is the lawyer"], n_results=2, where={"run_id": "run1"})
+    assert [h.record.id for h in memory.search("who is the lawyer", run_id="run1", k=2)] == by_text["ids"][0]

@@ -125,18 +125,14 @@ def copied_phrases(text: str, role: str, lang: str, own: str = "") -> list[str]:
     known, held = prompt_runs(role, lang), _runs(_units(own, lang), length)
     hits = [i for i in range(len(units) - length + 1)
             if (run := tuple(units[i:i + length])) in known and run not in held]
-    phrases, start, end = [], None, -1
+    spans: list[list[int]] = []  # [start, end) of runs that overlap or touch, joined
     for i in hits:
-        if start is not None and i > end:
-            phrases.append(units[start:end])
-            start = None
-        if start is None:
-            start = i
-        end = i + length
-    if start is not None:
-        phrases.append(units[start:end])
+        if spans and i <= spans[-1][1]:
+            spans[-1][1] = i + length
+        else:
+            spans.append([i, i + length])
     join = "" if lang == "zh" else " "
-    return list(dict.fromkeys(join.join(p) for p in phrases))
+    return list(dict.fromkeys(join.join(units[start:end]) for start, end in spans))
 
 
 def _held(name: str, held: str) -> bool:

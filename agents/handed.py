@@ -57,7 +57,8 @@ def _says(premise: str, word: str) -> bool:
 
 
 def culture_of(premise: str, lang: str) -> dict:
-    """The culture the premise is set in: the first that its words or years name, else the language's default."""
+    """The culture the premise is set in: the first whose words it says, else the first whose years it names,
+    else the language's default."""
     years = [int(y) for y in YEAR.findall(premise)]
     cultures = [c for c in _cultures() if c["lang"] == lang]
     for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain

@@ -45,6 +45,7 @@ from agents.copying import copied_names  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
 from graphs import room  # noqa: E402
 from graphs.context import load_context  # noqa: E402
+from graphs.errors import RunStopped  # noqa: E402
 from graphs.runs import Runs  # noqa: E402
 from memory import Kind  # noqa: E402
 from tools.errors import RoomError  # noqa: E402
@@ -219,6 +220,8 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
         try:
             for _ in events:
                 pass
+        except RunStopped:
+            raise  # Ctrl-C or SIGTERM stops the bench, not only this premise's run
         except RoomError as exc:
             error = str(exc)
         wall = time.perf_counter() - started
@@ -298,4 +301,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RunStopped as exc:
+        sys.exit(f"stopped: {exc}")

@@ -6,9 +6,13 @@ Dunn" at "St Mary's Church, Chelsea" for a nurse's story). The room lists
 what the examples name and finds it in an answer (`copy_check`, for every
 model: a real one that copies is wrong too); `agents.base.perform` then asks
 once more without the examples. The names a premise, a writer's note or an
-approved artifact gives are the series' own. It copies its prompt's words too
-(its persona as a character's look, an example's "who love revenge and
-workplace romance" as every audience): a run of them counts the same way.
+approved artifact gives are the series' own.
+
+It copies its prompt's words too (its persona as a character's look, an
+example's "who love revenge and workplace romance" as every audience):
+`copied_phrases` finds the runs. They are measured (bench/completion.py), not
+asked for again: asked without its examples, the 270M model answered a
+Chinese pitch whose audience was an example's with an empty title and hook.
 """
 
 from __future__ import annotations
@@ -82,12 +86,15 @@ def _appears(name: str, text: str) -> bool:
 
 def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     """The names and places of `role`'s examples that `artifact` uses (as words) and the series' `own` text
-    (its premise, notes, approved artifacts) does not hold anywhere, then the runs of words it copies from
-    its prompt (`copied_phrases`)."""
-    text = "\n".join(text for _, text in _texts(artifact))
+    (its premise, notes, approved artifacts) does not hold anywhere."""
+    text = artifact_text(artifact)
     held = own.casefold()
-    names = sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text))
-    return names + copied_phrases(text, role, lang, own)
+    return sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text))
+
+
+def artifact_text(artifact: Any) -> str:
+    """Every string of an artifact, one a line."""
+    return "\n".join(text for _, text in _texts(artifact))
 
 
 # a run this long of a prompt's words is copied, not written: 6 English words, 8 Chinese characters

@@ -351,7 +351,10 @@ def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Ba
 
 ARTIFACTS = (
     Artifact("pitch", Pitch, 600, inputs=("premise", "cast", "episodes", "notes", "memory"),
-             handed_setting=True, shape=_pitch_shape, holds=_pitch_held_to_premise, canon=_pitch_canon, markdown=export.pitch_md),
+             handed_setting=True, shape=_pitch_shape, holds=_pitch_held_to_premise, canon=_pitch_canon,
+             # left at 0, a small model's title and hook come back empty
+             small_model={"Pitch.title": {"minLength": 2}, "Pitch.hook": {"minLength": 12},
+                          "Pitch.genre": {"minLength": 2}, "Pitch.target_audience": {"minLength": 6}}, markdown=export.pitch_md),
     Artifact("bible", Bible, 2000, inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
              handed_setting=True, shape=_bible_shape, holds=_bible_held_to_setting,
              canon=_bible_canon, markdown=export.bible_md, small_model={"Bible.characters": {"minItems": 3}}),

@@ -9,7 +9,8 @@ per artifact (pitch, bible, outline, script):
   first measure this bench took, kept to compare with earlier runs);
 - copied: the same as the room itself checks it (`agents.copying.copied_names`):
   names, places, titles and proper nouns of any of the screenwriter's
-  examples, matched as words;
+  examples, matched as words; and, per artifact, the runs of the prompt's words
+  it copies (`copied_phrases`: 6 English words, 8 Chinese characters);
 - closer: whether the artifact is nearer in meaning (bundled multilingual-e5)
   to its premise than to every few-shot example of its task;
 - about: whether, of its premise, the examples' premises and the other
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from agents.copying import copied_names  # noqa: E402
+from agents.copying import artifact_text, copied_names, copied_phrases  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
 from graphs import room  # noqa: E402
 from graphs.context import load_context  # noqa: E402
@@ -250,6 +251,8 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
                 result["artifacts"][name] = {"leaked": leaked(artifact, premise, lang, name), "about": about(artifact, premise, lang),
                                              "words": premise_words(artifact, premise, lang),
                                              "copied": copied_names(artifact, "screenwriter", lang, premise),
+                                             "phrases": copied_phrases(artifact_text(artifact), "screenwriter", lang,
+                                                                       premise),
                                              "to_premise": to_premise, "to_example": to_example}
         runs.close()
         room.close_all()
@@ -285,7 +288,7 @@ def main() -> None:
         for name, a in r["artifacts"].items():
             print(f"  {r['premise'][:30]:30} {name:8} {a['to_premise']:.3f} / {a['to_example']:.3f}  "
                   f"{'about' if a['about'] else 'NOT  '}  words {a['words']:.2f}  leaked: {', '.join(a['leaked']) or '-'} · "
-                  f"copied: {', '.join(a['copied']) or '-'}")
+                  f"copied: {', '.join(a['copied']) or '-'} · prompt runs: {len(a['phrases'])}")
     print("\nreference, the few-shot examples themselves: closer to own premise than to the other example · "
           "nearest own premise (of n) · share of the premise's words")
     for lang in sorted({r["lang"] for r in results}):

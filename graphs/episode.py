@@ -26,6 +26,7 @@ from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import settle_sheets
+from agents.production.studio import episode_entry, episode_key
 from agents.roles import ARTIFACTS
 from graphs.context import Context
 from graphs.gates import auto_approved, gate, log_decision, record
@@ -43,7 +44,7 @@ def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""
     done = {n for n, p in state.get("production", {}).items() if p.get("approved")}
     numbers = range(1, len(state["artifacts"]["outline"]["episodes"]) + 1)  # by place, as the outline numbers them
-    pending = [n for n in numbers if str(n) not in done]
+    pending = [n for n in numbers if episode_key(n) not in done]
     if not pending:
         return {"episode": 0, "current": None}
     return {"episode": pending[0], "current": EPISODE[0], "artifacts": {name: {} for name in EPISODE},
@@ -70,11 +71,11 @@ def start_shots(state: RoomState) -> dict:
     """The approved script is the episode's; the next episode artifact (the director's shots) starts from it.
 
     Named for what it does in this room; the name is kept because checkpoints stand at it."""
-    episode, name = str(state["episode"]), state["current"]
+    episode, name = state["episode"], state["current"]
     following = EPISODE[EPISODE.index(name) + 1]
-    entry = {**state.get("production", {}).get(episode, {}), name: state["artifacts"][name]}
+    entry = {**episode_entry(state, episode), name: state["artifacts"][name]}
     return {"current": following, "artifacts": {following: {}}, "versions": {following: 0}, "round": 0,
-            "production": {episode: entry}}
+            "production": {episode_key(episode): entry}}
 
 
 def art(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -102,9 +103,9 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     records += [MemoryRecord(kind=Kind.ASSET, key=f"sheet:{name}", text=dump(sheets[name]), **base) for name in new]
     if records:
         room.memory.put(records)
-    entry = {**state.get("production", {}).get(str(episode), {}), "shots": state["artifacts"]["shots"],
+    entry = {**episode_entry(state, episode), "shots": state["artifacts"]["shots"],
              "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
-    return {"art": {"style": style, "sheets": sheets}, "production": {str(episode): entry}}
+    return {"art": {"style": style, "sheets": sheets}, "production": {episode_key(episode): entry}}
 
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -118,10 +119,10 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     studio, episode = Room.of(runtime, state).studio, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
     produced = production.produce_episode(studio, dict(state), episode)
-    entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
+    entry = {**episode_entry(state, episode), "produced": produced.as_state()}
     production.save_inputs(studio, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
-    return {"production": {str(episode): entry}}
+    return {"production": {episode_key(episode): entry}}
 
 
 def finished(entry: dict) -> dict:
@@ -135,7 +136,7 @@ def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
     if auto_approved(state, runtime, "final_cut"):
         return {"decision": {"action": "approve", "by": "auto"}}
     episode = state["episode"]
-    produced = state["production"][str(episode)]["produced"]
+    produced = episode_entry(state, episode)["produced"]
     answer = interrupt({
         "gate": "final_cut", "run_id": state["run_id"], "episode": episode,
         "version": state.get("versions", {}).get("script", 1), "author": "editor", "rounds": 0, "status": "rendered",
@@ -155,7 +156,7 @@ def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
                          shown_as=f"final cut {episode}")
     update: dict[str, Any] = {"decisions": [entry], "decision": None}
     if entry["action"] == "approve":
-        update["production"] = {str(episode): finished(state["production"][str(episode)])}
+        update["production"] = {episode_key(episode): finished(episode_entry(state, episode))}
     else:  # back to the script, with the person's note
         update.update(current="script", notes={"script": [*state.get("notes", {}).get("script", []), note]})
     return update

@@ -20,7 +20,6 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
@@ -29,10 +28,10 @@ from agents.production.frames import settle_sheets
 from agents.production.studio import episode_entry, episode_key
 from agents.roles import ARTIFACTS
 from graphs.context import Context
-from graphs.gates import auto_approved, gate, log_decision, record
+from graphs.gates import final_cut_gate, final_gate, gate, log_decision, record
 from graphs.negotiation import dump, emit, graph as negotiation, task_variables
 from graphs.room import Room
-from graphs.state import RoomState, artifact_id
+from graphs.state import RoomState
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 
@@ -132,28 +131,11 @@ def finished(entry: dict) -> dict:
     return {"approved": True, "video": produced.get("video", ""), "duration": produced.get("duration", 0.0)}
 
 
-def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
-    if auto_approved(state, runtime, "final_cut"):
-        return {"decision": {"action": "approve", "by": "auto"}}
-    episode = state["episode"]
-    produced = episode_entry(state, episode)["produced"]
-    answer = interrupt({
-        "gate": "final_cut", "run_id": state["run_id"], "episode": episode,
-        "version": state.get("versions", {}).get("script", 1), "author": "editor", "rounds": 0, "status": "rendered",
-        "dissent": [], "content": {"video": produced["video"], "duration": round(produced["duration"], 1),
-                                   "files": produced["files"]},
-        "actions": ["approve", "reject"],
-    })
-    return {"decision": {"by": "human", **answer}}
-
-
 def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """Carry out the final cut's answer: an approved episode is finished, a rejected one goes back to its script."""
     episode = state["episode"]
     note = state["decision"].get("note", "").strip()
-    entry = log_decision(Room.of(runtime, state), state, gate="final_cut", episode=episode,
-                         version=state.get("versions", {}).get("script", 1), note=note, rounds=0,
-                         subject=f"the final cut of episode {episode}", artifact=artifact_id("script", episode),
-                         shown_as=f"final cut {episode}")
+    entry = log_decision(Room.of(runtime, state), state, final_cut_gate(state), note=note)
     update: dict[str, Any] = {"decisions": [entry], "decision": None}
     if entry["action"] == "approve":
         update["production"] = {episode_key(episode): finished(episode_entry(state, episode))}

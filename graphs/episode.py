@@ -31,7 +31,7 @@ from graphs.context import Context
 from graphs.gates import final_cut_gate, final_gate, gate, log_decision, record
 from graphs.negotiation import dump, emit, graph as negotiation, task_variables
 from graphs.room import Room
-from graphs.state import RoomState
+from graphs.state import EpisodeInput, EpisodeOutput, RoomState
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 
@@ -171,7 +171,9 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
     return builder
 
 
-builder = add_production(StateGraph(RoomState, context_schema=Context), develop=False)
+# on its own: handed a run with an approved outline, it gives back what the episodes made (the cursor stays inside)
+builder = add_production(StateGraph(RoomState, context_schema=Context, input_schema=EpisodeInput,
+                                    output_schema=EpisodeOutput), develop=False)
 builder.add_edge(START, "next_episode")
 
 graph = builder.compile()

@@ -47,7 +47,7 @@ def next_episode(state: RoomState) -> dict:
     if not pending:
         return {"episode": 0, "current": None}
     return {"episode": pending[0], "current": EPISODE[0], "artifacts": {name: {} for name in EPISODE},
-            "versions": {name: 0 for name in EPISODE}, "round": 0, "outcome": {}, "decision": None}
+            "versions": {name: 0 for name in EPISODE}, "outcome": {}, "decision": None}
 
 
 def after_next(state: RoomState) -> str:
@@ -73,7 +73,7 @@ def start_shots(state: RoomState) -> dict:
     episode, name = state["episode"], state["current"]
     following = EPISODE[EPISODE.index(name) + 1]
     entry = {**episode_entry(state, episode), name: state["artifacts"][name]}
-    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0}, "round": 0,
+    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0},
             "production": {episode_key(episode): entry}}
 
 

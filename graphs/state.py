@@ -59,7 +59,8 @@ class NegotiationInput(TypedDict, total=False):
 
 
 class NegotiationOutput(TypedDict, total=False):
-    """What a negotiation gives back: the artifact's new version and how the negotiation went."""
+    """What a negotiation gives back: the artifact's new version and how the negotiation went (the room keeps
+    the outcome; the round it ended in is the negotiation's own cursor, which the room does not keep)."""
 
     artifacts: Annotated[dict[str, dict], merge]
     versions: Annotated[dict[str, int], merge]
@@ -113,8 +114,7 @@ class Cursor(TypedDict, total=False):
 
     current: str | None  # the artifact the room is working on now
     episode: int  # the episode in the works (0 = none)
-    round: int  # how the artifact's negotiation went: its rounds and outcome
-    outcome: dict[str, Any]
+    outcome: dict[str, Any]  # how the artifact's negotiation went (its round is the negotiation's own)
     decision: dict[str, Any] | None  # the answer of the gate just passed, until it is recorded
 
 

@@ -18,7 +18,9 @@ is already there is not added twice, whoever hands it back.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
+
+from typing_extensions import TypedDict  # pydantic (the graphs' JSON schemas) needs it before Python 3.12
 
 from agents.roles import ARTIFACTS
 

@@ -60,14 +60,26 @@ class NegotiationInput(TypedDict, total=False):
     notes: dict[str, list[str]]  # the person's notes not yet answered by a revision
 
 
-class NegotiationOutput(TypedDict, total=False):
-    """What a negotiation gives back: the artifact's new version and how the negotiation went (the room keeps
-    the outcome; the round it ended in is the negotiation's own cursor, which the room does not keep)."""
+class Drafts(TypedDict, total=False):
+    """What a negotiation writes, artifact name -> its content / current version / who wrote that version /
+    the person's notes not yet answered by a revision."""
 
     artifacts: Annotated[dict[str, dict], merge]
     versions: Annotated[dict[str, int], merge]
     authors: Annotated[dict[str, str], merge]
     notes: Annotated[dict[str, list[str]], merge]
+
+
+class DecisionLog(TypedDict, total=False):
+    """Every gate answer so far, one entry per answer."""
+
+    decisions: Annotated[list[dict[str, Any]], once_each]
+
+
+class NegotiationOutput(Drafts, total=False):
+    """What a negotiation gives back: the artifact's new version and how the negotiation went (the room keeps
+    the outcome; the round it ended in is the negotiation's own cursor, which the room does not keep)."""
+
     round: int
     outcome: dict[str, Any]
 
@@ -78,7 +90,7 @@ class NegotiationState(NegotiationInput, NegotiationOutput, total=False):
     reviews: Annotated[dict[str, dict], merge]  # "artifact@vN/reviewer" -> Critique dump
 
 
-class RunInput(TypedDict, total=False):
+class RunInput(DecisionLog, total=False):
     """What a run starts with (`Runs.start`): the development graph's declared input."""
 
     run_id: str
@@ -86,20 +98,12 @@ class RunInput(TypedDict, total=False):
     lang: str
     episodes: int
     auto_approve: list[str]  # gates the run was started to pass on its own ("all" for every gate): kept on resume
-    # every gate answer so far (one entry per answer)
-    decisions: Annotated[list[dict[str, Any]], once_each]
 
 
-class SeriesState(RunInput, total=False):
-    """What the series has made: every artifact, its version, author and approval, the person's open notes."""
+class SeriesState(RunInput, Drafts, total=False):
+    """What the series has made: every artifact, its version, author and approved version, the open notes."""
 
-    # artifact name -> content / current version / who wrote that version / approved version
-    artifacts: Annotated[dict[str, dict], merge]
-    versions: Annotated[dict[str, int], merge]
-    authors: Annotated[dict[str, str], merge]
     approved: Annotated[dict[str, int], merge]
-    # artifact name -> the person's notes not yet answered by a revision
-    notes: Annotated[dict[str, list[str]], merge]
 
 
 class ProductionState(TypedDict, total=False):
@@ -132,17 +136,8 @@ class EpisodeInput(SeriesState, ProductionState, total=False):
     """What the episode graph takes on its own: a run whose outline (and bible) is approved."""
 
 
-class EpisodeOutput(TypedDict, total=False):
+class EpisodeOutput(Drafts, DecisionLog, ProductionState, total=False):
     """What the episode graph gives back: the episodes' artifacts and answers, and what production made."""
-
-    artifacts: Annotated[dict[str, dict], merge]
-    versions: Annotated[dict[str, int], merge]
-    authors: Annotated[dict[str, str], merge]
-    notes: Annotated[dict[str, list[str]], merge]
-    decisions: Annotated[list[dict[str, Any]], once_each]
-    production: Annotated[dict[str, dict], merge]
-    art: dict[str, Any]
-    voices: Annotated[dict[str, dict], merge]
 
 
 class CritiqueTask(TypedDict):

@@ -23,9 +23,9 @@ from langgraph.runtime import Runtime
 
 from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
+from agents.production import episode_entry, episode_key
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import settle_sheets
-from agents.production.studio import episode_entry, episode_key
 from agents.roles import ARTIFACTS
 from graphs.context import Context
 from graphs.gates import final_cut_gate, final_gate, gate, log_decision, record

@@ -24,12 +24,13 @@ import operator
 import re
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
+from typing_extensions import TypedDict  # pydantic (the graph's JSON schema) needs it before Python 3.12
 
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES

@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 
 from graphs.context import DEVELOPMENT, Context
 from graphs.episode import add_production
-from graphs.state import RoomState
+from graphs.state import RoomState, RunInput, RunOutput
 from graphs.stops import at_safe_point
 
 
@@ -33,7 +33,8 @@ def after_plan(state: RoomState, runtime: Runtime[Context]) -> str:
     return "next_episode" if runtime.context.produce else END
 
 
-builder = add_production(StateGraph(RoomState, context_schema=Context), develop=True)
+builder = add_production(StateGraph(RoomState, context_schema=Context, input_schema=RunInput, output_schema=RunOutput),
+                         develop=True)
 builder.add_node("plan", at_safe_point(plan))
 builder.add_edge(START, "plan")
 builder.add_conditional_edges("plan", after_plan, ["negotiate", "next_episode", END])

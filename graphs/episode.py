@@ -20,18 +20,18 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import interrupt
 
 from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
+from agents.production import episode_entry, episode_key
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import settle_sheets
 from agents.roles import ARTIFACTS
 from graphs.context import Context
-from graphs.gates import auto_approved, gate, log_decision, record
+from graphs.gates import final_cut_gate, final_gate, gate, log_decision, record
 from graphs.negotiation import dump, emit, graph as negotiation, task_variables
 from graphs.room import Room
-from graphs.state import RoomState, artifact_id
+from graphs.state import EpisodeInput, EpisodeOutput, RoomState
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
 
@@ -43,11 +43,11 @@ def next_episode(state: RoomState) -> dict:
     """The first outline episode not yet approved as a final cut; none left ends production."""
     done = {n for n, p in state.get("production", {}).items() if p.get("approved")}
     numbers = range(1, len(state["artifacts"]["outline"]["episodes"]) + 1)  # by place, as the outline numbers them
-    pending = [n for n in numbers if str(n) not in done]
+    pending = [n for n in numbers if episode_key(n) not in done]
     if not pending:
         return {"episode": 0, "current": None}
     return {"episode": pending[0], "current": EPISODE[0], "artifacts": {name: {} for name in EPISODE},
-            "versions": {name: 0 for name in EPISODE}, "round": 0, "outcome": {}, "decision": None}
+            "versions": {name: 0 for name in EPISODE}, "outcome": {}, "decision": None}
 
 
 def after_next(state: RoomState) -> str:
@@ -70,11 +70,11 @@ def start_shots(state: RoomState) -> dict:
     """The approved script is the episode's; the next episode artifact (the director's shots) starts from it.
 
     Named for what it does in this room; the name is kept because checkpoints stand at it."""
-    episode, name = str(state["episode"]), state["current"]
+    episode, name = state["episode"], state["current"]
     following = EPISODE[EPISODE.index(name) + 1]
-    entry = {**state.get("production", {}).get(episode, {}), name: state["artifacts"][name]}
-    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0}, "round": 0,
-            "production": {episode: entry}}
+    entry = {**episode_entry(state, episode), name: state["artifacts"][name]}
+    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0},
+            "production": {episode_key(episode): entry}}
 
 
 def art(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -102,9 +102,9 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     records += [MemoryRecord(kind=Kind.ASSET, key=f"sheet:{name}", text=dump(sheets[name]), **base) for name in new]
     if records:
         room.memory.put(records)
-    entry = {**state.get("production", {}).get(str(episode), {}), "shots": state["artifacts"]["shots"],
+    entry = {**episode_entry(state, episode), "shots": state["artifacts"]["shots"],
              "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
-    return {"art": {"style": style, "sheets": sheets}, "production": {str(episode): entry}}
+    return {"art": {"style": style, "sheets": sheets}, "production": {episode_key(episode): entry}}
 
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -118,10 +118,10 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     studio, episode = Room.of(runtime, state).studio, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
     produced = production.produce_episode(studio, dict(state), episode)
-    entry = {**state.get("production", {}).get(str(episode), {}), "produced": produced.as_state()}
+    entry = {**episode_entry(state, episode), "produced": produced.as_state()}
     production.save_inputs(studio, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
-    return {"production": {str(episode): entry}}
+    return {"production": {episode_key(episode): entry}}
 
 
 def finished(entry: dict) -> dict:
@@ -131,31 +131,14 @@ def finished(entry: dict) -> dict:
     return {"approved": True, "video": produced.get("video", ""), "duration": produced.get("duration", 0.0)}
 
 
-def final_gate(state: RoomState, runtime: Runtime[Context]) -> dict:
-    if auto_approved(state, runtime, "final_cut"):
-        return {"decision": {"action": "approve", "by": "auto"}}
-    episode = state["episode"]
-    produced = state["production"][str(episode)]["produced"]
-    answer = interrupt({
-        "gate": "final_cut", "run_id": state["run_id"], "episode": episode,
-        "version": state.get("versions", {}).get("script", 1), "author": "editor", "rounds": 0, "status": "rendered",
-        "dissent": [], "content": {"video": produced["video"], "duration": round(produced["duration"], 1),
-                                   "files": produced["files"]},
-        "actions": ["approve", "reject"],
-    })
-    return {"decision": {"by": "human", **answer}}
-
-
 def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """Carry out the final cut's answer: an approved episode is finished, a rejected one goes back to its script."""
     episode = state["episode"]
     note = state["decision"].get("note", "").strip()
-    entry = log_decision(Room.of(runtime, state), state, gate="final_cut", episode=episode,
-                         version=state.get("versions", {}).get("script", 1), note=note, rounds=0,
-                         subject=f"the final cut of episode {episode}", artifact=artifact_id("script", episode),
-                         shown_as=f"final cut {episode}")
+    entry = log_decision(Room.of(runtime, state), state, final_cut_gate(state), note=note)
     update: dict[str, Any] = {"decisions": [entry], "decision": None}
     if entry["action"] == "approve":
-        update["production"] = {str(episode): finished(state["production"][str(episode)])}
+        update["production"] = {episode_key(episode): finished(episode_entry(state, episode))}
     else:  # back to the script, with the person's note
         update.update(current="script", notes={"script": [*state.get("notes", {}).get("script", []), note]})
     return update
@@ -188,7 +171,9 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
     return builder
 
 
-builder = add_production(StateGraph(RoomState, context_schema=Context), develop=False)
+# on its own: handed a run with an approved outline, it gives back what the episodes made (the cursor stays inside)
+builder = add_production(StateGraph(RoomState, context_schema=Context, input_schema=EpisodeInput,
+                                    output_schema=EpisodeOutput), develop=False)
 builder.add_edge(START, "next_episode")
 
 graph = builder.compile()

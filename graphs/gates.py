@@ -1,18 +1,28 @@
 """Gates and what follows them: the person's answer, and carrying it out.
 
-`gate` only interrupts with structured data and returns the person's answer:
-it re-runs from its first line on resume, so it has no side effects. All
-writes (memory, decisions log, exports) happen in `record`.
+Every gate is described the same way, by a `Gate`: what waits (its name, the
+artifact, episode and version), what the person is shown, the answers it takes
+and how its decision is recorded. The room has two kinds, `artifact_gate` (a
+negotiated artifact: pitch, bible, outline, an episode's script) and
+`final_cut_gate` (an episode's video); one node, `ask`, serves both.
+
+A gate node only interrupts with structured data and returns the person's
+answer: it re-runs from its first line on resume, so it has no side effects.
+All writes (memory, decisions log, exports) happen in the node after it
+(`record`, or the episode graph's `record_final`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.production import episode_entry
 from agents.roles import ARTIFACTS
 from graphs.context import Context
 from graphs.negotiation import dump, emit
@@ -22,27 +32,66 @@ from memory import Kind, MemoryRecord, Status
 from tools import export
 
 ACTIONS = ("approve", "edit", "reject")
+FINAL_CUT = "final_cut"
 
 
-def gate_payload(state: RoomState) -> dict[str, Any]:
-    """What waits for the person: the artifact, its version, how the room got there, who disagrees."""
+@dataclass(frozen=True)
+class Gate:
+    """One gate as it stands: what waits, what the person is shown, and how the answer is recorded."""
+
+    name: str  # the gate ("pitch", "script", "final_cut"): what auto-approval and the person call it
+    episode: int  # the episode it is of (0 = a series artifact)
+    version: int
+    artifact: str  # memory's id of what the decision is about ("bible", "ep01.script")
+    subject: str  # how the decision reads in memory ("ep01.script v2", "the final cut of episode 1")
+    shown_as: str  # how the live view names it
+    author: str = ""
+    rounds: int = 0
+    status: str = ""
+    dissent: list[dict] = field(default_factory=list)
+    content: dict = field(default_factory=dict)
+    actions: tuple[str, ...] = ACTIONS
+    memory_version: int = 0  # the version the decision's memory record names (0: none in particular)
+
+    def payload(self, run_id: str) -> dict[str, Any]:
+        """What waits for the person: the artifact, its version, how the room got there, who disagrees."""
+        return {"gate": self.name, "run_id": run_id, "episode": self.episode, "version": self.version,
+                "author": self.author, "rounds": self.rounds, "status": self.status, "dissent": self.dissent,
+                "content": self.content, "actions": list(self.actions)}
+
+    def at_version(self, version: int) -> Gate:
+        """The same gate answered with another version of its artifact (the person's edit)."""
+        return replace(self, version=version, subject=f"{self.artifact} v{version}", memory_version=version)
+
+
+def artifact_gate(state: RoomState) -> Gate:
+    """The gate of the artifact the room negotiated (`state["current"]`)."""
     name = state["current"]
     outcome = state.get("outcome", {})
-    return {
-        "gate": name,
-        "run_id": state["run_id"],
-        "episode": state.get("episode", 0) if ARTIFACTS[name].per_episode else 0,
-        "version": state["versions"][name],
-        "author": state.get("authors", {}).get(name, ""),
-        "rounds": outcome.get("rounds", 0),
-        "status": outcome.get("status", ""),
-        "dissent": [
-            {"reviewer": d["reviewer"], "verdict": d["verdict"], "summary": d["summary"], "issues": d["issues"]}
-            for d in outcome.get("dissent", [])
-        ],
-        "content": state["artifacts"][name],
-        "actions": list(ACTIONS),
-    }
+    episode = state.get("episode", 0) if ARTIFACTS[name].per_episode else 0
+    key, version = artifact_id(name, episode), state["versions"][name]
+    return Gate(
+        name=name, episode=episode, version=version, artifact=key, subject=f"{key} v{version}", shown_as=name,
+        author=state.get("authors", {}).get(name, ""), rounds=outcome.get("rounds", 0),
+        status=outcome.get("status", ""),
+        dissent=[{"reviewer": d["reviewer"], "verdict": d["verdict"], "summary": d["summary"], "issues": d["issues"]}
+                 for d in outcome.get("dissent", [])],
+        content=state["artifacts"][name], memory_version=version,
+    )
+
+
+def final_cut_gate(state: RoomState) -> Gate:
+    """The gate of an episode's video: approving it finishes the episode, rejecting it goes back to the script."""
+    episode = state["episode"]
+    produced = episode_entry(state, episode).get("produced", {})
+    return Gate(
+        name=FINAL_CUT, episode=episode, version=state.get("versions", {}).get("script", 1),
+        artifact=artifact_id("script", episode), subject=f"the final cut of episode {episode}",
+        shown_as=f"final cut {episode}", author="editor", status="rendered",
+        content={"video": produced.get("video"), "duration": round(produced.get("duration", 0), 1),
+                 "files": produced.get("files")},
+        actions=("approve", "reject"),
+    )
 
 
 def auto_approved(state: RoomState, runtime: Runtime[Context], name: str) -> bool:
@@ -51,12 +100,22 @@ def auto_approved(state: RoomState, runtime: Runtime[Context], name: str) -> boo
     return runtime.context.auto_approves(name) or "all" in started_with or name in started_with
 
 
-def gate(state: RoomState, runtime: Runtime[Context]) -> dict:
-    name = state["current"]
-    if auto_approved(state, runtime, name):
-        return {"decision": {"action": "approve", "by": "auto"}}
-    answer = interrupt(gate_payload(state))
-    return {"decision": {"by": "human", **answer}}
+def ask(describe: Callable[[RoomState], Gate]) -> Callable[..., dict]:
+    """A gate node: the gate `describe` gives passes on its own, or waits for the person's answer."""
+
+    def node(state: RoomState, runtime: Runtime[Context]) -> dict:
+        gate = describe(state)
+        if auto_approved(state, runtime, gate.name):
+            return {"decision": {"action": "approve", "by": "auto"}}
+        answer = interrupt(gate.payload(state["run_id"]))
+        return {"decision": {"by": "human", **answer}}
+
+    node.__name__ = node.__qualname__ = f"ask_{describe.__name__}"
+    return node
+
+
+gate = ask(artifact_gate)
+final_gate = ask(final_cut_gate)
 
 
 def _canon(run_id: str, name: str, version: int, content: dict, author: str, episode: int = 0) -> list[MemoryRecord]:
@@ -70,20 +129,21 @@ def _canon(run_id: str, name: str, version: int, content: dict, author: str, epi
 def record(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Carry out the gate's answer: memory, decisions log, exports."""
     room, name, run_id = Room.of(runtime, state), state["current"], state["run_id"]
-    episode = state.get("episode", 0) if ARTIFACTS[name].per_episode else 0
-    key = artifact_id(name, episode)
+    answered = artifact_gate(state)
+    episode, key = answered.episode, answered.artifact
     run_dir = room.ctx.outputs_dir / run_id
     folder = run_dir / "episodes" / f"ep{episode:02d}" if episode else run_dir
     decision = state["decision"]
     action = decision["action"]
-    version = state["versions"][name]
+    version = answered.version
     mem = room.memory
     update: dict[str, Any] = {}
-    content = state["artifacts"][name]
-    author = state.get("authors", {}).get(name, "")
+    content = answered.content
+    author = answered.author
     if action == "edit":
         # the person's version replaces the artifact and is recorded as theirs
         content, author, version = decision["content"], "human", version + 1
+        answered = answered.at_version(version)
         mem.put([MemoryRecord(kind=Kind.ARTIFACT, text=dump(content), role="human", run_id=run_id,
                               artifact=key, episode=episode, version=version, status=Status.APPROVED)])
         update.update(artifacts={name: content}, versions={name: version}, authors={name: "human"})
@@ -99,15 +159,12 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
         mem.put([MemoryRecord(kind=Kind.NOTE, text=f"The writer rejected {key} v{version}: {note}", role="human",
                               run_id=run_id, artifact=key, episode=episode, version=version, key="reject")])
         update["notes"] = {name: [*state.get("notes", {}).get(name, []), note]}
-    entry = log_decision(room, state, gate=name, episode=episode, version=version, note=decision.get("note", ""),
-                         rounds=state.get("outcome", {}).get("rounds", 0), subject=f"{key} v{version}", artifact=key,
-                         memory_version=version, shown_as=name)
+    entry = log_decision(room, state, answered, note=decision.get("note", ""))
     return {**update, "decisions": [entry], "decision": None}
 
 
-def log_decision(room: Room, state: RoomState, *, gate: str, episode: int, version: int, note: str, rounds: int,
-                 subject: str, artifact: str, shown_as: str, memory_version: int = 0) -> dict:
-    """Keep the answer of a gate three ways: a decision in memory, the decisions log, the live view.
+def log_decision(room: Room, state: RoomState, gate: Gate, *, note: str) -> dict:
+    """Keep the answer of `gate` three ways: a decision in memory, the decisions log, the live view.
 
     Returns the decisions-log entry, which the caller adds to the state. The
     entry's id is its place in the log, so the same answer, recorded again by
@@ -116,12 +173,13 @@ def log_decision(room: Room, state: RoomState, *, gate: str, episode: int, versi
     decision = state["decision"]
     action, by = decision["action"], decision.get("by", "human")
     number = len(state.get("decisions", [])) + 1
-    entry = {"id": f"d{number}", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate,
-             "episode": episode, "action": action, "by": by, "version": version, "note": note, "rounds": rounds}
+    entry = {"id": f"d{number}", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate.name,
+             "episode": gate.episode, "action": action, "by": by, "version": gate.version, "note": note,
+             "rounds": gate.rounds}
     room.memory.put([MemoryRecord(
-        kind=Kind.DECISION, text=f"{by} chose {action} for {subject}. {note}".strip(),
-        role="human" if by == "human" else "room", run_id=state["run_id"], artifact=artifact, episode=episode,
-        version=memory_version, key=f"decision-{number}")])
+        kind=Kind.DECISION, text=f"{by} chose {action} for {gate.subject}. {note}".strip(),
+        role="human" if by == "human" else "room", run_id=state["run_id"], artifact=gate.artifact,
+        episode=gate.episode, version=gate.memory_version, key=f"decision-{number}")])
     export.write_decisions(room.ctx.outputs_dir / state["run_id"], [*state.get("decisions", []), entry])
-    emit(type="decision", artifact=shown_as, action=action, by=by, version=version)
+    emit(type="decision", artifact=gate.shown_as, action=action, by=by, version=gate.version)
     return entry

@@ -357,6 +357,6 @@ class Runs:
             if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
                 production.save_inputs(studio, run_id, episode, entry)
                 entry = finished(entry)
-            update = {"production": {str(episode): entry}, **({"voices": voices} if voices else {})}
+            update = {"production": {production.episode_key(episode): entry}, **({"voices": voices} if voices else {})}
             self.graph.update_state(self.config(run_id), update, as_node=AT_REST)
         return produced

@@ -6,14 +6,21 @@ secrets never enter state.
 Each graph has its own state with a declared input and output: the
 negotiation subgraph receives what the room hands over (`NegotiationInput`)
 and returns only what it produced (`NegotiationOutput`), so nothing of the
-room's (the decisions log above all) is ever handed back to be added again.
+room's (the decisions log above all) is ever handed back to be added again;
+a run starts with `RunInput` and gives back `RunOutput`, the episode graph on
+its own takes `EpisodeInput` and gives back `EpisodeOutput`. The room's
+`Cursor` (the artifact and episode in the works, how the negotiation went, the
+answer not yet recorded) steers the negotiation and the gates and is no
+graph's output.
 The one accumulating list, `decisions`, is keyed besides: an entry whose id
 is already there is not added twice, whoever hands it back.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
+
+from typing_extensions import TypedDict  # pydantic (the graphs' JSON schemas) needs it before Python 3.12
 
 from agents.roles import ARTIFACTS
 
@@ -53,13 +60,26 @@ class NegotiationInput(TypedDict, total=False):
     notes: dict[str, list[str]]  # the person's notes not yet answered by a revision
 
 
-class NegotiationOutput(TypedDict, total=False):
-    """What a negotiation gives back: the artifact's new version and how the negotiation went."""
+class Drafts(TypedDict, total=False):
+    """What a negotiation writes, artifact name -> its content / current version / who wrote that version /
+    the person's notes not yet answered by a revision."""
 
     artifacts: Annotated[dict[str, dict], merge]
     versions: Annotated[dict[str, int], merge]
     authors: Annotated[dict[str, str], merge]
     notes: Annotated[dict[str, list[str]], merge]
+
+
+class DecisionLog(TypedDict, total=False):
+    """Every gate answer so far, one entry per answer."""
+
+    decisions: Annotated[list[dict[str, Any]], once_each]
+
+
+class NegotiationOutput(Drafts, total=False):
+    """What a negotiation gives back: the artifact's new version and how the negotiation went (the room keeps
+    the outcome; the round it ended in is the negotiation's own cursor, which the room does not keep)."""
+
     round: int
     outcome: dict[str, Any]
 
@@ -70,31 +90,54 @@ class NegotiationState(NegotiationInput, NegotiationOutput, total=False):
     reviews: Annotated[dict[str, dict], merge]  # "artifact@vN/reviewer" -> Critique dump
 
 
-class RoomState(TypedDict, total=False):
+class RunInput(DecisionLog, total=False):
+    """What a run starts with (`Runs.start`): the development graph's declared input."""
+
     run_id: str
     premise: str
     lang: str
     episodes: int
     auto_approve: list[str]  # gates the run was started to pass on its own ("all" for every gate): kept on resume
-    # which artifact the room is working on now, and how its negotiation went
-    current: str | None
-    round: int
-    outcome: dict[str, Any]
-    # artifact name -> content / current version / who wrote that version / approved version
-    artifacts: Annotated[dict[str, dict], merge]
-    versions: Annotated[dict[str, int], merge]
-    authors: Annotated[dict[str, str], merge]
+
+
+class SeriesState(RunInput, Drafts, total=False):
+    """What the series has made: every artifact, its version, author and approved version, the open notes."""
+
     approved: Annotated[dict[str, int], merge]
-    # artifact name -> the person's notes not yet answered by a revision
-    notes: Annotated[dict[str, list[str]], merge]
-    # the answer of the last gate, and every answer so far (one entry per answer)
-    decision: dict[str, Any] | None
-    decisions: Annotated[list[dict[str, Any]], once_each]
-    # production: the episode in the works (0 = none), per-episode data, the series' art and voice cast
-    episode: int
+
+
+class ProductionState(TypedDict, total=False):
+    """What production has made: per-episode data (keyed by `agents.production.episode_key`), the series' art
+    and voice cast."""
+
     production: Annotated[dict[str, dict], merge]  # "1" -> {"script", "shots", "prompts", "produced"}; a finished one -> summary
     art: dict[str, Any]  # {"style": StyleGuide, "sheets": {character: VisualSheet}}: fixed once, reused
     voices: Annotated[dict[str, dict], merge]  # character -> VoiceSpec: chosen once
+
+
+class Cursor(TypedDict, total=False):
+    """Where the room is: what steers the negotiation and the gates. It is no graph's output."""
+
+    current: str | None  # the artifact the room is working on now
+    episode: int  # the episode in the works (0 = none)
+    outcome: dict[str, Any]  # how the artifact's negotiation went (its round is the negotiation's own)
+    decision: dict[str, Any] | None  # the answer of the gate just passed, until it is recorded
+
+
+class RunOutput(SeriesState, ProductionState, total=False):
+    """What a run gives back: what the series and its production made (the cursor stays inside)."""
+
+
+class RoomState(RunOutput, Cursor, total=False):
+    """The development graph's own state: the run's, and where the room is."""
+
+
+class EpisodeInput(SeriesState, ProductionState, total=False):
+    """What the episode graph takes on its own: a run whose outline (and bible) is approved."""
+
+
+class EpisodeOutput(Drafts, DecisionLog, ProductionState, total=False):
+    """What the episode graph gives back: the episodes' artifacts and answers, and what production made."""
 
 
 class CritiqueTask(TypedDict):

@@ -23,6 +23,18 @@ def test_langgraph_json_points_at_compiled_graphs():
         assert graph.checkpointer is None  # the LangGraph server brings its own (Postgres beyond one machine)
 
 
+def test_each_graph_declares_its_input_and_output():
+    """The LangGraph server shows each graph's declared input and output; a run's cursor is no output."""
+    from graphs import chat, development, episode, negotiation
+
+    for graph in (development.graph, negotiation.graph, episode.graph, chat.graph):
+        assert graph.get_input_jsonschema()["properties"] and graph.get_output_jsonschema()["properties"]
+    assert set(development.graph.get_input_jsonschema()["properties"]) == {
+        "run_id", "premise", "lang", "episodes", "auto_approve", "decisions"}
+    for graph in (development.graph, episode.graph):
+        assert not {"current", "episode", "outcome", "decision"} & set(graph.get_output_jsonschema()["properties"])
+
+
 def test_development_builder_compiles_with_a_checkpointer():
     from graphs.development import builder
 

@@ -26,7 +26,7 @@ from agents.director import ShotList
 from agents.production.cut import build_cut
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import render_frames
-from agents.production.studio import Studio, episode_dir
+from agents.production.studio import Studio, episode_dir, episode_entry, episode_key
 from agents.production.voices import cast_episode, synthesize_lines
 from agents.screenwriter import EpisodeScript
 from agents.structured import stored_artifact
@@ -34,8 +34,8 @@ from tools.cut import RENDER_SIZES
 from tools.files import atomic_write_json, atomic_write_text, inside
 from tools.labels import aigc_label, sha256_of
 
-__all__ = ["INPUTS_FILE", "Produced", "Studio", "cast_episode", "episode_dir", "episode_input", "load_inputs",
-           "produce_episode", "render_episode", "save_inputs"]
+__all__ = ["INPUTS_FILE", "Produced", "Studio", "cast_episode", "episode_dir", "episode_entry", "episode_input",
+           "episode_key", "load_inputs", "produce_episode", "render_episode", "save_inputs"]
 
 INPUTS_FILE = "production.json"  # what `room render` re-renders a finished episode from
 
@@ -60,7 +60,7 @@ class Produced:
 
 def episode_input(values: dict, episode: int) -> tuple[EpisodeScript, ShotList]:
     """The episode's script and shot list from the run's state, resolved (`fitting.episode_as_cast`)."""
-    production = values["production"][str(episode)]
+    production = episode_entry(values, episode)
     return episode_as_cast(values.get("artifacts", {}).get("bible"), production["script"], production["shots"])
 
 
@@ -71,7 +71,7 @@ def produce_episode(studio: Studio, values: dict, episode: int) -> Produced:
 
     run_id, lang = values["run_id"], values["lang"]
     folder = episode_dir(studio.outputs_dir, run_id, episode)
-    production = values["production"][str(episode)]
+    production = episode_entry(values, episode)
     script, shots = episode_input(values, episode)
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
@@ -113,7 +113,7 @@ def render_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> 
     """`room render`: the episode made again from its inputs (`load_inputs`, its script maybe changed), a bit part
     the changed script brings in cast first. Returns the run's voices when someone new was cast ({} otherwise)
     and what was made."""
-    values = {**values, "production": {**values.get("production", {}), str(episode): inputs}}
+    values = {**values, "production": {**values.get("production", {}), episode_key(episode): inputs}}
     voices = cast_episode(studio, values, episode)
     values["voices"] = voices or values.get("voices", {})
     return voices, produce_episode(studio, values, episode)
@@ -127,7 +127,7 @@ def save_inputs(studio: Studio, run_id: str, episode: int, entry: dict) -> None:
 
 def load_inputs(studio: Studio, values: dict, episode: int) -> dict:
     """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
-    entry = values.get("production", {}).get(str(episode), {})
+    entry = episode_entry(values, episode)
     saved = episode_dir(studio.outputs_dir, values.get("run_id", ""), episode) / INPUTS_FILE
     if entry and "shots" not in entry and saved.is_file():
         return {**json.loads(saved.read_text(encoding="utf-8")), **entry}

@@ -39,6 +39,17 @@ class Studio:
         return create_speech_backend(configured if name in (None, configured.provider) else BackendSpec(provider=name))
 
 
+def episode_key(episode: int) -> str:
+    """How the run's state keys an episode's production entry ("1"): one spelling for every reader and writer,
+    a string because checkpoints and exports are JSON."""
+    return str(episode)
+
+
+def episode_entry(values: dict, episode: int) -> dict:
+    """The run's production entry of an episode ({} before it has one)."""
+    return values.get("production", {}).get(episode_key(episode), {})
+
+
 def episode_dir(outputs_dir: Path, run_id: str, episode: int) -> Path:
     """outputs/RUN/episodes/epNN: where an episode's files are written (checked to stay in the outputs)."""
     return inside(outputs_dir, run_id, "episodes", f"ep{episode:02d}")

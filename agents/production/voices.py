@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from agents.production.studio import Studio
+from agents.production.studio import Studio, episode_entry
 from agents.screenwriter import Bible, EpisodeScript
 from agents.speakers import MAX_CAST, bit_parts, script_in_cast
 from agents.structured import stored_artifact
@@ -27,7 +27,7 @@ def cast_episode(studio: Studio, values: dict, episode: int) -> dict[str, dict]:
     known = values.get("voices", {})
     characters = stored_artifact(Bible, values["artifacts"]["bible"], "bible").characters
     named = [c.name for c in characters]
-    script = script_in_cast(stored_artifact(EpisodeScript, values["production"][str(episode)]["script"], "script"),
+    script = script_in_cast(stored_artifact(EpisodeScript, episode_entry(values, episode)["script"], "script"),
                             named)
     room = max(0, MAX_CAST - len({*known, *named}))  # a bit part past the series' cap speaks as the narrator
     new = [n for n in named if n not in known] + [n for n in bit_parts(script, named) if n not in known][:room]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
@@ -270,10 +270,9 @@ def opened_with(schema: type[Pitch], opening: str) -> type[Pitch]:
     For small models: left to write the logline itself, the 270M model writes its example's story
     ("末世降临…" came back as the example's 重生 revenge, names and all).
     """
-    logline = schema.model_fields["logline"]
-    return create_model(schema.__name__, __base__=schema, logline=(
-        str, Field(max_length=logline.metadata[0].max_length if logline.metadata else None,
-                   pattern=f"^{literal(opening)}.*")))
+    logline = schema.model_fields["logline"]  # its own bounds kept, whatever they are
+    return create_model(schema.__name__, __base__=schema,
+                        logline=(Annotated[(str, *logline.metadata, Field(pattern=f"^{literal(opening)}.*"))], ...))
 
 
 # ── the screenwriter's artifacts ─────────────────────────────────────────

@@ -69,12 +69,11 @@ def after_record(state: RoomState) -> str:
 def start_shots(state: RoomState) -> dict:
     """The approved script is the episode's; the next episode artifact (the director's shots) starts from it.
 
-    Named for what it does in this room; the name is kept because checkpoints stand at it."""
-    episode, name = state["episode"], state["current"]
-    following = EPISODE[EPISODE.index(name) + 1]
-    entry = {**episode_entry(state, episode), name: state["artifacts"][name]}
-    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0},
-            "production": {episode_key(episode): entry}}
+    The script stays where it is, in the run's artifacts, until the next episode's replaces it (production saves
+    what it made an episode from in the episode's folder). Named for what it does in this room; the name is kept
+    because checkpoints stand at it."""
+    following = EPISODE[EPISODE.index(state["current"]) + 1]
+    return {"current": following, "artifacts": {following: {}}, "versions": {following: 0}}
 
 
 def art(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -102,14 +101,13 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     records += [MemoryRecord(kind=Kind.ASSET, key=f"sheet:{name}", text=dump(sheets[name]), **base) for name in new]
     if records:
         room.memory.put(records)
-    entry = {**episode_entry(state, episode), "shots": state["artifacts"]["shots"],
-             "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
+    entry = {**episode_entry(state, episode), "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
     return {"art": {"style": style, "sheets": sheets}, "production": {episode_key(episode): entry}}
 
 
 def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
     """A voice per character and per bit part that speaks, chosen once and kept for the whole series."""
-    voices = production.cast_episode(Room.of(runtime, state).studio, dict(state), state["episode"])
+    voices = production.cast_episode(Room.of(runtime, state).studio, dict(state), state["artifacts"]["script"])
     return {"voices": voices} if voices else {}
 
 
@@ -117,9 +115,10 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     """Frames, voices, the cut, the exports and the video (skipping what is unchanged)."""
     studio, episode = Room.of(runtime, state).studio, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
-    produced = production.produce_episode(studio, dict(state), episode)
+    inputs = production.episode_inputs(state, episode)
+    produced = production.produce_episode(studio, dict(state), episode, inputs)
+    production.save_inputs(studio, state["run_id"], episode, inputs)
     entry = {**episode_entry(state, episode), "produced": produced.as_state()}
-    production.save_inputs(studio, state["run_id"], episode, entry)
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
     return {"production": {episode_key(episode): entry}}
 

@@ -340,7 +340,7 @@ class Runs:
         view = self.view(run_id)
         studio = Room(self.ctx, run_id).studio
         inputs = production.load_inputs(studio, view.values, episode)
-        if not inputs or "shots" not in inputs:
+        if not inputs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
         if script is not None:
             if view.state != "finished":
@@ -353,9 +353,9 @@ class Runs:
             inputs = {**inputs, "script": changed}
         voices, produced = production.render_episode(studio, view.values, episode, inputs)
         if view.state == "finished":
-            entry = {**inputs, "produced": produced.as_state()}
+            production.save_inputs(studio, run_id, episode, inputs)
+            entry = {**production.episode_entry(view.values, episode), "produced": produced.as_state()}
             if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
-                production.save_inputs(studio, run_id, episode, entry)
                 entry = finished(entry)
             update = {"production": {production.episode_key(episode): entry}, **({"voices": voices} if voices else {})}
             self.graph.update_state(self.config(run_id), update, as_node=AT_REST)

@@ -110,7 +110,8 @@ class ProductionState(TypedDict, total=False):
     """What production has made: per-episode data (keyed by `agents.production.episode_key`), the series' art
     and voice cast."""
 
-    production: Annotated[dict[str, dict], merge]  # "1" -> {"script", "shots", "prompts", "produced"}; a finished one -> summary
+    # "1" -> {"prompts", "produced"} (its script and shots are the run's artifacts); a finished one -> its summary
+    production: Annotated[dict[str, dict], merge]
     art: dict[str, Any]  # {"style": StyleGuide, "sheets": {character: VisualSheet}}: fixed once, reused
     voices: Annotated[dict[str, dict], merge]  # character -> VoiceSpec: chosen once
 

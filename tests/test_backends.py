@@ -286,11 +286,10 @@ def test_backends_are_created_once_per_production_pass(make_ctx, monkeypatch):
     studio = Room(make_ctx(speech="espeak", render="tiny")).studio
     art = f.art()
     values = {"run_id": "once", "lang": "en", "artifacts": {"pitch": f.pitch(), "bible": f.bible()},
-              "production": {"1": {"script": f.script(), "shots": f.shots(),
-                                   "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}}},
               "art": {"style": art["style"], "sheets": settle_sheets(f.bible(), {}, art["sheets"])}}
-    values["voices"] = cast_episode(studio, values, 1)
+    inputs = {"script": f.script(), "shots": f.shots(), "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}}
+    values["voices"] = cast_episode(studio, values, inputs["script"])
     assert created == ["espeak"] and {VoiceSpec.model_validate(v).backend for v in values["voices"].values()} == {"espeak"}
-    produced = produce_episode(studio, values, 1)
+    produced = produce_episode(studio, values, 1, inputs)
     assert len(produced.frames) == 5 and len(produced.audio) > 5
     assert created == ["espeak", "storyboard", "espeak"]  # the cast, then one per kind for the whole pass

@@ -10,8 +10,8 @@ from graphs.runs import Runs
 def test_the_produce_node_and_room_render_call_the_same_production(script, make_ctx, monkeypatch):
     calls = []
 
-    def produce_episode(studio, values, episode):
-        calls.append((studio.outputs_dir, values["production"][str(episode)]["script"], episode))
+    def produce_episode(studio, values, episode, inputs):
+        calls.append((studio.outputs_dir, inputs["script"], inputs["shots"], episode))
         return production.Produced(frames={}, audio={}, video="ep01.mp4", duration=60.0, files={}, synthesized=0,
                                    rendered_frames=0, encoded_segments=0, segments=0)
 

@@ -121,8 +121,8 @@ def episodes(draw, items: int = 4, chars: int = 120, lines: int = 4) -> dict:
     return {
         "lang": draw(st.sampled_from(["en", "zh"])),
         "artifacts": {"pitch": draw(drawn_as(Pitch, items, chars)), "bible": bible},
-        "production": {"1": {"script": script, "shots": ShotList.model_validate(shots).model_dump(mode="json"),
-                             "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}}},
+        "inputs": {"script": script, "shots": ShotList.model_validate(shots).model_dump(mode="json"),
+                   "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}},  # what production is handed
         "art": {"style": art["style"], "sheets": settle_sheets(bible, {}, art["sheets"])},
     }
 
@@ -183,8 +183,7 @@ def _covers_the_script(script: EpisodeScript, shots: ShotList) -> None:
 @given(episodes(items=12, chars=600, lines=20))
 def test_any_script_and_shot_list_resolve_to_a_fitted_episode(values):
     bible = values["artifacts"]["bible"]
-    production = values["production"]["1"]
-    script, shots = episode_as_cast(bible, production["script"], production["shots"])
+    script, shots = episode_as_cast(bible, values["inputs"]["script"], values["inputs"]["shots"])
     ShotList.model_validate(shots.model_dump())  # still within every limit of the schema
     _covers_the_script(script, shots)
     cast = character_names(bible)
@@ -312,8 +311,8 @@ def test_any_episode_is_produced_inside_the_project(studio, values):
     base, ctx = studio
     run_id = f"prop{next(_RUNS)}"
     values = {**values, "run_id": run_id}
-    values["voices"] = cast_episode(Room(ctx).studio, values, 1)
-    produced = produce_episode(Room(ctx).studio, values, 1)
+    values["voices"] = cast_episode(Room(ctx).studio, values, values["inputs"]["script"])
+    produced = produce_episode(Room(ctx).studio, values, 1, values["inputs"])
     _check_outputs(ctx, run_id, produced, base)
 
 

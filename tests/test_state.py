@@ -38,6 +38,26 @@ def test_production_steps_are_steps_of_the_run():
     assert "negotiate_script" not in nodes
 
 
+def test_an_episodes_script_and_shots_are_kept_once(script, make_ctx):
+    """In the works, the episode's script and shot list are the run's artifacts, and production's entry holds only
+    what production made; what the episode was made from is saved beside it, for `room render`."""
+    from agents.production import INPUTS_FILE
+
+    for role, replies in f.series(1).items():
+        script.enqueue(role, *replies)
+    runs = Runs(make_ctx(produce=True, auto_approve=("pitch", "bible", "outline", "script"), episodes=1,
+                         round_limit=1, render="tiny", speech="espeak"))
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    list(events)
+    values = runs.view(run_id).values
+    assert runs.view(run_id).waiting["gate"] == "final_cut"
+    entry = values["production"]["1"]
+    assert set(entry) == {"prompts", "produced"}
+    saved = json.loads((runs.ctx.outputs_dir / run_id / "episodes" / "ep01" / INPUTS_FILE).read_text())
+    assert saved == {"script": values["artifacts"]["script"], "shots": values["artifacts"]["shots"],
+                     "prompts": entry["prompts"]}
+
+
 @pytest.mark.integration
 def test_a_long_autonomous_run_keeps_one_entry_per_answer_and_a_flat_checkpoint(script, make_ctx):
     episodes = 10

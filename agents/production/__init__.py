@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from agents.art_director import StyleGuide
-from agents.director import ShotList
 from agents.production.cut import build_cut
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import render_frames
@@ -31,13 +30,15 @@ from agents.production.voices import cast_episode, synthesize_lines
 from agents.screenwriter import EpisodeScript
 from agents.structured import stored_artifact
 from tools.cut import RENDER_SIZES
+from tools.errors import InputError
 from tools.files import atomic_write_json, atomic_write_text, inside
 from tools.labels import aigc_label, sha256_of
 
-__all__ = ["INPUTS_FILE", "Produced", "Studio", "cast_episode", "episode_dir", "episode_entry", "episode_input",
+__all__ = ["INPUTS_FILE", "Produced", "Studio", "cast_episode", "episode_dir", "episode_entry", "episode_inputs",
            "episode_key", "load_inputs", "produce_episode", "render_episode", "save_inputs"]
 
-INPUTS_FILE = "production.json"  # what `room render` re-renders a finished episode from
+INPUTS_FILE = "production.json"  # what `room render` re-renders a produced episode from
+INPUTS = ("script", "shots", "prompts")  # what an episode is made from: its script, shot list and a prompt per shot
 
 
 @dataclass
@@ -58,24 +59,26 @@ class Produced:
         return self.__dict__.copy()
 
 
-def episode_input(values: dict, episode: int) -> tuple[EpisodeScript, ShotList]:
-    """The episode's script and shot list from the run's state, resolved (`fitting.episode_as_cast`)."""
-    production = episode_entry(values, episode)
-    return episode_as_cast(values.get("artifacts", {}).get("bible"), production["script"], production["shots"])
+def episode_inputs(values: dict, episode: int) -> dict:
+    """What the episode in the works is made from: its approved script and shot list, which the run keeps once, as
+    its artifacts, and the art director's prompt per shot, in its production entry."""
+    artifacts = values.get("artifacts", {})
+    return {"script": artifacts.get("script") or {}, "shots": artifacts.get("shots") or {},
+            "prompts": episode_entry(values, episode).get("prompts", {})}
 
 
-def produce_episode(studio: Studio, values: dict, episode: int) -> Produced:
-    """Frames, voices, cut, exports and the labelled MP4 of one episode, from the run's state."""
+def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> Produced:
+    """Frames, voices, cut, exports and the labelled MP4 of one episode, from its `inputs` (`INPUTS`) and the run's
+    series (bible, art, voices)."""
     from tools import contact_sheet, fountain, subtitles, timeline, video
     from tools.fonts import cjk_font_path
 
     run_id, lang = values["run_id"], values["lang"]
     folder = episode_dir(studio.outputs_dir, run_id, episode)
-    production = episode_entry(values, episode)
-    script, shots = episode_input(values, episode)
+    script, shots = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
-    frames, drawn = render_frames(studio, folder, shots, production.get("prompts", {}), art.get("sheets", {}), style,
+    frames, drawn = render_frames(studio, folder, shots, inputs.get("prompts", {}), art.get("sheets", {}), style,
                                   lang)
     audio, synthesized = synthesize_lines(studio, folder, script, values.get("voices", {}), lang)
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
@@ -113,25 +116,31 @@ def render_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> 
     """`room render`: the episode made again from its inputs (`load_inputs`, its script maybe changed), a bit part
     the changed script brings in cast first. Returns the run's voices when someone new was cast ({} otherwise)
     and what was made."""
-    values = {**values, "production": {**values.get("production", {}), episode_key(episode): inputs}}
-    voices = cast_episode(studio, values, episode)
-    values["voices"] = voices or values.get("voices", {})
-    return voices, produce_episode(studio, values, episode)
+    voices = cast_episode(studio, values, inputs["script"])
+    values = {**values, "voices": voices or values.get("voices", {})}
+    return voices, produce_episode(studio, values, episode, inputs)
 
 
-def save_inputs(studio: Studio, run_id: str, episode: int, entry: dict) -> None:
-    """What `room render` re-renders from once the episode is done and its state is summed up."""
+def save_inputs(studio: Studio, run_id: str, episode: int, inputs: dict) -> None:
+    """What the episode was made from, beside what was made: `room render` re-renders from it, so the run's state
+    need not keep an episode's script and shot list once the next episode's are in the works."""
     atomic_write_json(inside(episode_dir(studio.outputs_dir, run_id, episode), INPUTS_FILE),
-                      {k: entry[k] for k in ("script", "shots", "prompts") if k in entry})
+                      {k: inputs[k] for k in INPUTS if k in inputs})
 
 
 def load_inputs(studio: Studio, values: dict, episode: int) -> dict:
-    """An episode's script, shot list and prompts: in the state while it is in the works, in its folder once done."""
-    entry = episode_entry(values, episode)
+    """What an episode was last made from (its folder), or, for the episode in the works not yet produced, what it
+    will be made from once its prompts are written; {} when neither is there."""
     saved = episode_dir(studio.outputs_dir, values.get("run_id", ""), episode) / INPUTS_FILE
-    if entry and "shots" not in entry and saved.is_file():
-        return {**json.loads(saved.read_text(encoding="utf-8")), **entry}
-    return entry
+    if saved.is_file():
+        try:
+            inputs = json.loads(saved.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{saved} cannot be read: {exc.__class__.__name__}") from None
+        return inputs if isinstance(inputs, dict) and all(k in inputs for k in ("script", "shots")) else {}
+    if values.get("episode") == episode and "prompts" in episode_entry(values, episode):
+        return episode_inputs(values, episode)
+    return {}
 
 
 def _speech_label(values: dict) -> str:

@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from agents.production.studio import Studio, episode_entry
+from agents.production.studio import Studio
 from agents.screenwriter import Bible, EpisodeScript
 from agents.speakers import MAX_CAST, bit_parts, script_in_cast
 from agents.structured import stored_artifact
@@ -19,18 +19,17 @@ from tools.files import atomic_write_json, inside
 from tools.labels import sha256_of
 
 
-def cast_episode(studio: Studio, values: dict, episode: int) -> dict[str, dict]:
-    """The run's voices with every character and every bit part of this episode's script cast;
+def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
+    """The run's voices with every character and every bit part of an episode's `script` cast;
     {} when nobody new speaks. A voice once cast never changes."""
     from tools.speech import cast_voices
 
     known = values.get("voices", {})
     characters = stored_artifact(Bible, values["artifacts"]["bible"], "bible").characters
     named = [c.name for c in characters]
-    script = script_in_cast(stored_artifact(EpisodeScript, episode_entry(values, episode)["script"], "script"),
-                            named)
+    spoken = script_in_cast(stored_artifact(EpisodeScript, script, "script"), named)
     room = max(0, MAX_CAST - len({*known, *named}))  # a bit part past the series' cap speaks as the narrator
-    new = [n for n in named if n not in known] + [n for n in bit_parts(script, named) if n not in known][:room]
+    new = [n for n in named if n not in known] + [n for n in bit_parts(spoken, named) if n not in known][:room]
     if not new:
         return {}
     extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]

@@ -50,6 +50,7 @@ class ArtDirection(BaseModel):
 def direction_for(cast: tuple[str, ...], shot_ids: tuple[str, ...]) -> type[ArtDirection]:
     """ArtDirection with a sheet only for the bible's characters and a prompt only for the shot list's
     shots, so a constrained decoder can name nothing else (empty: left free)."""
+
     def held(model: type[BaseModel], field: str, names: tuple[str, ...], limits: dict) -> tuple:
         if not names:
             return list[model], Field(**limits)
@@ -57,7 +58,8 @@ def direction_for(cast: tuple[str, ...], shot_ids: tuple[str, ...]) -> type[ArtD
         return list[own], Field(**limits)
 
     return create_model(
-        "ArtDirection", __base__=ArtDirection,
+        "ArtDirection",
+        __base__=ArtDirection,
         sheets=held(VisualSheet, "character", cast, {"min_length": 1, "max_length": 8}),
         prompts=held(ShotPrompt, "shot_id", shot_ids, {"min_length": 1, "max_length": 60}),
     )
@@ -82,6 +84,13 @@ def _direction_held_to_episode(artifacts: dict, small: bool, handed) -> Held:
 
 # A task of an artifact's shape that no one negotiates or gates: the art director hands it straight to image
 # generation, and the episode's final cut is where a person sees it.
-DIRECTION = Artifact("art", ArtDirection, 2000, inputs=("bible", "shots", "notes", "memory"), per_episode=True,
-                     gated=False, shape=lambda schema, episodes, held: direction_for(held.cast, held.shot_ids),
-                     holds=_direction_held_to_episode)
+DIRECTION = Artifact(
+    "art",
+    ArtDirection,
+    2000,
+    inputs=("bible", "shots", "notes", "memory"),
+    per_episode=True,
+    gated=False,
+    shape=lambda schema, episodes, held: direction_for(held.cast, held.shot_ids),
+    holds=_direction_held_to_episode,
+)

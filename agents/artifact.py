@@ -103,8 +103,9 @@ class Artifact:
     def revision_for(self, episodes: int, episode: int = 0, *held: object, **named: object) -> type[BaseModel]:
         return _revision_of(self.schema_for(episodes, episode, *held, **named))
 
-    def schema_in(self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None,
-                  revision: bool = False) -> type[BaseModel]:
+    def schema_in(
+        self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None, revision: bool = False
+    ) -> type[BaseModel]:
         """The schema the owner writes this artifact in, in the run whose state is `values`: held to
         what the artifact's `holds` takes from the approved artifacts (and a small model's setting)."""
         held = self.holds(values.get("artifacts", {}), small, handed) if self.holds else Held()

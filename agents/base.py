@@ -43,8 +43,9 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def task_messages(role: str, task: str, lang: str, variables: dict[str, Any],
-                  few_shot: int | None = None) -> list[BaseMessage]:
+def task_messages(
+    role: str, task: str, lang: str, variables: dict[str, Any], few_shot: int | None = None
+) -> list[BaseMessage]:
     """System prompt, few-shot examples as prior turns (the first `few_shot` of them, or all), then the real input."""
     prompts = load_prompts(role, lang)
     spec = prompts.tasks.get(task)

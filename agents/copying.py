@@ -30,9 +30,23 @@ from agents.prompt_file import load_prompts
 _NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
 _PERSON_KEYS = ("name", "speaker", "character", "characters")
 # capitalised words in mid-sentence: the proper nouns of an example's prose (Halberd Capital, Chelsea)
-_PROPER = re.compile(r"(?<=[a-z,;] )[A-Z][A-Za-z'-]{4,}(?: [A-Z][A-Za-z'-]{2,})*|(?<=[a-z,;] )[A-Z][A-Za-z'-]{2,}(?: [A-Z][A-Za-z'-]{2,})+")
-_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"}
+_PROPER = re.compile(
+    r"(?<=[a-z,;] )[A-Z][A-Za-z'-]{4,}(?: [A-Z][A-Za-z'-]{2,})*|(?<=[a-z,;] )[A-Z][A-Za-z'-]{2,}(?: [A-Z][A-Za-z'-]{2,})+"
+)
+_MONTHS = {
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+}
 
 
 def _texts(value: Any, key: str = ""):
@@ -60,8 +74,12 @@ def example_names(role: str, lang: str) -> frozenset[str]:
     "玉佩") is not a name, nor is a capitalised word the examples also write in lower case, nor one word of
     fewer than five letters ("Lin", "Mark": too common to tell a copy)."""
     found: set[str] = set()
-    texts = [text for task in load_prompts(role, lang).tasks.values() for example in task.examples
-             for text in _texts([example.vars, example.output])]
+    texts = [
+        text
+        for task in load_prompts(role, lang).tasks.values()
+        for example in task.examples
+        for text in _texts([example.vars, example.output])
+    ]
     lower = {word for _, text in texts for word in re.findall(r"[a-z][a-z'-]+", text)}
     for key, text in texts:
         text = text.strip()
@@ -73,8 +91,11 @@ def example_names(role: str, lang: str) -> frozenset[str]:
                 found.update(w for word in text.split() if len(w := word.strip(",.;:")) >= 5 and w[:1].isupper())
         if text.isascii():
             found.update(_PROPER.findall(text))
-    return frozenset(name for name in found if len(name) >= 2 and (" " in name or name.lower() not in lower)
-                     and not name.isupper() and name not in _MONTHS)
+    return frozenset(
+        name
+        for name in found
+        if len(name) >= 2 and (" " in name or name.lower() not in lower) and not name.isupper() and name not in _MONTHS
+    )
 
 
 def _appears(name: str, text: str) -> bool:
@@ -109,7 +130,7 @@ def _units(text: str, lang: str) -> list[str]:
 
 
 def _runs(units: list[str], length: int) -> set[tuple[str, ...]]:
-    return {tuple(units[i:i + length]) for i in range(len(units) - length + 1)}
+    return {tuple(units[i : i + length]) for i in range(len(units) - length + 1)}
 
 
 @cache
@@ -118,9 +139,16 @@ def prompt_runs(role: str, lang: str) -> frozenset[tuple[str, ...]]:
     its examples (the stock phrases a small model copies: "who love revenge and workplace romance", or the
     persona itself as a character's look)."""
     prompts = load_prompts(role, lang)
-    texts = [prompts.persona, *(task.instruction for task in prompts.tasks.values()),
-             *(text for task in prompts.tasks.values() for example in task.examples
-               for _, text in _texts([example.vars, example.output]))]
+    texts = [
+        prompts.persona,
+        *(task.instruction for task in prompts.tasks.values()),
+        *(
+            text
+            for task in prompts.tasks.values()
+            for example in task.examples
+            for _, text in _texts([example.vars, example.output])
+        ),
+    ]
     length = _RUN.get(lang, _RUN["en"])
     return frozenset(run for text in texts for run in _runs(_units(text, lang), length))
 
@@ -130,8 +158,9 @@ def copied_phrases(text: str, role: str, lang: str, own: str = "") -> list[str]:
     overlapping runs joined: each as the copied words ("who love revenge and workplace romance")."""
     units, length = _units(text, lang), _RUN.get(lang, _RUN["en"])
     known, held = prompt_runs(role, lang), _runs(_units(own, lang), length)
-    hits = [i for i in range(len(units) - length + 1)
-            if (run := tuple(units[i:i + length])) in known and run not in held]
+    hits = [
+        i for i in range(len(units) - length + 1) if (run := tuple(units[i : i + length])) in known and run not in held
+    ]
     spans: list[list[int]] = []  # [start, end) of runs that overlap or touch, joined
     for i in hits:
         if spans and i <= spans[-1][1]:
@@ -154,6 +183,8 @@ def _held(name: str, held: str) -> bool:
 def copy_check(role: str, lang: str, premise: str, own: str = "") -> Callable[[BaseModel], list[str]]:
     """What an answer takes from another story's examples; a name the premise or the series' `own` text gives
     (the writer's notes, what a person approved) is the series'."""
+
     def check(answer: BaseModel) -> list[str]:
         return copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{own}")
+
     return check

@@ -58,7 +58,12 @@ def era_words() -> list[str]:
 
 def era_year(era: str) -> int | None:
     """The year an era description stands for, from the lexicon (the first era it names), else a year it names."""
-    found = [(m.start(), entry["year"]) for entry in _lexicon()["eras"] for w in entry["words"] if (m := word_pattern(w).search(era))]
+    found = [
+        (m.start(), entry["year"])
+        for entry in _lexicon()["eras"]
+        for w in entry["words"]
+        if (m := word_pattern(w).search(era))
+    ]
     if not found and (year := YEAR.search(era)):
         return int(year.group(1))
     return min(found)[1] if found else None
@@ -89,9 +94,14 @@ def era_issues(texts: list[str], era: str, lang: str = "en") -> list[Issue]:
                     seen.add(word.lower())
                     quote = _sentence(text, match.start(), match.end())
                     if lang == "zh":
-                        problem, fix = f"“{match.group(0)}”在{era}还不存在（约{thing['year']}年才出现）", f"换成{era}真实存在的东西"
+                        problem, fix = (
+                            f"“{match.group(0)}”在{era}还不存在（约{thing['year']}年才出现）",
+                            f"换成{era}真实存在的东西",
+                        )
                     else:
-                        problem, fix = (f"'{match.group(0)}' in {era}: it came into use around {thing['year']}",
-                                        f"replace it with something of {era}")
+                        problem, fix = (
+                            f"'{match.group(0)}' in {era}: it came into use around {thing['year']}",
+                            f"replace it with something of {era}",
+                        )
                     issues.append(Issue(severity=Severity.CRITICAL, quote=quote, problem=problem, fix=fix))
     return issues

@@ -22,7 +22,8 @@ class Shot(BaseModel):
     characters: list[str] = Field(default_factory=list, max_length=6)
     location: str = Field(max_length=60)
     lines: list[Annotated[int, Field(ge=0)]] = Field(
-        default_factory=list, description="indexes of the scene's dialogue lines spoken in this shot")
+        default_factory=list, description="indexes of the scene's dialogue lines spoken in this shot"
+    )
     visual_intent: str = Field(max_length=300)
 
 
@@ -62,10 +63,19 @@ def _shots_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Bas
 
 # the art direction, not a person, takes a shot list: its gate is the episode's final cut
 ARTIFACTS = (
-    Artifact("shots", ShotList, 2000, inputs=("episode", "script", "notes", "memory"), per_episode=True,
-             gated=False, episode_field="episode", shape=_shots_shape, holds=_shots_held_to_episode,
-             markdown=export.shots_md,
-             small_model={"ShotList.shots": {"minItems": 4, "maxItems": 8}}),  # left at 30, it loops to the token limit
+    Artifact(
+        "shots",
+        ShotList,
+        2000,
+        inputs=("episode", "script", "notes", "memory"),
+        per_episode=True,
+        gated=False,
+        episode_field="episode",
+        shape=_shots_shape,
+        holds=_shots_held_to_episode,
+        markdown=export.shots_md,
+        small_model={"ShotList.shots": {"minItems": 4, "maxItems": 8}},
+    ),  # left at 30, it loops to the token limit
 )
 
 

@@ -23,8 +23,10 @@ import yaml
 
 from agents.cultural_consultant import YEAR, era_words, era_year, word_pattern
 
-_NAMED = (re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
-          re.compile(r"(?:名叫|叫做|名为)([\u4e00-\u9fff]{2,3})"))
+_NAMED = (
+    re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
+    re.compile(r"(?:名叫|叫做|名为)([\u4e00-\u9fff]{2,3})"),
+)
 _DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[零一二三四五六七八九]十年代")
 
 
@@ -81,12 +83,15 @@ def cast_names(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     culture = culture_of(premise, lang)
     rng = random.Random(hashlib.sha256(premise.encode()).digest())
     half = (count + 1) // 2
-    given = [name for pair in zip(rng.sample(culture["female"], half), rng.sample(culture["male"], half)) for name in pair]
+    given = [
+        name for pair in zip(rng.sample(culture["female"], half), rng.sample(culture["male"], half)) for name in pair
+    ]
     family = rng.sample(culture["family"], min(count, len(culture["family"])))
     join = "" if lang == "zh" else " "
-    full = [join.join((f, g) if culture["order"] == "family_first" else (g, f))
-            for g, f in zip(given, family * 2)][:count]
-    return tuple(dict.fromkeys([*named_in(premise), *full]))[:max(count, len(named_in(premise)))]
+    full = [join.join((f, g) if culture["order"] == "family_first" else (g, f)) for g, f in zip(given, family * 2)][
+        :count
+    ]
+    return tuple(dict.fromkeys([*named_in(premise), *full]))[: max(count, len(named_in(premise)))]
 
 
 def time_said(premise: str) -> str:
@@ -117,8 +122,12 @@ def era_of(premise: str, lang: str) -> str:
 
 def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     """Up to `count` places for the series: those its premise's words call for, then its culture's."""
-    found = [place for setting in _settings() if lang in setting and any(_says(premise, w) for w in setting["words"])
-             for place in setting[lang]]
+    found = [
+        place
+        for setting in _settings()
+        if lang in setting and any(_says(premise, w) for w in setting["words"])
+        for place in setting[lang]
+    ]
     return tuple(dict.fromkeys([*found, *culture_of(premise, lang)["places"]]))[:count]
 
 
@@ -133,7 +142,7 @@ def opening_of(premise: str, limit: int = 100) -> str:
         return text
     head = text[:limit]
     ends = [m.end() for m in _CLAUSE_END.finditer(head)]
-    cut = ends[-1] if ends and ends[-1] > limit // 3 else head.rfind(" ") if " " in head[limit // 3:] else limit
+    cut = ends[-1] if ends and ends[-1] > limit // 3 else head.rfind(" ") if " " in head[limit // 3 :] else limit
     return head[:cut].rstrip(" ,，、;；:：")
 
 

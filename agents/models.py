@@ -40,8 +40,9 @@ class Provider(BackendInfo):
     # one example is the shape it needs, at about half the prompt to read on a CPU.
     few_shot: int | None = None
 
-    def api_key(self, key_env: str | None = None, base_url: str | None = None,
-                env: Mapping[str, str] | None = None) -> str:
+    def api_key(
+        self, key_env: str | None = None, base_url: str | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         """The key from the environment; a local server, or any OpenAI-compatible server by base URL, may need
         none (ROOM_API_KEY if it does)."""
         env = os.environ if env is None else env
@@ -59,7 +60,13 @@ class Provider(BackendInfo):
 # LLGuidance's compact separators stop them spending tokens on whitespace and match the
 # few-shot examples' layout
 # a repeat penalty and shorter caps on strings and lists keep its loops short
-LLAMACPP_REQUEST = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 3, "repeat_penalty": 1.15, "repeat_last_n": 128}
+LLAMACPP_REQUEST = {
+    "dry_multiplier": 0.8,
+    "dry_base": 1.75,
+    "dry_allowed_length": 3,
+    "repeat_penalty": 1.15,
+    "repeat_last_n": 128,
+}
 LLAMACPP_SCHEMA = {"x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
 # A small model's strings and short lists are capped (its long fields turn into loops); each artifact
 # declares its own floors and ceilings (`Artifact.small_model`), which `artifact_fields` takes in.
@@ -68,14 +75,27 @@ SMALL_MODEL_LIMITS = {"max_string": 160, "max_items": 4, "artifact_fields": True
 CHAT_PROVIDERS = (
     Provider("openai", key_env="OPENAI_API_KEY"),
     Provider("deepseek", base_url="https://api.deepseek.com/v1", key_env="DEEPSEEK_API_KEY", structured="json_mode"),
-    Provider("qwen", base_url="https://dashscope.aliyuncs.com/compatible-mode/v1", key_env="DASHSCOPE_API_KEY",
-             structured="json_mode"),
+    Provider(
+        "qwen",
+        base_url="https://dashscope.aliyuncs.com/compatible-mode/v1",
+        key_env="DASHSCOPE_API_KEY",
+        structured="json_mode",
+    ),
     Provider("ollama", base_url="http://127.0.0.1:11434/v1"),
     Provider("vllm", base_url="http://127.0.0.1:8000/v1"),
-    Provider("llamacpp", base_url="http://127.0.0.1:8080/v1", request_extras=LLAMACPP_REQUEST,
-             schema_extras=LLAMACPP_SCHEMA),
-    Provider("embedded", local=True, embedded=True, request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA,
-             schema_limits=SMALL_MODEL_LIMITS, text_stop=("\n\n",), few_shot=1),
+    Provider(
+        "llamacpp", base_url="http://127.0.0.1:8080/v1", request_extras=LLAMACPP_REQUEST, schema_extras=LLAMACPP_SCHEMA
+    ),
+    Provider(
+        "embedded",
+        local=True,
+        embedded=True,
+        request_extras=LLAMACPP_REQUEST,
+        schema_extras=LLAMACPP_SCHEMA,
+        schema_limits=SMALL_MODEL_LIMITS,
+        text_stop=("\n\n",),
+        few_shot=1,
+    ),
 )
 PROVIDERS: dict[str, Provider] = {p.name: p for p in CHAT_PROVIDERS}
 
@@ -132,12 +152,23 @@ def load_chat_model(
 ) -> RoomModel:
     """Create the chat model for a `provider:model` string."""
     provider, model = parse_spec(spec)
-    return CHAT.create(BackendSpec(provider=provider.name, model=model), base_url=base_url,
-                       structured_method=structured_method, temperature=temperature, timeout=timeout)
+    return CHAT.create(
+        BackendSpec(provider=provider.name, model=model),
+        base_url=base_url,
+        structured_method=structured_method,
+        temperature=temperature,
+        timeout=timeout,
+    )
 
 
-def _chat_model(provider: Provider, model: str, base_url: str | None = None, structured_method: str | None = None,
-                temperature: float = 0.7, timeout: float = 600) -> RoomModel:
+def _chat_model(
+    provider: Provider,
+    model: str,
+    base_url: str | None = None,
+    structured_method: str | None = None,
+    temperature: float = 0.7,
+    timeout: float = 600,
+) -> RoomModel:
     """Every provider speaks the OpenAI chat API; `provider` says where, with which key and which extras."""
     from langchain_openai import ChatOpenAI
 
@@ -151,7 +182,9 @@ def _chat_model(provider: Provider, model: str, base_url: str | None = None, str
         key = provider.api_key(base_url=url)
     method = structured_method or provider.structured
     if method not in STRUCTURED_METHODS:
-        raise UnknownModelError(f"structured output method '{method}' unknown; use one of {', '.join(STRUCTURED_METHODS)}")
+        raise UnknownModelError(
+            f"structured output method '{method}' unknown; use one of {', '.join(STRUCTURED_METHODS)}"
+        )
     chat = ChatOpenAI(
         model=model,
         base_url=url,
@@ -161,9 +194,17 @@ def _chat_model(provider: Provider, model: str, base_url: str | None = None, str
         **client_options(timeout),
         extra_body=provider.request_extras or None,
     )
-    return RoomModel(chat=chat, spec=f"{provider.name}:{model}", structured_method=method, embedded=provider.embedded,
-                     schema_extras=provider.schema_extras, schema_limits=provider.schema_limits,
-                     text_stop=provider.text_stop, few_shot=provider.few_shot, key_env=provider.key_env)
+    return RoomModel(
+        chat=chat,
+        spec=f"{provider.name}:{model}",
+        structured_method=method,
+        embedded=provider.embedded,
+        schema_extras=provider.schema_extras,
+        schema_limits=provider.schema_limits,
+        text_stop=provider.text_stop,
+        few_shot=provider.few_shot,
+        key_env=provider.key_env,
+    )
 
 
 def _chat_registry() -> Registry[RoomModel]:

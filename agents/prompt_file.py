@@ -164,8 +164,9 @@ def _examples(path: Traversable, task: Task, schema: type[BaseModel] | None) -> 
     inputs = jinja2.meta.find_undeclared_variables(_ENV.parse(task.input))
     for number, example in enumerate(examples, start=1):
         if set(example.vars) != inputs:
-            raise PromptFileError(f"{path}: example {number} has the variables {sorted(example.vars)}, "
-                                  f"its input {sorted(inputs)}")
+            raise PromptFileError(
+                f"{path}: example {number} has the variables {sorted(example.vars)}, its input {sorted(inputs)}"
+            )
         if schema is None and not isinstance(example.output, str):
             raise PromptFileError(f"{path}: example {number} answers with an object, the task in plain text")
         if schema is not None:
@@ -173,7 +174,8 @@ def _examples(path: Traversable, task: Task, schema: type[BaseModel] | None) -> 
                 schema.model_validate(example.output)
             except ValidationError as exc:
                 raise PromptFileError(
-                    f"{path}: example {number} is no valid {schema.__name__}: {_problems(exc)}") from None
+                    f"{path}: example {number} is no valid {schema.__name__}: {_problems(exc)}"
+                ) from None
     return tuple(examples)
 
 
@@ -196,8 +198,7 @@ def _instruction(path: Traversable, name: str, task: Task, schema: type[BaseMode
         raise PromptFileError(f"{path}: the answer of {name}: {exc}") from None
 
 
-def read_prompts(folder: Traversable, role: str, lang: str,
-                 tasks: Mapping[str, type[BaseModel] | None]) -> PromptFile:
+def read_prompts(folder: Traversable, role: str, lang: str, tasks: Mapping[str, type[BaseModel] | None]) -> PromptFile:
     """`role`'s prompts in `lang` from `folder`, which must hold exactly `tasks` (each task's answer
     schema, None for plain text)."""
     path = folder / lang / f"{role}.yaml"
@@ -211,8 +212,12 @@ def read_prompts(folder: Traversable, role: str, lang: str,
         examples = folder / lang / "examples" / role / f"{name}.yaml"
         if "examples" in task.model_fields_set:
             raise PromptFileError(f"{path}: the examples of {name} go in their own file, {examples}")
-        loaded[name] = task.model_copy(update={"instruction": _instruction(path, name, task, tasks[name]),
-                                               "examples": _examples(examples, task, tasks[name])})
+        loaded[name] = task.model_copy(
+            update={
+                "instruction": _instruction(path, name, task, tasks[name]),
+                "examples": _examples(examples, task, tasks[name]),
+            }
+        )
     return prompts.model_copy(update={"tasks": loaded})
 
 

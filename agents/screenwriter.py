@@ -131,7 +131,7 @@ class DialogueLine(BaseModel):
     @classmethod
     def _bare(cls, value: str) -> str:
         """A word or two, without the quotes and brackets a small model leaves around it ('惊恐”，}, {')."""
-        return value.strip(_SEPARATORS + "\"“”‘’()（）")
+        return value.strip(_SEPARATORS + '"“”‘’()（）')
 
     @field_validator("text")
     @classmethod
@@ -194,13 +194,16 @@ class EpisodeScript(BaseModel):
         line again, in the scene (A B C A B C) or scenes later. None of it is
         drama; the first of each is kept. A line with nothing left to say is dropped.
         """
+
         def said(line: DialogueLine) -> tuple:
             return line.speaker, _plain(line.text)
 
         for scene in self.scenes:
             scene.lines = _first_by([line for line in scene.lines if line.text], said)
-        self.scenes = _first_by(self.scenes, lambda scene: (_plain(scene.location), _plain(scene.action),
-                                                            *(_plain(line.text) for line in scene.lines)))
+        self.scenes = _first_by(
+            self.scenes,
+            lambda scene: (_plain(scene.location), _plain(scene.action), *(_plain(line.text) for line in scene.lines)),
+        )
         earlier: set[tuple] = set()  # and a line said again in a later scene: a loop across scenes
         for scene in self.scenes:
             scene.lines = [line for line in scene.lines if said(line) not in earlier]
@@ -217,8 +220,10 @@ def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[
     For small models, which otherwise copy the names and places of their examples.
     """
     line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
-    fields: dict = {"lines": (list[line], Field(default_factory=list, max_length=20)),
-                    "characters": (list[Literal[cast]], Field(default_factory=list, max_length=8))}
+    fields: dict = {
+        "lines": (list[line], Field(default_factory=list, max_length=20)),
+        "characters": (list[Literal[cast]], Field(default_factory=list, max_length=8)),
+    }
     validators = {}
     if places:
         fields["location"] = (Literal[places], ...)
@@ -237,8 +242,9 @@ def _heading_at_location(scene: Scene) -> Scene:
 
 def headings(places: tuple[str, ...]) -> tuple[str, ...]:
     """Every screenplay heading at `places`: INT. or EXT., the place (in capitals where it has them), DAY or NIGHT."""
-    return tuple(f"{side} {place.upper()} - {time}" for place in places for side in ("INT.", "EXT.")
-                 for time in ("DAY", "NIGHT"))
+    return tuple(
+        f"{side} {place.upper()} - {time}" for place in places for side in ("INT.", "EXT.") for time in ("DAY", "NIGHT")
+    )
 
 
 @cache
@@ -250,11 +256,18 @@ def set_in(schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...],
     """
     character = create_model("Character", __base__=Character, name=(Literal[names], ...))
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
-    world = create_model("WorldRules", __base__=WorldRules,
-                         era=(Literal[(era,)], Field(description=WorldRules.model_fields["era"].description)))
-    return create_model(schema.__name__, __base__=schema, world=(world, ...),
-                        characters=(list[character], Field(min_length=1, max_length=8)),
-                        locations=(list[location], Field(min_length=1, max_length=8)))
+    world = create_model(
+        "WorldRules",
+        __base__=WorldRules,
+        era=(Literal[(era,)], Field(description=WorldRules.model_fields["era"].description)),
+    )
+    return create_model(
+        schema.__name__,
+        __base__=schema,
+        world=(world, ...),
+        characters=(list[character], Field(min_length=1, max_length=8)),
+        locations=(list[location], Field(min_length=1, max_length=8)),
+    )
 
 
 def literal(text: str) -> str:
@@ -271,8 +284,11 @@ def opened_with(schema: type[Pitch], opening: str) -> type[Pitch]:
     ("末世降临…" came back as the example's 重生 revenge, names and all).
     """
     logline = schema.model_fields["logline"]  # its own bounds kept, whatever they are
-    return create_model(schema.__name__, __base__=schema,
-                        logline=(Annotated[(str, *logline.metadata, Field(pattern=f"^{literal(opening)}.*"))], ...))
+    return create_model(
+        schema.__name__,
+        __base__=schema,
+        logline=(Annotated[(str, *logline.metadata, Field(pattern=f"^{literal(opening)}.*"))], ...),
+    )
 
 
 # ── the screenwriter's artifacts ─────────────────────────────────────────
@@ -301,18 +317,31 @@ def _outline_canon(o: dict) -> list[Canon]:
     """Each episode's summary and beats belong to that episode."""
     records: list[Canon] = []
     for ep in o["episodes"]:
-        records.append(Canon(Kind.EPISODE_SUMMARY, "summary",
-                             f"Ep {ep['number']} {ep['title']}: hook {ep['hook']}; cliffhanger {ep['cliffhanger']}",
-                             ep["number"]))
-        records += [Canon(Kind.BEAT, f"beat{i}", f"[{beat['intensity']}/10] {beat['description']}", ep["number"])
-                    for i, beat in enumerate(ep["beats"])]
+        records.append(
+            Canon(
+                Kind.EPISODE_SUMMARY,
+                "summary",
+                f"Ep {ep['number']} {ep['title']}: hook {ep['hook']}; cliffhanger {ep['cliffhanger']}",
+                ep["number"],
+            )
+        )
+        records += [
+            Canon(Kind.BEAT, f"beat{i}", f"[{beat['intensity']}/10] {beat['description']}", ep["number"])
+            for i, beat in enumerate(ep["beats"])
+        ]
     return records
 
 
 def _script_canon(sc: dict) -> list[Canon]:
-    return [Canon(Kind.SCENE, f"scene{scene['number']}", f"{scene['heading']}. {scene['action']} "
-                  + " / ".join(f"{line['speaker']}: {line['text']}" for line in scene["lines"]))
-            for scene in sc["scenes"]]
+    return [
+        Canon(
+            Kind.SCENE,
+            f"scene{scene['number']}",
+            f"{scene['heading']}. {scene['action']} "
+            + " / ".join(f"{line['speaker']}: {line['text']}" for line in scene["lines"]),
+        )
+        for scene in sc["scenes"]
+    ]
 
 
 def _pitch_held_to_premise(artifacts: dict, small: bool, handed) -> Held:
@@ -349,26 +378,69 @@ def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Ba
 
 
 ARTIFACTS = (
-    Artifact("pitch", Pitch, 600, inputs=("premise", "cast", "episodes", "notes", "memory"),
-             handed_setting=True, shape=_pitch_shape, holds=_pitch_held_to_premise, canon=_pitch_canon,
-             # left at 0, a small model's title and hook come back empty
-             small_model={"Pitch.title": {"minLength": 2}, "Pitch.hook": {"minLength": 12},
-                          "Pitch.genre": {"minLength": 2}, "Pitch.target_audience": {"minLength": 6}}, markdown=export.pitch_md),
-    Artifact("bible", Bible, 2000, inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
-             handed_setting=True, shape=_bible_shape, holds=_bible_held_to_setting,
-             canon=_bible_canon, markdown=export.bible_md, small_model={"Bible.characters": {"minItems": 3}}),
-    Artifact("outline", SeriesOutline, 2000, inputs=("premise", "pitch", "bible", "episodes", "notes", "memory"),
-             shape=lambda schema, episodes, held: outline_of(episodes), canon=_outline_canon, markdown=export.outline_md,
-             # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
-             small_model={"Beat.description": {"minLength": 12}, "EpisodeOutline.hook": {"minLength": 12},
-                          "EpisodeOutline.cliffhanger": {"minLength": 12}}),
-    Artifact("script", EpisodeScript, 2500,
-             inputs=("premise", "episode", "outline_episode", "bible", "previously", "notes", "memory"),
-             per_episode=True, episode_field="number", shape=_script_shape, holds=_script_held_to_bible,
-             canon=_script_canon, markdown=export.script_md,
-             # an episode's worth of scenes and lines, so the editor can time 60 s from real speech, within 120 s
-             small_model={"EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
-                          "Scene.lines": {"minItems": 3, "maxItems": 4}, "DialogueLine.text": {"maxLength": 80}}),
+    Artifact(
+        "pitch",
+        Pitch,
+        600,
+        inputs=("premise", "cast", "episodes", "notes", "memory"),
+        handed_setting=True,
+        shape=_pitch_shape,
+        holds=_pitch_held_to_premise,
+        canon=_pitch_canon,
+        # left at 0, a small model's title and hook come back empty
+        small_model={
+            "Pitch.title": {"minLength": 2},
+            "Pitch.hook": {"minLength": 12},
+            "Pitch.genre": {"minLength": 2},
+            "Pitch.target_audience": {"minLength": 6},
+        },
+        markdown=export.pitch_md,
+    ),
+    Artifact(
+        "bible",
+        Bible,
+        2000,
+        inputs=("premise", "cast", "era", "places", "pitch", "notes", "memory"),
+        handed_setting=True,
+        shape=_bible_shape,
+        holds=_bible_held_to_setting,
+        canon=_bible_canon,
+        markdown=export.bible_md,
+        small_model={"Bible.characters": {"minItems": 3}},
+    ),
+    Artifact(
+        "outline",
+        SeriesOutline,
+        2000,
+        inputs=("premise", "pitch", "bible", "episodes", "notes", "memory"),
+        shape=lambda schema, episodes, held: outline_of(episodes),
+        canon=_outline_canon,
+        markdown=export.outline_md,
+        # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
+        small_model={
+            "Beat.description": {"minLength": 12},
+            "EpisodeOutline.hook": {"minLength": 12},
+            "EpisodeOutline.cliffhanger": {"minLength": 12},
+        },
+    ),
+    Artifact(
+        "script",
+        EpisodeScript,
+        2500,
+        inputs=("premise", "episode", "outline_episode", "bible", "previously", "notes", "memory"),
+        per_episode=True,
+        episode_field="number",
+        shape=_script_shape,
+        holds=_script_held_to_bible,
+        canon=_script_canon,
+        markdown=export.script_md,
+        # an episode's worth of scenes and lines, so the editor can time 60 s from real speech, within 120 s
+        small_model={
+            "EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
+            "Scene.lines": {"minItems": 3, "maxItems": 4},
+            "DialogueLine.text": {"maxLength": 80},
+        },
+    ),
 )
 
 

@@ -57,7 +57,7 @@ def bit_part(name: str) -> str:
     word to BIT_PART_CHARS ('' when nothing is left)."""
     text = " ".join("".join(c if c.isprintable() else " " for c in name).split())
     if len(text) > BIT_PART_CHARS:
-        cut = text[:BIT_PART_CHARS + 1]
+        cut = text[: BIT_PART_CHARS + 1]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut[:BIT_PART_CHARS]
     start, end = 0, len(text)
     while start < end and not text[start].isalnum():
@@ -80,13 +80,21 @@ def _names(written: list[str], cast: list[str], most: int) -> list[str]:
 def script_in_cast(script: EpisodeScript, cast: list[str]) -> EpisodeScript:
     """The script with every name resolved (`cast_name`): a character's as the bible writes it, anyone
     else's as a bit part; a name with nothing left of it is dropped (its line keeps no speaker)."""
-    return script.model_copy(update={"scenes": [
-        scene.model_copy(update={
-            "characters": _names(scene.characters, cast, 8),
-            "lines": [line.model_copy(update={"speaker": cast_name(line.speaker, cast)}) for line in scene.lines],
-        })
-        for scene in script.scenes
-    ]})
+    return script.model_copy(
+        update={
+            "scenes": [
+                scene.model_copy(
+                    update={
+                        "characters": _names(scene.characters, cast, 8),
+                        "lines": [
+                            line.model_copy(update={"speaker": cast_name(line.speaker, cast)}) for line in scene.lines
+                        ],
+                    }
+                )
+                for scene in script.scenes
+            ]
+        }
+    )
 
 
 def in_cast(script: EpisodeScript, shots: ShotList, cast: list[str]) -> tuple[EpisodeScript, ShotList]:

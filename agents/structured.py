@@ -40,6 +40,7 @@ UsageSink = Callable[[Usage], None]
 class TruncatedReply(ValueError):
     """The model ran out of tokens mid-answer: a model error, retried like invalid output."""
 
+
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
 
 
@@ -88,7 +89,11 @@ def closed_schema(schema: type[BaseModel], extras: dict | None = None, limits: d
 def _bind(model: RoomModel, schema: type[BaseModel], max_tokens: int):
     chat = model.chat.bind(max_tokens=max_tokens)
     if model.structured_method == "json_schema":
-        payload = {"name": schema.__name__, "schema": closed_schema(schema, model.schema_extras, model.schema_limits), "strict": False}
+        payload = {
+            "name": schema.__name__,
+            "schema": closed_schema(schema, model.schema_extras, model.schema_limits),
+            "strict": False,
+        }
         return chat.bind(response_format={"type": "json_schema", "json_schema": payload})
     if model.structured_method == "json_mode":
         return chat.bind(response_format={"type": "json_object"})
@@ -110,8 +115,10 @@ def _raw_output(reply: AIMessage, method: str) -> str:
         if not reply.tool_calls:
             raise ValueError("no tool call in the reply")
         return json.dumps(reply.tool_calls[0]["args"], ensure_ascii=False)
-    content = reply.content if isinstance(reply.content, str) else "".join(
-        part.get("text", "") for part in reply.content if isinstance(part, dict)
+    content = (
+        reply.content
+        if isinstance(reply.content, str)
+        else "".join(part.get("text", "") for part in reply.content if isinstance(part, dict))
     )
     return _FENCE.sub("", content.strip())
 
@@ -183,7 +190,12 @@ def ask_structured(
             reply = call_model(lambda: runnable.invoke(convo), model, on_usage)
         except TruncatedReply as exc:
             reason = str(exc)
-            convo = [*convo, HumanMessage(f"Your last reply was cut off at the token limit. Reply with a shorter, complete {schema.__name__} JSON.")]
+            convo = [
+                *convo,
+                HumanMessage(
+                    f"Your last reply was cut off at the token limit. Reply with a shorter, complete {schema.__name__} JSON."
+                ),
+            ]
             continue
         try:
             return parse_reply(reply, schema, model.structured_method)
@@ -192,7 +204,9 @@ def ask_structured(
             convo = [
                 *convo,
                 AIMessage(_raw_output(reply, "text") if model.structured_method != "tools" else str(reply.tool_calls)),
-                HumanMessage(f"That reply is not a valid {schema.__name__}: {reason}. Reply again with the corrected JSON only."),
+                HumanMessage(
+                    f"That reply is not a valid {schema.__name__}: {reason}. Reply again with the corrected JSON only."
+                ),
             ]
     raise ModelOutputError(
         f"'{model.label}' gave no valid {schema.__name__} in {retries + 1} attempts (last problem: {reason})"
@@ -218,5 +232,10 @@ def stream_text(
                 yield chunk.content
     if on_usage is not None:
         on_usage(
-            Usage(model.label, int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)), time.perf_counter() - started)
+            Usage(
+                model.label,
+                int(usage.get("input_tokens", 0)),
+                int(usage.get("output_tokens", 0)),
+                time.perf_counter() - started,
+            )
         )

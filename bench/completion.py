@@ -80,8 +80,10 @@ HELDOUT = [
 ]
 SETS = {"bench": PREMISES, "heldout": HELDOUT}
 ARTIFACTS = ("pitch", "bible", "outline", "script")
-_STOP = frozenset("a an the of in at on to for and is are was who with his her their he she they that this from "
-                  "by be has have had one two new must into out its it as but not".split())
+_STOP = frozenset(
+    "a an the of in at on to for and is are was who with his her their he she they that this from "
+    "by be has have had one two new must into out its it as but not".split()
+)
 _NAME_KEYS = ("name", "title", "location", "era", "speaker", "heading")
 
 
@@ -108,8 +110,9 @@ def examples_of(lang: str, task: str) -> list[dict]:
 def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
     text = json.dumps(artifact, ensure_ascii=False).casefold()
     vocabulary = {s for example in examples_of(lang, task) for s in _strings(example)}
-    return sorted(w for w in vocabulary if len(w) >= 2 and w.casefold() in text
-                  and w.casefold() not in premise.casefold())
+    return sorted(
+        w for w in vocabulary if len(w) >= 2 and w.casefold() in text and w.casefold() not in premise.casefold()
+    )
 
 
 def _plain(value) -> str:
@@ -127,7 +130,7 @@ def premise_words(artifact: dict, premise: str, lang: str) -> float:
     text = _plain(artifact).casefold()
     if lang == "zh":
         han = "".join(ch for ch in premise if "\u4e00" <= ch <= "\u9fff")
-        parts = {han[i:i + 2] for i in range(len(han) - 1)}
+        parts = {han[i : i + 2] for i in range(len(han) - 1)}
     else:
         parts = {w[:5] for w in re.findall(r"[a-z]+", premise.casefold()) if len(w) > 2 and w not in _STOP}
     return sum(part in text for part in parts) / max(1, len(parts))
@@ -236,24 +239,35 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
         ledger = room.read_ledger(ctx, run_id)
         mem = room.project_memory(ctx)
         result = {
-            "lang": lang, "premise": premise, "finished": view.state == "finished" and not error,
+            "lang": lang,
+            "premise": premise,
+            "finished": view.state == "finished" and not error,
             "failed_at": (view.failed or {}).get("stage", "") if error or view.failed else "",
-            "error": error, "wall": wall, "calls": len(ledger),
-            "tokens_in": sum(r["input_tokens"] for r in ledger), "tokens_out": sum(r["output_tokens"] for r in ledger),
-            "video": bool(produced.get("video")), "stray_quotes": stray_quotes(mem, run_id, artifacts),
-            "stages": {stage: {k: round(v, 1) for k, v in totals.items()}
-                       for (stage,), totals in room.summarize_ledger(ledger, by=("stage",)).items()},
+            "error": error,
+            "wall": wall,
+            "calls": len(ledger),
+            "tokens_in": sum(r["input_tokens"] for r in ledger),
+            "tokens_out": sum(r["output_tokens"] for r in ledger),
+            "video": bool(produced.get("video")),
+            "stray_quotes": stray_quotes(mem, run_id, artifacts),
+            "stages": {
+                stage: {k: round(v, 1) for k, v in totals.items()}
+                for (stage,), totals in room.summarize_ledger(ledger, by=("stage",)).items()
+            },
             "artifacts": {},
         }
         for name, artifact in artifacts.items():
             if artifact:
                 to_premise, to_example = closeness(artifact, premise, lang, name)
-                result["artifacts"][name] = {"leaked": leaked(artifact, premise, lang, name), "about": about(artifact, premise, lang),
-                                             "words": premise_words(artifact, premise, lang),
-                                             "copied": copied_names(artifact, "screenwriter", lang, premise),
-                                             "phrases": copied_phrases(artifact_text(artifact), "screenwriter", lang,
-                                                                       premise),
-                                             "to_premise": to_premise, "to_example": to_example}
+                result["artifacts"][name] = {
+                    "leaked": leaked(artifact, premise, lang, name),
+                    "about": about(artifact, premise, lang),
+                    "words": premise_words(artifact, premise, lang),
+                    "copied": copied_names(artifact, "screenwriter", lang, premise),
+                    "phrases": copied_phrases(artifact_text(artifact), "screenwriter", lang, premise),
+                    "to_premise": to_premise,
+                    "to_example": to_example,
+                }
         runs.close()
         room.close_all()
     return result
@@ -272,31 +286,45 @@ def main() -> None:
     premises = SETS[args.set]
     chosen = [premises[int(i)] for i in args.only.split(",")] if args.only else premises
     results = []
-    print(f"{'#':>2} {'lang':4} {'done':5} {'failed at':14} {'wall s':>7} {'calls':>5} {'tok in':>8} {'tok out':>7} "
-          f"{'leaked':>6} {'copied':>6} {'closer':>6} {'about':>5} {'words':>5} {'stray':>5}  premise")
+    print(
+        f"{'#':>2} {'lang':4} {'done':5} {'failed at':14} {'wall s':>7} {'calls':>5} {'tok in':>8} {'tok out':>7} "
+        f"{'leaked':>6} {'copied':>6} {'closer':>6} {'about':>5} {'words':>5} {'stray':>5}  premise"
+    )
     for index, (lang, premise) in enumerate(chosen):
         r = run_one(lang, premise, args.develop_only, args.keep)
         results.append(r)
         arts = r["artifacts"].values()
         closer = sum(a["to_premise"] > a["to_example"] for a in arts)
         on_premise = sum(a["about"] for a in arts)
-        print(f"{index:>2} {lang:4} {'yes' if r['finished'] else 'NO':5} {r['failed_at'][:14]:14} {r['wall']:7.0f} "
-              f"{r['calls']:5d} {r['tokens_in']:8d} {r['tokens_out']:7d} {sum(len(a['leaked']) for a in arts):6d} {sum(len(a['copied']) for a in arts):6d} "
-              f"{closer:>3}/{len(arts):<2} {on_premise:>2}/{len(arts):<2} {np.mean([a['words'] for a in arts] or [0]):5.2f} {r['stray_quotes']:5d}  {premise[:50]}", flush=True)
+        print(
+            f"{index:>2} {lang:4} {'yes' if r['finished'] else 'NO':5} {r['failed_at'][:14]:14} {r['wall']:7.0f} "
+            f"{r['calls']:5d} {r['tokens_in']:8d} {r['tokens_out']:7d} {sum(len(a['leaked']) for a in arts):6d} {sum(len(a['copied']) for a in arts):6d} "
+            f"{closer:>3}/{len(arts):<2} {on_premise:>2}/{len(arts):<2} {np.mean([a['words'] for a in arts] or [0]):5.2f} {r['stray_quotes']:5d}  {premise[:50]}",
+            flush=True,
+        )
     print("\nper artifact: similarity to premise / to nearest example · nearest its own premise · leaked example names")
     for r in results:
         for name, a in r["artifacts"].items():
-            print(f"  {r['premise'][:30]:30} {name:8} {a['to_premise']:.3f} / {a['to_example']:.3f}  "
-                  f"{'about' if a['about'] else 'NOT  '}  words {a['words']:.2f}  leaked: {', '.join(a['leaked']) or '-'} · "
-                  f"copied: {', '.join(a['copied']) or '-'} · prompt runs: {len(a['phrases'])}")
-    print("\nreference, the few-shot examples themselves: closer to own premise than to the other example · "
-          "nearest own premise (of n) · share of the premise's words")
+            print(
+                f"  {r['premise'][:30]:30} {name:8} {a['to_premise']:.3f} / {a['to_example']:.3f}  "
+                f"{'about' if a['about'] else 'NOT  '}  words {a['words']:.2f}  leaked: {', '.join(a['leaked']) or '-'} · "
+                f"copied: {', '.join(a['copied']) or '-'} · prompt runs: {len(a['phrases'])}"
+            )
+    print(
+        "\nreference, the few-shot examples themselves: closer to own premise than to the other example · "
+        "nearest own premise (of n) · share of the premise's words"
+    )
     for lang in sorted({r["lang"] for r in results}):
-        print(f"  {lang}: " + " · ".join(f"{task} {c}/{n}, {a}/{n}, {w:.2f}" for task, (c, a, w, n) in reference(lang).items()))
+        print(
+            f"  {lang}: "
+            + " · ".join(f"{task} {c}/{n}, {a}/{n}, {w:.2f}" for task, (c, a, w, n) in reference(lang).items())
+        )
     print("\nmodel seconds by stage (calls)")
     for r in results:
-        print(f"  {r['premise'][:30]:30} " + " · ".join(f"{stage} {t['seconds']:.0f} ({t['calls']:.0f})"
-                                                        for stage, t in r["stages"].items()))
+        print(
+            f"  {r['premise'][:30]:30} "
+            + " · ".join(f"{stage} {t['seconds']:.0f} ({t['calls']:.0f})" for stage, t in r["stages"].items())
+        )
     finished = sum(r["finished"] for r in results)
     print(f"\nfinished {finished}/{len(results)} · mean wall {np.mean([r['wall'] for r in results]):.0f} s")
     if args.json:

@@ -47,8 +47,16 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        ctx = load_context(folder, {"lang": args.lang, "episodes": args.episodes, "round_limit": args.round_limit,
-                                    "auto_approve": ("all",), "produce": False})
+        ctx = load_context(
+            folder,
+            {
+                "lang": args.lang,
+                "episodes": args.episodes,
+                "round_limit": args.round_limit,
+                "auto_approve": ("all",),
+                "produce": False,
+            },
+        )
         runs = Runs(ctx)
         ref_tokens, ref_seconds = reference_speed(ctx.model)  # also starts the server before the clock runs
         started = time.perf_counter()
@@ -71,20 +79,26 @@ def main() -> None:
 
     per_stage = {key[0]: totals for key, totals in room.summarize_ledger(ledger, by=("stage",)).items()}
 
-    print(f"development run on {ctx.model} · lang {args.lang} · {args.episodes} episodes · round limit {args.round_limit} · {state}")
+    print(
+        f"development run on {ctx.model} · lang {args.lang} · {args.episodes} episodes · round limit {args.round_limit} · {state}"
+    )
     print(f"{'stage':<8} {'wall s':>7} {'rounds':>6} {'calls':>5} {'in tok':>7} {'out tok':>7}")
     for stage in ("pitch", "bible", "outline"):
         s = per_stage.get(stage, {})
         span = stage_end.get(stage, 0) - stage_start.get(stage, 0)
-        print(f"{stage:<8} {span:>7.1f} {rounds.get(stage, 0):>6} {int(s.get('calls', 0)):>5} "
-              f"{int(s.get('input_tokens', 0)):>7} {int(s.get('output_tokens', 0)):>7}")
+        print(
+            f"{stage:<8} {span:>7.1f} {rounds.get(stage, 0):>6} {int(s.get('calls', 0)):>5} "
+            f"{int(s.get('input_tokens', 0)):>7} {int(s.get('output_tokens', 0)):>7}"
+        )
     calls = sum(int(s["calls"]) for s in per_stage.values())
     out_tokens = sum(s["output_tokens"] for s in per_stage.values())
     in_tokens = sum(s["input_tokens"] for s in per_stage.values())
     room_speed = out_tokens / wall if wall else 0.0
     ref_speed = ref_tokens / ref_seconds if ref_seconds else 0.0
     print(f"total    {wall:>7.1f}        {calls:>5} {int(in_tokens):>7} {int(out_tokens):>7}")
-    print(f"room output speed      {room_speed:6.1f} tok/s (output tokens / wall time, prompts and parallel reviews included)")
+    print(
+        f"room output speed      {room_speed:6.1f} tok/s (output tokens / wall time, prompts and parallel reviews included)"
+    )
     print(f"reference, same server {ref_speed:6.1f} tok/s (one plain completion, {ref_tokens} tokens)")
     print(f"ratio room / reference {room_speed / ref_speed if ref_speed else 0:6.2f}")
 

@@ -41,16 +41,20 @@ def main() -> None:
     print(f"{'':24}{'alone':>12}{'killed':>12}{'ratio':>8}")
     print(f"{'wall seconds':24}{alone.seconds:12.1f}{killed.seconds:12.1f}{killed.seconds / alone.seconds:8.2f}")
     print(f"{'model calls':24}{calls_alone:12d}{calls_killed:12d}{calls_killed / calls_alone:8.2f}")
-    print(f"{'prompt tokens':24}{alone.prompt_tokens:12d}{killed.prompt_tokens:12d}"
-          f"{killed.prompt_tokens / max(1, alone.prompt_tokens):8.2f}")
+    print(
+        f"{'prompt tokens':24}{alone.prompt_tokens:12d}{killed.prompt_tokens:12d}"
+        f"{killed.prompt_tokens / max(1, alone.prompt_tokens):8.2f}"
+    )
     print(f"{'decisions':24}{len(alone.decisions):12d}{len(killed.decisions):12d}")
     print(f"{'memory records':24}{sum(alone.memory.values()):12d}{sum(killed.memory.values()):12d}")
     print(f"{'output files':24}{len(alone.files):12d}{len(killed.files):12d}")
     print(f"extra calls by stage: {dict(extra) or 'none'}")
-    print(f"same files: {killed.files == alone.files} · same decisions: "
-          f"{[d[:3] for d in killed.decisions] == [d[:3] for d in alone.decisions]} · "
-          f"same memory: {killed.memory == alone.memory} · duplicate decisions: "
-          f"{len(killed.decisions) - len({d[3] for d in killed.decisions})}")
+    print(
+        f"same files: {killed.files == alone.files} · same decisions: "
+        f"{[d[:3] for d in killed.decisions] == [d[:3] for d in alone.decisions]} · "
+        f"same memory: {killed.memory == alone.memory} · duplicate decisions: "
+        f"{len(killed.decisions) - len({d[3] for d in killed.decisions})}"
+    )
     print(f"left behind: {len(killed.leftovers)} half-written file(s), {killed.orphans} live child process(es)")
 
 

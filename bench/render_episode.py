@@ -48,13 +48,20 @@ from tools.video import probe, render_episode  # noqa: E402
 W, H, FPS, SHOT = 1080, 1920, 30, 5.0
 CAMERAS = ["push_in", "pan_left", "static", "pull_out", "tilt_up", "pan_right", "tilt_down"]
 LINES = [
-    "Three years. You threw me out with nothing.", "我回来了，这一次，我不会再走。",
-    "The board meets at nine. Be there.", "你以为我还是当年那个小女孩吗？",
-    "Sign it, or lose everything you own.", "这家公司，现在姓林。",
-    "Father, you taught me this yourself.", "谁让你进来的？保安！",
-    "Security works for me now.", "你到底是谁？",
-    "I am the one you forgot.", "三年前的账，今天一笔一笔算清楚。",
-    "Ten seconds. Choose.", "明天见。",
+    "Three years. You threw me out with nothing.",
+    "我回来了，这一次，我不会再走。",
+    "The board meets at nine. Be there.",
+    "你以为我还是当年那个小女孩吗？",
+    "Sign it, or lose everything you own.",
+    "这家公司，现在姓林。",
+    "Father, you taught me this yourself.",
+    "谁让你进来的？保安！",
+    "Security works for me now.",
+    "你到底是谁？",
+    "I am the one you forgot.",
+    "三年前的账，今天一笔一笔算清楚。",
+    "Ten seconds. Choose.",
+    "明天见。",
 ]
 
 
@@ -83,8 +90,12 @@ def make_inputs(folder: Path) -> Cut:
         for _ in range(50):
             x0, y0 = rng.integers(0, W - 100), rng.integers(0, H - 100)
             size = rng.integers(40, 320, 2)
-            draw.ellipse([x0, y0, x0 + size[0], y0 + size[1]], fill=tuple(int(c) for c in rng.integers(0, 255, 3)),
-                         outline=(0, 0, 0), width=4)
+            draw.ellipse(
+                [x0, y0, x0 + size[0], y0 + size[1]],
+                fill=tuple(int(c) for c in rng.integers(0, 255, 3)),
+                outline=(0, 0, 0),
+                width=4,
+            )
         image = image.filter(ImageFilter.GaussianBlur(1))
         grain = rng.normal(0, 5, (H, W, 3))
         still = folder / f"shot{i:02}.png"
@@ -96,8 +107,14 @@ def make_inputs(folder: Path) -> Cut:
         shot = min(int(k * 60 / len(LINES) // SHOT), 11)
         start = k * 60 / len(LINES) - shot * SHOT + 0.2
         clip = clips[shot]
-        clips[shot] = CutClip(clip.shot_id, clip.image, clip.start, clip.duration, clip.camera,
-                              clip.lines + (SpokenLine("A", text, audio, start, length),))
+        clips[shot] = CutClip(
+            clip.shot_id,
+            clip.image,
+            clip.start,
+            clip.duration,
+            clip.camera,
+            clip.lines + (SpokenLine("A", text, audio, start, length),),
+        )
     return Cut(clips, title="Bench episode", metadata=aigc_label("bench", "0" * 64, ["bench"], "video"))
 
 
@@ -125,26 +142,58 @@ def reference_command(cut: Cut, srt_path: Path, font: Path, out: Path) -> list[s
         inputs += ["-i", str(line.audio)]
         audio.append(f"[{12 + k}:a]aresample=48000,adelay={round(start * 1000)}:all=1[a{k}]")
     lines = len(cut.spoken())
-    style = (f"PlayResX=1080,PlayResY=1920,FontName={font_family(font)},FontSize=64,Outline=4,Shadow=1,"
-             f"MarginV=400,MarginL=60,MarginR=60")
-    graph = ";".join(video + audio + [
-        "".join(f"[v{i}]" for i in range(12)) + "concat=n=12:v=1:a=0,"
-        f"subtitles={srt_path}:fontsdir={font.parent}:force_style='{style}',"
-        f"drawtext=fontfile={font}:text='{VISIBLE_TEXT}':fontsize=72:fontcolor=white:box=1:boxcolor=black@0.6"
-        ":boxborderw=28:x=(w-text_w)/2:y=h*0.09:enable='lt(t,2.5)',"
-        f"drawtext=fontfile={font}:text='{CORNER_TEXT}':fontsize=40:fontcolor=white@0.85:box=1"
-        ":boxcolor=black@0.4:boxborderw=12:x=w-text_w-48:y=h*0.06:enable='gte(t,2.5)'[v]",
-        "".join(f"[a{k}]" for k in range(lines)) + f"amix=inputs={lines}:normalize=0,apad=whole_dur=60,"
-        "atrim=0:60,asplit[dlg][key]",
-        "sine=f=110:d=60[s1];sine=f=130.81:d=60[s2];sine=f=164.81:d=60[s3];anoisesrc=c=pink:a=0.05:d=60,"
-        "lowpass=f=600[s4];[s1][s2][s3][s4]amix=inputs=4:normalize=0,tremolo=f=0.15:d=0.4,volume=0.12,"
-        "aresample=48000,afade=t=in:d=1,afade=t=out:st=58.5:d=1.5[bed]",
-        "[bed][key]sidechaincompress=threshold=0.02:ratio=6:attack=15:release=350[ducked]",
-        "[dlg][ducked]amix=inputs=2:normalize=0:duration=first[a]",
-    ])
-    return [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *inputs, "-filter_complex", graph,
-            "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "21",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", "-movflags", "+faststart", str(out)]
+    style = (
+        f"PlayResX=1080,PlayResY=1920,FontName={font_family(font)},FontSize=64,Outline=4,Shadow=1,"
+        f"MarginV=400,MarginL=60,MarginR=60"
+    )
+    graph = ";".join(
+        video
+        + audio
+        + [
+            "".join(f"[v{i}]" for i in range(12)) + "concat=n=12:v=1:a=0,"
+            f"subtitles={srt_path}:fontsdir={font.parent}:force_style='{style}',"
+            f"drawtext=fontfile={font}:text='{VISIBLE_TEXT}':fontsize=72:fontcolor=white:box=1:boxcolor=black@0.6"
+            ":boxborderw=28:x=(w-text_w)/2:y=h*0.09:enable='lt(t,2.5)',"
+            f"drawtext=fontfile={font}:text='{CORNER_TEXT}':fontsize=40:fontcolor=white@0.85:box=1"
+            ":boxcolor=black@0.4:boxborderw=12:x=w-text_w-48:y=h*0.06:enable='gte(t,2.5)'[v]",
+            "".join(f"[a{k}]" for k in range(lines)) + f"amix=inputs={lines}:normalize=0,apad=whole_dur=60,"
+            "atrim=0:60,asplit[dlg][key]",
+            "sine=f=110:d=60[s1];sine=f=130.81:d=60[s2];sine=f=164.81:d=60[s3];anoisesrc=c=pink:a=0.05:d=60,"
+            "lowpass=f=600[s4];[s1][s2][s3][s4]amix=inputs=4:normalize=0,tremolo=f=0.15:d=0.4,volume=0.12,"
+            "aresample=48000,afade=t=in:d=1,afade=t=out:st=58.5:d=1.5[bed]",
+            "[bed][key]sidechaincompress=threshold=0.02:ratio=6:attack=15:release=350[ducked]",
+            "[dlg][ducked]amix=inputs=2:normalize=0:duration=first[a]",
+        ]
+    )
+    return [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "21",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "160k",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
 
 
 # -- 3. moviepy --------------------------------------------------------------------------------
@@ -170,25 +219,47 @@ def moviepy_render(cut: Cut, font: Path, out: Path) -> None:
         else:
             factor = 1.04 if move == "static" else 1.15
             dx, dy = W * (factor - 1), H * (factor - 1)
-            path = {"pan_left": lambda p: (-dx * (1 - p), -dy / 2), "pan_right": lambda p: (-dx * p, -dy / 2),
-                    "tilt_up": lambda p: (-dx / 2, -dy * (1 - p)), "tilt_down": lambda p: (-dx / 2, -dy * p),
-                    "static": lambda p: (-dx * p, -dy * (0.25 + 0.5 * p))}[move]
+            path = {
+                "pan_left": lambda p: (-dx * (1 - p), -dy / 2),
+                "pan_right": lambda p: (-dx * p, -dy / 2),
+                "tilt_up": lambda p: (-dx / 2, -dy * (1 - p)),
+                "tilt_down": lambda p: (-dx / 2, -dy * p),
+                "static": lambda p: (-dx * p, -dy * (0.25 + 0.5 * p)),
+            }[move]
             moving = still.resized(factor).with_position(lambda t, path=path, d=d: path(t / d))
         shots.append(CompositeVideoClip([moving], size=(W, H)).with_duration(d))
     layers = [concatenate_videoclips(shots)]
     for start, line in cut.spoken():
-        text = TextClip(font=str(font), text=line.text, font_size=64, color="white", stroke_color="black",
-                        stroke_width=4, method="caption", size=(960, None))
+        text = TextClip(
+            font=str(font),
+            text=line.text,
+            font_size=64,
+            color="white",
+            stroke_color="black",
+            stroke_width=4,
+            method="caption",
+            size=(960, None),
+        )
         layers.append(text.with_start(start).with_duration(line.duration).with_position(("center", H - 400 - text.h)))
     label = TextClip(font=str(font), text=VISIBLE_TEXT, font_size=72, color="white", bg_color="black", margin=(28, 28))
     corner = TextClip(font=str(font), text=CORNER_TEXT, font_size=40, color="white", bg_color="black", margin=(12, 12))
-    layers += [label.with_duration(2.5).with_position(("center", H * 0.09)),
-               corner.with_start(2.5).with_duration(cut.duration - 2.5).with_position((W - corner.w - 48, H * 0.06))]
+    layers += [
+        label.with_duration(2.5).with_position(("center", H * 0.09)),
+        corner.with_start(2.5).with_duration(cut.duration - 2.5).with_position((W - corner.w - 48, H * 0.06)),
+    ]
     voices = [AudioFileClip(str(line.audio)).with_start(start) for start, line in cut.spoken()]
     video = CompositeVideoClip(layers, size=(W, H), use_bgclip=True).with_duration(cut.duration)
     video = video.with_audio(CompositeAudioClip(voices).with_duration(cut.duration))
-    video.write_videofile(str(out), fps=FPS, codec="libx264", preset="veryfast", audio_codec="aac",
-                          ffmpeg_params=["-crf", "21", "-pix_fmt", "yuv420p"], threads=2, logger=None)
+    video.write_videofile(
+        str(out),
+        fps=FPS,
+        codec="libx264",
+        preset="veryfast",
+        audio_codec="aac",
+        ffmpeg_params=["-crf", "21", "-pix_fmt", "yuv420p"],
+        threads=2,
+        logger=None,
+    )
 
 
 def one_line_longer(cut: Cut, folder: Path, shot: int = 5, longer: float = 0.6) -> Cut:
@@ -226,8 +297,10 @@ def main() -> None:
         srt_path = write_srt(cut, folder / "episode.srt")
         ours = folder / "project.mp4"
         reference = folder / "reference.mp4"
-        print(f"episode: {cut.duration:.0f} s, {len(cut.clips)} stills, {len(cut.spoken())} lines, "
-              f"{W}x{H} {FPS} fps, libx264 veryfast crf 21 + AAC")
+        print(
+            f"episode: {cut.duration:.0f} s, {len(cut.clips)} stills, {len(cut.spoken())} lines, "
+            f"{W}x{H} {FPS} fps, libx264 veryfast crf 21 + AAC"
+        )
 
         encoders = {"encoders": args.encoders} if args.encoders else {}
         cache = folder / "cache"
@@ -239,28 +312,37 @@ def main() -> None:
         project_s = timed(full, args.repeat)
         command = reference_command(cut, srt_path, font, reference)
         reference_s = timed(lambda: subprocess.run(command, check=True), args.repeat)
-        for name, path, seconds in (("project render_episode", ours, project_s),
-                                    ("reference ffmpeg (zoompan)", reference, reference_s)):
+        for name, path, seconds in (
+            ("project render_episode", ours, project_s),
+            ("reference ffmpeg (zoompan)", reference, reference_s),
+        ):
             info = probe(path)
-            print(f"{name:<28} {seconds:7.1f} s  {info['duration']:5.2f} s video  "
-                  f"{path.stat().st_size / 1e6:5.1f} MB  {seconds / cut.duration:5.2f} s per video s")
+            print(
+                f"{name:<28} {seconds:7.1f} s  {info['duration']:5.2f} s video  "
+                f"{path.stat().st_size / 1e6:5.1f} MB  {seconds / cut.duration:5.2f} s per video s"
+            )
         print(f"ratio project / reference:   {project_s / reference_s:5.2f}x  (target <= 1.2x)")
 
         changed = one_line_longer(cut, folder)
         changed_srt = write_srt(changed, folder / "changed.srt")
         started = time.perf_counter()
-        redone = render_episode(changed, ours, font=font, subtitles=changed_srt, workdir=folder, cache=cache,
-                                **encoders)
+        redone = render_episode(
+            changed, ours, font=font, subtitles=changed_srt, workdir=folder, cache=cache, **encoders
+        )
         incremental_s = time.perf_counter() - started
-        print(f"{'incremental (1 line longer)':<28} {incremental_s:7.1f} s  {probe(ours)['duration']:5.2f} s video  "
-              f"{redone.encoded} of {redone.segments} segments encoded, sound re-mixed: {redone.audio_encoded}")
+        print(
+            f"{'incremental (1 line longer)':<28} {incremental_s:7.1f} s  {probe(ours)['duration']:5.2f} s video  "
+            f"{redone.encoded} of {redone.segments} segments encoded, sound re-mixed: {redone.audio_encoded}"
+        )
         print(f"share incremental / full:    {100 * incremental_s / project_s:5.1f} %  (target <= 20 %)")
 
         if not args.skip_moviepy:
             plain = folder / "moviepy.mp4"
             moviepy_s = timed(lambda: moviepy_render(cut, font, plain), 1)
-            print(f"{'moviepy composition':<28} {moviepy_s:7.1f} s  {probe(plain)['duration']:5.2f} s video  "
-                  f"{plain.stat().st_size / 1e6:5.1f} MB")
+            print(
+                f"{'moviepy composition':<28} {moviepy_s:7.1f} s  {probe(plain)['duration']:5.2f} s video  "
+                f"{plain.stat().st_size / 1e6:5.1f} MB"
+            )
             print(f"ratio moviepy / project:     {moviepy_s / project_s:5.2f}x")
 
 

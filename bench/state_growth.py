@@ -35,22 +35,36 @@ def main() -> None:
     args = parser.parse_args()
     models.load_chat_model = scripted_factory(Script(f.series(args.episodes)))
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = load_context(tmp, {**scripted_overrides(), "auto_approve": ("all",), "episodes": args.episodes,
-                                 "round_limit": 1, "render": "draft", "speech": "espeak"}, env={})
+        ctx = load_context(
+            tmp,
+            {
+                **scripted_overrides(),
+                "auto_approve": ("all",),
+                "episodes": args.episodes,
+                "round_limit": 1,
+                "render": "draft",
+                "speech": "espeak",
+            },
+            env={},
+        )
         runs = Runs(ctx)
         started = time.perf_counter()
         run_id, events = runs.start("A disowned heiress returns as a CEO")
         list(events)
         seconds = time.perf_counter() - started
-        decisions = [json.loads(line) for line in (ctx.outputs_dir / run_id / "decisions.jsonl").read_text().splitlines()]
+        decisions = [
+            json.loads(line) for line in (ctx.outputs_dir / run_id / "decisions.jsonl").read_text().splitlines()
+        ]
         sizes = runs.checkpoint_bytes(run_id)
         database = (ctx.state_dir / "checkpoints.sqlite").stat().st_size
         records = room.project_memory(ctx).count(run_id)
         runs.close()
         room.close_all()
     reference = sizes.get(2) or sizes[max(sizes)]
-    print(f"{args.episodes} episodes in {seconds:.0f} s · {len(decisions)} decisions "
-          f"(expected {3 + 2 * args.episodes}) · {records} memory records · checkpoint database {database / 1e6:.1f} MB")
+    print(
+        f"{args.episodes} episodes in {seconds:.0f} s · {len(decisions)} decisions "
+        f"(expected {3 + 2 * args.episodes}) · {records} memory records · checkpoint database {database / 1e6:.1f} MB"
+    )
     print(f"{'episode':>8}{'decisions':>11}{'checkpoint bytes':>18}{'ratio to ep 2':>15}")
     for episode, size in sizes.items():
         logged = sum(1 for d in decisions if d["episode"] <= episode) if episode else 3

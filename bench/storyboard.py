@@ -67,8 +67,10 @@ def main() -> None:
         Image.new("RGB", (1080, 1920), (40 + i, 60, 90)).save(buffer, format="PNG")
         plain_times.append(time.perf_counter() - started)
     panel, plain = statistics.mean(panel_times), statistics.mean(plain_times)
-    print(f"storyboard panels: {args.panels}, {panel:.3f} s/panel (median {statistics.median(panel_times):.3f}, "
-          f"max {max(panel_times):.3f}), {statistics.mean(sizes) / 1024:.0f} KiB/panel")
+    print(
+        f"storyboard panels: {args.panels}, {panel:.3f} s/panel (median {statistics.median(panel_times):.3f}, "
+        f"max {max(panel_times):.3f}), {statistics.mean(sizes) / 1024:.0f} KiB/panel"
+    )
     print(f"plain PIL fill + PNG save, 1080x1920: {plain:.3f} s/image")
     print(f"ratio: {panel / plain:.1f}x")
 

@@ -27,7 +27,12 @@ from memory.errors import WriterLockedError
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="A writers' room of LLM agents for vertical micro-dramas.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="A writers' room of LLM agents for vertical micro-dramas.",
+)
 memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared memory.")
 app.add_typer(memory_app, name="memory")
 
@@ -41,7 +46,9 @@ class Options:
 
 @app.callback()
 def _global(
-    project_dir: Annotated[Path, typer.Option("--project-dir", "-C", help="Project folder (default: here).")] = Path("."),
+    project_dir: Annotated[Path, typer.Option("--project-dir", "-C", help="Project folder (default: here).")] = Path(
+        "."
+    ),
     model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="Base URL of an OpenAI-compatible server.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
@@ -91,7 +98,9 @@ def run(
     episodes: Annotated[Optional[int], typer.Option(help="Episodes in the outline.", min=1)] = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Approve every gate automatically.")] = False,
     auto: Annotated[Optional[str], typer.Option(help="Approve these gates automatically: pitch,bible,outline.")] = None,
-    round_limit: Annotated[Optional[int], typer.Option(help="Negotiation rounds before escalation (default 3).", min=1)] = None,
+    round_limit: Annotated[
+        Optional[int], typer.Option(help="Negotiation rounds before escalation (default 3).", min=1)
+    ] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
 ) -> None:
@@ -130,7 +139,7 @@ def status(
     if as_json:
         views.print_json([v.as_json() for v in all_views])
     elif not all_views:
-        console.print("no runs yet: room run \"premise\"")
+        console.print('no runs yet: room run "premise"')
     else:
         console.print(views.runs_table(all_views))
 
@@ -145,13 +154,17 @@ def read_edit(path: Path, what: str = "edit file") -> object:
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{what} {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {str(exc).splitlines()[0]}") from None
+        raise InputError(
+            f"{what} {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 @app.command()
 def approve(
     run_id: Annotated[str, typer.Argument(help="The run waiting at a gate.")],
-    edit: Annotated[Optional[Path], typer.Option(help="Your version of the artifact (JSON or YAML) replaces it.")] = None,
+    edit: Annotated[
+        Optional[Path], typer.Option(help="Your version of the artifact (JSON or YAML) replaces it.")
+    ] = None,
     reject: Annotated[Optional[str], typer.Option(help="Send it back with this note.")] = None,
 ) -> None:
     """Approve what a run waits for, or replace it (--edit), or send it back (--reject)."""
@@ -172,8 +185,15 @@ def approve(
 @app.command()
 def resume(
     run_id: Annotated[str, typer.Argument()],
-    redo: Annotated[Optional[str], typer.Option(help="Make this step again from scratch: pitch, bible, outline, script, shots, art, cast or produce.")] = None,
-    episode: Annotated[Optional[int], typer.Option(help="With --redo: the episode whose step it is (default: the one in the works).")] = None,
+    redo: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Make this step again from scratch: pitch, bible, outline, script, shots, art, cast or produce."
+        ),
+    ] = None,
+    episode: Annotated[
+        Optional[int], typer.Option(help="With --redo: the episode whose step it is (default: the one in the works).")
+    ] = None,
 ) -> None:
     """Continue a run that stopped between steps (killed, crashed, stopped), or redo one of its steps."""
     ctx = context()
@@ -196,18 +216,31 @@ def history(
 
 
 @app.command()
-def rewind(run_id: Annotated[str, typer.Argument()], checkpoint: Annotated[str, typer.Argument(help="Checkpoint id (or a unique prefix).")]) -> None:
+def rewind(
+    run_id: Annotated[str, typer.Argument()],
+    checkpoint: Annotated[str, typer.Argument(help="Checkpoint id (or a unique prefix).")],
+) -> None:
     """Fork a run from an earlier checkpoint and continue from there."""
     ctx = context()
     announce_models(ctx)
     runs = Runs(ctx)
     checkpoint_id, fork_id, events = runs.rewind(run_id, checkpoint)
-    console.print(styled("run [bold]{}[/] forks run {} at checkpoint {}; run {} stays as it was", fork_id, run_id, checkpoint_id, run_id))
+    console.print(
+        styled(
+            "run [bold]{}[/] forks run {} at checkpoint {}; run {} stays as it was",
+            fork_id,
+            run_id,
+            checkpoint_id,
+            run_id,
+        )
+    )
     drive(runs, fork_id, events)
 
 
 @app.command()
-def chat(run_id: Annotated[Optional[str], typer.Argument(help="The run to talk about (default: the latest).")] = None) -> None:
+def chat(
+    run_id: Annotated[Optional[str], typer.Argument(help="The run to talk about (default: the latest).")] = None,
+) -> None:
     """Talk to the room about a run: @role to address one; /help for commands."""
     from cli.chat import ChatSession
 
@@ -228,16 +261,29 @@ def render(
     with views.progress() as live:
         live.status.update(f"rendering episode {episode}…")
         produced = runs.render(run_id, episode, script=read_edit(script, "script file") if script else None)
-    console.print(styled("[green]episode {}[/]: {} · {:.1f} s · {} line(s) synthesised, {} frame(s) drawn, "
-                         "{} of {} video segment(s) encoded", episode, produced.video, produced.duration, produced.synthesized,
-                         produced.rendered_frames, produced.encoded_segments, produced.segments), soft_wrap=True)
+    console.print(
+        styled(
+            "[green]episode {}[/]: {} · {:.1f} s · {} line(s) synthesised, {} frame(s) drawn, "
+            "{} of {} video segment(s) encoded",
+            episode,
+            produced.video,
+            produced.duration,
+            produced.synthesized,
+            produced.rendered_frames,
+            produced.encoded_segments,
+            produced.segments,
+        ),
+        soft_wrap=True,
+    )
 
 
 @app.command()
 def export(
     run_id: Annotated[str, typer.Argument()],
     to: Annotated[Path, typer.Option("--to", help="Folder to copy the exports into.")],
-    formats: Annotated[str, typer.Option("--format", help="Comma-separated: fountain,srt,otio,mp4,json,md,png or all.")] = "all",
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: fountain,srt,otio,mp4,json,md,png or all.")
+    ] = "all",
     episode: Annotated[Optional[int], typer.Option(help="Only this episode.")] = None,
 ) -> None:
     """Copy a run's exports (screenplay, subtitles, timeline, video, ...) into a folder."""
@@ -267,7 +313,18 @@ def memory_search(
     hits = mem.search(query, run_id=run_id, kinds=kind, k=k)
     for hit in hits:
         r = hit.record
-        console.print(styled("[bold]{:.2f}[/] [cyan]{}[/] {} · {} v{} r{} · {}", hit.score, r.kind, r.role, r.artifact, r.version, r.round, r.status))
+        console.print(
+            styled(
+                "[bold]{:.2f}[/] [cyan]{}[/] {} · {} v{} r{} · {}",
+                hit.score,
+                r.kind,
+                r.role,
+                r.artifact,
+                r.version,
+                r.round,
+                r.status,
+            )
+        )
         console.print(f"   {r.text[:300]}")
     if not hits:
         console.print("nothing found")
@@ -282,7 +339,18 @@ def memory_list(
     """List memory records with their provenance."""
     records = project_memory(context(), writer=False).list(run_id=run_id, kind=kind, limit=limit)
     for r in records:
-        console.print(styled("[cyan]{}[/] {} · {} v{} r{} · {} · [dim]{}[/]", r.kind, r.role, r.artifact, r.version, r.round, r.status, r.id))
+        console.print(
+            styled(
+                "[cyan]{}[/] {} · {} v{} r{} · {} · [dim]{}[/]",
+                r.kind,
+                r.role,
+                r.artifact,
+                r.version,
+                r.round,
+                r.status,
+                r.id,
+            )
+        )
         console.print(f"   {r.text[:200]}")
     if not records:
         console.print("no records")
@@ -342,7 +410,10 @@ def main() -> None:
             log.write_text(traceback.format_exc(), encoding="utf-8")
         except OSError:
             log = None
-        err.print(styled("[red]internal error:[/] {}: {}", type(exc).__name__, exc) + (f" (details in {log})" if log else ""), soft_wrap=True)
+        err.print(
+            styled("[red]internal error:[/] {}: {}", type(exc).__name__, exc) + (f" (details in {log})" if log else ""),
+            soft_wrap=True,
+        )
         sys.exit(1)
     finally:
         close_all()

@@ -48,6 +48,7 @@ def styled(template: str, *values: object) -> Text:
 
     return Text.from_markup(template.format(*map(plain, values)), emoji=False)
 
+
 _VERDICT_STYLE = {"approve": ("✓", "green"), "revise": ("✎", "yellow"), "block": ("✗", "red")}
 _ACTIONS = {"proposes": "is drafting", "reviews": "is reviewing", "revises": "is revising"}
 
@@ -83,16 +84,32 @@ class Live:
         kind = e.get("type")
         who = role_title(e.get("role", ""), lang)
         if kind == "speak":
-            self.status.update(Text(f"{who} {_ACTIONS.get(e['action'], e['action'])} the {e['artifact']} (round {e['round']})…"))
+            self.status.update(
+                Text(f"{who} {_ACTIONS.get(e['action'], e['action'])} the {e['artifact']} (round {e['round']})…")
+            )
             if not self.quiet:
-                console.print(styled("[bold]●[/] {} {} the [bold]{}[/] [dim](round {})[/]", who, e["action"], e["artifact"], e["round"]))
+                console.print(
+                    styled(
+                        "[bold]●[/] {} {} the [bold]{}[/] [dim](round {})[/]",
+                        who,
+                        e["action"],
+                        e["artifact"],
+                        e["round"],
+                    )
+                )
         elif kind == "verdict":
             mark, style = _VERDICT_STYLE.get(e["verdict"], ("?", "white"))
             issues = f", {e['issues']} issue{'s' * (e['issues'] != 1)}" if e["issues"] else ""
-            console.print(styled("  [" + style + "]{} {}: {}[/]{} [dim]— {}[/]", mark, who, e["verdict"], issues, e["summary"][:100]))
+            console.print(
+                styled(
+                    "  [" + style + "]{} {}: {}[/]{} [dim]— {}[/]", mark, who, e["verdict"], issues, e["summary"][:100]
+                )
+            )
         elif kind == "outcome":
             style = "green" if e["status"] == "consensus" else "yellow"
-            console.print(styled("  [" + style + "]→ {}: {} after {} round(s)[/]", e["artifact"], e["status"], e["rounds"]))
+            console.print(
+                styled("  [" + style + "]→ {}: {} after {} round(s)[/]", e["artifact"], e["status"], e["rounds"])
+            )
         elif kind == "decision":
             console.print(styled("[bold cyan]◆[/] {} v{}: {} ({})", e["artifact"], e["version"], e["action"], e["by"]))
 
@@ -101,7 +118,8 @@ def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
     w = view.waiting
     lang = view.values.get("lang", "en")
     head = Text.assemble(
-        ("waiting for you: ", "bold"), (f"{w['gate']} v{w['version']}", "bold magenta"),
+        ("waiting for you: ", "bold"),
+        (f"{w['gate']} v{w['version']}", "bold magenta"),
         f"  ·  by {w['author']}  ·  {w['rounds']} round(s)  ·  ",
         (w["status"], "green" if w["status"] == "consensus" else "yellow"),
     )
@@ -112,11 +130,14 @@ def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
         table.add_column("verdict")
         table.add_column("issues")
         for d in w["dissent"]:
-            issues = "\n".join(f"[{i['severity']}] “{i['quote']}” {i['problem']} → {i['fix']}" for i in d["issues"]) or d["summary"]
+            issues = (
+                "\n".join(f"[{i['severity']}] “{i['quote']}” {i['problem']} → {i['fix']}" for i in d["issues"])
+                or d["summary"]
+            )
             table.add_row(role_title(d["reviewer"], lang), d["verdict"], issues)
         parts.append(table)
     rid = view.run_id
-    hints = [f"room approve {rid}", f"room approve {rid} --reject \"what to change\"", f"room chat {rid}"]
+    hints = [f"room approve {rid}", f'room approve {rid} --reject "what to change"', f"room chat {rid}"]
     if draft_path:
         hints.insert(1, f"room approve {rid} --edit {draft_path}")
     parts.append(Text("\n".join(hints), style="cyan"))
@@ -127,8 +148,11 @@ def stopped_line(view: RunView) -> Text:
     """A run that stopped between steps: why, and how to go on."""
     rid = view.run_id
     if view.failed:
-        return Text.assemble((f"run {rid} failed at {view.failed['stage']}", "yellow"), f": {view.failed['error']}\n",
-                             f"retry it: room resume {rid} · make it again: room resume {rid} --redo STAGE")
+        return Text.assemble(
+            (f"run {rid} failed at {view.failed['stage']}", "yellow"),
+            f": {view.failed['error']}\n",
+            f"retry it: room resume {rid} · make it again: room resume {rid} --redo STAGE",
+        )
     return Text.assemble((f"run {rid} stopped between steps", "yellow"), f": room resume {rid}")
 
 
@@ -152,8 +176,13 @@ def history_table(run_id: str, rows: list[dict]) -> Table:
     for col in ("step", "gate", "next step", "approved"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["checkpoint_id"], str(r["step"]), Text(r["gate"], style="bold magenta"), Text(r["stage"]),
-                      ", ".join(f"{k} v{n}" for k, n in r["approved"].items()))
+        table.add_row(
+            r["checkpoint_id"],
+            str(r["step"]),
+            Text(r["gate"], style="bold magenta"),
+            Text(r["stage"]),
+            ", ".join(f"{k} v{n}" for k, n in r["approved"].items()),
+        )
     return table
 
 
@@ -166,5 +195,12 @@ def ledger_table(run_id: str, totals: dict[tuple, dict[str, float]]) -> Table:
     for col in ("role", "stage", "calls", "tokens in", "tokens out", "model s"):
         table.add_column(col, justify="right" if col not in ("role", "stage") else "left")
     for (role, stage), t in sorted(totals.items()):
-        table.add_row(role, stage, str(int(t["calls"])), str(int(t["input_tokens"])), str(int(t["output_tokens"])), f"{t['seconds']:.1f}")
+        table.add_row(
+            role,
+            stage,
+            str(int(t["calls"])),
+            str(int(t["input_tokens"])),
+            str(int(t["output_tokens"])),
+            f"{t['seconds']:.1f}",
+        )
     return table

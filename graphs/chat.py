@@ -149,21 +149,33 @@ def answer(state: ChatState, runtime: Runtime[Context]) -> dict:
     turns = state.get("turns", [])
     history = "\n".join(f"writer: {t['message']}\n{t['role']}: {t['answer']}" for t in turns[-3:])
     parts: list[str] = []
-    for chunk in room.stream(role, "chat", {
-        "message": message,
-        "memory": room.recall(message),
-        "artifact_name": name,
-        "artifact": dump(values.get("artifacts", {}).get(name, {})),
-        "history": history,
-    }, stage="chat"):
+    for chunk in room.stream(
+        role,
+        "chat",
+        {
+            "message": message,
+            "memory": room.recall(message),
+            "artifact_name": name,
+            "artifact": dump(values.get("artifacts", {}).get(name, {})),
+            "history": history,
+        },
+        stage="chat",
+    ):
         parts.append(chunk)
         emit(type="chunk", role=role, text=chunk)
     said = "".join(parts).strip()
-    room.memory.put([MemoryRecord(
-        kind=Kind.NOTE, text=f"writer asked {role}: {message}\n{role}: {said}", role=role,
-        run_id=room.run_id, artifact=artifact_id(name, values.get("episode", 0)),
-        key=f"chat-{len(turns) + 1}-{hashlib.sha1(message.encode()).hexdigest()[:8]}",
-    )])
+    room.memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.NOTE,
+                text=f"writer asked {role}: {message}\n{role}: {said}",
+                role=role,
+                run_id=room.run_id,
+                artifact=artifact_id(name, values.get("episode", 0)),
+                key=f"chat-{len(turns) + 1}-{hashlib.sha1(message.encode()).hexdigest()[:8]}",
+            )
+        ]
+    )
     return {"answer": said, "turns": [{"role": role, "message": message, "answer": said}]}
 
 
@@ -180,23 +192,48 @@ def accept(state: ChatState, runtime: Runtime[Context]) -> dict:
     owner = spec.owner
     issues = f"1. [major] writer: {turn['message']}\n2. [major] {turn['role']}: {turn['answer']}"
     model = room.model(owner.name)
-    revision = room.perform(owner, f"revise_{name}", owner_schema(spec, values, room.ctx, model, revision=True), {
-        "artifact": dump(values["artifacts"][name]), "issues": issues,
-        "notes": turn["message"], "memory": room.recall(turn["message"]),
-    }, max_tokens=spec.max_tokens + 300, stage="chat")
+    revision = room.perform(
+        owner,
+        f"revise_{name}",
+        owner_schema(spec, values, room.ctx, model, revision=True),
+        {
+            "artifact": dump(values["artifacts"][name]),
+            "issues": issues,
+            "notes": turn["message"],
+            "memory": room.recall(turn["message"]),
+        },
+        max_tokens=spec.max_tokens + 300,
+        stage="chat",
+    )
     content = revision.artifact.model_dump(mode="json")
     version = runs.update_artifact(room.run_id, name, content, owner.name)
     key = artifact_id(name, values.get("episode", 0))
-    room.memory.put([MemoryRecord(
-        kind=Kind.ARTIFACT, text=dump(content), role=owner.name, run_id=room.run_id, artifact=key,
-        version=version, key="chat",
-    ), MemoryRecord(
-        kind=Kind.DECISION,
-        text=f"writer accepted in chat: {turn['message']} ({turn['role']}: {turn['answer'][:200]}) → {key} v{version}",
-        role="human", run_id=room.run_id, artifact=key, version=version, key="chat-accept",
-    )])
-    return {"undo": [*state.get("undo", []), {"artifact": name, "content": values["artifacts"][name]}],
-            "changed": {"artifact": name, "version": version}}
+    room.memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.ARTIFACT,
+                text=dump(content),
+                role=owner.name,
+                run_id=room.run_id,
+                artifact=key,
+                version=version,
+                key="chat",
+            ),
+            MemoryRecord(
+                kind=Kind.DECISION,
+                text=f"writer accepted in chat: {turn['message']} ({turn['role']}: {turn['answer'][:200]}) → {key} v{version}",
+                role="human",
+                run_id=room.run_id,
+                artifact=key,
+                version=version,
+                key="chat-accept",
+            ),
+        ]
+    )
+    return {
+        "undo": [*state.get("undo", []), {"artifact": name, "content": values["artifacts"][name]}],
+        "changed": {"artifact": name, "version": version},
+    }
 
 
 def undo(state: ChatState, runtime: Runtime[Context]) -> dict:
@@ -207,10 +244,19 @@ def undo(state: ChatState, runtime: Runtime[Context]) -> dict:
     runs, _, room = _run(state, runtime)
     name = last["artifact"]
     version = runs.update_artifact(room.run_id, name, last["content"], "human")
-    room.memory.put([MemoryRecord(
-        kind=Kind.DECISION, text=f"writer undid the last chat change to {name} → v{version}",
-        role="human", run_id=room.run_id, artifact=name, version=version, key="chat-undo",
-    )])
+    room.memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.DECISION,
+                text=f"writer undid the last chat change to {name} → v{version}",
+                role="human",
+                run_id=room.run_id,
+                artifact=name,
+                version=version,
+                key="chat-undo",
+            )
+        ]
+    )
     return {"undo": rest, "changed": {"artifact": name, "version": version}}
 
 

@@ -117,8 +117,11 @@ class Context(BaseModel):
 
         endpoint = {"base_url": self.base_url} if self.base_url else {}
         chat = [BackendSpec.parse(text, endpoint) for text in sorted({self.model, *self.role_models.values()})]
-        away = [f"chat {spec}" for spec in chat
-                if spec.provider in PROVIDERS and not PROVIDERS[spec.provider].is_local(spec)]
+        away = [
+            f"chat {spec}"
+            for spec in chat
+            if spec.provider in PROVIDERS and not PROVIDERS[spec.provider].is_local(spec)
+        ]
         for kind in BACKEND_DEFAULTS:
             spec = getattr(self, kind)
             if spec is not None and not backend_registry(kind).is_local(spec):
@@ -149,8 +152,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     for kind in BACKEND_DEFAULTS:  # ROOM_IMAGES=diffusers:./sd-turbo, ROOM_IMAGES_HEIGHT=512, ROOM_IMAGES_BASE_URL=...
         prefix = f"ROOM_{kind.upper()}"
-        table = {var[len(prefix) + 1:].lower(): _env_value(value) for var, value in env.items()
-                 if var.startswith(prefix + "_") and value}
+        table = {
+            var[len(prefix) + 1 :].lower(): _env_value(value)
+            for var, value in env.items()
+            if var.startswith(prefix + "_") and value
+        }
         if env.get(prefix):
             table["backend"] = env[prefix]
         if table:
@@ -254,8 +260,10 @@ def _backend_spec(kind: str, table: Mapping[str, Any], project: Path) -> Backend
     text = options.pop("backend", None) or BACKEND_DEFAULTS[kind]
     if text is None:
         if options:
-            raise ConfigError(f"{kind} options ({', '.join(sorted(options))}) are set but no {kind} backend: "
-                              f"set ROOM_{kind.upper()} or backend in [{kind}]")
+            raise ConfigError(
+                f"{kind} options ({', '.join(sorted(options))}) are set but no {kind} backend: "
+                f"set ROOM_{kind.upper()} or backend in [{kind}]"
+            )
         return None
     spec = BackendSpec.parse(text, options)
     registry = backend_registry(kind)

@@ -33,8 +33,9 @@ def after_plan(state: RoomState, runtime: Runtime[Context]) -> str:
     return "next_episode" if runtime.context.produce else END
 
 
-builder = add_production(StateGraph(RoomState, context_schema=Context, input_schema=RunInput, output_schema=RunOutput),
-                         develop=True)
+builder = add_production(
+    StateGraph(RoomState, context_schema=Context, input_schema=RunInput, output_schema=RunOutput), develop=True
+)
 builder.add_node("plan", at_safe_point(plan))
 builder.add_edge(START, "plan")
 builder.add_conditional_edges("plan", after_plan, ["negotiate", "next_episode", END])

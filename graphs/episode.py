@@ -46,8 +46,14 @@ def next_episode(state: RoomState) -> dict:
     pending = [n for n in numbers if episode_key(n) not in done]
     if not pending:
         return {"episode": 0, "current": None}
-    return {"episode": pending[0], "current": EPISODE[0], "artifacts": {name: {} for name in EPISODE},
-            "versions": {name: 0 for name in EPISODE}, "outcome": {}, "decision": None}
+    return {
+        "episode": pending[0],
+        "current": EPISODE[0],
+        "artifacts": {name: {} for name in EPISODE},
+        "versions": {name: 0 for name in EPISODE},
+        "outcome": {},
+        "decision": None,
+    }
 
 
 def after_next(state: RoomState) -> str:
@@ -86,15 +92,24 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     # the art director works from the shot list as production takes it (every name resolved, the script covered)
     values = {**state, "artifacts": {**state["artifacts"], "shots": shots.model_dump(mode="json")}}
     model = room.model(ART_DIRECTOR.name)
-    variables = {**task_variables(spec, values, room.ctx, model),
-                 "notes": "", "memory": room.recall("visual style characters looks")}
+    variables = {
+        **task_variables(spec, values, room.ctx, model),
+        "notes": "",
+        "memory": room.recall("visual style characters looks"),
+    }
     direction: ArtDirection = room.perform(
-        ART_DIRECTOR, spec.name, spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)), variables,
-        max_tokens=spec.max_tokens, own=dump(state["artifacts"]))
+        ART_DIRECTOR,
+        spec.name,
+        spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)),
+        variables,
+        max_tokens=spec.max_tokens,
+        own=dump(state["artifacts"]),
+    )
     known = state.get("art", {})
     style = known.get("style") or direction.style.model_dump(mode="json")
-    sheets = settle_sheets(state["artifacts"]["bible"], known.get("sheets", {}),
-                           [s.model_dump(mode="json") for s in direction.sheets])
+    sheets = settle_sheets(
+        state["artifacts"]["bible"], known.get("sheets", {}), [s.model_dump(mode="json") for s in direction.sheets]
+    )
     new = sorted(set(sheets) - set(known.get("sheets", {})))
     base = {"role": ART_DIRECTOR.name, "run_id": run_id, "artifact": "art", "status": Status.APPROVED}
     records = [MemoryRecord(kind=Kind.STYLE, key="style", text=dump(style), **base)] if not known.get("style") else []
@@ -153,9 +168,18 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
     With `develop` the development graph's `plan` node (added by the caller) is
     where an approved series artifact goes next.
     """
-    for name, node in (("negotiate", negotiation), ("gate", gate), ("record", record),
-                       ("next_episode", next_episode), ("start_shots", start_shots), ("art", art), ("cast", cast),
-                       ("produce", produce), ("final_gate", final_gate), ("record_final", record_final)):
+    for name, node in (
+        ("negotiate", negotiation),
+        ("gate", gate),
+        ("record", record),
+        ("next_episode", next_episode),
+        ("start_shots", start_shots),
+        ("art", art),
+        ("cast", cast),
+        ("produce", produce),
+        ("final_gate", final_gate),
+        ("record_final", record_final),
+    ):
         builder.add_node(name, node if name == "negotiate" else at_safe_point(node))
     builder.add_conditional_edges("next_episode", after_next, ["negotiate", END])
     builder.add_conditional_edges("negotiate", after_negotiate, ["gate", "art"])
@@ -171,8 +195,9 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
 
 
 # on its own: handed a run with an approved outline, it gives back what the episodes made (the cursor stays inside)
-builder = add_production(StateGraph(RoomState, context_schema=Context, input_schema=EpisodeInput,
-                                    output_schema=EpisodeOutput), develop=False)
+builder = add_production(
+    StateGraph(RoomState, context_schema=Context, input_schema=EpisodeInput, output_schema=EpisodeOutput), develop=False
+)
 builder.add_edge(START, "next_episode")
 
 graph = builder.compile()

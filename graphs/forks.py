@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def _moved(value, old: str, new: str):
     """`value` with every path into the old run's output folder pointing into the fork's (its copies)."""
     if isinstance(value, str):
-        return new + value[len(old):] if value == old or value.startswith(old + "/") else value
+        return new + value[len(old) :] if value == old or value.startswith(old + "/") else value
     if isinstance(value, dict):
         return {k: _moved(v, old, new) for k, v in value.items()}
     if isinstance(value, list):
@@ -62,10 +62,14 @@ def copy_memory(runs: "Runs", run_id: str, fork_id: str, until: str) -> int:
         if record.created_at > until:
             continue
         changed_later = record.status_at and record.status_at > until
-        inherited.append(record.model_copy(update={
-            "run_id": fork_id,
-            **({"status": Status.PROPOSED, "status_at": ""} if changed_later else {}),
-        }))
+        inherited.append(
+            record.model_copy(
+                update={
+                    "run_id": fork_id,
+                    **({"status": Status.PROPOSED, "status_at": ""} if changed_later else {}),
+                }
+            )
+        )
     return mem.put(inherited)
 
 
@@ -74,7 +78,9 @@ def copy_outputs(runs: "Runs", values: dict, run_id: str, fork_id: str) -> None:
     ctx = runs.ctx
     folder = ctx.outputs_dir / fork_id
     for name, _version in values.get("approved", {}).items():
-        export.write_artifact(folder, name, values["artifacts"][name], values.get("lang", "en"), ARTIFACTS[name].markdown)
+        export.write_artifact(
+            folder, name, values["artifacts"][name], values.get("lang", "en"), ARTIFACTS[name].markdown
+        )
     export.write_decisions(folder, values.get("decisions", []))
     if values.get("voices"):
         atomic_write_json(folder / "cast.json", values["voices"])
@@ -89,4 +95,3 @@ def fork_run(runs: "Runs", run_id: str, checkpoint_id: str, fork_id: str) -> Non
     until = copy_checkpoint(runs, run_id, checkpoint_id, fork_id)
     copy_memory(runs, run_id, fork_id, until)
     copy_outputs(runs, runs.graph.get_state(runs.config(fork_id)).values, run_id, fork_id)
-

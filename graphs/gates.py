@@ -55,9 +55,18 @@ class Gate:
 
     def payload(self, run_id: str) -> dict[str, Any]:
         """What waits for the person: the artifact, its version, how the room got there, who disagrees."""
-        return {"gate": self.name, "run_id": run_id, "episode": self.episode, "version": self.version,
-                "author": self.author, "rounds": self.rounds, "status": self.status, "dissent": self.dissent,
-                "content": self.content, "actions": list(self.actions)}
+        return {
+            "gate": self.name,
+            "run_id": run_id,
+            "episode": self.episode,
+            "version": self.version,
+            "author": self.author,
+            "rounds": self.rounds,
+            "status": self.status,
+            "dissent": self.dissent,
+            "content": self.content,
+            "actions": list(self.actions),
+        }
 
     def at_version(self, version: int) -> Gate:
         """The same gate answered with another version of its artifact (the person's edit)."""
@@ -71,12 +80,21 @@ def artifact_gate(state: RoomState) -> Gate:
     episode = state.get("episode", 0) if ARTIFACTS[name].per_episode else 0
     key, version = artifact_id(name, episode), state["versions"][name]
     return Gate(
-        name=name, episode=episode, version=version, artifact=key, subject=f"{key} v{version}", shown_as=name,
-        author=state.get("authors", {}).get(name, ""), rounds=outcome.get("rounds", 0),
+        name=name,
+        episode=episode,
+        version=version,
+        artifact=key,
+        subject=f"{key} v{version}",
+        shown_as=name,
+        author=state.get("authors", {}).get(name, ""),
+        rounds=outcome.get("rounds", 0),
         status=outcome.get("status", ""),
-        dissent=[{"reviewer": d["reviewer"], "verdict": d["verdict"], "summary": d["summary"], "issues": d["issues"]}
-                 for d in outcome.get("dissent", [])],
-        content=state["artifacts"][name], memory_version=version,
+        dissent=[
+            {"reviewer": d["reviewer"], "verdict": d["verdict"], "summary": d["summary"], "issues": d["issues"]}
+            for d in outcome.get("dissent", [])
+        ],
+        content=state["artifacts"][name],
+        memory_version=version,
     )
 
 
@@ -85,11 +103,19 @@ def final_cut_gate(state: RoomState) -> Gate:
     episode = state["episode"]
     produced = episode_entry(state, episode).get("produced", {})
     return Gate(
-        name=FINAL_CUT, episode=episode, version=state.get("versions", {}).get("script", 1),
-        artifact=artifact_id("script", episode), subject=f"the final cut of episode {episode}",
-        shown_as=f"final cut {episode}", author="editor", status="rendered",
-        content={"video": produced.get("video"), "duration": round(produced.get("duration", 0), 1),
-                 "files": produced.get("files")},
+        name=FINAL_CUT,
+        episode=episode,
+        version=state.get("versions", {}).get("script", 1),
+        artifact=artifact_id("script", episode),
+        subject=f"the final cut of episode {episode}",
+        shown_as=f"final cut {episode}",
+        author="editor",
+        status="rendered",
+        content={
+            "video": produced.get("video"),
+            "duration": round(produced.get("duration", 0), 1),
+            "files": produced.get("files"),
+        },
         actions=("approve", "reject"),
     )
 
@@ -120,10 +146,17 @@ final_gate = ask(final_cut_gate)
 
 def _canon(run_id: str, name: str, version: int, content: dict, author: str, episode: int = 0) -> list[MemoryRecord]:
     """Break an approved artifact into the canon records it declares, which the room retrieves first."""
-    base = {"role": author, "run_id": run_id, "artifact": artifact_id(name, episode), "version": version,
-            "status": Status.APPROVED}
-    return [MemoryRecord(kind=c.kind, key=c.key, text=c.text, episode=episode if c.episode is None else c.episode, **base)
-            for c in ARTIFACTS[name].canon(content)]
+    base = {
+        "role": author,
+        "run_id": run_id,
+        "artifact": artifact_id(name, episode),
+        "version": version,
+        "status": Status.APPROVED,
+    }
+    return [
+        MemoryRecord(kind=c.kind, key=c.key, text=c.text, episode=episode if c.episode is None else c.episode, **base)
+        for c in ARTIFACTS[name].canon(content)
+    ]
 
 
 def record(state: RoomState, runtime: Runtime[Context]) -> dict:
@@ -144,8 +177,20 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
         # the person's version replaces the artifact and is recorded as theirs
         content, author, version = decision["content"], "human", version + 1
         answered = answered.at_version(version)
-        mem.put([MemoryRecord(kind=Kind.ARTIFACT, text=dump(content), role="human", run_id=run_id,
-                              artifact=key, episode=episode, version=version, status=Status.APPROVED)])
+        mem.put(
+            [
+                MemoryRecord(
+                    kind=Kind.ARTIFACT,
+                    text=dump(content),
+                    role="human",
+                    run_id=run_id,
+                    artifact=key,
+                    episode=episode,
+                    version=version,
+                    status=Status.APPROVED,
+                )
+            ]
+        )
         update.update(artifacts={name: content}, versions={name: version}, authors={name: "human"})
     if action in ("approve", "edit"):
         mem.set_status(run_id, key, version, Status.APPROVED)
@@ -156,8 +201,20 @@ def record(state: RoomState, runtime: Runtime[Context]) -> dict:
     else:
         note = decision.get("note", "").strip()
         mem.set_status(run_id, key, version, Status.REJECTED)
-        mem.put([MemoryRecord(kind=Kind.NOTE, text=f"The writer rejected {key} v{version}: {note}", role="human",
-                              run_id=run_id, artifact=key, episode=episode, version=version, key="reject")])
+        mem.put(
+            [
+                MemoryRecord(
+                    kind=Kind.NOTE,
+                    text=f"The writer rejected {key} v{version}: {note}",
+                    role="human",
+                    run_id=run_id,
+                    artifact=key,
+                    episode=episode,
+                    version=version,
+                    key="reject",
+                )
+            ]
+        )
         update["notes"] = {name: [*state.get("notes", {}).get(name, []), note]}
     entry = log_decision(room, state, answered, note=decision.get("note", ""))
     return {**update, "decisions": [entry], "decision": None}
@@ -173,13 +230,31 @@ def log_decision(room: Room, state: RoomState, gate: Gate, *, note: str) -> dict
     decision = state["decision"]
     action, by = decision["action"], decision.get("by", "human")
     number = len(state.get("decisions", [])) + 1
-    entry = {"id": f"d{number}", "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "gate": gate.name,
-             "episode": gate.episode, "action": action, "by": by, "version": gate.version, "note": note,
-             "rounds": gate.rounds}
-    room.memory.put([MemoryRecord(
-        kind=Kind.DECISION, text=f"{by} chose {action} for {gate.subject}. {note}".strip(),
-        role="human" if by == "human" else "room", run_id=state["run_id"], artifact=gate.artifact,
-        episode=gate.episode, version=gate.memory_version, key=f"decision-{number}")])
+    entry = {
+        "id": f"d{number}",
+        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "gate": gate.name,
+        "episode": gate.episode,
+        "action": action,
+        "by": by,
+        "version": gate.version,
+        "note": note,
+        "rounds": gate.rounds,
+    }
+    room.memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.DECISION,
+                text=f"{by} chose {action} for {gate.subject}. {note}".strip(),
+                role="human" if by == "human" else "room",
+                run_id=state["run_id"],
+                artifact=gate.artifact,
+                episode=gate.episode,
+                version=gate.memory_version,
+                key=f"decision-{number}",
+            )
+        ]
+    )
     export.write_decisions(room.ctx.outputs_dir / state["run_id"], [*state.get("decisions", []), entry])
     emit(type="decision", artifact=gate.shown_as, action=action, by=by, version=gate.version)
     return entry

@@ -61,7 +61,7 @@ def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:
             lines.append(f"{len(lines) + 1}. [major] {reviewer}: {critique['summary']}")
         for issue in critique["issues"]:
             lines.append(
-                f"{len(lines) + 1}. [{issue['severity']}] {reviewer}: \"{issue['quote']}\" — {issue['problem']} → {issue['fix']}"
+                f'{len(lines) + 1}. [{issue["severity"]}] {reviewer}: "{issue["quote"]}" — {issue["problem"]} → {issue["fix"]}'
             )
     return "\n".join(lines)
 
@@ -77,11 +77,19 @@ def current_reviews(state: NegotiationState) -> dict[str, dict]:
     }
 
 
-def _artifact_record(state: NegotiationState, name: str, version: int, round_: int, role: str, content: dict) -> MemoryRecord:
+def _artifact_record(
+    state: NegotiationState, name: str, version: int, round_: int, role: str, content: dict
+) -> MemoryRecord:
     episode = state.get("episode", 0)
     return MemoryRecord(
-        kind=Kind.ARTIFACT, text=dump(content), role=role, run_id=state["run_id"],
-        artifact=artifact_id(name, episode), version=version, round=round_, episode=episode,
+        kind=Kind.ARTIFACT,
+        text=dump(content),
+        role=role,
+        run_id=state["run_id"],
+        artifact=artifact_id(name, episode),
+        version=version,
+        round=round_,
+        episode=episode,
     )
 
 
@@ -122,8 +130,9 @@ def series_own(state: NegotiationState, name: str, notes: list[str] = ()) -> str
     return "\n".join([*notes, dump(others)])
 
 
-def owner_schema(spec: Artifact, values: dict, ctx: Context, model: RoomModel, *,
-                 revision: bool = False) -> type[BaseModel]:
+def owner_schema(
+    spec: Artifact, values: dict, ctx: Context, model: RoomModel, *, revision: bool = False
+) -> type[BaseModel]:
     """The schema the owner, on `model`, writes `spec` in for this run and episode (`Artifact.schema_in`);
     a small model writes an artifact that takes the `handed` setting in it."""
     setting = handed(values, model) if spec.handed_setting else None
@@ -144,8 +153,14 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         "notes": "",
         "memory": room.recall(f"{name}: {state['premise']}"),
     }
-    content = room.perform(owner, name, owner_schema(spec, state, room.ctx, model), variables,
-                           max_tokens=spec.max_tokens, own=series_own(state, name)).model_dump(mode="json")
+    content = room.perform(
+        owner,
+        name,
+        owner_schema(spec, state, room.ctx, model),
+        variables,
+        max_tokens=spec.max_tokens,
+        own=series_own(state, name),
+    ).model_dump(mode="json")
     room.memory.put([_artifact_record(state, name, 1, 1, owner.name, content)])
     return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
 
@@ -156,12 +171,19 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     version = task["versions"][name]
     emit(type="speak", role=reviewer.name, action="reviews", artifact=name, round=task["round"])
     focus = load_prompts(reviewer.name, task["lang"]).focus.get(name, "")
-    result: Critique = room.perform(reviewer, "critique", Critique, {
-        "artifact_name": name,
-        "artifact": dump(task["artifacts"][name]),
-        "focus": focus,
-        "memory": room.recall(f"{name} {focus}"),
-    }, max_tokens=700, stage=name)
+    result: Critique = room.perform(
+        reviewer,
+        "critique",
+        Critique,
+        {
+            "artifact_name": name,
+            "artifact": dump(task["artifacts"][name]),
+            "focus": focus,
+            "memory": room.recall(f"{name} {focus}"),
+        },
+        max_tokens=700,
+        stage=name,
+    )
     result = result.grounded_in(list(strings_of(task["artifacts"][name])))
     if reviewer.check is not None:
         found = reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"])
@@ -169,16 +191,35 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
             verdict = Verdict.BLOCK if result.verdict == Verdict.BLOCK else Verdict.REVISE
             result = result.model_copy(update={"verdict": verdict, "issues": [*found, *result.issues][:5]})
     text = f"{reviewer.name} on {name} v{version}: {result.verdict}. {result.summary}" + "".join(
-        f"\n- [{i.severity}] \"{i.quote}\": {i.problem} → {i.fix}" for i in result.issues
+        f'\n- [{i.severity}] "{i.quote}": {i.problem} → {i.fix}' for i in result.issues
     )
-    room.memory.put([
-        MemoryRecord(kind=Kind.CRITIQUE, text=text, role=reviewer.name, run_id=run_id,
-                     artifact=artifact_id(name, task.get("episode", 0)), episode=task.get("episode", 0),
-                     version=version, round=task["round"], key=reviewer.name)
-    ])
-    emit(type="verdict", role=reviewer.name, artifact=name, round=task["round"],
-         verdict=str(result.verdict), issues=len(result.issues), summary=result.summary)
-    return {"reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): result.model_dump(mode="json")}}
+    room.memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.CRITIQUE,
+                text=text,
+                role=reviewer.name,
+                run_id=run_id,
+                artifact=artifact_id(name, task.get("episode", 0)),
+                episode=task.get("episode", 0),
+                version=version,
+                round=task["round"],
+                key=reviewer.name,
+            )
+        ]
+    )
+    emit(
+        type="verdict",
+        role=reviewer.name,
+        artifact=name,
+        round=task["round"],
+        verdict=str(result.verdict),
+        issues=len(result.issues),
+        summary=result.summary,
+    )
+    return {
+        "reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): result.model_dump(mode="json")}
+    }
 
 
 def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
@@ -194,11 +235,21 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     text = f"{name} v{version}: {status} after {rounds} round(s)" + "".join(
         f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent
     )
-    Room.of(runtime, state).memory.put([
-        MemoryRecord(kind=Kind.DECISION, text=text, role="room", run_id=state["run_id"],
-                     artifact=artifact_id(name, state.get("episode", 0)), episode=state.get("episode", 0),
-                     version=version, round=rounds, key=status)
-    ])
+    Room.of(runtime, state).memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.DECISION,
+                text=text,
+                role="room",
+                run_id=state["run_id"],
+                artifact=artifact_id(name, state.get("episode", 0)),
+                episode=state.get("episode", 0),
+                version=version,
+                round=rounds,
+                key=status,
+            )
+        ]
+    )
     emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent))
     return {"outcome": {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}}
 
@@ -214,24 +265,46 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
     issues = issues_text({} if notes else current_reviews(state), notes)
     model = room.model(owner.name)
-    revision = room.perform(owner, f"revise_{name}", owner_schema(spec, state, room.ctx, model, revision=True), {
-        "artifact": dump(state["artifacts"][name]),
-        "issues": issues,
-        "notes": "\n".join(notes),
-        "memory": room.recall(issues or name),
-    }, max_tokens=spec.max_tokens + 300, stage=name, own=series_own(state, name, notes))
+    revision = room.perform(
+        owner,
+        f"revise_{name}",
+        owner_schema(spec, state, room.ctx, model, revision=True),
+        {
+            "artifact": dump(state["artifacts"][name]),
+            "issues": issues,
+            "notes": "\n".join(notes),
+            "memory": room.recall(issues or name),
+        },
+        max_tokens=spec.max_tokens + 300,
+        stage=name,
+        own=series_own(state, name, notes),
+    )
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")
-    answers = "\n".join(f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in revision.answers)
-    room.memory.put([
-        _artifact_record(state, name, version, round_, owner.name, content),
-        MemoryRecord(kind=Kind.REVISION, text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{issues}\nAnswers:\n{answers}",
-                     role=owner.name, run_id=run_id, artifact=artifact_id(name, state.get("episode", 0)),
-                     episode=state.get("episode", 0), version=version, round=round_),
-    ])
+    answers = "\n".join(
+        f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in revision.answers
+    )
+    room.memory.put(
+        [
+            _artifact_record(state, name, version, round_, owner.name, content),
+            MemoryRecord(
+                kind=Kind.REVISION,
+                text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{issues}\nAnswers:\n{answers}",
+                role=owner.name,
+                run_id=run_id,
+                artifact=artifact_id(name, state.get("episode", 0)),
+                episode=state.get("episode", 0),
+                version=version,
+                round=round_,
+            ),
+        ]
+    )
     return {
-        "artifacts": {name: content}, "versions": {name: version}, "authors": {name: owner.name},
-        "round": round_, "notes": {name: []},
+        "artifacts": {name: content},
+        "versions": {name: version},
+        "authors": {name: owner.name},
+        "round": round_,
+        "notes": {name: []},
     }
 
 
@@ -257,11 +330,20 @@ def fan_out(state: NegotiationState) -> list[Send]:
     """One critique task per reviewer; LangGraph runs them in parallel."""
     name = state["current"]
     return [
-        Send("critique", CritiqueTask(
-            run_id=state["run_id"], lang=state["lang"], current=name, round=state["round"],
-            artifacts={name: state["artifacts"][name]}, versions={name: state["versions"][name]},
-            reviewer=reviewer.name, era=series_era(state), episode=state.get("episode", 0),
-        ))
+        Send(
+            "critique",
+            CritiqueTask(
+                run_id=state["run_id"],
+                lang=state["lang"],
+                current=name,
+                round=state["round"],
+                artifacts={name: state["artifacts"][name]},
+                versions={name: state["versions"][name]},
+                reviewer=reviewer.name,
+                era=series_era(state),
+                episode=state.get("episode", 0),
+            ),
+        )
         for reviewer in ARTIFACTS[name].reviewers
     ]
 
@@ -276,8 +358,9 @@ def review(state: NegotiationState) -> dict:
 
 
 # its own state, handed in and given back through declared schemas: the room's lists never pass through it
-builder = StateGraph(NegotiationState, context_schema=Context, input_schema=NegotiationInput,
-                     output_schema=NegotiationOutput)
+builder = StateGraph(
+    NegotiationState, context_schema=Context, input_schema=NegotiationInput, output_schema=NegotiationOutput
+)
 builder.add_node("propose", at_safe_point(propose))
 builder.add_node("review", at_safe_point(review))
 builder.add_node("critique", at_safe_point(critique))

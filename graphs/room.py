@@ -106,16 +106,27 @@ class Room:
     def studio(self) -> Studio:
         """What production works with in this project (`agents.production`)."""
         ctx = self.ctx
-        return Studio(outputs_dir=ctx.outputs_dir, state_dir=ctx.state_dir, memory=self.memory, images=ctx.images,
-                      speech=ctx.speech, render=ctx.render, models=(ctx.model, *ctx.role_models.values()))
+        return Studio(
+            outputs_dir=ctx.outputs_dir,
+            state_dir=ctx.state_dir,
+            memory=self.memory,
+            images=ctx.images,
+            speech=ctx.speech,
+            render=ctx.render,
+            models=(ctx.model, *ctx.role_models.values()),
+        )
 
     def model(self, role: str) -> RoomModel:
         """A role's chat model, through the one factory (tests replace `models.load_chat_model`); one a node."""
         if role not in self._models:
             ctx = self.ctx
-            self._models[role] = models.load_chat_model(ctx.model_for(role), base_url=ctx.base_url,
-                                                        structured_method=ctx.structured_method,
-                                                        temperature=ctx.temperature, timeout=ctx.request_timeout)
+            self._models[role] = models.load_chat_model(
+                ctx.model_for(role),
+                base_url=ctx.base_url,
+                structured_method=ctx.structured_method,
+                temperature=ctx.temperature,
+                timeout=ctx.request_timeout,
+            )
         return self._models[role]
 
     def recall(self, query: str) -> str:
@@ -126,15 +137,33 @@ class Room:
     def ledger(self, role: str, stage: str) -> UsageSink:
         return ledger_sink(self.ctx, self.run_id, role, stage)
 
-    def perform(self, role: Role, task: str, schema: type[BaseModel], variables: dict[str, Any], *, max_tokens: int,
-                stage: str | None = None, own: str | None = None) -> BaseModel:
+    def perform(
+        self,
+        role: Role,
+        task: str,
+        schema: type[BaseModel],
+        variables: dict[str, Any],
+        *,
+        max_tokens: int,
+        stage: str | None = None,
+        own: str | None = None,
+    ) -> BaseModel:
         """`role`'s structured `task` on its model (`agents.base.perform`), its tokens in the ledger under `stage`
         (default: the task). With `own`, what the series itself says besides its premise, an answer that copies
         an example's names is asked for once more without the examples."""
         copies = copy_check(role.name, self.lang, self.premise, own) if own is not None else None
-        return perform(role, task, schema, model=self.model(role.name), lang=self.lang, variables=variables,
-                       retries=self.ctx.max_retries, max_tokens=max_tokens,
-                       on_usage=self.ledger(role.name, stage or task), copies=copies)
+        return perform(
+            role,
+            task,
+            schema,
+            model=self.model(role.name),
+            lang=self.lang,
+            variables=variables,
+            retries=self.ctx.max_retries,
+            max_tokens=max_tokens,
+            on_usage=self.ledger(role.name, stage or task),
+            copies=copies,
+        )
 
     def stream(self, role: str, task: str, variables: dict[str, Any], *, stage: str) -> Iterator[str]:
         """`role`'s free-text `task`, streamed chunk by chunk (chat)."""

@@ -52,9 +52,15 @@ class RunView:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "premise": self.premise, "state": self.state, "waiting": self.waiting,
-            "approved": self.approved, "checkpoint_id": self.checkpoint_id, "updated": self.updated,
-            "failed": self.failed, "forked_from": self.forked_from,
+            "run_id": self.run_id,
+            "premise": self.premise,
+            "state": self.state,
+            "waiting": self.waiting,
+            "approved": self.approved,
+            "checkpoint_id": self.checkpoint_id,
+            "updated": self.updated,
+            "failed": self.failed,
+            "forked_from": self.forked_from,
         }
 
 
@@ -163,13 +169,25 @@ class Runs:
         waiting = next((i.value for i in snap.interrupts), None)
         # a step begun and not checkpointed as done (its writes may be saved already) is not the end either
         state = "waiting" if waiting else ("interrupted" if snap.next or snap.tasks else "finished")
-        failed = next(({"stage": stage_of(t.name, snap.values), "error": _error_line(t.error)}
-                       for t in snap.tasks if t.error and not t.error.startswith(StopAtSafePoint.__name__)), None)
+        failed = next(
+            (
+                {"stage": stage_of(t.name, snap.values), "error": _error_line(t.error)}
+                for t in snap.tasks
+                if t.error and not t.error.startswith(StopAtSafePoint.__name__)
+            ),
+            None,
+        )
         return RunView(
-            run_id=run_id, premise=snap.values.get("premise", ""), state=state, waiting=waiting,
-            approved=dict(snap.values.get("approved", {})), values=dict(snap.values),
-            checkpoint_id=snap.config["configurable"]["checkpoint_id"], updated=snap.created_at or "",
-            failed=failed, forked_from=self._forked_from(run_id),
+            run_id=run_id,
+            premise=snap.values.get("premise", ""),
+            state=state,
+            waiting=waiting,
+            approved=dict(snap.values.get("approved", {})),
+            values=dict(snap.values),
+            checkpoint_id=snap.config["configurable"]["checkpoint_id"],
+            updated=snap.created_at or "",
+            failed=failed,
+            forked_from=self._forked_from(run_id),
         )
 
     def _forked_from(self, run_id: str) -> str:
@@ -179,26 +197,28 @@ class Runs:
     def latest(self) -> str:
         ids = self.run_ids()
         if not ids:
-            raise RunStateError("this project has no run yet: start one with `room run \"premise\"`")
+            raise RunStateError('this project has no run yet: start one with `room run "premise"`')
         return ids[-1]
 
     def history(self, run_id: str) -> list[dict[str, Any]]:
         self.view(run_id)
         rows = []
         for snap in self.graph.get_state_history(self.config(run_id)):
-            rows.append({
-                "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
-                "step": snap.metadata.get("step") if snap.metadata else None,
-                "source": snap.metadata.get("source") if snap.metadata else None,
-                "next": list(snap.next),
-                "stage": step_name(snap.next[0], snap.values) if snap.next else "end",
-                "gate": gate_at(snap),
-                "episode": snap.values.get("episode", 0),
-                "current": snap.values.get("current"),
-                "approved": dict(snap.values.get("approved", {})),
-                "parent": (snap.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
-                "created_at": snap.created_at,
-            })
+            rows.append(
+                {
+                    "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+                    "step": snap.metadata.get("step") if snap.metadata else None,
+                    "source": snap.metadata.get("source") if snap.metadata else None,
+                    "next": list(snap.next),
+                    "stage": step_name(snap.next[0], snap.values) if snap.next else "end",
+                    "gate": gate_at(snap),
+                    "episode": snap.values.get("episode", 0),
+                    "current": snap.values.get("current"),
+                    "approved": dict(snap.values.get("approved", {})),
+                    "parent": (snap.parent_config or {}).get("configurable", {}).get("checkpoint_id"),
+                    "created_at": snap.created_at,
+                }
+            )
         return rows
 
     def checkpoint_bytes(self, run_id: str) -> dict[int, int]:
@@ -219,12 +239,19 @@ class Runs:
         """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops)."""
         run_id = config["configurable"]["thread_id"]
         # what a killed process left half-written (this process holds the project's writer lock)
-        sweep_partials(self.ctx.outputs_dir / run_id, self.ctx.state_dir / "render-cache" / run_id,
-                       self.ctx.state_dir / "speech-cache")
+        sweep_partials(
+            self.ctx.outputs_dir / run_id,
+            self.ctx.state_dir / "render-cache" / run_id,
+            self.ctx.state_dir / "speech-cache",
+        )
         with stop_on_signals() as stopped_by:
             try:
                 for _ns, mode, data in self.graph.stream(
-                    payload, config, context=self.ctx, stream_mode=["custom", "updates"], subgraphs=True,
+                    payload,
+                    config,
+                    context=self.ctx,
+                    stream_mode=["custom", "updates"],
+                    subgraphs=True,
                     durability="sync",
                 ):
                     if mode == "custom":
@@ -232,12 +259,18 @@ class Runs:
             except StopAtSafePoint:
                 raise RunStopped(run_id, stopped_by() or signal.SIGINT) from None
 
-    def start(self, premise: str, *, lang: str | None = None, episodes: int | None = None) -> tuple[str, Iterator[dict]]:
+    def start(
+        self, premise: str, *, lang: str | None = None, episodes: int | None = None
+    ) -> tuple[str, Iterator[dict]]:
         text = check_premise(premise)
         run_id = new_run_id()
         initial = {
-            "run_id": run_id, "premise": text, "lang": lang or self.ctx.lang,
-            "episodes": episodes or self.ctx.episodes, "decisions": [], "auto_approve": list(self.ctx.auto_approve),
+            "run_id": run_id,
+            "premise": text,
+            "lang": lang or self.ctx.lang,
+            "episodes": episodes or self.ctx.episodes,
+            "decisions": [],
+            "auto_approve": list(self.ctx.auto_approve),
         }
         return run_id, self._stream(initial, self.config(run_id))
 
@@ -275,7 +308,9 @@ class Runs:
         matches = [row["checkpoint_id"] for row in self.history(run_id) if row["checkpoint_id"].startswith(checkpoint)]
         if len(matches) != 1:
             problem = "no" if not matches else "more than one"
-            raise RunStateError(f"{problem} checkpoint of run {run_id} starts with '{checkpoint}' (see `room history {run_id}`)")
+            raise RunStateError(
+                f"{problem} checkpoint of run {run_id} starts with '{checkpoint}' (see `room history {run_id}`)"
+            )
         fork_id = new_run_id()
         fork_run(self, run_id, matches[0], fork_id)
         return matches[0], fork_id, self._stream(None, self.config(fork_id))
@@ -302,9 +337,12 @@ class Runs:
             where = f" of episode {episode}" if stage not in DEVELOPMENT else ""
             raise RunStateError(f"run {run_id} has no {stage} step{where} to redo yet")
         config = snap.config
-        if node == "negotiate":  # proposed anew, not revised; written as the one node whose only way on is the negotiation
-            config = self.graph.update_state(config, {"artifacts": {stage: {}}, "versions": {stage: 0},
-                                                      "notes": {stage: []}}, as_node="start_shots")
+        if (
+            node == "negotiate"
+        ):  # proposed anew, not revised; written as the one node whose only way on is the negotiation
+            config = self.graph.update_state(
+                config, {"artifacts": {stage: {}}, "versions": {stage: 0}, "notes": {stage: []}}, as_node="start_shots"
+            )
         return self._stream(None, config)
 
     def update_artifact(self, run_id: str, name: str, content: dict, author: str) -> int:
@@ -320,7 +358,13 @@ class Runs:
         if view.state == "waiting":
             rounds = view.waiting.get("rounds", 0)
             # as if the negotiation had given this version: the artifact's gate shows it (the script's, from a final cut)
-            update["outcome"] = {"artifact": name, "version": version, "status": "changed in chat", "rounds": rounds, "dissent": []}
+            update["outcome"] = {
+                "artifact": name,
+                "version": version,
+                "status": "changed in chat",
+                "rounds": rounds,
+                "dissent": [],
+            }
             update["current"] = name
             self.graph.update_state(config, update, as_node="negotiate")
             for _ in self._stream(None, config):  # the gate only interrupts again, now with the new version
@@ -344,7 +388,9 @@ class Runs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
         if script is not None:
             if view.state != "finished":
-                raise RunStateError(f"run {run_id} is {view.state}: change the script through its gate (room approve --reject)")
+                raise RunStateError(
+                    f"run {run_id} is {view.state}: change the script through its gate (room approve --reject)"
+                )
             try:
                 changed = EpisodeScript.model_validate(script).model_dump(mode="json")
             except ValidationError as exc:

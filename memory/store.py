@@ -83,8 +83,9 @@ def _http_client(url: str) -> chromadb.ClientAPI:
 class RoomMemory:
     """Records in, relevant records out. Safe to share between the threads of one run."""
 
-    def __init__(self, client: chromadb.ClientAPI, collection, lock: WriterLock | None = None,
-                 embedding_function=None) -> None:
+    def __init__(
+        self, client: chromadb.ClientAPI, collection, lock: WriterLock | None = None, embedding_function=None
+    ) -> None:
         self._client = client
         self._collection = collection
         self._writer_lock = lock

@@ -22,18 +22,32 @@ def scripted_env(project: Path, script: dict | None, name: str = "script", extra
     return env
 
 
-def room(project: Path, *args: str, script: dict | None = None, name: str = "script", stdin: str | None = None,
-         timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+def room(
+    project: Path,
+    *args: str,
+    script: dict | None = None,
+    name: str = "script",
+    stdin: str | None = None,
+    timeout: float = 120,
+    env: dict | None = None,
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(HERE / "room_scripted.py"), "-C", str(project), *args],
-        env=scripted_env(project, script, name, env), input=stdin, capture_output=True, text=True, timeout=timeout,
+        env=scripted_env(project, script, name, env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
 def spawn(project: Path, *args: str, script: dict | None = None, name: str = "script") -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(HERE / "room_scripted.py"), "-C", str(project), *args],
-        env=scripted_env(project, script, name), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=scripted_env(project, script, name),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

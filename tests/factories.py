@@ -16,8 +16,14 @@ def pitch(title: str = "The Heiress Returns") -> dict:
 
 def character(name: str = "Lin Xia", age: int = 27) -> dict:
     return {
-        "name": name, "age": age, "role": "protagonist", "want": "revenge", "need": "forgiveness",
-        "secret": "she bought the company", "speech_style": "calm, clipped", "visual_description": "black suit, short hair",
+        "name": name,
+        "age": age,
+        "role": "protagonist",
+        "want": "revenge",
+        "need": "forgiveness",
+        "secret": "she bought the company",
+        "speech_style": "calm, clipped",
+        "visual_description": "black suit, short hair",
         "voice": "low, even",
     }
 
@@ -33,25 +39,42 @@ def bible() -> dict:
 
 
 def outline(episodes: int = 2) -> dict:
-    return {"episodes": [
-        {"number": n, "title": f"Episode {n}", "hook": "a slap in the lobby",
-         "beats": [{"description": "she arrives", "intensity": 6}, {"description": "the reveal", "intensity": 9}],
-         "cliffhanger": "her father recognises her"}
-        for n in range(1, episodes + 1)
-    ]}
+    return {
+        "episodes": [
+            {
+                "number": n,
+                "title": f"Episode {n}",
+                "hook": "a slap in the lobby",
+                "beats": [
+                    {"description": "she arrives", "intensity": 6},
+                    {"description": "the reveal", "intensity": 9},
+                ],
+                "cliffhanger": "her father recognises her",
+            }
+            for n in range(1, episodes + 1)
+        ]
+    }
 
 
 def approve(summary: str = "Works for me.") -> dict:
     return {"verdict": "approve", "summary": summary, "issues": []}
 
 
-def revise(quote: str = "board room", problem: str = "too generic", fix: str = "make it specific", verdict: str = "revise") -> dict:
-    return {"verdict": verdict, "summary": f"{problem}.",
-            "issues": [{"severity": "major", "quote": quote, "problem": problem, "fix": fix}]}
+def revise(
+    quote: str = "board room", problem: str = "too generic", fix: str = "make it specific", verdict: str = "revise"
+) -> dict:
+    return {
+        "verdict": verdict,
+        "summary": f"{problem}.",
+        "issues": [{"severity": "major", "quote": quote, "problem": problem, "fix": fix}],
+    }
 
 
 def revision(artifact: dict, issues: int = 1) -> dict:
-    return {"artifact": artifact, "answers": [{"issue": i, "response": "done", "accepted": True} for i in range(1, issues + 1)]}
+    return {
+        "artifact": artifact,
+        "answers": [{"issue": i, "response": "done", "accepted": True} for i in range(1, issues + 1)],
+    }
 
 
 SCENE_ONE = [
@@ -76,33 +99,76 @@ def script(number: int = 1) -> dict:
     def spoken(texts, first, second):
         return [{"speaker": first if i % 2 == 0 else second, "text": t, "emotion": "cold"} for i, t in enumerate(texts)]
 
-    return {"number": number, "title": f"The Return {number}", "scenes": [
-        {"number": 1, "heading": "INT. BOARD ROOM - NIGHT", "location": "Board room", "time_of_day": "NIGHT",
-         "characters": ["Lin Xia", "Zhou Min"], "action": "Lin Xia walks in. The room falls silent.",
-         "lines": spoken(SCENE_ONE, "Lin Xia", "Zhou Min"), "transition": "CUT TO:"},
-        {"number": 2, "heading": "EXT. ROOFTOP - NIGHT", "location": "Rooftop", "time_of_day": "NIGHT",
-         "characters": ["Lin Xia", "Zhou Min"], "action": "She looks down at the city. Her phone buzzes: an unknown number.",
-         "lines": spoken(SCENE_TWO, "Lin Xia", "Zhou Min")},
-    ]}
+    return {
+        "number": number,
+        "title": f"The Return {number}",
+        "scenes": [
+            {
+                "number": 1,
+                "heading": "INT. BOARD ROOM - NIGHT",
+                "location": "Board room",
+                "time_of_day": "NIGHT",
+                "characters": ["Lin Xia", "Zhou Min"],
+                "action": "Lin Xia walks in. The room falls silent.",
+                "lines": spoken(SCENE_ONE, "Lin Xia", "Zhou Min"),
+                "transition": "CUT TO:",
+            },
+            {
+                "number": 2,
+                "heading": "EXT. ROOFTOP - NIGHT",
+                "location": "Rooftop",
+                "time_of_day": "NIGHT",
+                "characters": ["Lin Xia", "Zhou Min"],
+                "action": "She looks down at the city. Her phone buzzes: an unknown number.",
+                "lines": spoken(SCENE_TWO, "Lin Xia", "Zhou Min"),
+            },
+        ],
+    }
 
 
 def shots(episode: int = 1) -> dict:
-    plan = [("1A", 1, "wide", "push_in", [0, 1]), ("1B", 1, "close_up", "static", [2, 3]),
-            ("1C", 1, "medium", "pan_right", [4, 5, 6, 7]), ("2A", 2, "medium", "pan_left", [0, 1]),
-            ("2B", 2, "extreme_close_up", "push_in", [2, 3])]
-    return {"episode": episode, "shots": [
-        {"id": sid, "scene": scene, "size": size, "camera": camera, "characters": ["Lin Xia", "Zhou Min"],
-         "location": "Board room" if scene == 1 else "Rooftop", "lines": lines, "visual_intent": f"beat {sid}"}
-        for sid, scene, size, camera, lines in plan
-    ]}
+    plan = [
+        ("1A", 1, "wide", "push_in", [0, 1]),
+        ("1B", 1, "close_up", "static", [2, 3]),
+        ("1C", 1, "medium", "pan_right", [4, 5, 6, 7]),
+        ("2A", 2, "medium", "pan_left", [0, 1]),
+        ("2B", 2, "extreme_close_up", "push_in", [2, 3]),
+    ]
+    return {
+        "episode": episode,
+        "shots": [
+            {
+                "id": sid,
+                "scene": scene,
+                "size": size,
+                "camera": camera,
+                "characters": ["Lin Xia", "Zhou Min"],
+                "location": "Board room" if scene == 1 else "Rooftop",
+                "lines": lines,
+                "visual_intent": f"beat {sid}",
+            }
+            for sid, scene, size, camera, lines in plan
+        ],
+    }
 
 
 def art(shot_ids=("1A", "1B", "1C", "2A", "2B")) -> dict:
     return {
-        "style": {"look": "cold corporate noir", "palette": ["#0b1d3a", "#c9a227", "#e8e8e8"], "lighting": "hard top light",
-                  "lens": "35mm", "texture": "clean digital"},
-        "sheets": [{"character": "Lin Xia", "appearance_tokens": ["black suit", "short hair", "red lips"],
-                    "palette": ["#111111", "#b01c2e"], "seed": 7}],
+        "style": {
+            "look": "cold corporate noir",
+            "palette": ["#0b1d3a", "#c9a227", "#e8e8e8"],
+            "lighting": "hard top light",
+            "lens": "35mm",
+            "texture": "clean digital",
+        },
+        "sheets": [
+            {
+                "character": "Lin Xia",
+                "appearance_tokens": ["black suit", "short hair", "red lips"],
+                "palette": ["#111111", "#b01c2e"],
+                "seed": 7,
+            }
+        ],
         "prompts": [{"shot_id": s, "prompt": f"storyboard frame {s}"} for s in shot_ids],
     }
 

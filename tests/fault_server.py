@@ -32,7 +32,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
-FAULTS = ("prose", "truncated", "wrong_types", "empty", "length", "status", "429", "500", "hang", "drop", "html", "not_json")
+FAULTS = (
+    "prose",
+    "truncated",
+    "wrong_types",
+    "empty",
+    "length",
+    "status",
+    "429",
+    "500",
+    "hang",
+    "drop",
+    "html",
+    "not_json",
+)
 
 
 class Plan:
@@ -58,7 +71,15 @@ class Plan:
                     self.faults.remove(fault)
             queue = self.replies.get(schema) or ["A plain answer from the test server."]
             reply = queue.pop(0) if len(queue) > 1 and fault is None else queue[0]
-            self.log.append({"schema": schema, "stream": stream, "fault": fault and fault["fault"], "asked": asked, "at": time.time()})
+            self.log.append(
+                {
+                    "schema": schema,
+                    "stream": stream,
+                    "fault": fault and fault["fault"],
+                    "asked": asked,
+                    "at": time.time(),
+                }
+            )
             return fault, reply
 
 
@@ -105,7 +126,9 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): nothing to answer
             pass
 
-    def send(self, status: int, body: bytes, content_type: str = "application/json", headers: dict | None = None) -> None:
+    def send(
+        self, status: int, body: bytes, content_type: str = "application/json", headers: dict | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -123,7 +146,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
-            self.send_json(200, {"object": "list", "data": [{"id": "test", "object": "model", "owned_by": "room-tests"}]})
+            self.send_json(
+                200, {"object": "list", "data": [{"id": "test", "object": "model", "owned_by": "room-tests"}]}
+            )
         elif self.path == "/control/log":
             with self.plan.lock:
                 self.send_json(200, self.plan.log)
@@ -147,7 +172,11 @@ class Handler(BaseHTTPRequestHandler):
         if kind in ("status", "429", "500"):
             status = int(fault.get("status", kind if kind != "status" else 500))
             headers = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
-            self.send_json(status, {"error": {"message": fault.get("message", f"scheduled fault {status}"), "type": "server_error"}}, headers)
+            self.send_json(
+                status,
+                {"error": {"message": fault.get("message", f"scheduled fault {status}"), "type": "server_error"}},
+                headers,
+            )
             return
         if kind == "drop":
             self.close_connection = True
@@ -170,11 +199,23 @@ class Handler(BaseHTTPRequestHandler):
             self.complete(faulty_content(kind, reply), "length" if kind == "length" else "stop")
 
     def complete(self, content: str, finish: str) -> None:
-        self.send_json(200, {
-            "id": "chatcmpl-fault", "object": "chat.completion", "created": int(time.time()), "model": "test",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": max(1, len(content) // 4), "total_tokens": 10 + max(1, len(content) // 4)},
-        })
+        self.send_json(
+            200,
+            {
+                "id": "chatcmpl-fault",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": "test",
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+                ],
+                "usage": {
+                    "prompt_tokens": 10,
+                    "completion_tokens": max(1, len(content) // 4),
+                    "total_tokens": 10 + max(1, len(content) // 4),
+                },
+            },
+        )
 
     def stream(self, content: str, finish: str) -> None:
         self.send_response(200)
@@ -183,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         base = {"id": "chatcmpl-fault", "object": "chat.completion.chunk", "created": int(time.time()), "model": "test"}
-        pieces = [content[i:i + 12] for i in range(0, len(content), 12)]
+        pieces = [content[i : i + 12] for i in range(0, len(content), 12)]
         chunks = [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]
         chunks += [{"index": 0, "delta": {"content": p}, "finish_reason": None} for p in pieces]
         chunks += [{"index": 0, "delta": {}, "finish_reason": finish}]
@@ -198,8 +239,12 @@ def embeddings(body: dict) -> dict:
     texts = body.get("input") or []
     texts = [texts] if isinstance(texts, str) else texts
     vectors = [[b / 255 for b in hashlib.sha256(str(t).encode()).digest()[:16]] for t in texts]
-    return {"object": "list", "model": "test", "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
-            "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)}}
+    return {
+        "object": "list",
+        "model": "test",
+        "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+        "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)},
+    }
 
 
 def serve() -> None:
@@ -214,7 +259,9 @@ class FaultServer:
     """The server as a separate process, driven from a test."""
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve())], stdout=subprocess.PIPE, text=True
+        )
         ready = self.process.stdout.readline().split()
         if not ready or ready[0] != "READY":
             self.process.kill()
@@ -223,9 +270,12 @@ class FaultServer:
         atexit.register(self.close)
 
     def _call(self, path: str, data: dict | None = None) -> object:
-        request = urllib.request.Request(self.base_url.removesuffix("/v1") + path, method="POST" if data is not None else "GET",
-                                         data=None if data is None else json.dumps(data).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.base_url.removesuffix("/v1") + path,
+            method="POST" if data is not None else "GET",
+            data=None if data is None else json.dumps(data).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as reply:
             return json.loads(reply.read())
 

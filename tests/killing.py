@@ -31,8 +31,13 @@ def _command(project: Path, *args: str) -> list[str]:
 
 
 def _start(project: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(_command(project, *args), env=scripted_env(project, {}, extra=FAST),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        _command(project, *args),
+        env=scripted_env(project, {}, extra=FAST),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def run_args(episodes: int) -> list[str]:
@@ -56,8 +61,13 @@ class Outcome:
 
 
 def _memory(project: Path, run_id: str) -> Counter:
-    listing = subprocess.run(_command(project, "memory", "list", "--run", run_id, "--limit", "100000"),
-                             env=scripted_env(project, {}, extra=FAST), capture_output=True, text=True, check=True)
+    listing = subprocess.run(
+        _command(project, "memory", "list", "--run", run_id, "--limit", "100000"),
+        env=scripted_env(project, {}, extra=FAST),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     # one row per record: kind, role, artifact, version and round (its ids differ between runs)
     rows = [line.split(" · ")[:-1] for line in listing.stdout.splitlines() if not line.startswith("   ")]
     return Counter(" · ".join(row) for row in rows if row)
@@ -66,13 +76,17 @@ def _memory(project: Path, run_id: str) -> Counter:
 def outcome(project: Path, run_id: str, seconds: float, kills: int = 0, orphans: int = 0) -> Outcome:
     out = project / "outputs" / run_id
     files = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
-    decisions = [(d["gate"], d["episode"], d["action"], d["id"])
-                 for d in map(json.loads, (out / "decisions.jsonl").read_text().splitlines())]
+    decisions = [
+        (d["gate"], d["episode"], d["action"], d["id"])
+        for d in map(json.loads, (out / "decisions.jsonl").read_text().splitlines())
+    ]
     rows = [json.loads(line) for line in (project / ".room" / "ledger.jsonl").read_text().splitlines()]
     calls = Counter((r["role"], r["stage"]) for r in rows if r["run_id"] == run_id)
     tokens = sum(r["input_tokens"] for r in rows if r["run_id"] == run_id)
     leftovers = [str(p) for p in project.rglob("*partial-*")]
-    return Outcome(run_id, seconds, files, decisions, _memory(project, run_id), calls, tokens, leftovers, kills, orphans)
+    return Outcome(
+        run_id, seconds, files, decisions, _memory(project, run_id), calls, tokens, leftovers, kills, orphans
+    )
 
 
 def _run_id(text: str) -> str:
@@ -89,8 +103,9 @@ def run_alone(project: Path, episodes: int) -> Outcome:
 
 def _known_run(project: Path) -> str:
     """The project's one run ("" before its first checkpoint); a killed process never flushed its output."""
-    status = subprocess.run(_command(project, "status", "--json"), env=scripted_env(project, {}, extra=FAST),
-                            capture_output=True, text=True)
+    status = subprocess.run(
+        _command(project, "status", "--json"), env=scripted_env(project, {}, extra=FAST), capture_output=True, text=True
+    )
     runs = json.loads(status.stdout) if status.returncode == 0 and status.stdout.strip() else []
     return runs[0]["run_id"] if runs else ""
 
@@ -99,8 +114,14 @@ def _children_alive(project: Path) -> int:
     """Processes (ffmpeg above all) still working on files of this project."""
     mine = os.getpid()
     found = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout.splitlines()
-    return sum(1 for line in found if str(project) in line and int(line.split()[0]) != mine
-               and "room_scripted.py" not in line and "ps -eo" not in line)
+    return sum(
+        1
+        for line in found
+        if str(project) in line
+        and int(line.split()[0]) != mine
+        and "room_scripted.py" not in line
+        and "ps -eo" not in line
+    )
 
 
 def run_killed(project: Path, episodes: int, kills: int, span: float, seed: int = 7) -> Outcome:

@@ -80,7 +80,14 @@ class ScriptedChatModel(BaseChatModel):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
         asked = kwargs.get("response_format") or {}
         text = self.script.next(self.role, list(messages), asked.get("json_schema", {}).get("schema"))
-        message = AIMessage(text, usage_metadata={"input_tokens": 10, "output_tokens": max(1, len(text) // 4), "total_tokens": 10 + max(1, len(text) // 4)})
+        message = AIMessage(
+            text,
+            usage_metadata={
+                "input_tokens": 10,
+                "output_tokens": max(1, len(text) // 4),
+                "total_tokens": 10 + max(1, len(text) // 4),
+            },
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 

@@ -1,6 +1,6 @@
 """A separately started OpenAI-compatible server (llama.cpp) for integration tests.
 
-    python tests/serve_llamacpp.py PORT     # prints READY <base_url>, serves until killed
+python tests/serve_llamacpp.py PORT     # prints READY <base_url>, serves until killed
 """
 
 from __future__ import annotations

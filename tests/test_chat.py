@@ -13,22 +13,28 @@ from graphs.chat import parse_address, route
 PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
 
 
-@pytest.mark.parametrize("line, role, rest", [
-    ("@director how is the hook?", "director", "how is the hook?"),
-    ("@art_director  her coat?", "art_director", "her coat?"),
-    ("@编剧 改一下结尾", "screenwriter", "改一下结尾"),
-    ("no address here", None, "no address here"),
-    ("@nobody hi", None, "@nobody hi"),
-])
+@pytest.mark.parametrize(
+    "line, role, rest",
+    [
+        ("@director how is the hook?", "director", "how is the hook?"),
+        ("@art_director  her coat?", "art_director", "her coat?"),
+        ("@编剧 改一下结尾", "screenwriter", "改一下结尾"),
+        ("no address here", None, "no address here"),
+        ("@nobody hi", None, "@nobody hi"),
+    ],
+)
 def test_parse_address(line, role, rest):
     assert parse_address(line) == (role, rest)
 
 
-@pytest.mark.parametrize("message, lang, role", [
-    ("What does the cultural consultant think of episode 3?", "en", "cultural_consultant"),
-    ("Ask the editor whether episode 2 runs long", "en", "editor"),
-    ("导演觉得开场钩子够不够狠？", "zh", "director"),
-])
+@pytest.mark.parametrize(
+    "message, lang, role",
+    [
+        ("What does the cultural consultant think of episode 3?", "en", "cultural_consultant"),
+        ("Ask the editor whether episode 2 runs long", "en", "editor"),
+        ("导演觉得开场钩子够不够狠？", "zh", "director"),
+    ],
+)
 def test_route_by_name(message, lang, role):
     assert route(message, lang) == role
 
@@ -42,15 +48,20 @@ def test_scripted_chat_session_through_stdin(project):
     first = room(project, "run", "A disowned heiress returns as a CEO", script=PITCH_ROUND)
     assert first.returncode == 0, first.stderr
     run_id = run_id_of(first.stdout)
-    session = "\n".join([
-        "@director how is the hook?",
-        "/accept",
-        "/pitch",
-        "/undo",
-        "/memory hook",
-        "/approve",
-        "/quit",
-    ]) + "\n"
+    session = (
+        "\n".join(
+            [
+                "@director how is the hook?",
+                "/accept",
+                "/pitch",
+                "/undo",
+                "/memory hook",
+                "/approve",
+                "/quit",
+            ]
+        )
+        + "\n"
+    )
     script = {
         "director": ["Open on the slap itself, not the lobby."],
         "screenwriter": [f.revision(f.pitch("Slap First"), issues=2), f.bible()],

@@ -31,14 +31,16 @@ def test_a_session_is_a_thread_of_the_chat_graph(script, waiting_at_pitch):
     chat = builder.compile(checkpointer=InMemorySaver())
     session = {"configurable": {"thread_id": "session-1"}}
     script.enqueue("director", "Open on the slap itself, not the lobby.")
-    events = list(chat.stream(line(run_id, "ask", "@director how is the hook?"), session, context=runs.ctx,
-                              stream_mode="custom"))
+    events = list(
+        chat.stream(line(run_id, "ask", "@director how is the hook?"), session, context=runs.ctx, stream_mode="custom")
+    )
     assert events[0] == {"type": "answering", "role": "director"}
     assert "".join(e["text"] for e in events if e["type"] == "chunk") == "Open on the slap itself, not the lobby."
     said = chat.get_state(session).values
     assert (said["role"], said["message"]) == ("director", "how is the hook?")
-    assert said["turns"] == [{"role": "director", "message": "how is the hook?",
-                              "answer": "Open on the slap itself, not the lobby."}]
+    assert said["turns"] == [
+        {"role": "director", "message": "how is the hook?", "answer": "Open on the slap itself, not the lobby."}
+    ]
 
     script.enqueue("cultural_consultant", "Nothing in it is out of its time.")
     routed = chat.invoke(line(run_id, "ask", "What does the cultural consultant think?"), session, context=runs.ctx)

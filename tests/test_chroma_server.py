@@ -27,8 +27,19 @@ def free_port() -> int:
 def chroma_url(tmp_path):
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-c", "from chromadb.cli.cli import app; app()", "run", "--path", str(tmp_path / "chroma"),
-         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            "from chromadb.cli.cli import app; app()",
+            "run",
+            "--path",
+            str(tmp_path / "chroma"),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

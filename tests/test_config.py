@@ -38,14 +38,17 @@ def test_gates_from_file_and_env(project):
     assert load_context(project, {"auto_approve": ("all",)}, env={}).auto_approves("outline")
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[room]\napi_key = "sk-123"\n', "looks like a secret"),
-    ('[room\nmodel = 1', "not valid TOML"),
-    ('[room]\nround_limit = 0\n', "invalid setting round_limit"),
-    ('[models]\nproducer = "openai:x"\n', "unknown role(s) producer"),
-    ('[room]\nlang = "fr"\n', "lang must be 'en' or 'zh'"),
-    ('[room]\ncolour = "red"\n', "invalid setting colour"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('[room]\napi_key = "sk-123"\n', "looks like a secret"),
+        ("[room\nmodel = 1", "not valid TOML"),
+        ("[room]\nround_limit = 0\n", "invalid setting round_limit"),
+        ('[models]\nproducer = "openai:x"\n', "unknown role(s) producer"),
+        ('[room]\nlang = "fr"\n', "lang must be 'en' or 'zh'"),
+        ('[room]\ncolour = "red"\n', "invalid setting colour"),
+    ],
+)
 def test_bad_project_file(project, text, message):
     write_toml(project, text)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -86,7 +89,6 @@ def test_keys_never_enter_the_context(project, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-value")
     ctx = load_context(project, {"model": "openai:gpt-4.1-mini"})
     assert "sk-secret-value" not in ctx.model_dump_json()
-
 
 
 def test_a_render_size_is_one_setting(project):

@@ -13,21 +13,42 @@ from agents.screenwriter import EpisodeScript
 
 
 def script(lines_per_scene=(2, 0), text="I am back and I own this company now."):
-    return EpisodeScript(number=1, title="Back", scenes=[
-        {"number": n + 1, "heading": f"INT. ROOM {n + 1} - NIGHT", "location": f"Room {n + 1}", "time_of_day": "NIGHT",
-         "characters": ["Lin"], "action": "She walks in.",
-         # every line its own: a line said again in a later scene is a loop, and is dropped
-         "lines": [{"speaker": ("Lin", "Mo")[i % 2], "text": f"{text} ({n + 1}.{i + 1})"} for i in range(count)]}
-        for n, count in enumerate(lines_per_scene)
-    ])
+    return EpisodeScript(
+        number=1,
+        title="Back",
+        scenes=[
+            {
+                "number": n + 1,
+                "heading": f"INT. ROOM {n + 1} - NIGHT",
+                "location": f"Room {n + 1}",
+                "time_of_day": "NIGHT",
+                "characters": ["Lin"],
+                "action": "She walks in.",
+                # every line its own: a line said again in a later scene is a loop, and is dropped
+                "lines": [{"speaker": ("Lin", "Mo")[i % 2], "text": f"{text} ({n + 1}.{i + 1})"} for i in range(count)],
+            }
+            for n, count in enumerate(lines_per_scene)
+        ],
+    )
 
 
 def shots():
-    return ShotList(episode=1, shots=[
-        {"id": "1A", "scene": 1, "size": "close_up", "camera": "push_in", "characters": ["Lin"], "location": "Room 1",
-         "lines": [0, 1], "visual_intent": "her face"},
-        {"id": "2A", "scene": 2, "size": "wide", "location": "Room 2", "visual_intent": "empty room"},
-    ])
+    return ShotList(
+        episode=1,
+        shots=[
+            {
+                "id": "1A",
+                "scene": 1,
+                "size": "close_up",
+                "camera": "push_in",
+                "characters": ["Lin"],
+                "location": "Room 1",
+                "lines": [0, 1],
+                "visual_intent": "her face",
+            },
+            {"id": "2A", "scene": 2, "size": "wide", "location": "Room 2", "visual_intent": "empty room"},
+        ],
+    )
 
 
 def test_speaking_seconds_for_both_languages():
@@ -72,7 +93,9 @@ def test_short_cut_is_held_longer_silent_shots_first():
     assert spoken.duration == pytest.approx(spoken_alone + steps * HOLD_STEP)
     assert 20 <= cut.duration < 20 + HOLD_STEP
     assert silent.start == pytest.approx(spoken.duration)
-    assert [line.start for line in spoken.lines] == pytest.approx([LEAD_IN, LEAD_IN + 1.0 + GAP])  # lines keep their timing
+    assert [line.start for line in spoken.lines] == pytest.approx(
+        [LEAD_IN, LEAD_IN + 1.0 + GAP]
+    )  # lines keep their timing
 
 
 def test_an_episode_of_few_shots_still_reaches_the_minimum_runtime():
@@ -89,12 +112,15 @@ def test_shot_list_is_fitted_to_cover_every_line_once():
     from agents.production.fitting import cover_script
 
     three = script((3, 2, 1))  # scene 1: lines 0-2, scene 2: lines 0-1, scene 3: line 0
-    messy = ShotList(episode=1, shots=[
-        {"id": "1A", "scene": 1, "size": "wide", "location": "Room 1", "lines": [0, 0, 7], "visual_intent": "a"},
-        {"id": "1A", "scene": 1, "size": "close_up", "location": "Room 1", "lines": [0, 2], "visual_intent": "b"},
-        {"id": "3A", "scene": 3, "size": "medium", "location": "Room 3", "lines": [], "visual_intent": "c"},
-        {"id": "9A", "scene": 9, "size": "medium", "location": "Nowhere", "lines": [0], "visual_intent": "d"},
-    ])
+    messy = ShotList(
+        episode=1,
+        shots=[
+            {"id": "1A", "scene": 1, "size": "wide", "location": "Room 1", "lines": [0, 0, 7], "visual_intent": "a"},
+            {"id": "1A", "scene": 1, "size": "close_up", "location": "Room 1", "lines": [0, 2], "visual_intent": "b"},
+            {"id": "3A", "scene": 3, "size": "medium", "location": "Room 3", "lines": [], "visual_intent": "c"},
+            {"id": "9A", "scene": 9, "size": "medium", "location": "Nowhere", "lines": [0], "visual_intent": "d"},
+        ],
+    )
     fitted = cover_script(messy, three)
     assert [s.id for s in fitted.shots] == ["1A", "1A2", "2A", "3A"]  # ids unique, scene 2 shown, no scene 9
     assert [(s.scene, s.lines) for s in fitted.shots] == [(1, [0, 1]), (1, [2]), (2, [0, 1]), (3, [0])]
@@ -109,18 +135,27 @@ def test_shot_list_is_put_in_scene_order_and_speaks_in_line_order():
     from agents.production.fitting import cover_script
 
     three = script((4, 2, 1))
-    jumpy = ShotList(episode=1, shots=[
-        {"id": "2A", "scene": 2, "size": "wide", "location": "Room 2", "lines": [0, 1], "visual_intent": "a"},
-        {"id": "1B", "scene": 1, "size": "close_up", "location": "Room 1", "lines": [2, 3], "visual_intent": "b"},
-        {"id": "1X", "scene": 1, "size": "wide", "location": "Room 1", "lines": [], "visual_intent": "cutaway"},
-        {"id": "1A", "scene": 1, "size": "medium", "location": "Room 1", "lines": [0], "visual_intent": "c"},
-        {"id": "3A", "scene": 3, "size": "medium", "location": "Room 3", "lines": [0], "visual_intent": "d"},
-        {"id": "1C", "scene": 1, "size": "medium", "location": "Room 1", "lines": [], "visual_intent": "e"},
-    ])
+    jumpy = ShotList(
+        episode=1,
+        shots=[
+            {"id": "2A", "scene": 2, "size": "wide", "location": "Room 2", "lines": [0, 1], "visual_intent": "a"},
+            {"id": "1B", "scene": 1, "size": "close_up", "location": "Room 1", "lines": [2, 3], "visual_intent": "b"},
+            {"id": "1X", "scene": 1, "size": "wide", "location": "Room 1", "lines": [], "visual_intent": "cutaway"},
+            {"id": "1A", "scene": 1, "size": "medium", "location": "Room 1", "lines": [0], "visual_intent": "c"},
+            {"id": "3A", "scene": 3, "size": "medium", "location": "Room 3", "lines": [0], "visual_intent": "d"},
+            {"id": "1C", "scene": 1, "size": "medium", "location": "Room 1", "lines": [], "visual_intent": "e"},
+        ],
+    )
     fitted = cover_script(jumpy, three)
     # scene 1's speaking shots swap places so line 0 comes first; the silent cutaways stay where they stood
     assert [(s.id, s.lines) for s in fitted.shots] == [
-        ("1A", [0, 1]), ("1X", []), ("1B", [2, 3]), ("1C", []), ("2A", [0, 1]), ("3A", [0])]
+        ("1A", [0, 1]),
+        ("1X", []),
+        ("1B", [2, 3]),
+        ("1C", []),
+        ("2A", [0, 1]),
+        ("3A", [0]),
+    ]
     assert fitted.shots[0].characters == ["Lin", "Mo"]  # whoever speaks in a shot is seen in it
     assert fitted.shots[1].characters == []
     assert cover_script(fitted, three) == fitted

@@ -22,8 +22,14 @@ HERE = Path(__file__).resolve().parent
 
 def room(project: Path, *args: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ROOM_", "OPENAI_"))}
-    return subprocess.run([sys.executable, "-m", "cli", "-C", str(project), *args], env={**clean, **(env or {})},
-                          capture_output=True, text=True, timeout=timeout, cwd=HERE.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "cli", "-C", str(project), *args],
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=HERE.parent,
+    )
 
 
 def check_first_gate(project: Path, result: subprocess.CompletedProcess, model: str) -> None:
@@ -51,13 +57,19 @@ def free_port() -> int:
 
 
 def test_room_by_base_url_at_a_separate_server(tmp_path):
-    server = subprocess.Popen([sys.executable, str(HERE / "serve_llamacpp.py"), str(free_port())],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "serve_llamacpp.py"), str(free_port())],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         ready = server.stdout.readline().split()
         assert ready and ready[0] == "READY", "the server did not start"
         env = {"ROOM_MODEL": "llamacpp:gemma3-270m", "ROOM_BASE_URL": ready[1]}
-        result = room(tmp_path, "run", "A chef loses her sense of taste before the final", "--round-limit", "1", env=env)
+        result = room(
+            tmp_path, "run", "A chef loses her sense of taste before the final", "--round-limit", "1", env=env
+        )
         assert "embedded Gemma" not in result.stdout
         check_first_gate(tmp_path, result, "llamacpp:gemma3-270m")
     finally:

@@ -7,10 +7,18 @@ import pytest
 from agents.cultural_consultant import check, era_issues, era_year
 
 
-@pytest.mark.parametrize("era, year", [
-    ("Tang dynasty Chang'an", 800), ("唐朝长安", 800), ("北宋汴京", 1200), ("民国上海", 1935),
-    ("present-day Shanghai", 2030), ("现代都市", 2030), ("somewhere else", None),
-])
+@pytest.mark.parametrize(
+    "era, year",
+    [
+        ("Tang dynasty Chang'an", 800),
+        ("唐朝长安", 800),
+        ("北宋汴京", 1200),
+        ("民国上海", 1935),
+        ("present-day Shanghai", 2030),
+        ("现代都市", 2030),
+        ("somewhere else", None),
+    ],
+)
 def test_era_year(era, year):
     assert era_year(era) == year
 

@@ -31,33 +31,67 @@ from tools.timeline import to_otio, write_otio
 
 def _english() -> dict:
     """A validated script as production hands it to the tools: plain data."""
-    return EpisodeScript(number=3, title="The Board Room", scenes=[
-        Scene(number=1, heading="INT. BOARD ROOM - DAY", location="Board room", time_of_day="day",
-              characters=["Lin Xia", "Zhou Min"],
-              action="THE DOORS SLAM OPEN.\nLin Xia walks in, heels loud on the glass floor.\n\nNobody breathes.",
-              lines=[DialogueLine(speaker="Lin Xia", text="You remember me.", parenthetical="coldly"),
-                     DialogueLine(speaker="Zhou Min", text="Security!\nGet her out.", emotion="furious"),
-                     DialogueLine(speaker="Mr. O'Neil", text="She owns the building, sir.")],
-              transition="smash cut to:"),
-        Scene(number=2, heading="ROOFTOP - NIGHT", location="Rooftop", time_of_day="night",
-              action="Wind. Lin Xia alone with the city.",
-              lines=[DialogueLine(speaker="Lin Xia", text="Three years.")],
-              transition="FADE OUT."),
-    ]).model_dump(mode="json")
+    return EpisodeScript(
+        number=3,
+        title="The Board Room",
+        scenes=[
+            Scene(
+                number=1,
+                heading="INT. BOARD ROOM - DAY",
+                location="Board room",
+                time_of_day="day",
+                characters=["Lin Xia", "Zhou Min"],
+                action="THE DOORS SLAM OPEN.\nLin Xia walks in, heels loud on the glass floor.\n\nNobody breathes.",
+                lines=[
+                    DialogueLine(speaker="Lin Xia", text="You remember me.", parenthetical="coldly"),
+                    DialogueLine(speaker="Zhou Min", text="Security!\nGet her out.", emotion="furious"),
+                    DialogueLine(speaker="Mr. O'Neil", text="She owns the building, sir."),
+                ],
+                transition="smash cut to:",
+            ),
+            Scene(
+                number=2,
+                heading="ROOFTOP - NIGHT",
+                location="Rooftop",
+                time_of_day="night",
+                action="Wind. Lin Xia alone with the city.",
+                lines=[DialogueLine(speaker="Lin Xia", text="Three years.")],
+                transition="FADE OUT.",
+            ),
+        ],
+    ).model_dump(mode="json")
 
 
 def _chinese() -> dict:
-    return EpisodeScript(number=1, title="归来", scenes=[
-        Scene(number=1, heading="公司大厅 - 夜", location="公司大厅", time_of_day="夜", characters=["林夏", "周敏"],
-              action="林夏推门而入，所有人回头。",
-              lines=[DialogueLine(speaker="林夏", text="好久不见。", parenthetical="（冷笑）"),
-                     DialogueLine(speaker="周敏", text="你……你怎么回来了？", emotion="震惊"),
-                     DialogueLine(speaker="林夏", text="这栋楼，现在是我的。")],
-              transition="切至："),
-        Scene(number=2, heading="内景 董事会议室 - 日", location="董事会议室", time_of_day="日",
-              action="长桌尽头，一把空椅子。", lines=[DialogueLine(speaker="周敏", text="坐吧。")]),
-        Scene(number=3, heading="EXT. 天台 - 夜", location="天台", time_of_day="夜", action="风很大。"),
-    ]).model_dump(mode="json")
+    return EpisodeScript(
+        number=1,
+        title="归来",
+        scenes=[
+            Scene(
+                number=1,
+                heading="公司大厅 - 夜",
+                location="公司大厅",
+                time_of_day="夜",
+                characters=["林夏", "周敏"],
+                action="林夏推门而入，所有人回头。",
+                lines=[
+                    DialogueLine(speaker="林夏", text="好久不见。", parenthetical="（冷笑）"),
+                    DialogueLine(speaker="周敏", text="你……你怎么回来了？", emotion="震惊"),
+                    DialogueLine(speaker="林夏", text="这栋楼，现在是我的。"),
+                ],
+                transition="切至：",
+            ),
+            Scene(
+                number=2,
+                heading="内景 董事会议室 - 日",
+                location="董事会议室",
+                time_of_day="日",
+                action="长桌尽头，一把空椅子。",
+                lines=[DialogueLine(speaker="周敏", text="坐吧。")],
+            ),
+            Scene(number=3, heading="EXT. 天台 - 夜", location="天台", time_of_day="夜", action="风很大。"),
+        ],
+    ).model_dump(mode="json")
 
 
 def _parse(text: str):
@@ -73,12 +107,21 @@ def test_english_fountain_parses_into_headings_cues_dialogue_and_title_page():
     document, scenes, of = _parse(text)
 
     assert document.title_values == {
-        "title": "The Heiress Returns", "episode": "Episode 3: The Board Room", "credit": "Written by",
-        "author": "Writers' Room", "draft date": "2025-05-01", "notes": "AI-generated / AI生成"}
+        "title": "The Heiress Returns",
+        "episode": "Episode 3: The Board Room",
+        "credit": "Written by",
+        "author": "Writers' Room",
+        "draft date": "2025-05-01",
+        "notes": "AI-generated / AI生成",
+    }
     assert [s.header.split(" #")[0] for s in scenes] == ["INT. BOARD ROOM - DAY", "ROOFTOP - NIGHT"]
     assert of(TYPE_CHARACTER) == ["LIN XIA", "ZHOU MIN", "MR. O'NEIL", "LIN XIA"]
-    assert of(TYPE_DIALOG) == ["You remember me.", "Security!\nGet her out.", "She owns the building, sir.",
-                               "Three years."]
+    assert of(TYPE_DIALOG) == [
+        "You remember me.",
+        "Security!\nGet her out.",
+        "She owns the building, sir.",
+        "Three years.",
+    ]
     assert of(TYPE_PARENTHETICAL) == ["(coldly)", "(furious)"]
     assert of(TYPE_TRANSITION) == ["SMASH CUT TO:", "FADE OUT."]
     actions = of(TYPE_ACTION)
@@ -106,8 +149,9 @@ def test_chinese_fountain_forces_cues_headings_and_transitions():
 
 def test_write_fountain_is_the_text_and_leaves_no_temp_file(tmp_path):
     out = write_fountain(tmp_path / "ep.fountain", _english(), series_title="T", lang="en", draft=date(2025, 1, 1))
-    assert out.read_text(encoding="utf-8") == to_fountain(_english(), series_title="T", lang="en",
-                                                          draft=date(2025, 1, 1))
+    assert out.read_text(encoding="utf-8") == to_fountain(
+        _english(), series_title="T", lang="en", draft=date(2025, 1, 1)
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["ep.fountain"]
 
 
@@ -131,11 +175,16 @@ def _cut(folder: Path, transition: float = 0.0) -> Cut:
         Image.new("RGB", (9, 16), (60 * i, 90, 120)).save(frames[-1])
     a, b, c = (_wav(folder / f"l{i}.wav", d) for i, d in enumerate((1.234, 0.871, 2.05)))
     clips = [
-        CutClip("s1", frames[0], 0.0, 2.111, "push_in",
-                (SpokenLine("林夏", "好久不见。", a, 0.3, 1.234),)),
+        CutClip("s1", frames[0], 0.0, 2.111, "push_in", (SpokenLine("林夏", "好久不见。", a, 0.3, 1.234),)),
         CutClip("s2", frames[1], 2.111, 1.5, "static"),
-        CutClip("s3", frames[2], 3.611, 3.7, "pan_left",
-                (SpokenLine("周敏", "你怎么回来了？", b, 0.3, 0.871), SpokenLine("林夏", "这是我的。", c, 1.4, 2.05))),
+        CutClip(
+            "s3",
+            frames[2],
+            3.611,
+            3.7,
+            "pan_left",
+            (SpokenLine("周敏", "你怎么回来了？", b, 0.3, 0.871), SpokenLine("林夏", "这是我的。", c, 1.4, 2.05)),
+        ),
     ]
     label = aigc_label("run/ep01", "ab" * 32, ["qwen", "flux"], "video")
     return Cut(clips=clips, title="归来", lang="zh", transition=transition, metadata=label)
@@ -183,8 +232,11 @@ def test_otio_reads_back_with_clip_per_shot_and_lines_at_their_times(tmp_path, r
         assert clip.metadata["writers_room"]["subtitle"] == line.text
 
     label = timeline.metadata[METADATA_KEY]
-    assert label["label"] == "AI-generated" and label["content_id"] == "run/ep01" and list(label["models"]) == [
-        "flux", "qwen"]
+    assert (
+        label["label"] == "AI-generated"
+        and label["content_id"] == "run/ep01"
+        and list(label["models"]) == ["flux", "qwen"]
+    )
 
 
 def test_otio_crossfades_keep_clip_lengths_and_total_duration(tmp_path):
@@ -258,8 +310,9 @@ def test_contact_sheet_captions_render_cjk_glyphs(tmp_path):
     frames = _frames(tmp_path / "frames", 2)
 
     def caption(shot_id: str, name: str) -> Image.Image:
-        sheet = Image.open(contact_sheet([(shot_id, frames[0][1]), ("x", frames[1][1])], tmp_path / name,
-                                         title="t", models=["m"])).convert("RGB")
+        sheet = Image.open(
+            contact_sheet([(shot_id, frames[0][1]), ("x", frames[1][1])], tmp_path / name, title="t", models=["m"])
+        ).convert("RGB")
         top = sheet.height - GUTTER - CAPTION_HEIGHT
         return sheet.crop((GUTTER, top, GUTTER + THUMB_WIDTH, top + CAPTION_HEIGHT))
 

@@ -51,9 +51,18 @@ def ctx(project, server, monkeypatch):
     """A project on the fault server, for chat and for embeddings (cheap vectors, and one more caller on the wire)."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     server.plan(REPLIES)
-    return load_context(project, {"model": "openai:test", "base_url": server.base_url, "produce": False,
-                                  "request_timeout": TIMEOUT, "embeddings": "openai:test",
-                                  "embeddings_base_url": server.base_url}, env={})
+    return load_context(
+        project,
+        {
+            "model": "openai:test",
+            "base_url": server.base_url,
+            "produce": False,
+            "request_timeout": TIMEOUT,
+            "embeddings": "openai:test",
+            "embeddings_base_url": server.base_url,
+        },
+        env={},
+    )
 
 
 def develop(ctx) -> tuple[Runs, str, RoomError | None]:
@@ -70,8 +79,13 @@ def develop(ctx) -> tuple[Runs, str, RoomError | None]:
 # ── one fault, then the server is well again: the room recovers ─────────
 
 MODEL_FAULTS = ["prose", "truncated", "wrong_types", "empty", "length"]
-SERVER_FAULTS = [{"fault": "500"}, {"fault": "drop"}, {"fault": "html", "status": 502},
-                 {"fault": "hang", "seconds": 3 * TIMEOUT}, {"fault": "429", "retry_after": 1}]
+SERVER_FAULTS = [
+    {"fault": "500"},
+    {"fault": "drop"},
+    {"fault": "html", "status": 502},
+    {"fault": "hang", "seconds": 3 * TIMEOUT},
+    {"fault": "429", "retry_after": 1},
+]
 
 
 @pytest.mark.parametrize("kind", MODEL_FAULTS)
@@ -106,8 +120,13 @@ LASTING = [
     pytest.param({"fault": "500"}, ModelUnavailableError, "answered 500", id="500"),
     pytest.param({"fault": "429", "retry_after": 1}, ModelUnavailableError, "rate-limiting", id="429"),
     pytest.param({"fault": "drop"}, ModelUnavailableError, "cannot be reached", id="drop"),
-    pytest.param({"fault": "hang", "seconds": 3 * TIMEOUT}, ModelUnavailableError, "did not answer in time",
-                 marks=pytest.mark.integration, id="hang"),  # three timeouts and two backoffs: ~5 s
+    pytest.param(
+        {"fault": "hang", "seconds": 3 * TIMEOUT},
+        ModelUnavailableError,
+        "did not answer in time",
+        marks=pytest.mark.integration,
+        id="hang",
+    ),  # three timeouts and two backoffs: ~5 s
     pytest.param({"fault": "html"}, ModelUnavailableError, "HTML page", id="html"),
 ]
 
@@ -133,8 +152,11 @@ def test_a_lasting_fault_stops_typed_and_resume_finishes_the_step(ctx, server, f
 
 # ── every caller of the openai client: one error for one failure ────────
 
+
 def _chat(server, project):
-    ask_structured(load_chat_model("openai:test", base_url=server.base_url, timeout=TIMEOUT), [HumanMessage("hi")], Pitch)
+    ask_structured(
+        load_chat_model("openai:test", base_url=server.base_url, timeout=TIMEOUT), [HumanMessage("hi")], Pitch
+    )
 
 
 def _stream(server, project):
@@ -146,23 +168,31 @@ def _embeddings(server, project):
 
 
 def _images(server, project):
-    OpenAIImageBackend(api_key="sk-test", base_url=server.base_url, timeout=TIMEOUT).render(ImageRequest("1A"), project / "1A.png")
+    OpenAIImageBackend(api_key="sk-test", base_url=server.base_url, timeout=TIMEOUT).render(
+        ImageRequest("1A"), project / "1A.png"
+    )
 
 
 def _speech(server, project):
-    OpenAISpeechBackend(base_url=server.base_url, timeout=TIMEOUT).synthesize("Hi.", VoiceSpec(backend="openai", voice="onyx"), project / "x.wav")
+    OpenAISpeechBackend(base_url=server.base_url, timeout=TIMEOUT).synthesize(
+        "Hi.", VoiceSpec(backend="openai", voice="onyx"), project / "x.wav"
+    )
 
 
 CALLERS = {"chat": _chat, "streaming": _stream, "embeddings": _embeddings, "images": _images, "speech": _speech}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("fault, error_type, code, text", [
-    ({"fault": "status", "status": 401}, KeyRefusedError, 3, "refused the key (401): check OPENAI_API_KEY"),
-    ({"fault": "status", "status": 403}, KeyRefusedError, 3, "refused the key (403)"),
-    ({"fault": "html"}, ModelUnavailableError, 4, "answered 200 with an HTML page"),
-    ({"fault": "not_json"}, ModelUnavailableError, 4, "answered 200 with a body that is not JSON"),
-], ids=["401", "403", "html", "not_json"])
+@pytest.mark.parametrize(
+    "fault, error_type, code, text",
+    [
+        ({"fault": "status", "status": 401}, KeyRefusedError, 3, "refused the key (401): check OPENAI_API_KEY"),
+        ({"fault": "status", "status": 403}, KeyRefusedError, 3, "refused the key (403)"),
+        ({"fault": "html"}, ModelUnavailableError, 4, "answered 200 with an HTML page"),
+        ({"fault": "not_json"}, ModelUnavailableError, 4, "answered 200 with a body that is not JSON"),
+    ],
+    ids=["401", "403", "html", "not_json"],
+)
 def test_every_caller_maps_a_failure_to_one_error(server, project, monkeypatch, caller, fault, error_type, code, text):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     server.plan(REPLIES, [{**fault, "times": 9}])
@@ -174,12 +204,37 @@ def test_every_caller_maps_a_failure_to_one_error(server, project, monkeypatch, 
 
 # ── the command line: one line on stderr, its exit code, then resume ────
 
+
 def room(project: Path, server: FaultServer, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ROOM_", "OPENAI_"))}
-    env = {**clean, "COLUMNS": "200", "ROOM_TIMEOUT": str(TIMEOUT), "OPENAI_API_KEY": "sk-test",
-           "ROOM_EMBEDDINGS": "openai:test", "ROOM_EMBEDDINGS_BASE_URL": server.base_url}
-    return subprocess.run([sys.executable, "-m", "cli", "-C", str(project), "--model", "openai:test", "--base-url", server.base_url, *args],
-                          env=env, input=stdin, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    env = {
+        **clean,
+        "COLUMNS": "200",
+        "ROOM_TIMEOUT": str(TIMEOUT),
+        "OPENAI_API_KEY": "sk-test",
+        "ROOM_EMBEDDINGS": "openai:test",
+        "ROOM_EMBEDDINGS_BASE_URL": server.base_url,
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "-C",
+            str(project),
+            "--model",
+            "openai:test",
+            "--base-url",
+            server.base_url,
+            *args,
+        ],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int, text: str) -> None:

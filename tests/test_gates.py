@@ -65,7 +65,10 @@ def test_edit_replaces_and_is_recorded_as_the_persons(script, make_ctx):
     assert values["artifacts"]["pitch"]["title"] == "My Own Title"
     assert (values["versions"]["pitch"], values["authors"]["pitch"], values["approved"]["pitch"]) == (2, "human", 2)
     human = project_memory(runs.ctx).list(run_id=run_id, artifact="pitch", kind="artifact")
-    assert [(r.version, r.role, r.status) for r in human] == [(1, "screenwriter", Status.PROPOSED), (2, "human", Status.APPROVED)]
+    assert [(r.version, r.role, r.status) for r in human] == [
+        (1, "screenwriter", Status.PROPOSED),
+        (2, "human", Status.APPROVED),
+    ]
 
 
 def test_reject_sends_the_note_to_the_owner(script, make_ctx):
@@ -89,7 +92,10 @@ def test_reject_sends_the_note_to_the_owner(script, make_ctx):
 
 def test_a_place_the_writers_note_names_is_the_series_own(script, make_ctx):
     runs, run_id = at_pitch_gate(script, make_ctx())
-    moved = {**f.pitch(), "logline": "An heiress returns to London as the CEO who owns her family."}  # an example's city
+    moved = {
+        **f.pitch(),
+        "logline": "An heiress returns to London as the CEO who owns her family.",
+    }  # an example's city
     script.enqueue("screenwriter", f.revision(moved))
     script.enqueue("cultural_consultant", f.approve())
     script.enqueue("director", f.approve())
@@ -162,8 +168,14 @@ def test_resume_in_a_new_process(project):
     state = json.loads(room(project, "status", run_id, "--json").stdout)
     assert state["approved"] == {"pitch": 1} and state["waiting"]["gate"] == "bible"
     calls = {(u["role"], u["stage"]): u["calls"] for u in state["usage"]}  # the ledger spans both processes
-    assert calls == {("screenwriter", "pitch"): 1, ("screenwriter", "bible"): 1, ("cultural_consultant", "pitch"): 1,
-                     ("cultural_consultant", "bible"): 1, ("director", "pitch"): 1, ("art_director", "bible"): 1}
+    assert calls == {
+        ("screenwriter", "pitch"): 1,
+        ("screenwriter", "bible"): 1,
+        ("cultural_consultant", "pitch"): 1,
+        ("cultural_consultant", "bible"): 1,
+        ("director", "pitch"): 1,
+        ("art_director", "bible"): 1,
+    }
     again = room(project, "approve", "nope")
     assert again.returncode == 5 and again.stderr.strip().startswith("error: no run 'nope'")
     assert "Traceback" not in again.stderr
@@ -171,8 +183,11 @@ def test_resume_in_a_new_process(project):
 
 @pytest.mark.integration
 def test_resume_after_sigkill_repeats_nothing(project):
-    slow = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()],
-            "director": [{"sleep": 60, "reply": f.approve()}]}
+    slow = {
+        "screenwriter": [f.pitch()],
+        "cultural_consultant": [f.approve()],
+        "director": [{"sleep": 60, "reply": f.approve()}],
+    }
     proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
     ledger = project / ".room" / "ledger.jsonl"
     deadline = time.time() + 90
@@ -236,8 +251,12 @@ def test_a_forks_state_points_at_its_own_copies_of_what_was_made():
     from graphs.forks import _moved
 
     old, new = "/p/outputs/abc", "/p/outputs/f00"
-    values = {"production": {"1": {"approved": True, "video": f"{old}/episodes/ep01/ep01.mp4"}},
-              "premise": f"text about {old}/x", "other": "/p/outputs/abcd/x", "n": 3}
+    values = {
+        "production": {"1": {"approved": True, "video": f"{old}/episodes/ep01/ep01.mp4"}},
+        "premise": f"text about {old}/x",
+        "other": "/p/outputs/abcd/x",
+        "n": 3,
+    }
     moved = _moved(values, old, new)
     assert moved["production"]["1"]["video"] == f"{new}/episodes/ep01/ep01.mp4"
     assert moved["premise"] == values["premise"] and moved["other"] == values["other"] and moved["n"] == 3

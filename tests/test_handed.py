@@ -13,22 +13,25 @@ from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, 
 from agents.prompt_file import load_prompts
 
 
-@pytest.mark.parametrize("lang, premise, culture", [
-    ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "anglo"),
-    ("en", "In 1920s Chicago, a jazz singer falls for a detective", "american_1920s"),
-    ("en", "A wedding planner in Mumbai plans her ex's wedding", "indian"),
-    ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "scottish"),
-    ("en", "A Victorian governess hears the children sing at night", "victorian"),
-    ("en", "In 1851 a mill girl inherits the mill", "victorian"),
-    ("en", "An apprentice wizard swaps bodies with the dragon queen", "fantasy"),
-    ("en", "A Seoul chaebol heir hides as a delivery rider", "korean"),
-    ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "zh_republic"),
-    ("zh", "唐朝长安，一名女仵作破解连环命案", "zh_ancient"),
-    ("zh", "外卖小哥意外继承了一座修仙门派", "zh_ancient"),
-    ("zh", "重生回到高考前一天的女孩", "zh_modern"),
-    # a place the premise names outranks a year another culture spans
-    ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "american_west"),
-])
+@pytest.mark.parametrize(
+    "lang, premise, culture",
+    [
+        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "anglo"),
+        ("en", "In 1920s Chicago, a jazz singer falls for a detective", "american_1920s"),
+        ("en", "A wedding planner in Mumbai plans her ex's wedding", "indian"),
+        ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "scottish"),
+        ("en", "A Victorian governess hears the children sing at night", "victorian"),
+        ("en", "In 1851 a mill girl inherits the mill", "victorian"),
+        ("en", "An apprentice wizard swaps bodies with the dragon queen", "fantasy"),
+        ("en", "A Seoul chaebol heir hides as a delivery rider", "korean"),
+        ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "zh_republic"),
+        ("zh", "唐朝长安，一名女仵作破解连环命案", "zh_ancient"),
+        ("zh", "外卖小哥意外继承了一座修仙门派", "zh_ancient"),
+        ("zh", "重生回到高考前一天的女孩", "zh_modern"),
+        # a place the premise names outranks a year another culture spans
+        ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "american_west"),
+    ],
+)
 def test_the_culture_is_the_premises(lang, premise, culture):
     assert culture_of(premise, lang)["name"] == culture
     names = cast_names(premise, lang)
@@ -93,21 +96,24 @@ def _bible() -> dict:
     return f.bible()
 
 
-@pytest.mark.parametrize("lang, premise, era", [
-    ("en", "In 1920s Chicago, a jazz singer falls for a detective", "1920s, America"),
-    ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "1890, Scotland"),
-    ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "present-day"),
-    ("en", "A Victorian governess hears the children sing at night", "Victorian, Britain"),
-    ("en", "An apprentice wizard swaps bodies with the dragon queen", "an age of magic, a mythical kingdom"),
-    ("en", "During the Tang dynasty a tea merchant's widow runs the family caravan", "Tang dynasty"),
-    ("zh", "唐朝长安，一名女仵作破解连环命案", "唐朝长安"),
-    ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国"),
-    ("zh", "八十年代的纺织厂女工考上了大学", "八十年代，都市"),
-    ("zh", "重生回到高考前一天的女孩", "现代，都市"),
-    ("en", "A 1000-year-old vampire opens a night bakery", "present-day"),  # an age, not a year
-    ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
-    ("zh", "那个年代的爱情总是来得很慢", "现代，都市"),
-])
+@pytest.mark.parametrize(
+    "lang, premise, era",
+    [
+        ("en", "In 1920s Chicago, a jazz singer falls for a detective", "1920s, America"),
+        ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "1890, Scotland"),
+        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "present-day"),
+        ("en", "A Victorian governess hears the children sing at night", "Victorian, Britain"),
+        ("en", "An apprentice wizard swaps bodies with the dragon queen", "an age of magic, a mythical kingdom"),
+        ("en", "During the Tang dynasty a tea merchant's widow runs the family caravan", "Tang dynasty"),
+        ("zh", "唐朝长安，一名女仵作破解连环命案", "唐朝长安"),
+        ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国"),
+        ("zh", "八十年代的纺织厂女工考上了大学", "八十年代，都市"),
+        ("zh", "重生回到高考前一天的女孩", "现代，都市"),
+        ("en", "A 1000-year-old vampire opens a night bakery", "present-day"),  # an age, not a year
+        ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
+        ("zh", "那个年代的爱情总是来得很慢", "现代，都市"),
+    ],
+)
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
     from agents.cultural_consultant import era_year
 
@@ -116,23 +122,26 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
     assert setting_of(premise, lang) is setting_of(premise, lang)  # worked out once a premise
 
 
-@pytest.mark.parametrize("lang, premise, place", [
-    ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "Hospital night ward"),
-    ("en", "A retired boxer coaches the son of the man he killed in the ring", "Training gym"),
-    ("en", "Two rival chefs in Austin are forced to share one food truck", "Restaurant kitchen"),
-    ("en", "A space station janitor finds a stowaway", "Starship bridge"),
-    ("en", "A woman wakes up with no memory", "Apartment kitchen"),  # nothing said: the culture's places
-    ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
-    ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
-    ("zh", "退伍老兵回到农村老家种田", "农家小院"),
-    # premises the first data had no entry for
-    ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "Saloon bar"),
-    ("en", "Two rival food-truck owners share one parking spot", "Food truck window"),
-    ("en", "A deep-sea research station loses contact with the surface", "Research lab"),
-    ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本", "纺织厂车间"),
-    ("zh", "末世降临，一个普通超市收银员觉醒了囤货系统", "地下避难所"),
-    ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争", "戏台"),
-])
+@pytest.mark.parametrize(
+    "lang, premise, place",
+    [
+        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "Hospital night ward"),
+        ("en", "A retired boxer coaches the son of the man he killed in the ring", "Training gym"),
+        ("en", "Two rival chefs in Austin are forced to share one food truck", "Restaurant kitchen"),
+        ("en", "A space station janitor finds a stowaway", "Starship bridge"),
+        ("en", "A woman wakes up with no memory", "Apartment kitchen"),  # nothing said: the culture's places
+        ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
+        ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
+        ("zh", "退伍老兵回到农村老家种田", "农家小院"),
+        # premises the first data had no entry for
+        ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "Saloon bar"),
+        ("en", "Two rival food-truck owners share one parking spot", "Food truck window"),
+        ("en", "A deep-sea research station loses contact with the surface", "Research lab"),
+        ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本", "纺织厂车间"),
+        ("zh", "末世降临，一个普通超市收银员觉醒了囤货系统", "地下避难所"),
+        ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争", "戏台"),
+    ],
+)
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
     places = places_of(premise, lang)
     assert place in places and len(places) == len(set(places)) <= 6
@@ -142,12 +151,16 @@ def test_places_come_from_what_the_premise_is_about(lang, premise, place):
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_name_place_or_era_handed_is_an_examples(lang):
     """The room's own copy check (the examples' names, places, eras, titles, proper nouns) finds none of them."""
-    places = {p for c in _cultures() if c["lang"] == lang for p in c["places"]} | {p for s in _settings() for p in s.get(lang, [])}
+    places = {p for c in _cultures() if c["lang"] == lang for p in c["places"]} | {
+        p for s in _settings() for p in s.get(lang, [])
+    }
     eras = {era_of(" ".join(c["words"][:1]), lang) for c in _cultures() if c["lang"] == lang}
     names = {n for c in _cultures() if c["lang"] == lang for n in c["female"] + c["male"] + c["family"]}
     assert places and eras and names
     for role in ("screenwriter", "director", "art_director"):
-        assert copied_names({"places": sorted(places), "eras": sorted(eras), "names": sorted(names)}, role, lang, "") == []
+        assert (
+            copied_names({"places": sorted(places), "eras": sorted(eras), "names": sorted(names)}, role, lang, "") == []
+        )
 
 
 def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
@@ -159,12 +172,18 @@ def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
     schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small)
     names, places = cast_names(values["premise"], "en"), places_of(values["premise"], "en")
-    bible = {**_bible(), "characters": [{**_bible()["characters"][0], "name": names[0]}],
-             "locations": [{"name": places[0], "description": "smoke and brass"}], "world": {"era": "1920s, America"}}
+    bible = {
+        **_bible(),
+        "characters": [{**_bible()["characters"][0], "name": names[0]}],
+        "locations": [{"name": places[0], "description": "smoke and brass"}],
+        "world": {"era": "1920s, America"},
+    }
     assert schema.model_validate(bible).locations[0].name == places[0]
     assert {"Jazz club stage", "Police precinct"} <= set(places)
-    for copied in ({"locations": [{"name": "Halberd Capital lobby", "description": "glass"}]},
-                   {"world": {"era": "Present-day New York City", "rules": []}}):
+    for copied in (
+        {"locations": [{"name": "Halberd Capital lobby", "description": "glass"}]},
+        {"world": {"era": "Present-day New York City", "rules": []}},
+    ):
         with pytest.raises(ValueError):
             schema.model_validate({**bible, **copied})
 
@@ -189,8 +208,11 @@ def test_a_small_models_scenes_are_at_the_bibles_locations():
     assert "enum" not in json.dumps(ARTIFACTS["script"].schema_for(1, 1).model_json_schema())
 
 
-@settings(max_examples=int(os.environ.get("ROOM_PROPERTY_EXAMPLES", 200)), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("ROOM_PROPERTY_EXAMPLES", 200)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(premise=st.text(min_size=1, max_size=200), lang=st.sampled_from(["en", "zh"]))
 def test_any_premise_gets_a_setting_a_small_model_can_be_held_to(premise, lang):
     """Whatever a writer types, the setting is whole, deterministic, never an example's, and makes a schema."""
@@ -215,7 +237,7 @@ def test_a_small_models_logline_opens_with_the_premise(make_ctx):
     from agents.structured import closed_schema
     from graphs.negotiation import owner_schema
 
-    premise = "末世降临，一个普通超市收银员觉醒了囤货系统 (a \"test\" [x] 1+1)"
+    premise = '末世降临，一个普通超市收银员觉醒了囤货系统 (a "test" [x] 1+1)'
     values = {"premise": premise, "lang": "zh", "episodes": 2}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
     for revision in (False, True):
@@ -262,8 +284,11 @@ def test_runs_of_the_prompts_words_are_copies(lang):
     for copied in (persona, audience):
         assert copied_phrases(f"Look: {copied}", "screenwriter", lang)
         assert copied_phrases(copied, "screenwriter", lang, own=copied) == []  # the writer's own words
-    fresh = ("A retired boxer agrees to train the son of the man he killed in the ring" if lang == "en"
-             else "八十年代的纺织厂女工在工厂倒闭前夜发现厂长的秘密账本")
+    fresh = (
+        "A retired boxer agrees to train the son of the man he killed in the ring"
+        if lang == "en"
+        else "八十年代的纺织厂女工在工厂倒闭前夜发现厂长的秘密账本"
+    )
     assert copied_phrases(fresh, "screenwriter", lang) == []
 
 

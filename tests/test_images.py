@@ -36,8 +36,16 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 def request(**fields) -> ImageRequest:
-    base = dict(shot_id="1A", shot_size="medium", camera="static", characters=[LIN], location="天台 rooftop",
-                location_palette=ROOFTOP, caption="林夏回头。", lang="zh")
+    base = dict(
+        shot_id="1A",
+        shot_size="medium",
+        camera="static",
+        characters=[LIN],
+        location="天台 rooftop",
+        location_palette=ROOFTOP,
+        caption="林夏回头。",
+        lang="zh",
+    )
     return ImageRequest(**{**base, **fields})
 
 
@@ -109,8 +117,10 @@ def test_same_request_gives_identical_bytes(storyboard, tmp_path):
 
 
 def test_closer_shots_frame_the_figure_larger(storyboard):
-    panels = {size: colours(storyboard.draw(request(shot_size=size)))
-              for size in ("extreme_wide", "wide", "medium", "close_up", "extreme_close_up")}
+    panels = {
+        size: colours(storyboard.draw(request(shot_size=size)))
+        for size in ("extreme_wide", "wide", "medium", "close_up", "extreme_close_up")
+    }
     clothes = {size: found.get(rgb(RED), 0) for size, found in panels.items()}
     hair = {size: found.get(rgb(BLACK), 0) for size, found in panels.items()}
     glasses = {size: found.get(rgb(GOLD), 0) for size, found in panels.items()}
@@ -131,10 +141,14 @@ def test_a_style_palette_longer_than_wall_floor_accent_draws_its_first_three(sto
 
 
 def test_a_character_keeps_its_colours_in_every_shot(storyboard):
-    first = storyboard.draw(request(shot_size="wide", characters=[LIN, ZHOU], location="雨夜便利店",
-                                    location_palette=["#223344", "#445566"]))
-    second = storyboard.draw(request(shot_size="medium", characters=[ZHOU, LIN], location="天台",
-                                     location_palette=["#ddeeff", "#99aabb"]))
+    first = storyboard.draw(
+        request(
+            shot_size="wide", characters=[LIN, ZHOU], location="雨夜便利店", location_palette=["#223344", "#445566"]
+        )
+    )
+    second = storyboard.draw(
+        request(shot_size="medium", characters=[ZHOU, LIN], location="天台", location_palette=["#ddeeff", "#99aabb"])
+    )
     for image in (first, second):
         found = colours(image)
         for colour in (RED, BLACK, GOLD, BLUE, BROWN, MINT):
@@ -153,8 +167,10 @@ def test_a_character_keeps_its_colours_in_every_shot(storyboard):
 
 def test_camera_moves_are_drawn_differently(storyboard):
     picture = (0, 0, W, int(H * 0.84))
-    panels = {move: storyboard.draw(request(camera=move, caption="")).crop(picture).tobytes()
-              for move in ("static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down")}
+    panels = {
+        move: storyboard.draw(request(camera=move, caption="")).crop(picture).tobytes()
+        for move in ("static", "push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down")
+    }
     assert len(set(panels.values())) == len(panels)
 
 
@@ -238,15 +254,19 @@ def test_registry_lists_the_backends_and_rejects_unknown_names():
 
 def test_missing_package_names_the_extra(monkeypatch):
     registry = Registry("images")
-    registry.register(BackendInfo("fake", "images", packages=("no_such_package_for_room_tests",), extra="diffusers"),
-                      lambda **o: object())
+    registry.register(
+        BackendInfo("fake", "images", packages=("no_such_package_for_room_tests",), extra="diffusers"),
+        lambda **o: object(),
+    )
     with pytest.raises(MissingPackageError, match=r'pip install -e "\.\[diffusers\]"'):
         registry.create("fake")
     # the real diffusers backend, on a machine without torch
     import tools.registry as registry_module
 
     real = registry_module.importlib.util.find_spec
-    monkeypatch.setattr(registry_module.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    monkeypatch.setattr(
+        registry_module.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
     with pytest.raises(MissingPackageError, match=r"needs torch: .*\[diffusers\]"):
         create_image_backend("diffusers", model="anything")
 
@@ -283,21 +303,55 @@ def _tiny_stable_diffusion(folder: Path) -> Path:
     (folder / "vocab.json").write_text(json.dumps(vocab))
     (folder / "merges.txt").write_text("#version: 0.2\n")
     tokenizer = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77)
-    text_encoder = CLIPTextModel(CLIPTextConfig(
-        bos_token_id=0, eos_token_id=1, pad_token_id=1, vocab_size=len(vocab), hidden_size=32, intermediate_size=37,
-        num_attention_heads=4, num_hidden_layers=2, max_position_embeddings=77))
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=0,
+            eos_token_id=1,
+            pad_token_id=1,
+            vocab_size=len(vocab),
+            hidden_size=32,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            max_position_embeddings=77,
+        )
+    )
     unet = UNet2DConditionModel(
-        block_out_channels=(32, 64), layers_per_block=1, sample_size=16, in_channels=4, out_channels=4,
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-        cross_attention_dim=32)
+        block_out_channels=(32, 64),
+        layers_per_block=1,
+        sample_size=16,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+    )
     vae = AutoencoderKL(
-        block_out_channels=(32, 64), in_channels=3, out_channels=3, latent_channels=4,
-        down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
-    scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-                              set_alpha_to_one=False, steps_offset=1)
-    pipeline = StableDiffusionPipeline(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet,
-                                       scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                       requires_safety_checker=False)
+        block_out_channels=(32, 64),
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2,
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    pipeline = StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
     pipeline.save_pretrained(folder / "tiny-sd")
     return folder / "tiny-sd"
 
@@ -354,7 +408,9 @@ class _FakeImages(BaseHTTPRequestHandler):
             picture.paste((250, 220, 40), (0, 0, 1024, 768))  # two halves, so the crop can be checked
             buffer = io.BytesIO()
             picture.save(buffer, format="PNG")
-            payload = json.dumps({"created": 0, "data": [{"b64_json": base64.b64encode(buffer.getvalue()).decode()}]}).encode()
+            payload = json.dumps(
+                {"created": 0, "data": [{"b64_json": base64.b64encode(buffer.getvalue()).decode()}]}
+            ).encode()
         self.send_response(type(self).status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))

@@ -239,8 +239,12 @@ def test_parallel_puts_from_threads_all_land(memory):
 def test_a_recall_embeds_its_query_once_and_a_repeat_not_again(memory):
     """Two filtered queries a recall, one embedding; the same query again is not embedded again, and the
     answer is what Chroma gives when it embeds the query itself."""
-    memory.put([rec("Lin Wan is a divorce lawyer.", Kind.CHARACTER, status=Status.APPROVED, key="lin"),
-                rec("The rain never stops in this town.", Kind.NOTE, key="rain")])
+    memory.put(
+        [
+            rec("Lin Wan is a divorce lawyer.", Kind.CHARACTER, status=Status.APPROVED, key="lin"),
+            rec("The rain never stops in this town.", Kind.NOTE, key="rain"),
+        ]
+    )
     embedded: list[list[str]] = []
     ef = memory._ef
     original = ef.embed_query

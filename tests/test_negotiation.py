@@ -50,7 +50,7 @@ def test_revise_then_approve(script, make_ctx):
     assert waiting["content"]["title"] == better["title"]
     # the owner saw the reviewer's issue, numbered, when revising
     revise_call = [c for c in script.calls if c["role"] == "screenwriter"][1]
-    assert "1. [major] cultural_consultant: \"board room\"" in revise_call["messages"][-1].content
+    assert '1. [major] cultural_consultant: "board room"' in revise_call["messages"][-1].content
     revisions = project_memory(runs.ctx).list(run_id=run_id, kind="revision")
     assert len(revisions) == 1 and revisions[0].version == 2 and "accepted: done" in revisions[0].text
 
@@ -74,6 +74,7 @@ def test_reviewers_run_in_parallel(script, make_ctx):
         def answer(_messages):
             barrier.wait()  # both reviewers must be inside a model call at the same time
             return reply
+
         return answer
 
     script.enqueue("screenwriter", f.pitch())
@@ -158,7 +159,9 @@ def test_consultant_flags_a_planted_anachronism(script, make_ctx):
     runs, run_id, events = start(make_ctx(auto_approve=("pitch",)))
     waiting = runs.view(run_id).waiting
     assert (waiting["gate"], waiting["version"], waiting["rounds"]) == ("bible", 2, 2)
-    flagged = next(e for e in events if e["type"] == "verdict" and e["role"] == "cultural_consultant" and e["artifact"] == "bible")
+    flagged = next(
+        e for e in events if e["type"] == "verdict" and e["role"] == "cultural_consultant" and e["artifact"] == "bible"
+    )
     assert flagged["verdict"] == "revise"
     revise_prompt = [c for c in script.calls if c["role"] == "screenwriter"][-1]["messages"][-1].content
     assert "[critical] cultural_consultant" in revise_prompt and "smartphone" in revise_prompt
@@ -171,8 +174,17 @@ def test_an_owner_prompt_receives_exactly_the_inputs_its_artifact_declares(make_
     from agents.roles import ARTIFACTS
     from graphs.negotiation import task_variables
 
-    state = {"premise": "p", "episode": 1, "artifacts": {"pitch": f.pitch(), "bible": f.bible(), "outline": f.outline(),
-                                                         "script": f.script(1), "shots": f.shots(1)}}
+    state = {
+        "premise": "p",
+        "episode": 1,
+        "artifacts": {
+            "pitch": f.pitch(),
+            "bible": f.bible(),
+            "outline": f.outline(),
+            "script": f.script(1),
+            "shots": f.shots(1),
+        },
+    }
     real = SimpleNamespace(schema_limits={})  # a model handed no setting
     for spec in (*ARTIFACTS.values(), DIRECTION):
         assert set(task_variables(spec, state, make_ctx(), real)) | {"notes", "memory"} == set(spec.inputs), spec.name

@@ -30,7 +30,13 @@ def test_each_graph_declares_its_input_and_output():
     for graph in (development.graph, negotiation.graph, episode.graph, chat.graph):
         assert graph.get_input_jsonschema()["properties"] and graph.get_output_jsonschema()["properties"]
     assert set(development.graph.get_input_jsonschema()["properties"]) == {
-        "run_id", "premise", "lang", "episodes", "auto_approve", "decisions"}
+        "run_id",
+        "premise",
+        "lang",
+        "episodes",
+        "auto_approve",
+        "decisions",
+    }
     for graph in (development.graph, episode.graph):
         assert not {"current", "episode", "outcome", "decision"} & set(graph.get_output_jsonschema()["properties"])
 

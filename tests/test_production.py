@@ -22,6 +22,7 @@ from cli_helpers import room, run_id_of
 
 pytestmark = pytest.mark.integration
 
+
 def misnamed_script() -> dict:
     """The script with one speaker misspelt and one line given to a bit part nobody cast."""
     script = f.script()
@@ -42,8 +43,18 @@ SCRIPT = {
 @pytest.fixture(scope="module")
 def produced(tmp_path_factory):
     project = tmp_path_factory.mktemp("production")
-    result = room(project, "run", "A disowned heiress returns as a CEO", "--episodes", "1", "--auto-approve",
-                  "--round-limit", "1", script=SCRIPT, timeout=600)
+    result = room(
+        project,
+        "run",
+        "A disowned heiress returns as a CEO",
+        "--episodes",
+        "1",
+        "--auto-approve",
+        "--round-limit",
+        "1",
+        script=SCRIPT,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     run_id = run_id_of(result.stdout)
     return project, run_id, project / "outputs" / run_id / "episodes" / "ep01", result
@@ -170,16 +181,32 @@ def test_export_copies_the_formats_asked_for(produced, tmp_path):
 def test_without_auto_approve_the_run_stops_at_script_and_final_cut(tmp_path):
     project = tmp_path / "gated"
     project.mkdir()
-    first = room(project, "run", "A premise", "--episodes", "1", "--auto", "pitch,bible,outline", "--round-limit", "1",
-                 script={k: v[:] for k, v in SCRIPT.items() if k != "art_director"} | {
-                     "art_director": [f.approve()], "director": SCRIPT["director"][:3], "editor": SCRIPT["editor"][:2]},
-                 timeout=600)
+    first = room(
+        project,
+        "run",
+        "A premise",
+        "--episodes",
+        "1",
+        "--auto",
+        "pitch,bible,outline",
+        "--round-limit",
+        "1",
+        script={k: v[:] for k, v in SCRIPT.items() if k != "art_director"}
+        | {"art_director": [f.approve()], "director": SCRIPT["director"][:3], "editor": SCRIPT["editor"][:2]},
+        timeout=600,
+    )
     assert first.returncode == 0, first.stderr
     run_id = run_id_of(first.stdout)
     status = json.loads(room(project, "status", run_id, "--json").stdout)
     assert status["waiting"]["gate"] == "script" and status["waiting"]["content"]["title"] == "The Return 1"
-    second = room(project, "approve", run_id, name="second", timeout=600,
-                  script={"director": [f.shots()], "art_director": [f.approve(), f.art()], "editor": [f.approve()]})
+    second = room(
+        project,
+        "approve",
+        run_id,
+        name="second",
+        timeout=600,
+        script={"director": [f.shots()], "art_director": [f.approve(), f.art()], "editor": [f.approve()]},
+    )
     assert second.returncode == 0, second.stderr
     status = json.loads(room(project, "status", run_id, "--json").stdout)
     assert status["waiting"]["gate"] == "final_cut"

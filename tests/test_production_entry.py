@@ -12,14 +12,30 @@ def test_the_produce_node_and_room_render_call_the_same_production(script, make_
 
     def produce_episode(studio, values, episode, inputs):
         calls.append((studio.outputs_dir, inputs["script"], inputs["shots"], episode))
-        return production.Produced(frames={}, audio={}, video="ep01.mp4", duration=60.0, files={}, synthesized=0,
-                                   rendered_frames=0, encoded_segments=0, segments=0)
+        return production.Produced(
+            frames={},
+            audio={},
+            video="ep01.mp4",
+            duration=60.0,
+            files={},
+            synthesized=0,
+            rendered_frames=0,
+            encoded_segments=0,
+            segments=0,
+        )
 
     monkeypatch.setattr(production, "produce_episode", produce_episode)
     for role, replies in f.series(1).items():
         script.enqueue(role, *replies)
-    runs = Runs(make_ctx(produce=True, auto_approve=("pitch", "bible", "outline", "script"), episodes=1,
-                         round_limit=1, speech="espeak"))
+    runs = Runs(
+        make_ctx(
+            produce=True,
+            auto_approve=("pitch", "bible", "outline", "script"),
+            episodes=1,
+            round_limit=1,
+            speech="espeak",
+        )
+    )
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     list(events)
     assert runs.view(run_id).waiting["gate"] == "final_cut" and len(calls) == 1  # the graph's produce node

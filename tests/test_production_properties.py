@@ -84,8 +84,9 @@ def _text(limit: int) -> st.SearchStrategy[str]:
 
 
 JUNK_NAMES = st.one_of(st.sampled_from(SENTENCES + NASTY), _text(40))
-SHOT_IDS = st.one_of(st.sampled_from([i for i in NASTY if len(i) <= SHOT_ID_CHARS] + ["1A", "1A", "镜头1"]),
-                     _text(SHOT_ID_CHARS))
+SHOT_IDS = st.one_of(
+    st.sampled_from([i for i in NASTY if len(i) <= SHOT_ID_CHARS] + ["1A", "1A", "镜头1"]), _text(SHOT_ID_CHARS)
+)
 
 
 def name_about(draw, cast: list[str], limit: int) -> str:
@@ -121,14 +122,20 @@ def episodes(draw, items: int = 4, chars: int = 120, lines: int = 4) -> dict:
     return {
         "lang": draw(st.sampled_from(["en", "zh"])),
         "artifacts": {"pitch": draw(drawn_as(Pitch, items, chars)), "bible": bible},
-        "inputs": {"script": script, "shots": ShotList.model_validate(shots).model_dump(mode="json"),
-                   "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]}},  # what production is handed
+        "inputs": {
+            "script": script,
+            "shots": ShotList.model_validate(shots).model_dump(mode="json"),
+            "prompts": {p["shot_id"]: p["prompt"] for p in art["prompts"]},
+        },  # what production is handed
         "art": {"style": art["style"], "sheets": settle_sheets(bible, {}, art["sheets"])},
     }
 
 
-CHEAP = settings(max_examples=int(os.environ.get("ROOM_PROPERTY_EXAMPLES", 300)), deadline=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+CHEAP = settings(
+    max_examples=int(os.environ.get("ROOM_PROPERTY_EXAMPLES", 300)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 # ── the resolving functions alone ───────────────────────────────────────
@@ -196,11 +203,30 @@ def test_any_script_and_shot_list_resolve_to_a_fitted_episode(values):
 
 
 def test_more_shots_than_the_list_holds_still_show_every_scene():
-    script = EpisodeScript.model_validate({"number": 1, "title": "t", "scenes": [
-        {"number": n, "heading": f"H{n}", "location": "L", "time_of_day": "D", "action": f"a{n}",
-         "lines": [{"speaker": "A", "text": f"line {n}"}]} for n in range(1, 13)]})
-    shots = ShotList.model_validate({"episode": 1, "shots": [
-        {"id": "1A", "scene": 1, "size": "wide", "location": "L", "visual_intent": "v", "lines": [0]}] * 60})
+    script = EpisodeScript.model_validate(
+        {
+            "number": 1,
+            "title": "t",
+            "scenes": [
+                {
+                    "number": n,
+                    "heading": f"H{n}",
+                    "location": "L",
+                    "time_of_day": "D",
+                    "action": f"a{n}",
+                    "lines": [{"speaker": "A", "text": f"line {n}"}],
+                }
+                for n in range(1, 13)
+            ],
+        }
+    )
+    shots = ShotList.model_validate(
+        {
+            "episode": 1,
+            "shots": [{"id": "1A", "scene": 1, "size": "wide", "location": "L", "visual_intent": "v", "lines": [0]}]
+            * 60,
+        }
+    )
     _, fitted = episode_as_cast(None, script.model_dump(), shots.model_dump())
     assert len(fitted.shots) == 60
     _covers_the_script(script, fitted)
@@ -210,7 +236,9 @@ def _run_values() -> dict:
     import factories as f
 
     script = f.script()
-    script["scenes"].append({**script["scenes"][0], "number": 7, "heading": "INT. LIFT - DAY", "location": "Lift"})  # numbered by place: 3
+    script["scenes"].append(
+        {**script["scenes"][0], "number": 7, "heading": "INT. LIFT - DAY", "location": "Lift"}
+    )  # numbered by place: 3
     return {"artifacts": {"bible": f.bible(), "script": script}, "episode": 1, "episodes": 1}
 
 
@@ -236,8 +264,19 @@ def test_what_the_run_schema_allows_the_stored_shot_list_holds_and_production_ta
 
 
 def test_a_shot_list_an_old_checkpoint_holds_still_validates():
-    old = {"episode": 1, "shots": [{"id": "1A", "scene": 9, "size": "wide", "location": "L", "visual_intent": "v",
-                                    "characters": ["Somebody nobody cast, in a long sentence"]}]}
+    old = {
+        "episode": 1,
+        "shots": [
+            {
+                "id": "1A",
+                "scene": 9,
+                "size": "wide",
+                "location": "L",
+                "visual_intent": "v",
+                "characters": ["Somebody nobody cast, in a long sentence"],
+            }
+        ],
+    }
     assert ShotList.model_validate(old).shots[0].scene == 9
 
 
@@ -286,9 +325,13 @@ def _check_outputs(ctx, run_id: str, produced, base: Path) -> None:
     for path in [*produced.files.values(), *produced.frames.values(), *(a for a, _ in produced.audio.values())]:
         assert Path(path).resolve().is_relative_to(folder.resolve())
     assert sorted(p.name for p in (folder / "frames").iterdir()) == sorted(
-        f"shot_{n:03d}{suffix}" for n in range(1, len(produced.frames) + 1) for suffix in (".png", ".request"))
+        f"shot_{n:03d}{suffix}" for n in range(1, len(produced.frames) + 1) for suffix in (".png", ".request")
+    )
     info = probe(folder / "ep01.mp4")
-    assert (info["width"], info["height"]) == RENDER_SIZES[ctx.render][:2] and (info["video_codec"], info["audio_codec"]) == ("h264", "aac")
+    assert (info["width"], info["height"]) == RENDER_SIZES[ctx.render][:2] and (
+        info["video_codec"],
+        info["audio_codec"],
+    ) == ("h264", "aac")
     assert abs(info["duration"] - produced.duration) <= 0.5 and produced.duration >= 60 - 0.01
     cues = list(srt.parse((folder / "ep01.srt").read_text(encoding="utf-8")))
     assert all(c.start < c.end <= srt.timedelta(seconds=produced.duration + 0.01) for c in cues)
@@ -301,8 +344,11 @@ def _check_outputs(ctx, run_id: str, produced, base: Path) -> None:
     assert len(doc.scenes) >= len(script.scenes)
 
 
-@settings(max_examples=int(os.environ.get("ROOM_PIPELINE_EXAMPLES", 50)), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("ROOM_PIPELINE_EXAMPLES", 50)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 @given(episodes(items=3, chars=120, lines=3))
 def test_any_episode_is_produced_inside_the_project(studio, values):
     from agents.production import cast_episode, produce_episode

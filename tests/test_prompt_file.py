@@ -42,20 +42,23 @@ class Scene(BaseModel):
 
 def test_the_keys_form_names_the_fields_and_spells_out_objects():
     assert answer_summary(Scene) == (
-        '{"title", "age", "place": {"name", "rules"}, "lines": [{"speaker", "mood"}], "cast"}')
+        '{"title", "age", "place": {"name", "rules"}, "lines": [{"speaker", "mood"}], "cast"}'
+    )
 
 
 def test_the_values_form_says_what_goes_in_each_field():
     assert answer_summary(Scene, "values", {"title": "a few words"}) == (
         '{"title": a few words, "age": ..., "place": {"name": ..., "rules": ...}, '
-        '"lines": [{"speaker": ..., "mood": "calm" | "tense"}], "cast": ...}')
+        '"lines": [{"speaker": ..., "mood": "calm" | "tense"}], "cast": ...}'
+    )
 
 
 def test_words_in_brackets_are_a_note_after_the_name_and_other_words_the_value():
     words = {"age": "(a number)", "place.rules": "[...]", "lines.mood": '"calm" or "tense"', "cast": "（名字）"}
     assert answer_summary(Scene, "keys", words) == (
         '{"title", "age" (a number), "place": {"name", "rules": [...]}, '
-        '"lines": [{"speaker", "mood": "calm" or "tense"}], "cast"（名字）}')
+        '"lines": [{"speaker", "mood": "calm" or "tense"}], "cast"（名字）}'
+    )
 
 
 def test_words_for_no_field_are_refused():
@@ -110,16 +113,21 @@ def test_an_error_names_the_file_and_is_the_rooms(folder):
     assert isinstance(caught.value, PromptError) and isinstance(caught.value, RoomError)
 
 
-@pytest.mark.parametrize(("change", "said"), [
-    (lambda data: data["tasks"].update(cut=data["tasks"]["chat"]), "unknown task cut"),
-    (lambda data: data.update(tone="dry"), "tone: Extra inputs are not permitted"),
-    (lambda data: data["tasks"]["chat"].update(examples=[]), "the examples of chat go in their own file"),
-    (lambda data: data["tasks"]["chat"].update(answer={"form": "keys"}), "chat answers in plain text"),
-    (lambda data: data["tasks"]["critique"].update(answer={"fields": {"issues.page": "(a number)"}}),
-     "no field issues.page in Critique"),
-    (lambda data: data["tasks"]["critique"].update(answer={"form": "prose"}), "tasks.critique.answer.form"),
-    (lambda data: data["tasks"]["chat"].update(instruction="Answer {{ message }}."), "takes no variables"),
-])
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda data: data["tasks"].update(cut=data["tasks"]["chat"]), "unknown task cut"),
+        (lambda data: data.update(tone="dry"), "tone: Extra inputs are not permitted"),
+        (lambda data: data["tasks"]["chat"].update(examples=[]), "the examples of chat go in their own file"),
+        (lambda data: data["tasks"]["chat"].update(answer={"form": "keys"}), "chat answers in plain text"),
+        (
+            lambda data: data["tasks"]["critique"].update(answer={"fields": {"issues.page": "(a number)"}}),
+            "no field issues.page in Critique",
+        ),
+        (lambda data: data["tasks"]["critique"].update(answer={"form": "prose"}), "tasks.critique.answer.form"),
+        (lambda data: data["tasks"]["chat"].update(instruction="Answer {{ message }}."), "takes no variables"),
+    ],
+)
 def test_a_malformed_role_file_is_refused(folder, change, said):
     role_file = folder / "en" / "editor.yaml"
     edit(role_file, change)
@@ -128,12 +136,15 @@ def test_a_malformed_role_file_is_refused(folder, change, said):
     assert said in str(caught.value)
 
 
-@pytest.mark.parametrize(("change", "said"), [
-    (lambda examples: examples[0]["vars"].pop("memory"), "example 1 has the variables"),
-    (lambda examples: examples[1].update(output={"verdict": "maybe"}), "example 2 is no valid Critique"),
-    (lambda examples: examples[0].update(note="x"), "0.note: Extra inputs are not permitted"),
-    (lambda examples: examples[0]["vars"].update(memory=3), "0.vars.memory: Input should be a valid string"),
-])
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda examples: examples[0]["vars"].pop("memory"), "example 1 has the variables"),
+        (lambda examples: examples[1].update(output={"verdict": "maybe"}), "example 2 is no valid Critique"),
+        (lambda examples: examples[0].update(note="x"), "0.note: Extra inputs are not permitted"),
+        (lambda examples: examples[0]["vars"].update(memory=3), "0.vars.memory: Input should be a valid string"),
+    ],
+)
 def test_a_malformed_example_is_refused(folder, change, said):
     examples = folder / "en" / "examples" / "editor" / "critique.yaml"
     edit(examples, change)

@@ -39,7 +39,17 @@ TASK_VARS: dict[str, set[str]] = {
     "critique": {"artifact_name", "artifact", "focus", "memory"},
     "chat": {"message", "memory", "artifact_name", "artifact", "history"},
 }
-OWNER_TASKS = {"pitch", "bible", "outline", "script", "revise_pitch", "revise_bible", "revise_outline", "revise_script", "chat"}
+OWNER_TASKS = {
+    "pitch",
+    "bible",
+    "outline",
+    "script",
+    "revise_pitch",
+    "revise_bible",
+    "revise_outline",
+    "revise_script",
+    "chat",
+}
 REVIEWER_TASKS = {"critique", "chat"}
 # tasks a role performs that make no negotiated artifact (the art direction goes straight to image generation)
 EXTRA_TASKS: dict[str, set[str]] = {"art_director": {"art"}}
@@ -193,9 +203,21 @@ def test_task_renders_with_its_examples(role, lang, task):
 @pytest.mark.parametrize(("role", "lang", "task"), CASES, ids=CASE_IDS)
 def test_task_renders_with_the_graph_variables_when_optional_ones_are_empty(role, lang, task):
     variables = {name: "" for name in TASK_VARS[task]}
-    variables |= {"premise": "p", "pitch": "{}", "bible": "{}", "episodes": 3, "artifact": "{}", "issues": "1. x",
-                  "artifact_name": "pitch", "focus": "f", "message": "hello", "episode": 1, "outline_episode": "{}",
-                  "script": "{}", "shots": "{}"}
+    variables |= {
+        "premise": "p",
+        "pitch": "{}",
+        "bible": "{}",
+        "episodes": 3,
+        "artifact": "{}",
+        "issues": "1. x",
+        "artifact_name": "pitch",
+        "focus": "f",
+        "message": "hello",
+        "episode": 1,
+        "outline_episode": "{}",
+        "script": "{}",
+        "shots": "{}",
+    }
     variables = {k: v for k, v in variables.items() if k in TASK_VARS[task]}
     messages = task_messages(role, task, lang, variables)
     last = messages[-1].content
@@ -252,7 +274,9 @@ def test_revision_examples_start_from_a_valid_artifact_and_answer_every_issue(na
         assert numbered == list(range(1, len(numbered) + 1)) and numbered
         answered = [a["issue"] for a in example["output"]["answers"]]
         assert answered == numbered
-        assert example["output"]["artifact"] != json.loads(example["vars"]["artifact"]), "the revision changes something"
+        assert example["output"]["artifact"] != json.loads(example["vars"]["artifact"]), (
+            "the revision changes something"
+        )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -310,9 +334,20 @@ TIMES_OF_DAY = {"DAY", "NIGHT", "DAWN", "DUSK", "MORNING", "EVENING", "CONTINUOU
 SHOT_ID = re.compile(r"(?P<scene>\d+)(?P<letter>[A-D])")
 SUBTITLE = {"en": 12, "zh": 18}  # at most: words (en) or Chinese characters (zh) in one line
 SIZE_WORDS = {
-    "en": {"extreme_wide": "extreme wide shot", "wide": "wide shot", "medium": "medium shot",
-           "close_up": "close-up", "extreme_close_up": "extreme close-up"},
-    "zh": {"extreme_wide": "大远景", "wide": "全景", "medium": "中景", "close_up": "特写", "extreme_close_up": "大特写"},
+    "en": {
+        "extreme_wide": "extreme wide shot",
+        "wide": "wide shot",
+        "medium": "medium shot",
+        "close_up": "close-up",
+        "extreme_close_up": "extreme close-up",
+    },
+    "zh": {
+        "extreme_wide": "大远景",
+        "wide": "全景",
+        "medium": "中景",
+        "close_up": "特写",
+        "extreme_close_up": "大特写",
+    },
 }
 
 
@@ -500,7 +535,12 @@ def test_zh_inputs_name_every_artifact_in_chinese(role):
         if task not in load_prompts(role, "zh").tasks:
             continue
         for name in ARTIFACTS:
-            variables = {k: "" for k in TASK_VARS[task]} | {"artifact_name": name, "artifact": "{}", "focus": "f", "message": "m"}
+            variables = {k: "" for k in TASK_VARS[task]} | {
+                "artifact_name": name,
+                "artifact": "{}",
+                "focus": "f",
+                "message": "m",
+            }
             text = task_messages(role, task, "zh", variables)[-1].content
             assert name not in text, (task, name, text)
 

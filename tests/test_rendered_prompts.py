@@ -36,7 +36,8 @@ def rendered() -> dict[str, list[str]]:
         for role in ROLES:
             prompts = load_prompts(role, lang)
             found[f"{lang}/{role}"] = [f"description:{_hash(prompts.description)}"] + [
-                f"focus.{name}:{_hash(text)}" for name, text in sorted(prompts.focus.items())]
+                f"focus.{name}:{_hash(text)}" for name, text in sorted(prompts.focus.items())
+            ]
             for task, spec in sorted(prompts.tasks.items()):
                 messages = task_messages(role, task, lang, spec.examples[0].vars)
                 found[f"{lang}/{role}/{task}"] = [f"{m.type}:{_hash(m.content)}" for m in messages]

@@ -40,7 +40,9 @@ def test_small_models_must_write_an_episodes_worth_and_no_more(name):
         arrays = _arrays(closed_schema(schema, {}, SMALL_MODEL_LIMITS))
         named = {k: v for k, v in arrays.items() if k in fields}
         assert named and all(v == {**v, **fields[k]} for k, v in named.items())
-        assert all(v.get("minItems", 0) <= 1 for k, v in arrays.items() if k not in fields)  # "Shot.lines" is not "Scene.lines"
+        assert all(
+            v.get("minItems", 0) <= 1 for k, v in arrays.items() if k not in fields
+        )  # "Shot.lines" is not "Scene.lines"
     plain = _arrays(closed_schema(ARTIFACTS[name].schema))  # a real model gets the schema as it is
     assert all(v.get("minItems", 0) <= 1 for v in plain.values())
 
@@ -147,22 +149,30 @@ def test_only_a_small_model_writes_its_script_held_to_the_bible_cast(script, mak
     from graphs.negotiation import owner_schema
 
     load = models.load_chat_model
-    monkeypatch.setattr(models, "load_chat_model", lambda spec, **kw: dataclasses.replace(
-        load(spec, **kw), schema_limits=SMALL_MODEL_LIMITS if small else {}))
+    monkeypatch.setattr(
+        models,
+        "load_chat_model",
+        lambda spec, **kw: dataclasses.replace(load(spec, **kw), schema_limits=SMALL_MODEL_LIMITS if small else {}),
+    )
     values = {"artifacts": {"bible": f.bible()}, "episode": 1, "episodes": 1}
     for revision in (False, True):
         model = models.load_chat_model("scripted:screenwriter")
-        doc = json.dumps(owner_schema(ARTIFACTS["script"], values, make_ctx(), model, revision=revision).model_json_schema())
+        doc = json.dumps(
+            owner_schema(ARTIFACTS["script"], values, make_ctx(), model, revision=revision).model_json_schema()
+        )
         assert ('"enum": ["Lin Xia", "Zhou Min"]' in doc) is small
 
 
-@pytest.mark.parametrize(("written", "kept"), [
-    ("We have a lot of work ahead of us.,", "We have a lot of work ahead of us."),
-    ("你，我……”，", "你，我……"),  # a closing quote that closes nothing
-    ("她说：“你好”", "她说：“你好”"),
-    ('"No!" she said"', '"No!" she said'),
-    ("Don't,", "Don't"),
-])
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("We have a lot of work ahead of us.,", "We have a lot of work ahead of us."),
+        ("你，我……”，", "你，我……"),  # a closing quote that closes nothing
+        ("她说：“你好”", "她说：“你好”"),
+        ('"No!" she said"', '"No!" she said'),
+        ("Don't,", "Don't"),
+    ],
+)
 def test_a_line_loses_the_loose_ends_a_decoder_leaves(written, kept):
     from agents.screenwriter import DialogueLine
 
@@ -182,8 +192,12 @@ def test_a_critique_keeps_only_the_issues_it_quotes_from_what_it_reviewed():
     from agents.critique import Critique
 
     artifact = ["Lin Xia walks into the board room her father threw her out of.", "She signs the contract."]
-    copied = {"severity": "major", "quote": "Lin checks the time on her phone before sneaking out of the hall.",
-              "problem": "Phones do not exist in the 8th century", "fix": "the watchman's drum"}
+    copied = {
+        "severity": "major",
+        "quote": "Lin checks the time on her phone before sneaking out of the hall.",
+        "problem": "Phones do not exist in the 8th century",
+        "fix": "the watchman's drum",
+    }
     real = {"severity": "minor", "quote": "walks into the board room", "problem": "flat", "fix": "storms in"}
     trimmed = {"severity": "minor", "quote": "She signs the contract!", "problem": "too easy", "fix": "she hesitates"}
     kept = Critique(verdict="revise", summary="s", issues=[copied, real, trimmed]).grounded_in(artifact)
@@ -201,13 +215,26 @@ def test_a_line_said_again_in_a_later_scene_is_dropped():
     from agents.screenwriter import EpisodeScript
 
     def scene(n, lines):
-        return {"number": n, "heading": f"INT. ROOM {n} - DAY", "location": f"Room {n}", "time_of_day": "DAY",
-                "action": f"Action {n}.", "lines": [{"speaker": s, "text": t} for s, t in lines]}
+        return {
+            "number": n,
+            "heading": f"INT. ROOM {n} - DAY",
+            "location": f"Room {n}",
+            "time_of_day": "DAY",
+            "action": f"Action {n}.",
+            "lines": [{"speaker": s, "text": t} for s, t in lines],
+        }
 
-    script = EpisodeScript(number=1, title="t", scenes=[
-        scene(1, [("Lin", "You lied to me."), ("Mo", "I had to.")]),
-        scene(2, [("Lin", "you  lied to ME."), ("Mo", "I had to."), ("Lin", "I had to.")]),
-        scene(3, [("Mo", "I had to.")]),
-    ])
+    script = EpisodeScript(
+        number=1,
+        title="t",
+        scenes=[
+            scene(1, [("Lin", "You lied to me."), ("Mo", "I had to.")]),
+            scene(2, [("Lin", "you  lied to ME."), ("Mo", "I had to."), ("Lin", "I had to.")]),
+            scene(3, [("Mo", "I had to.")]),
+        ],
+    )
     assert [[(ln.speaker, ln.text) for ln in s.lines] for s in script.scenes] == [
-        [("Lin", "You lied to me."), ("Mo", "I had to.")], [("Lin", "I had to.")], []]
+        [("Lin", "You lied to me."), ("Mo", "I had to.")],
+        [("Lin", "I had to.")],
+        [],
+    ]

@@ -12,14 +12,17 @@ from agents.speakers import bit_parts, in_cast, match_name
 CAST = ["Priya", "Katelyn", "Mark"]
 
 
-@pytest.mark.parametrize(("written", "meant"), [
-    ("Priya", "Priya"),
-    ("  PRIYA ", "Priya"),  # case and spacing
-    ("Katelyan", "Katelyn"),  # a misspelling
-    ("Mark Ashdown", "Mark"),  # a full name for a first name
-    ("Claire Dunn", None),  # a bit part
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Priya", "Priya"),
+        ("  PRIYA ", "Priya"),  # case and spacing
+        ("Katelyan", "Katelyn"),  # a misspelling
+        ("Mark Ashdown", "Mark"),  # a full name for a first name
+        ("Claire Dunn", None),  # a bit part
+        ("", None),
+    ],
+)
 def test_a_name_means_the_character_it_plainly_names(written, meant):
     assert match_name(written, CAST) == meant
 
@@ -41,7 +44,9 @@ def test_in_cast_rewrites_speakers_scene_characters_and_shot_characters():
     written["scenes"][1]["lines"][1]["speaker"] = "Waiter"
     shots = f.shots()
     shots["shots"][0]["characters"] = ["Zhou", "Waiter"]
-    script, fitted = in_cast(EpisodeScript.model_validate(written), ShotList.model_validate(shots), ["Lin Xia", "Zhou Min"])
+    script, fitted = in_cast(
+        EpisodeScript.model_validate(written), ShotList.model_validate(shots), ["Lin Xia", "Zhou Min"]
+    )
     assert script.scenes[0].lines[0].speaker == "Lin Xia"
     assert script.scenes[0].characters == ["Lin Xia", "Zhou Min"]
     assert script.scenes[1].lines[1].speaker == "Waiter"

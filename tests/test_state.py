@@ -23,8 +23,15 @@ def test_the_negotiation_gives_back_only_what_it_produced(script, make_ctx):
     script.enqueue("screenwriter", f.pitch())
     script.enqueue("cultural_consultant", f.approve())
     script.enqueue("director", f.approve())
-    handed = {"run_id": "r1", "premise": "A premise", "lang": "en", "episodes": 1, "current": "pitch",
-              "decisions": [{"id": "d1", "gate": "pitch"}], "approved": {"pitch": 1}}
+    handed = {
+        "run_id": "r1",
+        "premise": "A premise",
+        "lang": "en",
+        "episodes": 1,
+        "current": "pitch",
+        "decisions": [{"id": "d1", "gate": "pitch"}],
+        "approved": {"pitch": 1},
+    }
     given_back = negotiation.graph.invoke(handed, context=make_ctx())
     assert {"artifacts", "versions", "authors", "round", "outcome"} <= set(given_back)
     assert set(given_back) <= {"artifacts", "versions", "authors", "notes", "round", "outcome"}  # no decisions
@@ -45,8 +52,16 @@ def test_an_episodes_script_and_shots_are_kept_once(script, make_ctx):
 
     for role, replies in f.series(1).items():
         script.enqueue(role, *replies)
-    runs = Runs(make_ctx(produce=True, auto_approve=("pitch", "bible", "outline", "script"), episodes=1,
-                         round_limit=1, render="tiny", speech="espeak"))
+    runs = Runs(
+        make_ctx(
+            produce=True,
+            auto_approve=("pitch", "bible", "outline", "script"),
+            episodes=1,
+            round_limit=1,
+            render="tiny",
+            speech="espeak",
+        )
+    )
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     list(events)
     values = runs.view(run_id).values
@@ -54,8 +69,11 @@ def test_an_episodes_script_and_shots_are_kept_once(script, make_ctx):
     entry = values["production"]["1"]
     assert set(entry) == {"prompts", "produced"}
     saved = json.loads((runs.ctx.outputs_dir / run_id / "episodes" / "ep01" / INPUTS_FILE).read_text())
-    assert saved == {"script": values["artifacts"]["script"], "shots": values["artifacts"]["shots"],
-                     "prompts": entry["prompts"]}
+    assert saved == {
+        "script": values["artifacts"]["script"],
+        "shots": values["artifacts"]["shots"],
+        "prompts": entry["prompts"],
+    }
 
 
 @pytest.mark.integration
@@ -63,8 +81,9 @@ def test_a_long_autonomous_run_keeps_one_entry_per_answer_and_a_flat_checkpoint(
     episodes = 10
     for role, replies in f.series(episodes).items():
         script.enqueue(role, *replies)
-    runs = Runs(make_ctx(produce=True, auto_approve=("all",), episodes=episodes, round_limit=1, render="tiny",
-                         speech="espeak"))
+    runs = Runs(
+        make_ctx(produce=True, auto_approve=("all",), episodes=episodes, round_limit=1, render="tiny", speech="espeak")
+    )
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     list(events)
     view = runs.view(run_id)

@@ -27,9 +27,11 @@ def started(marks, timeout: float = 90) -> None:
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_stops_the_run_at_a_safe_point_and_resume_repeats_nothing(project, signum, code):
     marks = [project.parent / "consultant.started", project.parent / "director.started"]
-    slow = {"screenwriter": [f.pitch()],
-            "cultural_consultant": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[0])}],
-            "director": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[1])}]}
+    slow = {
+        "screenwriter": [f.pitch()],
+        "cultural_consultant": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[0])}],
+        "director": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[1])}],
+    }
     proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
     started(marks)
     proc.send_signal(signum)  # both reviewers are at work

@@ -74,8 +74,11 @@ def make_cut(folder: Path, **changes) -> Cut:
     clips = []
     for i, (speaker, text, start, length) in enumerate(LINES):
         line = SpokenLine(speaker, text, _tone(folder / f"line{i}.wav", TONES[i], length), start, length)
-        clips.append(CutClip(f"{i + 1}A", _still(folder / f"shot{i}.png", COLOURS[i]), STARTS[i], DURATIONS[i],
-                             CAMERAS[i], (line,)))
+        clips.append(
+            CutClip(
+                f"{i + 1}A", _still(folder / f"shot{i}.png", COLOURS[i]), STARTS[i], DURATIONS[i], CAMERAS[i], (line,)
+            )
+        )
     label = aigc_label("heiress-ep1", "ab" * 32, ["storyboard", "piper"], "video")
     return Cut(clips, title="The Heiress Returns 1", fps=FPS, metadata=label, **changes)
 
@@ -96,14 +99,18 @@ def frames_at(path: Path, times: list[float]) -> dict[float, np.ndarray]:
 def audio_of(path: Path) -> tuple[np.ndarray, int]:
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
-        chunks = [frame.to_ndarray().reshape(-1, frame.samples) if frame.format.is_planar
-                  else frame.to_ndarray().reshape(frame.samples, -1).T for frame in container.decode(stream)]
+        chunks = [
+            frame.to_ndarray().reshape(-1, frame.samples)
+            if frame.format.is_planar
+            else frame.to_ndarray().reshape(frame.samples, -1).T
+            for frame in container.decode(stream)
+        ]
         return np.concatenate(chunks, axis=1).mean(axis=0), stream.codec_context.sample_rate
 
 
 def tone_level(samples: np.ndarray, rate: int, t0: float, t1: float, freq: float) -> float:
     """Amplitude of one frequency in a window, per sample (so windows of any length compare)."""
-    window = samples[round(t0 * rate): round(t1 * rate)]
+    window = samples[round(t0 * rate) : round(t1 * rate)]
     spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
     bins = np.fft.rfftfreq(len(window), 1 / rate)
     return float(spectrum[np.abs(bins - freq) < 15].max() / len(window))
@@ -131,7 +138,9 @@ def test_srt_shows_each_line_while_it_is_spoken_two_text_lines_at_a_time(tmp_pat
     assert all(len(cue.content.split("\n")) <= 2 for cue in cues)
     assert len(cues) == len(LINES) + 1  # the last line wraps to three rows: two cues
     for start, line in cut.spoken():
-        own = [c for c in cues if timedelta(seconds=round(start, 3)) <= c.start < timedelta(seconds=start + line.duration)]
+        own = [
+            c for c in cues if timedelta(seconds=round(start, 3)) <= c.start < timedelta(seconds=start + line.duration)
+        ]
         assert own[0].start == timedelta(seconds=round(start, 3))
         assert own[-1].end == timedelta(seconds=round(start + line.duration, 3))
         assert all(a.end == b.start for a, b in zip(own, own[1:]))  # page after page, no gap
@@ -226,7 +235,7 @@ def test_each_line_is_heard_at_its_time_over_a_quiet_bed(rendered):
         assert tone_level(samples, rate, *inside, TONES[k]) > 0.05, f"line {k} missing at {start}s"
         others = [f for j, f in enumerate(TONES) if j != k]
         assert all(tone_level(samples, rate, *inside, f) < 0.005 for f in others)
-    gap = samples[round(1.7 * rate): round(2.6 * rate)]  # nothing spoken: only the generated bed
+    gap = samples[round(1.7 * rate) : round(2.6 * rate)]  # nothing spoken: only the generated bed
     assert 1e-4 < np.sqrt(np.mean(gap**2)) < 0.05
 
 
@@ -332,11 +341,14 @@ def test_rerender_after_one_longer_line_encodes_only_its_shot(tmp_path):
     longer = _tone(tmp_path / "inputs" / "line1-v2.wav", TONES[1], 2.0)
     middle, last = cut.clips[1], cut.clips[2]
     line = dataclasses.replace(middle.lines[0], audio=longer, duration=2.0)
-    changed = dataclasses.replace(cut, clips=[
-        cut.clips[0],
-        dataclasses.replace(middle, duration=middle.duration + 0.5, lines=(line,)),
-        dataclasses.replace(last, start=last.start + 0.5),
-    ])
+    changed = dataclasses.replace(
+        cut,
+        clips=[
+            cut.clips[0],
+            dataclasses.replace(middle, duration=middle.duration + 0.5, lines=(line,)),
+            dataclasses.replace(last, start=last.start + 0.5),
+        ],
+    )
     redone = render_episode(changed, tmp_path / "ep.mp4", font=_font(), cache=cache)
     assert (redone.segments, redone.encoded, redone.audio_encoded) == (3, 1, True)
     assert len(list(cache.glob("*.mp4"))) == 3 and len(list(cache.glob("*.m4a"))) == 1  # stale parts pruned

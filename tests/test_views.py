@@ -26,11 +26,25 @@ def shown(*renderables) -> str:
 
 def waiting_view(premise: str = TRICKY) -> RunView:
     issue = {"severity": "major", "quote": "board [/] room", "problem": "too [red]generic", "fix": "name it"}
-    waiting = {"gate": "pitch", "version": 2, "author": "screenwriter", "rounds": 3, "status": "escalated",
-               "content": f.pitch("The [/] Return"),
-               "dissent": [{"reviewer": "director", "verdict": "revise", "summary": "s", "issues": [issue]}]}
-    return RunView(run_id="abc123", premise=premise, state="waiting", waiting=waiting, approved={"pitch": 1},
-                   values={"lang": "en"}, checkpoint_id="c1", updated="")
+    waiting = {
+        "gate": "pitch",
+        "version": 2,
+        "author": "screenwriter",
+        "rounds": 3,
+        "status": "escalated",
+        "content": f.pitch("The [/] Return"),
+        "dissent": [{"reviewer": "director", "verdict": "revise", "summary": "s", "issues": [issue]}],
+    }
+    return RunView(
+        run_id="abc123",
+        premise=premise,
+        state="waiting",
+        waiting=waiting,
+        approved={"pitch": 1},
+        values={"lang": "en"},
+        checkpoint_id="c1",
+        updated="",
+    )
 
 
 def test_the_gate_panel_shows_severities_and_brackets():
@@ -58,7 +72,11 @@ def test_styled_escapes_values_and_keeps_number_formats():
 
 @pytest.mark.integration
 def test_status_memory_and_chat_show_brackets_and_provenance(project):
-    script = {"screenwriter": [f.pitch("The [/] Heiress [major]")], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+    script = {
+        "screenwriter": [f.pitch("The [/] Heiress [major]")],
+        "cultural_consultant": [f.approve()],
+        "director": [f.approve()],
+    }
     first = room(project, "run", "She returns [/] as [bold]CEO", script=script)
     assert first.returncode == 0, first.stderr
     run_id = run_id_of(first.stdout)

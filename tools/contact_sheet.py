@@ -82,8 +82,9 @@ def _band_height(width: int, grid_height: int) -> tuple[int, tuple[int, int, int
     return band, box
 
 
-def contact_sheet(images: list[tuple[str, Path]], out: Path, *, title: str, columns: int = 4,
-                  models: list[str] | None = None) -> Path:
+def contact_sheet(
+    images: list[tuple[str, Path]], out: Path, *, title: str, columns: int = 4, models: list[str] | None = None
+) -> Path:
     """Write the contact sheet of `images` ((shot id, PNG path) in order) to `out`, atomically.
 
     `models` defaults to the models named in the frames' own labels.
@@ -111,8 +112,9 @@ def contact_sheet(images: list[tuple[str, Path]], out: Path, *, title: str, colu
         sheet.paste(_thumbnail(Path(path)), (x, y))
         draw.rectangle((x, y + THUMB_HEIGHT, x + THUMB_WIDTH - 1, y + cell_h - 1), fill=CAPTION_BACKGROUND)
         caption, face = _fit(drawable(str(shot_id)), caption_size, THUMB_WIDTH - 8)
-        draw.text((x + THUMB_WIDTH / 2, y + THUMB_HEIGHT + CAPTION_HEIGHT / 2), caption, font=face, fill=INK,
-                  anchor="mm")
+        draw.text(
+            (x + THUMB_WIDTH / 2, y + THUMB_HEIGHT + CAPTION_HEIGHT / 2), caption, font=face, fill=INK, anchor="mm"
+        )
 
     stamped = stamp(sheet)
     if models is None:

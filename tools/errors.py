@@ -66,7 +66,10 @@ def _first_line(text: object, limit: int = 160) -> str:
 
 
 def _is_page(response) -> bool:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
+    return response.headers.get("content-type", "").split(";")[0].strip().lower() in (
+        "text/html",
+        "application/xhtml+xml",
+    )
 
 
 def _refuse_non_api_reply(response) -> None:
@@ -86,7 +89,10 @@ def _refuse_non_api_reply(response) -> None:
         response.read()
         what = "an HTML page" if _is_page(response) else kind
         raise openai.APIResponseValidationError(
-            response, None, message=f"answered {response.status_code} with {what}, not the API's JSON: is the base URL right?")
+            response,
+            None,
+            message=f"answered {response.status_code} with {what}, not the API's JSON: is the base URL right?",
+        )
     if kind.endswith("json"):
         body = response.read()
         try:
@@ -94,7 +100,8 @@ def _refuse_non_api_reply(response) -> None:
         except ValueError:
             said = _first_line(body.decode("utf-8", "replace"), 60)
             raise openai.APIResponseValidationError(
-                response, None, message=f"answered {response.status_code} with a body that is not JSON: {said!r}") from None
+                response, None, message=f"answered {response.status_code} with a body that is not JSON: {said!r}"
+            ) from None
 
 
 @functools.cache
@@ -138,16 +145,22 @@ def openai_errors(server: str, key_env: str | None = None) -> Iterator[None]:
     except openai.APIResponseValidationError as exc:
         raise ModelUnavailableError(f"{server} {_first_line(exc.message)}") from None
     except openai.APITimeoutError:
-        raise ModelUnavailableError(f"{server} did not answer in time ({API_RETRIES + 1} tries; ROOM_TIMEOUT sets the limit)") from None
+        raise ModelUnavailableError(
+            f"{server} did not answer in time ({API_RETRIES + 1} tries; ROOM_TIMEOUT sets the limit)"
+        ) from None
     except openai.APIConnectionError as exc:
         cause = _root_cause(exc)
         raise ModelUnavailableError(f"{server} cannot be reached" + (f" ({cause})" if cause else "")) from None
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise KeyRefusedError(f"{server} refused the key ({exc.status_code}): check {key_env or 'the API key in the environment'}") from None
+        raise KeyRefusedError(
+            f"{server} refused the key ({exc.status_code}): check {key_env or 'the API key in the environment'}"
+        ) from None
     except openai.RateLimitError as exc:
         wait = exc.response.headers.get("retry-after")
         asked = f", asking to wait {wait} s" if wait else ""
-        raise ModelUnavailableError(f"{server} is rate-limiting (429{asked}): finished steps are saved, resume later") from None
+        raise ModelUnavailableError(
+            f"{server} is rate-limiting (429{asked}): finished steps are saved, resume later"
+        ) from None
     except openai.APIStatusError as exc:
         raise ModelUnavailableError(f"{server} {_status_line(exc)}") from None
     except openai.ContentFilterFinishReasonError:

@@ -10,33 +10,81 @@ from pathlib import Path
 from tools.files import atomic_write_json, atomic_write_text, inside
 
 _LABELS = {
-    "en": {"characters": "Characters", "locations": "Locations", "world": "World", "era": "Era", "tone": "Tone",
-           "visual_style": "Visual style", "episodes": "Episodes", "hook": "Hook", "cliffhanger": "Cliffhanger",
-           "logline": "Logline", "genre": "Genre", "tropes": "Tropes", "target_audience": "Audience",
-           "want": "Want", "need": "Need", "secret": "Secret", "speech_style": "Speech", "visual_description": "Look",
-           "voice": "Voice", "age": "Age", "role": "Role"},
-    "zh": {"characters": "人物", "locations": "场景", "world": "世界观", "era": "时代", "tone": "基调",
-           "visual_style": "视觉风格", "episodes": "分集", "hook": "开场钩子", "cliffhanger": "结尾悬念",
-           "logline": "一句话梗概", "genre": "类型", "tropes": "套路", "target_audience": "目标观众",
-           "want": "想要", "need": "需要", "secret": "秘密", "speech_style": "说话方式", "visual_description": "外形",
-           "voice": "声音", "age": "年龄", "role": "身份"},
+    "en": {
+        "characters": "Characters",
+        "locations": "Locations",
+        "world": "World",
+        "era": "Era",
+        "tone": "Tone",
+        "visual_style": "Visual style",
+        "episodes": "Episodes",
+        "hook": "Hook",
+        "cliffhanger": "Cliffhanger",
+        "logline": "Logline",
+        "genre": "Genre",
+        "tropes": "Tropes",
+        "target_audience": "Audience",
+        "want": "Want",
+        "need": "Need",
+        "secret": "Secret",
+        "speech_style": "Speech",
+        "visual_description": "Look",
+        "voice": "Voice",
+        "age": "Age",
+        "role": "Role",
+    },
+    "zh": {
+        "characters": "人物",
+        "locations": "场景",
+        "world": "世界观",
+        "era": "时代",
+        "tone": "基调",
+        "visual_style": "视觉风格",
+        "episodes": "分集",
+        "hook": "开场钩子",
+        "cliffhanger": "结尾悬念",
+        "logline": "一句话梗概",
+        "genre": "类型",
+        "tropes": "套路",
+        "target_audience": "目标观众",
+        "want": "想要",
+        "need": "需要",
+        "secret": "秘密",
+        "speech_style": "说话方式",
+        "visual_description": "外形",
+        "voice": "声音",
+        "age": "年龄",
+        "role": "身份",
+    },
 }
 
 
 def pitch_md(p: dict, t: dict) -> list[str]:
-    return [f"# {p['title']}", "", f"**{t['logline']}:** {p['logline']}", "", f"- {t['genre']}: {p['genre']}",
-            f"- {t['tropes']}: {', '.join(p['tropes'])}", f"- {t['hook']}: {p['hook']}",
-            f"- {t['target_audience']}: {p['target_audience']}"]
+    return [
+        f"# {p['title']}",
+        "",
+        f"**{t['logline']}:** {p['logline']}",
+        "",
+        f"- {t['genre']}: {p['genre']}",
+        f"- {t['tropes']}: {', '.join(p['tropes'])}",
+        f"- {t['hook']}: {p['hook']}",
+        f"- {t['target_audience']}: {p['target_audience']}",
+    ]
 
 
 def bible_md(b: dict, t: dict) -> list[str]:
     lines = [f"## {t['characters']}", ""]
     for c in b["characters"]:
         lines += [f"### {c['name']}", ""]
-        lines += [f"- {t[k]}: {c[k]}" for k in ("age", "role", "want", "need", "secret", "speech_style", "visual_description", "voice")]
+        lines += [
+            f"- {t[k]}: {c[k]}"
+            for k in ("age", "role", "want", "need", "secret", "speech_style", "visual_description", "voice")
+        ]
         lines.append("")
     lines += [f"## {t['locations']}", ""] + [f"- **{loc['name']}**: {loc['description']}" for loc in b["locations"]]
-    lines += ["", f"## {t['world']}", "", f"- {t['era']}: {b['world']['era']}"] + [f"- {r}" for r in b["world"]["rules"]]
+    lines += ["", f"## {t['world']}", "", f"- {t['era']}: {b['world']['era']}"] + [
+        f"- {r}" for r in b["world"]["rules"]
+    ]
     lines += ["", f"- {t['tone']}: {b['tone']}", f"- {t['visual_style']}: {b['visual_style']}"]
     return lines
 
@@ -45,7 +93,10 @@ def outline_md(o: dict, t: dict) -> list[str]:
     lines = [f"## {t['episodes']}", ""]
     for ep in o["episodes"]:
         lines += [f"### {ep['number']}. {ep['title']}", "", f"- {t['hook']}: {ep['hook']}"]
-        lines += [f"- [{'▮' * beat['intensity']}{'▯' * (10 - beat['intensity'])}] {beat['description']}" for beat in ep["beats"]]
+        lines += [
+            f"- [{'▮' * beat['intensity']}{'▯' * (10 - beat['intensity'])}] {beat['description']}"
+            for beat in ep["beats"]
+        ]
         lines += [f"- {t['cliffhanger']}: {ep['cliffhanger']}", ""]
     return lines
 
@@ -65,8 +116,10 @@ def script_md(sc: dict, t: dict) -> list[str]:
 
 def shots_md(sl: dict, t: dict) -> list[str]:
     lines = ["| shot | scene | size | camera | characters | intent |", "|---|---|---|---|---|---|"]
-    lines += [f"| {s['id']} | {s['scene']} | {s['size']} | {s['camera']} | {', '.join(s['characters'])} | {s['visual_intent']} |"
-              for s in sl["shots"]]
+    lines += [
+        f"| {s['id']} | {s['scene']} | {s['size']} | {s['camera']} | {', '.join(s['characters'])} | {s['visual_intent']} |"
+        for s in sl["shots"]
+    ]
     return lines
 
 
@@ -86,8 +139,9 @@ def to_markdown(name: str, content: dict, lang: str, render: Callable[[dict, dic
     return "\n".join(body).rstrip() + "\n"
 
 
-def write_artifact(folder: Path, name: str, content: dict, lang: str,
-                   render: Callable[[dict, dict], list[str]] | None = None) -> list[Path]:
+def write_artifact(
+    folder: Path, name: str, content: dict, lang: str, render: Callable[[dict, dict], list[str]] | None = None
+) -> list[Path]:
     """`<name>.json` and `<name>.md` in the run's output folder."""
     return [
         atomic_write_json(inside(folder, f"{name}.json"), content),
@@ -97,10 +151,20 @@ def write_artifact(folder: Path, name: str, content: dict, lang: str,
 
 def write_decisions(folder: Path, decisions: list[dict]) -> Path:
     """The decisions log, rewritten whole from state: a re-run never appends twice."""
-    return atomic_write_text(inside(folder, "decisions.jsonl"), "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions))
+    return atomic_write_text(
+        inside(folder, "decisions.jsonl"), "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions)
+    )
 
 
-EXPORT_FORMATS = {"fountain": ".fountain", "srt": ".srt", "otio": ".otio", "mp4": ".mp4", "json": ".json", "md": ".md", "png": ".png"}
+EXPORT_FORMATS = {
+    "fountain": ".fountain",
+    "srt": ".srt",
+    "otio": ".otio",
+    "mp4": ".mp4",
+    "json": ".json",
+    "md": ".md",
+    "png": ".png",
+}
 
 
 def copy_exports(run_folder: Path, target: Path, formats: set[str], episode: int | None = None) -> list[Path]:

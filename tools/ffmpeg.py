@@ -16,10 +16,21 @@ from tools.errors import OutputError
 from tools.registry import MissingPackageError
 
 # ffmpeg's consequences of an error, not its cause
-_CONSEQUENCES = ("conversion failed", "error opening output file", "error opening input file", "nothing was written",
-                 "error while filtering", "task finished with error code", "terminating thread", "last message repeated",
-                 "could not open encoder before eof", "cannot determine format of input", "decode error rate",
-                 "output file does not contain any stream", "error while processing the decoded data")
+_CONSEQUENCES = (
+    "conversion failed",
+    "error opening output file",
+    "error opening input file",
+    "nothing was written",
+    "error while filtering",
+    "task finished with error code",
+    "terminating thread",
+    "last message repeated",
+    "could not open encoder before eof",
+    "cannot determine format of input",
+    "decode error rate",
+    "output file does not contain any stream",
+    "error while processing the decoded data",
+)
 _PREFIX = re.compile(r"^(?:\[[^\]]*\]\s*)+")
 _INPUT = re.compile(r"\[(?:in#|[vas]?ist#)(\d+)")
 

@@ -47,10 +47,14 @@ def cjk_font_path() -> Path:
             f"the CJK font needs the package {FONT_DISTRIBUTION}: pip install {FONT_DISTRIBUTION}"
         )
     fonts = resources.files(FONT_PACKAGE) / "fonts"
-    candidates = sorted(
-        (entry for entry in fonts.iterdir() if entry.name.lower().endswith(_FONT_SUFFIXES)),
-        key=lambda entry: entry.name,
-    ) if fonts.is_dir() else []
+    candidates = (
+        sorted(
+            (entry for entry in fonts.iterdir() if entry.name.lower().endswith(_FONT_SUFFIXES)),
+            key=lambda entry: entry.name,
+        )
+        if fonts.is_dir()
+        else []
+    )
     if not candidates:
         raise MissingPackageError(
             f"the package {FONT_DISTRIBUTION} holds no font file: pip install --force-reinstall {FONT_DISTRIBUTION}"
@@ -80,7 +84,7 @@ def font_family(font: Path) -> str:
             platform, _, language, name_id, length, at = struct.unpack_from(">HHHHHH", data, offset + 6 + 12 * j)
             if name_id != 1:
                 continue
-            raw = data[offset + strings + at: offset + strings + at + length]
+            raw = data[offset + strings + at : offset + strings + at + length]
             if platform in (0, 3):
                 names[(platform != 3, language != 0x409)] = raw.decode("utf-16-be", "replace")
             elif platform == 1:

@@ -66,9 +66,11 @@ def _from_alnum(text: str) -> str:
 
 
 def _heading(scene: dict) -> str:
-    text = (_from_alnum(_one_line(scene["heading"]))
-            or _from_alnum(_one_line(f"{scene['location']} - {scene['time_of_day']}")).strip(" -")
-            or str(scene["number"]))
+    text = (
+        _from_alnum(_one_line(scene["heading"]))
+        or _from_alnum(_one_line(f"{scene['location']} - {scene['time_of_day']}")).strip(" -")
+        or str(scene["number"])
+    )
     forced = "" if _HEADING.match(text) else "."
     return f"{forced}{text} #{scene['number']}#"
 
@@ -86,7 +88,9 @@ def _action(text: str) -> list[str]:
     for lines in filter(None, paragraphs):
         first = lines[0]
         looks_like_something_else = (
-            first.startswith(_MARKERS) or _HEADING.match(first) or first.endswith("TO:")
+            first.startswith(_MARKERS)
+            or _HEADING.match(first)
+            or first.endswith("TO:")
             or (first.upper() == first != first.lower())  # all capitals: a cue or a transition
         )
         if looks_like_something_else:
@@ -118,8 +122,9 @@ def _transition(text: str) -> list[str]:
     return [text if _PLAIN_TRANSITION.fullmatch(text) else f">{text.lstrip('>')}", ""]
 
 
-def to_fountain(script: dict, *, series_title: str, author: str = "Writers' Room", lang: str,
-                draft: date | None = None) -> str:
+def to_fountain(
+    script: dict, *, series_title: str, author: str = "Writers' Room", lang: str, draft: date | None = None
+) -> str:
     """The episode (`EpisodeScript.model_dump()`) as a Fountain screenplay: title page, then each scene.
 
     Every element is followed by one blank line (the title page too), cue,
@@ -137,8 +142,10 @@ def to_fountain(script: dict, *, series_title: str, author: str = "Writers' Room
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write_fountain(path: Path, script: dict, *, series_title: str, author: str = "Writers' Room",
-                   lang: str, draft: date | None = None) -> Path:
+def write_fountain(
+    path: Path, script: dict, *, series_title: str, author: str = "Writers' Room", lang: str, draft: date | None = None
+) -> Path:
     """`to_fountain` written atomically to `path` (normally `episode_NN.fountain`)."""
-    return atomic_write_text(Path(path), to_fountain(script, series_title=series_title, author=author,
-                                                     lang=lang, draft=draft))
+    return atomic_write_text(
+        Path(path), to_fountain(script, series_title=series_title, author=author, lang=lang, draft=draft)
+    )

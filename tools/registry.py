@@ -85,12 +85,16 @@ class BackendSpec(BaseModel):
     def _no_secrets(self) -> BackendSpec:
         for name, value in self.options.items():
             if is_secret_name(name):
-                raise ConfigError(f"backend option '{name}' looks like a secret; keys come from the environment "
-                                  f"only: name the variable that holds it with {KEY_ENV}")
+                raise ConfigError(
+                    f"backend option '{name}' looks like a secret; keys come from the environment "
+                    f"only: name the variable that holds it with {KEY_ENV}"
+                )
         key_env = self.options.get(KEY_ENV)
         if key_env is not None and not (isinstance(key_env, str) and _ENV_NAME.fullmatch(key_env)):
-            raise ConfigError(f"backend option {KEY_ENV} names the environment variable that holds the key "
-                              f"(like OPENAI_API_KEY), not {'a key' if isinstance(key_env, str) else repr(key_env)}")
+            raise ConfigError(
+                f"backend option {KEY_ENV} names the environment variable that holds the key "
+                f"(like OPENAI_API_KEY), not {'a key' if isinstance(key_env, str) else repr(key_env)}"
+            )
         return self
 
     def __str__(self) -> str:
@@ -144,8 +148,9 @@ class BackendInfo:
             how = f'pip install -e ".[{self.extra}]"' if self.extra else f"pip install {' '.join(missing)}"
             raise MissingPackageError(f"the {self.kind} backend '{self.name}' needs {', '.join(missing)}: {how}")
 
-    def api_key(self, key_env: str | None = None, base_url: str | None = None,
-                env: Mapping[str, str] | None = None) -> str:
+    def api_key(
+        self, key_env: str | None = None, base_url: str | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         """The key from the variable the configuration names (else this backend's own); a server on this
         machine needs none."""
         env = os.environ if env is None else env
@@ -212,8 +217,9 @@ class Registry(Generic[B]):
         unknown = sorted(set(given) - set(settable) | set(options) - set(signature))
         if unknown:
             takes = ", ".join(name for name in settable if name != "model") or "none"
-            raise UnknownBackendError(f"the {self.kind} backend '{info.name}' has no option {', '.join(unknown)}; "
-                                      f"its options: {takes}")
+            raise UnknownBackendError(
+                f"the {self.kind} backend '{info.name}' has no option {', '.join(unknown)}; its options: {takes}"
+            )
         arguments = {**given, **options}
         model = signature.get("model")
         if model is not None and model.default is model.empty and not arguments.get("model"):

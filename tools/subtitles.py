@@ -83,7 +83,7 @@ def wrap_line(text: str) -> str:
 def pages(text: str) -> list[str]:
     """A spoken line as the cues it is shown in: its wrapped lines, at most MAX_CUE_LINES to a cue."""
     lines = wrap_line(text).split("\n")
-    return ["\n".join(lines[i:i + MAX_CUE_LINES]) for i in range(0, len(lines), MAX_CUE_LINES)]
+    return ["\n".join(lines[i : i + MAX_CUE_LINES]) for i in range(0, len(lines), MAX_CUE_LINES)]
 
 
 def cues(cut: Cut) -> list[srt.Subtitle]:
@@ -104,8 +104,14 @@ def cues(cut: Cut) -> list[srt.Subtitle]:
             done += len(page)
             finish = first + span * done // total
             if finish > begin:
-                result.append(srt.Subtitle(index=len(result) + 1, start=_at_frame(begin, cut.fps),
-                                           end=_at_frame(finish, cut.fps), content=page))
+                result.append(
+                    srt.Subtitle(
+                        index=len(result) + 1,
+                        start=_at_frame(begin, cut.fps),
+                        end=_at_frame(finish, cut.fps),
+                        content=page,
+                    )
+                )
     return result
 
 

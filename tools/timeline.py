@@ -44,16 +44,29 @@ def _video_track(cut: Cut, clips: list[CutClip], relative_to: Path | None) -> ot
     for i, clip in enumerate(clips):
         half = halves[i]
         if half > 0:  # a dissolve centred on the cut, using still frames past each clip's end
-            track.append(otio.schema.Transition(
-                name="Dissolve", transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                in_offset=otio.opentime.RationalTime(half, fps), out_offset=otio.opentime.RationalTime(half, fps)))
-        track.append(otio.schema.Clip(
-            name=clip.shot_id,
-            media_reference=otio.schema.ExternalReference(target_url=_url(clip.image, relative_to)),
-            source_range=_frames(bounds[i + 1] - bounds[i], fps),
-            metadata={NAMESPACE: {"shot_id": clip.shot_id, "camera": clip.camera, "start": clip.start,
-                                  "duration": clip.duration}},
-        ))
+            track.append(
+                otio.schema.Transition(
+                    name="Dissolve",
+                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                    in_offset=otio.opentime.RationalTime(half, fps),
+                    out_offset=otio.opentime.RationalTime(half, fps),
+                )
+            )
+        track.append(
+            otio.schema.Clip(
+                name=clip.shot_id,
+                media_reference=otio.schema.ExternalReference(target_url=_url(clip.image, relative_to)),
+                source_range=_frames(bounds[i + 1] - bounds[i], fps),
+                metadata={
+                    NAMESPACE: {
+                        "shot_id": clip.shot_id,
+                        "camera": clip.camera,
+                        "start": clip.start,
+                        "duration": clip.duration,
+                    }
+                },
+            )
+        )
     return track
 
 
@@ -69,14 +82,23 @@ def _dialogue_track(cut: Cut, total: int, relative_to: Path | None) -> otio.sche
         if first > at:
             track.append(otio.schema.Gap(source_range=_frames(first - at, fps)))
         length = round(line.duration * fps)
-        track.append(otio.schema.Clip(
-            name=f"{line.speaker}: {line.text}"[:80],
-            media_reference=otio.schema.ExternalReference(
-                target_url=_url(line.audio, relative_to), available_range=_frames(max(length, 1), fps)),
-            source_range=_frames(last - first, fps),
-            metadata={NAMESPACE: {"speaker": line.speaker, "subtitle": line.text, "start": start,
-                                  "duration": line.duration}},
-        ))
+        track.append(
+            otio.schema.Clip(
+                name=f"{line.speaker}: {line.text}"[:80],
+                media_reference=otio.schema.ExternalReference(
+                    target_url=_url(line.audio, relative_to), available_range=_frames(max(length, 1), fps)
+                ),
+                source_range=_frames(last - first, fps),
+                metadata={
+                    NAMESPACE: {
+                        "speaker": line.speaker,
+                        "subtitle": line.text,
+                        "start": start,
+                        "duration": line.duration,
+                    }
+                },
+            )
+        )
         at = last
     return track
 
@@ -89,8 +111,15 @@ def to_otio(cut: Cut, *, name: str, audio_dir_relative_to: Path | None = None) -
     fps = cut.fps
     timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
     timeline.metadata[METADATA_KEY] = cut.label(name, "timeline")[METADATA_KEY]
-    timeline.metadata[NAMESPACE] = {"title": cut.title, "lang": cut.lang, "width": cut.width, "height": cut.height,
-                                    "fps": fps, "transition": cut.transition, "duration": cut.duration}
+    timeline.metadata[NAMESPACE] = {
+        "title": cut.title,
+        "lang": cut.lang,
+        "width": cut.width,
+        "height": cut.height,
+        "fps": fps,
+        "transition": cut.transition,
+        "duration": cut.duration,
+    }
     if not clips:
         return timeline
     total = cut.frame_bounds()[-1]
@@ -98,10 +127,14 @@ def to_otio(cut: Cut, *, name: str, audio_dir_relative_to: Path | None = None) -
     timeline.tracks.append(_dialogue_track(cut, total, audio_dir_relative_to))
     if cut.music is not None:
         music = otio.schema.Track(name="Music", kind=otio.schema.TrackKind.Audio)
-        music.append(otio.schema.Clip(
-            name="Music", source_range=_frames(total, fps),
-            media_reference=otio.schema.ExternalReference(target_url=_url(cut.music, audio_dir_relative_to)),
-            metadata={NAMESPACE: {"ducked_under_speech": True}}))
+        music.append(
+            otio.schema.Clip(
+                name="Music",
+                source_range=_frames(total, fps),
+                media_reference=otio.schema.ExternalReference(target_url=_url(cut.music, audio_dir_relative_to)),
+                metadata={NAMESPACE: {"ducked_under_speech": True}},
+            )
+        )
         timeline.tracks.append(music)
     return timeline
 

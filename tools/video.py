@@ -69,7 +69,6 @@ def probe(path: Path) -> dict:
         }
 
 
-
 # -- sound ------------------------------------------------------------------------------
 
 
@@ -81,9 +80,10 @@ def _audio_graph(cut: Cut, first_input: int, music_input: int | None) -> list[st
     for k, (start, _) in enumerate(spoken):
         graph.append(f"[{first_input + k}:a]{fmt},adelay=delays={round(start * 1000)}:all=1[d{k}]")
     if spoken:
-        graph.append("".join(f"[d{k}]" for k in range(len(spoken)))
-                     + f"amix=inputs={len(spoken)}:normalize=0:duration=longest,"
-                       f"apad=whole_dur={total},atrim=0:{total},asplit=2[dialogue][key]")
+        graph.append(
+            "".join(f"[d{k}]" for k in range(len(spoken))) + f"amix=inputs={len(spoken)}:normalize=0:duration=longest,"
+            f"apad=whole_dur={total},atrim=0:{total},asplit=2[dialogue][key]"
+        )
     else:
         graph.append(f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=0:{total},asplit=2[dialogue][key]")
 
@@ -104,8 +104,10 @@ def _audio_graph(cut: Cut, first_input: int, music_input: int | None) -> list[st
 
 
 def _audio_key(cut: Cut) -> str:
-    spoken = [[round(start, 4), sha256_of(Path(line.audio)) if Path(line.audio).is_file() else str(line.audio)]
-              for start, line in cut.spoken()]
+    spoken = [
+        [round(start, 4), sha256_of(Path(line.audio)) if Path(line.audio).is_file() else str(line.audio)]
+        for start, line in cut.spoken()
+    ]
     music = sha256_of(Path(cut.music)) if cut.music is not None and Path(cut.music).is_file() else str(cut.music)
     described = {"version": AUDIO_VERSION, "duration": round(cut.duration, 4), "spoken": spoken, "music": music}
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
@@ -121,18 +123,59 @@ def _audio_command(cut: Cut, out: Path) -> list[str]:
     if cut.music is not None:
         music_input = len(spoken)
         args += ["-stream_loop", "-1", "-i", str(cut.music)]
-    return args + ["-filter_complex", ";".join(_audio_graph(cut, 0, music_input)), "-map", "[aout]",
-                   "-c:a", "aac", "-b:a", "160k", "-ar", str(SAMPLE_RATE), "-f", "mp4", str(out)]
+    return args + [
+        "-filter_complex",
+        ";".join(_audio_graph(cut, 0, music_input)),
+        "-map",
+        "[aout]",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "160k",
+        "-ar",
+        str(SAMPLE_RATE),
+        "-f",
+        "mp4",
+        str(out),
+    ]
 
 
 def _mux_command(cut: Cut, listing: Path, sound: Path, out: Path, label: dict) -> list[str]:
     """Join the segments (stream copy) with the sound track and the AIGC label."""
     text = label_json(label)
-    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(sound),
-            "-map", "0:v", "-map", "1:a", "-c", "copy", "-movflags", "+faststart+use_metadata_tags",
-            "-metadata", f"title={argument_text(cut.title)}", "-metadata", f"comment={text}", "-metadata", f"aigc={text}",
-            "-f", "mp4", str(out)]
+    return [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(listing),
+        "-i",
+        str(sound),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c",
+        "copy",
+        "-movflags",
+        "+faststart+use_metadata_tags",
+        "-metadata",
+        f"title={argument_text(cut.title)}",
+        "-metadata",
+        f"comment={text}",
+        "-metadata",
+        f"aigc={text}",
+        "-f",
+        "mp4",
+        str(out),
+    ]
 
 
 def _concat_entry(path: Path) -> str:
@@ -156,8 +199,16 @@ def _prune(store: Path, keep: set[str]) -> None:
             entry.unlink(missing_ok=True)
 
 
-def render_episode(cut: Cut, out: Path, *, font: Path, subtitles: Path | None = None,
-                   workdir: Path | None = None, cache: Path | None = None, encoders: int = ENCODERS) -> Rendered:
+def render_episode(
+    cut: Cut,
+    out: Path,
+    *,
+    font: Path,
+    subtitles: Path | None = None,
+    workdir: Path | None = None,
+    cache: Path | None = None,
+    encoders: int = ENCODERS,
+) -> Rendered:
     """Render the episode MP4 (1080x1920 H.264 + AAC), written atomically.
 
     `subtitles` is the episode's SRT; without one, it is written from the cut.

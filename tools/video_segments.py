@@ -87,10 +87,16 @@ def plan(cut: Cut) -> list[Segment]:
         if after:
             following = clips[i + 1]
             next_length = bounds[i + 2] - bounds[i + 1] + after + halves[i + 2]
-            segments.append(Segment(bounds[i + 1] - after, 2 * after, (
-                Part(Path(clip.image), clip.camera, length, length - 2 * after),
-                Part(Path(following.image), following.camera, next_length, 0),
-            )))
+            segments.append(
+                Segment(
+                    bounds[i + 1] - after,
+                    2 * after,
+                    (
+                        Part(Path(clip.image), clip.camera, length, length - 2 * after),
+                        Part(Path(following.image), following.camera, next_length, 0),
+                    ),
+                )
+            )
     return segments
 
 
@@ -113,11 +119,18 @@ def segment_srt(segment: Segment, cues: list[Cue], fps: int) -> str:
     """The cues that show on the segment's frames, timed from its first frame."""
     end = segment.start + segment.frames
     inside = [c for c in cues if c.first < end and c.end > segment.start]
-    return srt.compose([
-        srt.Subtitle(index=k + 1, start=_frame_time(max(c.first - segment.start, 0), fps),
-                     end=_frame_time(min(c.end, end) - segment.start, fps), content=drawable(c.text))
-        for k, c in enumerate(inside)
-    ], reindex=False)
+    return srt.compose(
+        [
+            srt.Subtitle(
+                index=k + 1,
+                start=_frame_time(max(c.first - segment.start, 0), fps),
+                end=_frame_time(min(c.end, end) - segment.start, fps),
+                content=drawable(c.text),
+            )
+            for k, c in enumerate(inside)
+        ],
+        reindex=False,
+    )
 
 
 def label_switch(segment: Segment, fps: int, total: int) -> int:
@@ -134,9 +147,13 @@ def segment_key(segment: Segment, cut: Cut, subtitles: str, switch: int, font: P
     if font not in hashes:
         hashes[font] = sha256_of(font)
     described = {
-        "version": FORMAT_VERSION, "size": [cut.width, cut.height, cut.fps], "frames": segment.frames,
+        "version": FORMAT_VERSION,
+        "size": [cut.width, cut.height, cut.fps],
+        "frames": segment.frames,
         "parts": [[hashes[p.image], p.camera, p.length, p.first] for p in segment.parts],
-        "subtitles": subtitles, "label": [switch, VISIBLE_TEXT, CORNER_TEXT], "font": hashes[font],
+        "subtitles": subtitles,
+        "label": [switch, VISIBLE_TEXT, CORNER_TEXT],
+        "font": hashes[font],
         "encoder": [PRESET, CRF],
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -163,9 +180,11 @@ def motion(camera: str, width: int, height: int, length: int, first: int = 0) ->
         zoom = f"(1+{ZOOM - 1:.4f}*{p})" if camera == "push_in" else f"({ZOOM:.4f}-{ZOOM - 1:.4f}*{p})"
         # crop's own centring reads the size the link had at set-up, so it is spelled out per frame
         half_w, half_h = width // 2, height // 2
-        return (f"scale=w='2*round({half_w}*{zoom})':h='2*round({half_h}*{zoom})':eval=frame:flags=bilinear,"
-                f"crop={width}:{height}:x='round({half_w}*{zoom})-{half_w}':y='round({half_h}*{zoom})-{half_h}'"
-                f":exact=1")
+        return (
+            f"scale=w='2*round({half_w}*{zoom})':h='2*round({half_h}*{zoom})':eval=frame:flags=bilinear,"
+            f"crop={width}:{height}:x='round({half_w}*{zoom})-{half_w}':y='round({half_h}*{zoom})-{half_h}'"
+            f":exact=1"
+        )
     big_w, big_h = _source_size(camera, width, height)
     dx, dy = big_w - width, big_h - height
     if camera in ("pan_left", "pan_right", "tilt_up", "tilt_down"):
@@ -177,10 +196,12 @@ def motion(camera: str, width: int, height: int, length: int, first: int = 0) ->
 
 def _still(index: int, part: Part, frames: int, cut: Cut) -> str:
     src_w, src_h = _source_size(part.camera, cut.width, cut.height)
-    return (f"[{index}:v]scale={src_w}:{src_h}:force_original_aspect_ratio=increase"
-            f":flags=bicubic:out_color_matrix=bt709:out_range=tv,crop={src_w}:{src_h},setsar=1,format=yuv420p,"
-            f"loop=loop={frames - 1}:size=1:start=0,setpts=N/({cut.fps}*TB),"
-            f"{motion(part.camera, cut.width, cut.height, part.length, part.first)}")
+    return (
+        f"[{index}:v]scale={src_w}:{src_h}:force_original_aspect_ratio=increase"
+        f":flags=bicubic:out_color_matrix=bt709:out_range=tv,crop={src_w}:{src_h},setsar=1,format=yuv420p,"
+        f"loop=loop={frames - 1}:size=1:start=0,setpts=N/({cut.fps}*TB),"
+        f"{motion(part.camera, cut.width, cut.height, part.length, part.first)}"
+    )
 
 
 def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: int) -> str:
@@ -195,28 +216,48 @@ def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: 
         return max(1, round(size * cut.height / REFERENCE[1]))
 
     if srt_path is not None:
-        style = ",".join([
-            f"PlayResX={REFERENCE[0]}", f"PlayResY={REFERENCE[1]}", f"FontName={font_family(font)}",
-            f"FontSize={SUBTITLE_SIZE}", "PrimaryColour=&H00FFFFFF", "OutlineColour=&H00000000",
-            "BackColour=&H80000000", "BorderStyle=1", "Outline=4", "Shadow=1", "Alignment=2",
-            f"MarginV={SUBTITLE_MARGIN}", "MarginL=60", "MarginR=60", "ScaledBorderAndShadow=yes",
-        ])
-        steps.append(f"subtitles=filename={filter_value(str(srt_path))}:fontsdir={filter_value(str(font.parent))}"
-                     f":force_style={filter_value(style)}")
+        style = ",".join(
+            [
+                f"PlayResX={REFERENCE[0]}",
+                f"PlayResY={REFERENCE[1]}",
+                f"FontName={font_family(font)}",
+                f"FontSize={SUBTITLE_SIZE}",
+                "PrimaryColour=&H00FFFFFF",
+                "OutlineColour=&H00000000",
+                "BackColour=&H80000000",
+                "BorderStyle=1",
+                "Outline=4",
+                "Shadow=1",
+                "Alignment=2",
+                f"MarginV={SUBTITLE_MARGIN}",
+                "MarginL=60",
+                "MarginR=60",
+                "ScaledBorderAndShadow=yes",
+            ]
+        )
+        steps.append(
+            f"subtitles=filename={filter_value(str(srt_path))}:fontsdir={filter_value(str(font.parent))}"
+            f":force_style={filter_value(style)}"
+        )
     fontfile = filter_value(str(font))
     if switch > 0:
-        steps.append(f"drawtext=fontfile={fontfile}:text={filter_value(VISIBLE_TEXT)}:expansion=none"
-                     f":fontsize={px(LABEL_SIZE)}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={px(28)}"
-                     f":x=(w-text_w)/2:y=h*{LABEL_TOP}" + (f":enable='lt(n,{switch})'" if switch < frames else ""))
+        steps.append(
+            f"drawtext=fontfile={fontfile}:text={filter_value(VISIBLE_TEXT)}:expansion=none"
+            f":fontsize={px(LABEL_SIZE)}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={px(28)}"
+            f":x=(w-text_w)/2:y=h*{LABEL_TOP}" + (f":enable='lt(n,{switch})'" if switch < frames else "")
+        )
     if switch < frames:
-        steps.append(f"drawtext=fontfile={fontfile}:text={filter_value(CORNER_TEXT)}:expansion=none"
-                     f":fontsize={px(CORNER_SIZE)}:fontcolor=white@0.85:box=1:boxcolor=black@0.4:boxborderw={px(12)}"
-                     f":x=w-text_w-{px(48)}:y=h*0.06" + (f":enable='gte(n,{switch})'" if switch > 0 else ""))
+        steps.append(
+            f"drawtext=fontfile={fontfile}:text={filter_value(CORNER_TEXT)}:expansion=none"
+            f":fontsize={px(CORNER_SIZE)}:fontcolor=white@0.85:box=1:boxcolor=black@0.4:boxborderw={px(12)}"
+            f":x=w-text_w-{px(48)}:y=h*0.06" + (f":enable='gte(n,{switch})'" if switch > 0 else "")
+        )
     return ",".join(steps + ["format=yuv420p"])
 
 
-def segment_command(segment: Segment, cut: Cut, out: Path, *, font: Path, srt_path: Path | None,
-                    switch: int) -> list[str]:
+def segment_command(
+    segment: Segment, cut: Cut, out: Path, *, font: Path, srt_path: Path | None, switch: int
+) -> list[str]:
     """The ffmpeg command that encodes one segment (video only) into `out`."""
     args = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     for part in segment.parts:  # one frame each: decoded once, repeated in the graph
@@ -227,8 +268,32 @@ def segment_command(segment: Segment, cut: Cut, out: Path, *, font: Path, srt_pa
     joined = "[joined]" if len(segment.parts) == 2 else "[p0]"
     graph.append(f"{joined}{_overlays(cut, font, srt_path, switch, segment.frames)}[vout]")
     return args + [
-        "-filter_complex", ";".join(graph), "-map", "[vout]", "-frames:v", str(segment.frames),
-        "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p", "-r", str(cut.fps),
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-        "-an", "-f", "mp4", str(out),
+        "-filter_complex",
+        ";".join(graph),
+        "-map",
+        "[vout]",
+        "-frames:v",
+        str(segment.frames),
+        "-c:v",
+        "libx264",
+        "-preset",
+        PRESET,
+        "-crf",
+        str(CRF),
+        "-pix_fmt",
+        "yuv420p",
+        "-r",
+        str(cut.fps),
+        "-colorspace",
+        "bt709",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-color_range",
+        "tv",
+        "-an",
+        "-f",
+        "mp4",
+        str(out),
     ]

@@ -34,8 +34,20 @@ from tools.errors import InputError
 from tools.files import atomic_write_json, atomic_write_text, inside
 from tools.labels import aigc_label, sha256_of
 
-__all__ = ["INPUTS_FILE", "Produced", "Studio", "cast_episode", "episode_dir", "episode_entry", "episode_inputs",
-           "episode_key", "load_inputs", "produce_episode", "render_episode", "save_inputs"]
+__all__ = [
+    "INPUTS_FILE",
+    "Produced",
+    "Studio",
+    "cast_episode",
+    "episode_dir",
+    "episode_entry",
+    "episode_inputs",
+    "episode_key",
+    "load_inputs",
+    "produce_episode",
+    "render_episode",
+    "save_inputs",
+]
 
 INPUTS_FILE = "production.json"  # what `room render` re-renders a produced episode from
 INPUTS = ("script", "shots", "prompts")  # what an episode is made from: its script, shot list and a prompt per shot
@@ -63,8 +75,11 @@ def episode_inputs(values: dict, episode: int) -> dict:
     """What the episode in the works is made from: its approved script and shot list, which the run keeps once, as
     its artifacts, and the art director's prompt per shot, in its production entry."""
     artifacts = values.get("artifacts", {})
-    return {"script": artifacts.get("script") or {}, "shots": artifacts.get("shots") or {},
-            "prompts": episode_entry(values, episode).get("prompts", {})}
+    return {
+        "script": artifacts.get("script") or {},
+        "shots": artifacts.get("shots") or {},
+        "prompts": episode_entry(values, episode).get("prompts", {}),
+    }
 
 
 def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> Produced:
@@ -78,38 +93,58 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     script, shots = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
-    frames, drawn = render_frames(studio, folder, shots, inputs.get("prompts", {}), art.get("sheets", {}), style,
-                                  lang)
+    frames, drawn = render_frames(studio, folder, shots, inputs.get("prompts", {}), art.get("sheets", {}), style, lang)
     audio, synthesized = synthesize_lines(studio, folder, script, values.get("voices", {}), lang)
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
     width, height, fps = RENDER_SIZES[studio.render]
-    cut = build_cut(script, shots, {k: Path(v) for k, v in frames.items()},
-                    {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()}, title=title, lang=lang,
-                    fps=fps, size=(width, height))
+    cut = build_cut(
+        script,
+        shots,
+        {k: Path(v) for k, v in frames.items()},
+        {tuple(map(int, k.split(":"))): (Path(p), d) for k, (p, d) in audio.items()},
+        title=title,
+        lang=lang,
+        fps=fps,
+        size=(width, height),
+    )
     name = f"ep{episode:02d}"
     script_data = script.model_dump(mode="json")
     files = {
         "script_json": str(atomic_write_json(inside(folder, "script.json"), script_data)),
-        "fountain": str(atomic_write_text(inside(folder, "script.fountain"),
-                                          fountain.to_fountain(script_data, series_title=title, lang=lang))),
+        "fountain": str(
+            atomic_write_text(
+                inside(folder, "script.fountain"), fountain.to_fountain(script_data, series_title=title, lang=lang)
+            )
+        ),
         "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
         "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
     }
     files["otio"] = str(timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}"))
-    files["contact_sheet"] = str(contact_sheet.contact_sheet([(s.id, Path(frames[s.id])) for s in shots.shots],
-                                                             inside(folder, "contact_sheet.png"),
-                                                             title=f"{title} · {episode}"))
+    files["contact_sheet"] = str(
+        contact_sheet.contact_sheet(
+            [(s.id, Path(frames[s.id])) for s in shots.shots],
+            inside(folder, "contact_sheet.png"),
+            title=f"{title} · {episode}",
+        )
+    )
     out = inside(folder, f"{name}.mp4")
     models = sorted({*studio.models} | {studio.images.label, _speech_label(values)})
     cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
     cache = inside(studio.state_dir, "render-cache", run_id, name)
     rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)
     files["video"] = str(out)
-    episode_json = {"episode": episode, "title": script.title, "duration": cut.duration, "files": files,
-                    "script": script.model_dump(mode="json"), "shots": shots.model_dump(mode="json")}
+    episode_json = {
+        "episode": episode,
+        "title": script.title,
+        "duration": cut.duration,
+        "files": files,
+        "script": script.model_dump(mode="json"),
+        "shots": shots.model_dump(mode="json"),
+    }
     files["episode_json"] = str(atomic_write_json(inside(folder, "episode.json"), episode_json))
-    return Produced(frames, audio, str(out), cut.duration, files, synthesized, drawn, rendered.encoded,
-                    rendered.segments)
+    return Produced(
+        frames, audio, str(out), cut.duration, files, synthesized, drawn, rendered.encoded, rendered.segments
+    )
 
 
 def render_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> tuple[dict[str, dict], Produced]:
@@ -124,8 +159,10 @@ def render_episode(studio: Studio, values: dict, episode: int, inputs: dict) -> 
 def save_inputs(studio: Studio, run_id: str, episode: int, inputs: dict) -> None:
     """What the episode was made from, beside what was made: `room render` re-renders from it, so the run's state
     need not keep an episode's script and shot list once the next episode's are in the works."""
-    atomic_write_json(inside(episode_dir(studio.outputs_dir, run_id, episode), INPUTS_FILE),
-                      {k: inputs[k] for k in INPUTS if k in inputs})
+    atomic_write_json(
+        inside(episode_dir(studio.outputs_dir, run_id, episode), INPUTS_FILE),
+        {k: inputs[k] for k in INPUTS if k in inputs},
+    )
 
 
 def load_inputs(studio: Studio, values: dict, episode: int) -> dict:

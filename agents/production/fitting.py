@@ -29,7 +29,7 @@ def _unique(wanted: str, taken: set[str]) -> str:
     name, n = wanted, 1
     while name in taken:
         n += 1
-        name = f"{wanted[:SHOT_ID_CHARS - len(str(n))]}{n}"
+        name = f"{wanted[: SHOT_ID_CHARS - len(str(n))]}{n}"
     taken.add(name)
     return name
 
@@ -63,10 +63,20 @@ def cover_script(shots: ShotList, script: EpisodeScript) -> ShotList:
     """
     scenes = {scene.number: scene for scene in script.scenes}
     kept = sorted((shot for shot in shots.shots if shot.scene in scenes), key=lambda shot: shot.scene)
-    groups = [[shot for shot in kept if shot.scene == scene.number] or [
-        Shot(id=f"{scene.number}A", scene=scene.number, size=ShotSize.MEDIUM, characters=scene.characters[:6],
-             location=scene.location, visual_intent=(scene.action or scene.heading)[:300])]
-        for scene in script.scenes]
+    groups = [
+        [shot for shot in kept if shot.scene == scene.number]
+        or [
+            Shot(
+                id=f"{scene.number}A",
+                scene=scene.number,
+                size=ShotSize.MEDIUM,
+                characters=scene.characters[:6],
+                location=scene.location,
+                visual_intent=(scene.action or scene.heading)[:300],
+            )
+        ]
+        for scene in script.scenes
+    ]
     ids: set[str] = set()
     fitted: list[Shot] = []
     for scene, own in zip(script.scenes, _within(groups, MAX_SHOTS)):
@@ -101,6 +111,9 @@ def _speak_in_order(own: list[Shot], scene: Scene) -> list[Shot]:
 def episode_as_cast(bible: dict | None, script: dict, shots: dict) -> tuple[EpisodeScript, ShotList]:
     """An episode's script and shot list as production takes them, from whatever the models wrote: every
     name resolved (`in_cast`), then the shots fitted to the script (`cover_script`)."""
-    script, fitted = in_cast(stored_artifact(EpisodeScript, script, "script"),
-                             stored_artifact(ShotList, shots, "shot list"), character_names(bible))
+    script, fitted = in_cast(
+        stored_artifact(EpisodeScript, script, "script"),
+        stored_artifact(ShotList, shots, "shot list"),
+        character_names(bible),
+    )
     return script, cover_script(fitted, script)

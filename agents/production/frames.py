@@ -22,12 +22,13 @@ from tools.files import atomic_write_text, inside
 def fallback_sheet(name: str, description: str) -> dict:
     """A deterministic visual sheet for a character the art director did not cover."""
     digest = hashlib.sha256(name.encode()).digest()
-    palette = ["#%02x%02x%02x" % tuple(digest[i:i + 3]) for i in (0, 3, 6)]
+    palette = ["#%02x%02x%02x" % tuple(digest[i : i + 3]) for i in (0, 3, 6)]
     tokens = [t.strip() for t in description.replace("，", ",").split(",") if t.strip()][:6] or [name]
     while len(tokens) < 3:
         tokens.append(name)
-    return VisualSheet(character=name, appearance_tokens=tokens, palette=palette,
-                       seed=int.from_bytes(digest[:4], "big") % (2**31)).model_dump()
+    return VisualSheet(
+        character=name, appearance_tokens=tokens, palette=palette, seed=int.from_bytes(digest[:4], "big") % (2**31)
+    ).model_dump()
 
 
 def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> dict[str, dict]:
@@ -43,7 +44,9 @@ def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> 
             by_name[name] = {**sheet, "character": name}
     for character in characters:
         if character.name not in sheets:
-            sheets[character.name] = by_name.get(character.name) or fallback_sheet(character.name, character.visual_description)
+            sheets[character.name] = by_name.get(character.name) or fallback_sheet(
+                character.name, character.visual_description
+            )
     return sheets
 
 
@@ -51,19 +54,34 @@ def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = []
-    for name in filter(str.strip, shot.characters):  # a bit part has no sheet of the art director's: it gets a fixed one of its own
+    for name in filter(
+        str.strip, shot.characters
+    ):  # a bit part has no sheet of the art director's: it gets a fixed one of its own
         sheet = sheets.get(name) or fallback_sheet(name, "")
-        looks.append(CharacterLook(name=name, appearance=sheet["appearance_tokens"], palette=sheet["palette"],
-                                   seed=sheet["seed"]))
+        looks.append(
+            CharacterLook(
+                name=name, appearance=sheet["appearance_tokens"], palette=sheet["palette"], seed=sheet["seed"]
+            )
+        )
     return ImageRequest(
-        shot_id=shot.id, prompt=prompt or shot.visual_intent, shot_size=str(shot.size), camera=str(shot.camera),
-        characters=looks, location=shot.location, location_palette=style.get("palette", []),
-        caption=shot.visual_intent, lang=lang, seed=looks[0].seed if looks else 0, width=size[0], height=size[1],
+        shot_id=shot.id,
+        prompt=prompt or shot.visual_intent,
+        shot_size=str(shot.size),
+        camera=str(shot.camera),
+        characters=looks,
+        location=shot.location,
+        location_palette=style.get("palette", []),
+        caption=shot.visual_intent,
+        lang=lang,
+        seed=looks[0].seed if looks else 0,
+        width=size[0],
+        height=size[1],
     )
 
 
-def render_frames(studio: Studio, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict,
-                  lang: str) -> tuple[dict[str, str], int]:
+def render_frames(
+    studio: Studio, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict, lang: str
+) -> tuple[dict[str, str], int]:
     """One labelled still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
     a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn."""
     backend = studio.image_backend()

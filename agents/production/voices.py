@@ -35,19 +35,33 @@ def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
     extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
     everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
     everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
-    voices = {name: spec.model_dump(mode="json") for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"])).items()}
+    voices = {
+        name: spec.model_dump(mode="json")
+        for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"])).items()
+    }
     voices.update(known)
     atomic_write_json(inside(studio.outputs_dir, values["run_id"], "cast.json"), voices)
-    studio.memory.put([
-        MemoryRecord(kind=Kind.ASSET, key=f"voice:{name}", text=json.dumps(spec, ensure_ascii=False), role="editor",
-                     run_id=values["run_id"], artifact="cast", status=Status.APPROVED)
-        for name, spec in voices.items() if name not in known
-    ])
+    studio.memory.put(
+        [
+            MemoryRecord(
+                kind=Kind.ASSET,
+                key=f"voice:{name}",
+                text=json.dumps(spec, ensure_ascii=False),
+                role="editor",
+                run_id=values["run_id"],
+                artifact="cast",
+                status=Status.APPROVED,
+            )
+            for name, spec in voices.items()
+            if name not in known
+        ]
+    )
     return voices
 
 
-def synthesize_lines(studio: Studio, folder: Path, script: EpisodeScript, voices: dict[str, dict],
-                     lang: str) -> tuple[dict[str, list], int]:
+def synthesize_lines(
+    studio: Studio, folder: Path, script: EpisodeScript, voices: dict[str, dict], lang: str
+) -> tuple[dict[str, list], int]:
     """Every dialogue line in its character's voice, through the content-hash cache; each voice's backend
     (the one it was cast with) is created once for the pass."""
     from tools.speech import VoiceSpec, synthesize_cached

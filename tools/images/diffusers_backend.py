@@ -34,6 +34,7 @@ INFO = BackendInfo(
 
 def generation_size(request_width: int, request_height: int, height: int) -> tuple[int, int]:
     """The request's aspect at `height` pixels tall, both sides rounded to a multiple of 8 (at least 8)."""
+
     def to8(value: float) -> int:
         return max(8, int(value / 8 + 0.5) * 8)  # half up, not to even
 
@@ -65,8 +66,10 @@ class DiffusersBackend:
         folder = Path(self.model).is_dir()
         self.local_files_only = folder if local_files_only is None else local_files_only
         if not folder and local_files_only is not False:
-            raise MissingModelError(f"the images backend 'diffusers' finds no model folder at {self.model} "
-                                    "(a hub id is fetched only with local_files_only = false)")
+            raise MissingModelError(
+                f"the images backend 'diffusers' finds no model folder at {self.model} "
+                "(a hub id is fetched only with local_files_only = false)"
+            )
         self._pipeline = None
 
     def models(self) -> list[str]:

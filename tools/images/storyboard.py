@@ -46,30 +46,67 @@ ACCESSORIES = ("glasses", "tie", "scarf", "hat", "earrings", "necklace", "bow")
 
 # appearance tokens (English or Chinese) that pick a hair style, an accessory or a hair colour
 _STYLE_WORDS = {
-    "ponytail": ("ponytail", "马尾"), "bun": ("bun", "丸子", "发髻"), "bob": ("bob", "波波"),
-    "curly": ("curly", "卷发"), "spiky": ("spiky", "刺猬"), "bald": ("bald", "光头"),
-    "long": ("long hair", "长发"), "short": ("short hair", "短发"),
+    "ponytail": ("ponytail", "马尾"),
+    "bun": ("bun", "丸子", "发髻"),
+    "bob": ("bob", "波波"),
+    "curly": ("curly", "卷发"),
+    "spiky": ("spiky", "刺猬"),
+    "bald": ("bald", "光头"),
+    "long": ("long hair", "长发"),
+    "short": ("short hair", "短发"),
 }
 _ACCESSORY_WORDS = {
-    "glasses": ("glasses", "spectacles", "眼镜"), "tie": ("necktie", " tie", "领带"), "scarf": ("scarf", "围巾"),
-    "hat": ("hat", "cap", "帽"), "earrings": ("earring", "耳环", "耳坠"), "necklace": ("necklace", "pendant", "项链"),
+    "glasses": ("glasses", "spectacles", "眼镜"),
+    "tie": ("necktie", " tie", "领带"),
+    "scarf": ("scarf", "围巾"),
+    "hat": ("hat", "cap", "帽"),
+    "earrings": ("earring", "耳环", "耳坠"),
+    "necklace": ("necklace", "pendant", "项链"),
     "bow": ("hair bow", "ribbon", "蝴蝶结"),
 }
 _HAIR_WORDS = {
-    "#1b1b1b": ("black hair", "黑发"), "#6f4e37": ("brown hair", "棕发"), "#d8b26e": ("blond", "金发"),
-    "#b0b0b0": ("silver hair", "grey hair", "gray hair", "white hair", "银发", "白发"), "#a83232": ("red hair", "红发"),
+    "#1b1b1b": ("black hair", "黑发"),
+    "#6f4e37": ("brown hair", "棕发"),
+    "#d8b26e": ("blond", "金发"),
+    "#b0b0b0": ("silver hair", "grey hair", "gray hair", "white hair", "银发", "白发"),
+    "#a83232": ("red hair", "红发"),
 }
 
 SIZE_NAMES = {
-    "zh": {"extreme_wide": "大远景", "wide": "全景", "medium": "中景", "close_up": "特写", "extreme_close_up": "大特写"},
-    "en": {"extreme_wide": "EXTREME WIDE", "wide": "WIDE", "medium": "MEDIUM", "close_up": "CLOSE-UP",
-           "extreme_close_up": "EXTREME CLOSE-UP"},
+    "zh": {
+        "extreme_wide": "大远景",
+        "wide": "全景",
+        "medium": "中景",
+        "close_up": "特写",
+        "extreme_close_up": "大特写",
+    },
+    "en": {
+        "extreme_wide": "EXTREME WIDE",
+        "wide": "WIDE",
+        "medium": "MEDIUM",
+        "close_up": "CLOSE-UP",
+        "extreme_close_up": "EXTREME CLOSE-UP",
+    },
 }
 MOVE_NAMES = {
-    "zh": {"static": "固定", "push_in": "推", "pull_out": "拉", "pan_left": "左摇", "pan_right": "右摇",
-           "tilt_up": "上摇", "tilt_down": "下摇"},
-    "en": {"static": "STATIC", "push_in": "PUSH IN", "pull_out": "PULL OUT", "pan_left": "PAN LEFT",
-           "pan_right": "PAN RIGHT", "tilt_up": "TILT UP", "tilt_down": "TILT DOWN"},
+    "zh": {
+        "static": "固定",
+        "push_in": "推",
+        "pull_out": "拉",
+        "pan_left": "左摇",
+        "pan_right": "右摇",
+        "tilt_up": "上摇",
+        "tilt_down": "下摇",
+    },
+    "en": {
+        "static": "STATIC",
+        "push_in": "PUSH IN",
+        "pull_out": "PULL OUT",
+        "pan_left": "PAN LEFT",
+        "pan_right": "PAN RIGHT",
+        "tilt_up": "TILT UP",
+        "tilt_down": "TILT DOWN",
+    },
 }
 
 
@@ -140,7 +177,9 @@ class _Pen:
         return max(1, round(units * self.scale))
 
     def ellipse(self, x0, y0, x1, y1, fill=None, outline=None, width=0.0):
-        self.draw.ellipse(self.box(x0, y0, x1, y1), fill=fill, outline=outline, width=self.width(width) if outline else 0)
+        self.draw.ellipse(
+            self.box(x0, y0, x1, y1), fill=fill, outline=outline, width=self.width(width) if outline else 0
+        )
 
     def rect(self, x0, y0, x1, y1, fill, radius=0.0):
         if radius:
@@ -203,8 +242,20 @@ def _draw_hair(pen: _Pen, style: FigureStyle) -> None:
     elif kind == "ponytail":
         pen.ellipse(0.042, 0.015, 0.088, 0.15, fill=hair)
     elif kind == "spiky":
-        pen.polygon([(-0.056, 0.03), (-0.045, -0.035), (-0.025, 0.0), (-0.01, -0.045), (0.008, -0.002),
-                     (0.025, -0.04), (0.038, 0.0), (0.052, -0.028), (0.056, 0.03)], hair)
+        pen.polygon(
+            [
+                (-0.056, 0.03),
+                (-0.045, -0.035),
+                (-0.025, 0.0),
+                (-0.01, -0.045),
+                (0.008, -0.002),
+                (0.025, -0.04),
+                (0.038, 0.0),
+                (0.052, -0.028),
+                (0.056, 0.03),
+            ],
+            hair,
+        )
     elif kind == "curly":
         for x, y in ((-0.05, 0.02), (-0.03, -0.012), (0.0, -0.02), (0.03, -0.012), (0.05, 0.02)):
             pen.ellipse(x - 0.02, y - 0.02, x + 0.02, y + 0.02, fill=hair)
@@ -271,7 +322,7 @@ def _location_palette(request: ImageRequest) -> list[RGB]:
     rng = _stable_rng("location", request.location)
     colours = [hex_to_rgb(c) for c in request.location_palette]
     defaults = [(rng.randint(90, 200), rng.randint(90, 200), rng.randint(110, 220)) for _ in range(3)]
-    colours += defaults[len(colours):]
+    colours += defaults[len(colours) :]
     return colours[:3]  # wall, floor, accent: a longer style palette gives its first three
 
 
@@ -310,8 +361,9 @@ def _draw_set(image: Image.Image, request: ImageRequest, framing: Framing, pictu
                 for j in range(rows):
                     wx = x0 + (x1 - x0) * (i + 0.25) / cols
                     wy = y0 + (horizon - y0) * (j + 0.2) / (rows + 0.5)
-                    draw.rectangle([wx, wy, wx + (x1 - x0) * 0.5 / cols, wy + (horizon - y0) * 0.45 / (rows + 0.5)],
-                                   fill=light)
+                    draw.rectangle(
+                        [wx, wy, wx + (x1 - x0) * 0.5 / cols, wy + (horizon - y0) * 0.45 / (rows + 0.5)], fill=light
+                    )
     draw.line([(0, horizon), (w, horizon)], fill=_mix(floor, (0, 0, 0), 0.3), width=max(2, w // 360))
 
 
@@ -390,8 +442,12 @@ def _draw_camera(image: Image.Image, camera: str, picture_h: int) -> None:
         arm = w * 0.09
         frame = inner if camera == "push_in" else outer
         for sx, sy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+
             def at(share, sx=sx, sy=sy):
-                return (w * (share if sx == 0 else 1 - share), picture_h * (share * 0.75 if sy == 0 else 1 - share * 0.75))
+                return (
+                    w * (share if sx == 0 else 1 - share),
+                    picture_h * (share * 0.75 if sy == 0 else 1 - share * 0.75),
+                )
 
             start, end = (at(outer), at(inner)) if camera == "push_in" else (at(inner), at(outer))
             _arrow(draw, start, end, stroke)
@@ -474,4 +530,3 @@ class StoryboardBackend:
 
     def render(self, request: ImageRequest, out: Path) -> Path:
         return label_and_save(self.draw(request), request, out, self.models())
-

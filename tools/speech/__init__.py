@@ -35,6 +35,7 @@ def default_backend_for(lang: str) -> str:
     """Piper speaks English with the bundled voice; espeak speaks the rest."""
     return "piper" if lang.lower().split("-")[0].split("_")[0] == "en" else "espeak"
 
+
 __all__ = [
     "SPEECH",
     "SpeechBackend",

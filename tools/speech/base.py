@@ -151,7 +151,7 @@ def wav_bytes_to_pcm16(data: bytes) -> tuple[np.ndarray, int]:
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768
     elif tag == 1 and width == 3:
         raw = np.frombuffer(pcm, dtype=np.uint8).reshape(-1, 3)
-        ints = (raw[:, 0].astype(np.int32) | raw[:, 1].astype(np.int32) << 8 | raw[:, 2].astype(np.int32) << 16)
+        ints = raw[:, 0].astype(np.int32) | raw[:, 1].astype(np.int32) << 8 | raw[:, 2].astype(np.int32) << 16
         audio = np.where(ints >= 1 << 23, ints - (1 << 24), ints).astype(np.float64) / (1 << 23)
     elif tag == 1 and width == 4:
         audio = np.frombuffer(pcm, dtype="<i4").astype(np.float64) / (1 << 31)
@@ -193,7 +193,9 @@ def _atempo_chain(factor: float) -> list[str]:
     return [f"atempo={s:.6f}" for s in steps]
 
 
-def shift_pitch_and_tempo(samples: np.ndarray, sample_rate: int, semitones: float = 0.0, tempo: float = 1.0) -> np.ndarray:
+def shift_pitch_and_tempo(
+    samples: np.ndarray, sample_rate: int, semitones: float = 0.0, tempo: float = 1.0
+) -> np.ndarray:
     """Raise or lower the pitch by `semitones` and speed up by `tempo`, keeping
     the sample rate; with tempo 1 the duration stays the same.
 

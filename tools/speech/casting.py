@@ -28,7 +28,10 @@ _FEMALE_ZH = ("女", "她", "妈", "母亲", "姐", "妹", "奶奶", "婆", "娘
 _MALE_ZH = ("男", "他", "爸", "父亲", "哥", "弟", "爷", "叔", "丈夫", "伯", "舅", "儿子", "少爷", "王子", "先生")
 _CHILD = (r"child|kid|toddler|little", ("孩子", "小孩", "儿童", "童"))
 _YOUNG = (r"young|teen|teenage|teenager|youthful|student|boy|girl", ("少年", "少女", "年轻", "学生", "青年"))
-_OLD = (r"old|elderly|aged|senior|grandmother|grandfather|grandma|grandpa", ("老人", "老太", "老头", "年迈", "奶奶", "爷爷", "外婆", "姥姥", "苍老", "老爷子"))
+_OLD = (
+    r"old|elderly|aged|senior|grandmother|grandfather|grandma|grandpa",
+    ("老人", "老太", "老头", "年迈", "奶奶", "爷爷", "外婆", "姥姥", "苍老", "老爷子"),
+)
 _DEEP = (r"deep|low|gravelly|husky|gruff|baritone|bass|booming|hoarse", ("低沉", "浑厚", "沙哑", "粗"))
 _HIGH = (r"high|bright|shrill|squeaky|light|soprano|sweet", ("尖", "清脆", "甜", "清亮"))
 _SLOW = (r"slow|slowly|calm|measured|drawl|drawling|languid|deliberate|weary", ("沉稳", "缓慢", "慢", "稳重"))
@@ -96,11 +99,7 @@ _OFFSETS = _offsets()
 
 
 def _too_close(a: VoiceSpec, b: VoiceSpec) -> bool:
-    return (
-        a.voice == b.voice
-        and abs(a.pitch - b.pitch) < PITCH_STEP - 1e-6
-        and abs(a.rate - b.rate) < RATE_STEP - 1e-6
-    )
+    return a.voice == b.voice and abs(a.pitch - b.pitch) < PITCH_STEP - 1e-6 and abs(a.rate - b.rate) < RATE_STEP - 1e-6
 
 
 def _start(voices: Voices, profile: Profile) -> tuple[tuple[str, ...], float, float]:
@@ -115,8 +114,10 @@ def _offered(backend: SpeechBackend, lang: str) -> Voices:
     offer = getattr(backend, "voices", None)
     voices = offer(lang) if callable(offer) else None
     if voices is None or not (voices.female and voices.male and voices.neutral):
-        raise ConfigError(f"the '{backend.info.name}' speech backend offers no voices to cast from in '{lang}': "
-                          "choose another speech backend")
+        raise ConfigError(
+            f"the '{backend.info.name}' speech backend offers no voices to cast from in '{lang}': "
+            "choose another speech backend"
+        )
     return voices
 
 
@@ -158,6 +159,7 @@ def cast_voices(
                 cast[name] = candidate
                 break
         else:
-            raise ConfigError(f"no distinct voice left for '{name}': too many characters for one "
-                              f"'{name_of_backend}' voice")
+            raise ConfigError(
+                f"no distinct voice left for '{name}': too many characters for one '{name_of_backend}' voice"
+            )
     return cast

@@ -38,15 +38,17 @@ INFO = BackendInfo(
 class OpenAISpeechBackend:
     info = INFO
 
-    def __init__(self, model: str = DEFAULT_MODEL, base_url: str = OPENAI_URL, key_env: str | None = None,
-                 timeout: float = 60.0):
+    def __init__(
+        self, model: str = DEFAULT_MODEL, base_url: str = OPENAI_URL, key_env: str | None = None, timeout: float = 60.0
+    ):
         from openai import OpenAI
 
         self.model = model
         self.base_url = base_url or OPENAI_URL
         self.key_env = key_env or INFO.key_env
-        self.client = OpenAI(api_key=INFO.api_key(self.key_env, self.base_url), base_url=self.base_url,
-                             **client_options(timeout))
+        self.client = OpenAI(
+            api_key=INFO.api_key(self.key_env, self.base_url), base_url=self.base_url, **client_options(timeout)
+        )
 
     def models(self) -> list[str]:
         return list(VOICES)

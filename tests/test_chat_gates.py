@@ -7,26 +7,7 @@ import pytest
 import factories as f
 from graphs.chat import Conversation
 from graphs.runs import Runs, draft_name
-
-SERIES = ("pitch", "bible", "outline")
-
-
-def waiting_at(script, make_ctx, gate: str) -> tuple[Runs, str]:
-    """A one-episode run that passed every gate before `gate` on its own and waits there."""
-    for role, replies in f.series(1).items():
-        script.enqueue(role, *replies)
-    automatic = SERIES[: SERIES.index(gate)] if gate in SERIES else SERIES  # the script gate is answered here
-    ctx = make_ctx(
-        produce=gate not in SERIES, auto_approve=automatic, episodes=1, round_limit=1, render="tiny", speech="espeak"
-    )
-    runs = Runs(ctx)
-    run_id, events = runs.start("A disowned heiress returns as a CEO")
-    list(events)
-    if gate == "final_cut":
-        list(runs.answer(run_id, "approve"))
-    assert runs.view(run_id).waiting["gate"] == gate
-    return runs, run_id
-
+from waiting import SERIES, waiting_at
 
 CHANGED = {
     "pitch": lambda: f.pitch("Changed In Chat"),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import factories as f
 from agents import production
-from graphs.runs import Runs
+from waiting import waiting_at
 
 
 def test_the_produce_node_and_room_render_call_the_same_production(script, make_ctx, monkeypatch):
@@ -25,20 +24,8 @@ def test_the_produce_node_and_room_render_call_the_same_production(script, make_
         )
 
     monkeypatch.setattr(production, "produce_episode", produce_episode)
-    for role, replies in f.series(1).items():
-        script.enqueue(role, *replies)
-    runs = Runs(
-        make_ctx(
-            produce=True,
-            auto_approve=("pitch", "bible", "outline", "script"),
-            episodes=1,
-            round_limit=1,
-            speech="espeak",
-        )
-    )
-    run_id, events = runs.start("A disowned heiress returns as a CEO")
-    list(events)
-    assert runs.view(run_id).waiting["gate"] == "final_cut" and len(calls) == 1  # the graph's produce node
+    runs, run_id = waiting_at(script, make_ctx, "final_cut")
+    assert len(calls) == 1  # the graph's produce node
     assert runs.render(run_id, 1).video == "ep01.mp4"  # room render
     assert len(calls) == 2 and calls[0] == calls[1]
     saved = runs.ctx.outputs_dir / run_id / "episodes" / "ep01" / production.INPUTS_FILE

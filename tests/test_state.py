@@ -10,6 +10,7 @@ import factories as f
 from graphs import development, negotiation
 from graphs.runs import Runs
 from graphs.state import once_each
+from waiting import waiting_at
 
 
 def test_an_event_log_adds_each_entry_once():
@@ -50,22 +51,8 @@ def test_an_episodes_script_and_shots_are_kept_once(script, make_ctx):
     what production made; what the episode was made from is saved beside it, for `room render`."""
     from agents.production import INPUTS_FILE
 
-    for role, replies in f.series(1).items():
-        script.enqueue(role, *replies)
-    runs = Runs(
-        make_ctx(
-            produce=True,
-            auto_approve=("pitch", "bible", "outline", "script"),
-            episodes=1,
-            round_limit=1,
-            render="tiny",
-            speech="espeak",
-        )
-    )
-    run_id, events = runs.start("A disowned heiress returns as a CEO")
-    list(events)
+    runs, run_id = waiting_at(script, make_ctx, "final_cut")
     values = runs.view(run_id).values
-    assert runs.view(run_id).waiting["gate"] == "final_cut"
     entry = values["production"]["1"]
     assert set(entry) == {"prompts", "produced"}
     saved = json.loads((runs.ctx.outputs_dir / run_id / "episodes" / "ep01" / INPUTS_FILE).read_text())

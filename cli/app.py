@@ -312,20 +312,7 @@ def memory_search(
     mem = project_memory(context(), writer=False)
     hits = mem.search(query, run_id=run_id, kinds=kind, k=k)
     for hit in hits:
-        r = hit.record
-        console.print(
-            styled(
-                "[bold]{:.2f}[/] [cyan]{}[/] {} · {} v{} r{} · {}",
-                hit.score,
-                r.kind,
-                r.role,
-                r.artifact,
-                r.version,
-                r.round,
-                r.status,
-            )
-        )
-        console.print(f"   {r.text[:300]}")
+        console.print(*views.record_lines(hit.record, styled("[bold]{:.2f}[/] ", hit.score), "", 300))
     if not hits:
         console.print("nothing found")
 
@@ -339,19 +326,7 @@ def memory_list(
     """List memory records with their provenance."""
     records = project_memory(context(), writer=False).list(run_id=run_id, kind=kind, limit=limit)
     for r in records:
-        console.print(
-            styled(
-                "[cyan]{}[/] {} · {} v{} r{} · {} · [dim]{}[/]",
-                r.kind,
-                r.role,
-                r.artifact,
-                r.version,
-                r.round,
-                r.status,
-                r.id,
-            )
-        )
-        console.print(f"   {r.text[:200]}")
+        console.print(*views.record_lines(r, "", styled(" · [dim]{}[/]", r.id), 200))
     if not records:
         console.print("no records")
 

@@ -40,6 +40,12 @@ def require_utf8(text: str, what: str) -> str:
     return text
 
 
+def record_lines(r, before: Text | str = "", after: Text | str = "", chars: int = 300) -> tuple[Text, Text]:
+    """A memory record's provenance (kind, role, artifact, version, round, status) and its text, as written."""
+    provenance = styled("[cyan]{}[/] {} · {} v{} r{} · {}", r.kind, r.role, r.artifact, r.version, r.round, r.status)
+    return Text.assemble(before, provenance, after), Text(f"   {r.text[:chars]}")
+
+
 def styled(template: str, *values: object) -> Text:
     """`template`'s Rich markup around `values`, which are shown as written (numbers keep their format specs)."""
 

@@ -89,3 +89,11 @@ def test_status_memory_and_chat_show_brackets_and_provenance(project):
     chat = room(project, "chat", run_id, stdin="/memory heiress\n/quit\n")
     assert chat.returncode == 0, chat.stderr
     assert "- [artifact · screenwriter · pitch v1]" in chat.stdout  # the provenance tag stays
+
+
+def test_a_memory_record_is_shown_as_written():
+    from memory import Kind, MemoryRecord
+
+    record = MemoryRecord(kind=Kind.NOTE, text=TRICKY, role="human", run_id="r", artifact="ep01.[bold]script")
+    out = shown(*views.record_lines(record, views.styled("[bold]{:.2f}[/] ", 0.5)))
+    assert out == f"0.50 note human · ep01.[bold]script v0 r0 · proposed {TRICKY}"

@@ -282,11 +282,12 @@ def export(
     run_id: Annotated[str, typer.Argument()],
     to: Annotated[Path, typer.Option("--to", help="Folder to copy the exports into.")],
     formats: Annotated[
-        str, typer.Option("--format", help="Comma-separated: fountain,srt,otio,mp4,json,md,png or all.")
+        str, typer.Option("--format", help="Comma-separated: fountain,srt,otio,otioz,mp4,json,md,png or all.")
     ] = "all",
     episode: Annotated[Optional[int], typer.Option(help="Only this episode.")] = None,
 ) -> None:
-    """Copy a run's exports (screenplay, subtitles, timeline, video, ...) into a folder."""
+    """Copy a run's exports (screenplay, subtitles, timeline, video, ...) into a folder; a timeline goes with its
+    frames, audio and music, referenced relative to it, so the folder opens on another machine."""
     from tools.export import EXPORT_FORMATS, copy_exports
 
     wanted = set(EXPORT_FORMATS) if formats == "all" else {f.strip() for f in formats.split(",") if f.strip()}

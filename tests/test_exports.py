@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import wave
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -202,7 +203,7 @@ def test_otio_reads_back_with_clip_per_shot_and_lines_at_their_times(tmp_path, r
     cut = _cut(tmp_path / "media")
     out_dir = tmp_path / "timeline"
     base = out_dir if relative else None
-    path = write_otio(cut, out_dir / "ep01.otio", name="ep01", audio_dir_relative_to=base)
+    path = write_otio(cut, out_dir / "ep01.otio", name="ep01", relative_to=base)
     assert sorted(p.name for p in out_dir.iterdir()) == ["ep01.otio"]  # the temp file is gone
 
     timeline = otio.adapters.read_from_file(str(path))
@@ -237,6 +238,82 @@ def test_otio_reads_back_with_clip_per_shot_and_lines_at_their_times(tmp_path, r
         and label["content_id"] == "run/ep01"
         and list(label["models"]) == ["flux", "qwen"]
     )
+
+
+def _media_of(timeline: otio.schema.Timeline, folder: Path) -> dict[str, bytes]:
+    """Every clip's media, read through its reference from `folder` (where the .otio is)."""
+    from tools.timeline import media_references
+
+    return {clip.name: path.read_bytes() for clip, path in media_references(timeline, folder)}
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_an_exported_timeline_opens_with_its_media_after_the_folder_moves(tmp_path, relative):
+    from tools.export import copy_exports
+
+    run = tmp_path / "outputs" / "run1"
+    episode = run / "episodes" / "ep01"
+    cut = _cut(episode / "frames")
+    cut.music = _wav(episode / "music.wav", 7.3)
+    original = to_otio(cut, name="ep01", relative_to=episode if relative else None)
+    otio.adapters.write_to_file(original, str(episode / "ep01.otio"))
+    wanted = _media_of(original, episode)
+
+    copied = copy_exports(run, tmp_path / "out", {"otio", "srt"})
+    moved = tmp_path / "elsewhere"
+    (tmp_path / "out").rename(moved)
+    (tmp_path / "outputs").rename(tmp_path / "gone")  # nothing may still point at the run's folder
+    timeline = otio.adapters.read_from_file(str(moved / "episodes" / "ep01" / "ep01.otio"))
+    assert all(not Path(clip.media_reference.target_url).is_absolute() for clip in timeline.find_clips())
+    assert _media_of(timeline, moved / "episodes" / "ep01") == wanted
+    assert len(wanted) == 3 + 3 + 1 and [t.name for t in timeline.tracks] == ["Video", "Dialogue", "Music"]
+    assert len(copied) == len(wanted) + 1
+
+
+def test_a_timeline_bundle_holds_its_media(tmp_path):
+    from tools.export import copy_exports
+
+    run = tmp_path / "run1"
+    episode = run / "episodes" / "ep01"
+    cut = _cut(episode / "frames")
+    write_otio(cut, episode / "ep01.otio", name="ep01", relative_to=episode)
+    wanted = _media_of(otio.adapters.read_from_file(str(episode / "ep01.otio")), episode)
+    (bundle,) = copy_exports(run, tmp_path / "out", {"otioz"})
+    assert bundle.name == "ep01.otioz"
+    extracted = tmp_path / "extracted"
+    extracted.mkdir()
+    timeline = otio.adapters.read_from_file(str(bundle), extract_to_directory=str(extracted))
+    assert _media_of(timeline, extracted) == wanted and len(wanted) == 6
+
+
+def test_an_exported_timeline_never_takes_a_file_from_outside_the_run(tmp_path):
+    from tools.export import copy_exports
+
+    run = tmp_path / "run1"
+    episode = run / "episodes" / "ep01"
+    cut = _cut(episode / "frames")
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not the run's")
+    timeline = to_otio(cut, name="ep01")
+    next(iter(timeline.find_clips())).media_reference.target_url = otio.url_utils.url_from_filepath(str(secret))
+    otio.adapters.write_to_file(timeline, str(episode / "ep01.otio"))
+    copied = copy_exports(run, tmp_path / "out", {"otio", "otioz"})
+    assert all(path.read_bytes() != b"not the run's" for path in copied if path.suffix == ".png")
+    exported = otio.adapters.read_from_file(str(tmp_path / "out" / "episodes" / "ep01" / "ep01.otio"))
+    first = next(iter(exported.find_clips()))
+    assert isinstance(first.media_reference, otio.schema.MissingReference)
+    with zipfile.ZipFile(tmp_path / "out" / "episodes" / "ep01" / "ep01.otioz") as bundle:
+        assert all(bundle.read(name) != b"not the run's" for name in bundle.namelist())
+
+
+def test_an_unreadable_timeline_is_a_clear_error(tmp_path):
+    from tools.errors import InputError
+    from tools.export import copy_exports
+
+    (tmp_path / "run1" / "episodes" / "ep01").mkdir(parents=True)
+    (tmp_path / "run1" / "episodes" / "ep01" / "ep01.otio").write_text("{not json")
+    with pytest.raises(InputError, match="not a timeline OpenTimelineIO can read"):
+        copy_exports(tmp_path / "run1", tmp_path / "out", {"otio"})
 
 
 def test_otio_crossfades_keep_clip_lengths_and_total_duration(tmp_path):

@@ -169,11 +169,16 @@ def test_rerender_casts_a_bit_part_the_changed_script_brings_in(produced):
 
 
 def test_export_copies_the_formats_asked_for(produced, tmp_path):
-    project, run_id, _, _ = produced
+    project, run_id, folder, _ = produced
     result = room(project, "export", run_id, "--to", str(tmp_path / "out"), "--format", "fountain,srt,otio")
     assert result.returncode == 0, result.stderr
-    names = sorted(p.name for p in (tmp_path / "out").rglob("*") if p.is_file())
+    out = tmp_path / "out"
+    names = sorted(p.name for p in out.rglob("*") if p.is_file() and p.parent.name not in ("frames", "audio"))
     assert names == ["ep01.otio", "ep01.srt", "script.fountain"]
+    episode = out / "episodes" / "ep01"
+    frames = sorted(p.name for p in (folder / "frames").glob("*.png"))
+    assert sorted(p.name for p in (episode / "frames").iterdir()) == frames and frames  # the stills, not the requests
+    assert {p.name for p in (episode / "audio").iterdir()} == {p.name for p in (folder / "audio").glob("*.wav")}
     wrong = room(project, "export", run_id, "--to", str(tmp_path / "x"), "--format", "docx")
     assert wrong.returncode == 6 and "unknown export format(s) docx" in wrong.stderr
 

@@ -159,16 +159,19 @@ def write_decisions(folder: Path, decisions: list[dict]) -> Path:
 EXPORT_FORMATS = {
     "fountain": ".fountain",
     "srt": ".srt",
-    "otio": ".otio",
+    "otio": ".otio",  # with the frames, audio and music it uses, referenced relative to it
+    "otioz": ".otioz",  # the timeline and its media in one OpenTimelineIO bundle
     "mp4": ".mp4",
     "json": ".json",
     "md": ".md",
     "png": ".png",
 }
+MEDIA = {"frames", "audio", "pending"}  # folders copied only as a timeline's media (pending: drafts, never)
 
 
 def copy_exports(run_folder: Path, target: Path, formats: set[str], episode: int | None = None) -> list[Path]:
-    """Copy the run's files of the given formats (frames excluded) into `target`, keeping their layout."""
+    """Copy the run's files of the given formats into `target`, keeping their layout. A timeline goes with the
+    media it uses, so the exported folder can be moved or opened on another machine."""
     from tools.errors import OutputError
 
     suffixes = {EXPORT_FORMATS[f] for f in formats}
@@ -176,13 +179,37 @@ def copy_exports(run_folder: Path, target: Path, formats: set[str], episode: int
     copied = []
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if not path.is_file() or path.suffix not in suffixes or {"frames", "audio", "pending"} & set(path.parts):
+            relative = path.relative_to(run_folder)
+            if not path.is_file() or MEDIA & set(relative.parts[:-1]):
                 continue
-            dest = target / path.relative_to(run_folder)
+            dest = target / relative
             try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, dest)
+                if path.suffix == ".otio":
+                    copied += _timeline(path, dest, run_folder, target, formats)
+                elif path.suffix in suffixes:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, dest)
+                    copied.append(dest)
             except OSError as exc:
                 raise OutputError(f"cannot export to {dest}: {exc.strerror}") from None
-            copied.append(dest)
     return copied
+
+
+def _timeline(path: Path, dest: Path, run_folder: Path, target: Path, formats: set[str]) -> list[Path]:
+    """An episode's timeline as asked: relocatable with its media (otio), bundled (otioz), or both."""
+    import opentimelineio as otio
+
+    from tools.errors import InputError
+    from tools.timeline import bundle_timeline, export_timeline
+
+    made = []
+    try:
+        if "otio" in formats:
+            made += [*export_timeline(path, dest, run_folder, target), dest]
+        if "otioz" in formats:
+            made.append(bundle_timeline(path, dest.with_suffix(".otioz"), run_folder))
+    except (otio.exceptions.OTIOError, ValueError) as exc:  # ValueError: not JSON at all
+        raise InputError(
+            f"{path} is not a timeline OpenTimelineIO can read: {str(exc).splitlines()[0][:120]}"
+        ) from None
+    return made

@@ -119,7 +119,9 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
         "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
         "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
     }
-    files["otio"] = str(timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}"))
+    files["otio"] = str(
+        timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}", relative_to=folder)
+    )
     files["contact_sheet"] = str(
         contact_sheet.contact_sheet(
             [(s.id, Path(frames[s.id])) for s in shots.shots],

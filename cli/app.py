@@ -52,9 +52,12 @@ def _global(
     model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
     base_url: Annotated[Optional[str], typer.Option(help="Base URL of an OpenAI-compatible server.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
+    music: Annotated[
+        Optional[Path], typer.Option(help="Music under the episodes: a file, or a folder (by mood, else in turn).")
+    ] = None,
 ) -> None:
     Options.project_dir = project_dir
-    Options.overrides = {"model": model, "base_url": base_url, "lang": lang}
+    Options.overrides = {"model": model, "base_url": base_url, "lang": lang, "music": str(music) if music else None}
 
 
 def context(**extra) -> Context:
@@ -257,10 +260,30 @@ def render(
     script: Annotated[Optional[Path], typer.Option(help="A changed script (JSON or YAML) for the episode.")] = None,
 ) -> None:
     """Re-render an episode: only changed lines are re-synthesised, only changed frames redrawn."""
+    _render(run_id, episode, script=read_edit(script, "script file") if script else None)
+
+
+@app.command()
+def redraw(
+    run_id: Annotated[str, typer.Argument()],
+    shot: Annotated[str, typer.Option(help="The shot's id, as in the episode's shots.json.")],
+    episode: Annotated[int, typer.Option(help="Episode number.", min=1)] = 1,
+    prompt: Annotated[Optional[str], typer.Option(help="A new prompt for the shot.")] = None,
+    seed: Annotated[
+        Optional[int], typer.Option(help="A seed of its own (default: a new one).", min=0, max=2**31 - 1)
+    ] = None,
+) -> None:
+    """Redraw one shot of a produced episode, and re-encode only the video segments it is in."""
+    from agents.production import Redraw
+
+    _render(run_id, episode, redraw=Redraw(shot=shot, prompt=prompt, seed=seed))
+
+
+def _render(run_id: str, episode: int, **change) -> None:
     runs = Runs(context())
     with views.progress() as live:
         live.status.update(f"rendering episode {episode}…")
-        produced = runs.render(run_id, episode, script=read_edit(script, "script file") if script else None)
+        produced = runs.render(run_id, episode, progress=live.advance, **change)
     console.print(
         styled(
             "[green]episode {}[/]: {} · {:.1f} s · {} line(s) synthesised, {} frame(s) drawn, "

@@ -16,6 +16,15 @@ from rich.console import Console, Group
 from rich.markdown import Markdown
 from rich.markup import escape
 from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -66,18 +75,52 @@ def role_title(name: str, lang: str = "en") -> str:
     return f"{role.title('en')} {role.titles.get('zh', '')}".strip() if lang == "zh" else role.title("en")
 
 
+STEPS = {"frames": "frames drawn", "lines": "lines spoken", "segments": "video segments encoded"}
+
+
 @contextmanager
 def progress(quiet: bool = False) -> Iterator["Live"]:
-    with console.status("the room is starting…", spinner="dots") as status:
-        yield Live(status, quiet)
+    """A spinner saying who is working, and a bar with a count and an ETA for each long production step."""
+    bars = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with bars:
+        yield Live(bars, quiet)
+
+
+class Status:
+    """The spinner's line: who is working now."""
+
+    def __init__(self, bars: Progress):
+        self._bars = bars
+        self._task = bars.add_task("the room is starting…", total=None)
+
+    def update(self, text: Text | str) -> None:
+        self._bars.update(self._task, description=escape(text.plain if isinstance(text, Text) else text))
 
 
 class Live:
-    """Prints each event of a run as one line, and keeps a spinner saying who is working."""
+    """Prints each event of a run as one line, keeps a spinner saying who is working, and a bar per long step."""
 
-    def __init__(self, status, quiet: bool):
-        self.status = status
+    def __init__(self, bars: Progress, quiet: bool):
+        self.status = Status(bars)
         self.quiet = quiet
+        self._bars = bars
+        self._steps: dict[str, TaskID] = {}
+
+    def advance(self, step: str, done: int, total: int) -> None:
+        """A long step's count: its bar appears on the first, and goes when the step is done."""
+        if step not in self._steps:
+            self._steps[step] = self._bars.add_task(escape(STEPS.get(step, step)), total=total)
+        self._bars.update(self._steps[step], completed=done, total=total)
+        if done >= total:
+            self._bars.remove_task(self._steps.pop(step))
 
     def show(self, events: Iterable[dict], lang: str = "en") -> int:
         count = 0
@@ -89,7 +132,9 @@ class Live:
     def line(self, e: dict, lang: str) -> None:
         kind = e.get("type")
         who = role_title(e.get("role", ""), lang)
-        if kind == "speak":
+        if kind == "progress":
+            self.advance(e["step"], e["done"], e["total"])
+        elif kind == "speak":
             self.status.update(
                 Text(f"{who} {_ACTIONS.get(e['action'], e['action'])} the {e['artifact']} (round {e['round']})…")
             )

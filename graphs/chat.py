@@ -35,7 +35,8 @@ from typing_extensions import TypedDict  # pydantic (the graph's JSON schema) ne
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
 from graphs.context import DEVELOPMENT, Context
-from graphs.negotiation import dump, emit, owner_schema
+from graphs.events import emit
+from graphs.negotiation import dump, owner_schema
 from graphs.room import Room, project_runs
 from graphs.runs import Runs
 from graphs.state import artifact_id

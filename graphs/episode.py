@@ -28,8 +28,9 @@ from agents.production.fitting import episode_as_cast
 from agents.production.frames import settle_sheets
 from agents.roles import ARTIFACTS
 from graphs.context import Context
+from graphs.events import emit
 from graphs.gates import final_cut_gate, final_gate, gate, log_decision, record
-from graphs.negotiation import dump, emit, graph as negotiation, task_variables
+from graphs.negotiation import dump, graph as negotiation, task_variables
 from graphs.room import Room
 from graphs.state import EpisodeInput, EpisodeOutput, RoomState
 from graphs.stops import at_safe_point
@@ -116,7 +117,11 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
     records += [MemoryRecord(kind=Kind.ASSET, key=f"sheet:{name}", text=dump(sheets[name]), **base) for name in new]
     if records:
         room.memory.put(records)
-    entry = {**episode_entry(state, episode), "prompts": {p.shot_id: p.prompt for p in direction.prompts}}
+    entry = {
+        **episode_entry(state, episode),
+        "prompts": {p.shot_id: p.prompt for p in direction.prompts},
+        "negatives": {p.shot_id: p.negative_prompt for p in direction.prompts if p.negative_prompt.strip()},
+    }
     return {"art": {"style": style, "sheets": sheets}, "production": {episode_key(episode): entry}}
 
 

@@ -25,7 +25,8 @@ from langgraph.types import interrupt
 from agents.production import episode_entry
 from agents.roles import ARTIFACTS
 from graphs.context import Context
-from graphs.negotiation import dump, emit
+from graphs.events import emit
+from graphs.negotiation import dump
 from graphs.room import Room
 from graphs.state import RoomState, artifact_id
 from memory import Kind, MemoryRecord, Status

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Send
@@ -31,6 +30,7 @@ from agents.models import RoomModel
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
 from graphs.context import Context
+from graphs.events import emit
 from graphs.room import Room
 from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
 from graphs.stops import at_safe_point
@@ -39,14 +39,6 @@ from memory import Kind, MemoryRecord
 
 def dump(content: Any) -> str:
     return json.dumps(content, ensure_ascii=False)
-
-
-def emit(**event: Any) -> None:
-    """Tell whoever is watching (the CLI's live view) what the room is doing."""
-    try:
-        get_stream_writer()(event)
-    except RuntimeError:  # called outside a graph run
-        pass
 
 
 def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:

@@ -30,6 +30,7 @@ from agents.models import RoomModel
 from agents.production import Studio
 from agents.structured import Usage, UsageSink, stream_text
 from graphs.context import Context
+from graphs.events import progress_event
 from memory import RoomMemory, make_embedding_function
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ class Room:
             speech=ctx.speech,
             render=ctx.render,
             models=(ctx.model, *ctx.role_models.values()),
+            subtitles=ctx.subtitles,
+            music=ctx.music,
+            progress=progress_event,
         )
 
     def model(self, role: str) -> RoomModel:

@@ -11,8 +11,8 @@ import signal
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
@@ -27,6 +27,10 @@ from graphs.room import Room, project_memory
 from graphs.stops import StopAtSafePoint, stop_on_signals
 from tools.errors import InputError
 from tools.files import sweep_partials
+from tools.progress import Progress
+
+if TYPE_CHECKING:
+    from agents.production import Redraw
 
 MAX_PREMISE_CHARS = 2000
 # the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
@@ -337,9 +341,8 @@ class Runs:
             where = f" of episode {episode}" if stage not in DEVELOPMENT else ""
             raise RunStateError(f"run {run_id} has no {stage} step{where} to redo yet")
         config = snap.config
-        if (
-            node == "negotiate"
-        ):  # proposed anew, not revised; written as the one node whose only way on is the negotiation
+        if node == "negotiate":
+            # proposed anew, not revised; written as the one node whose only way on is the negotiation
             config = self.graph.update_state(
                 config, {"artifacts": {stage: {}}, "versions": {stage: 0}, "notes": {stage: []}}, as_node="start_shots"
             )
@@ -375,17 +378,28 @@ class Runs:
             raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
         return version
 
-    def render(self, run_id: str, episode: int, *, script: Any = None):
-        """Re-render an episode from the run's state (or with a changed script), redoing only what changed."""
+    def render(
+        self,
+        run_id: str,
+        episode: int,
+        *,
+        script: Any = None,
+        redraw: Redraw | None = None,
+        progress: Progress | None = None,
+    ):
+        """Re-render an episode from the run's state, with a changed script or one shot redrawn, redoing only what
+        changed (lines re-synthesised, frames redrawn, video segments re-encoded); `progress` is told how far."""
         from agents import production
         from agents.screenwriter import EpisodeScript
         from graphs.episode import finished
 
         view = self.view(run_id)
         studio = Room(self.ctx, run_id).studio
+        studio = replace(studio, progress=progress) if progress else studio
         inputs = production.load_inputs(studio, view.values, episode)
         if not inputs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")
+        saved = production.inputs_saved(studio, run_id, episode)
         if script is not None:
             if view.state != "finished":
                 raise RunStateError(
@@ -397,9 +411,14 @@ class Runs:
                 err = exc.errors()[0]
                 raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
             inputs = {**inputs, "script": changed}
+        if redraw is not None:
+            if not saved:
+                raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: redraw it once it is")
+            inputs = production.redrawn(inputs, view.values.get("artifacts", {}).get("bible"), redraw)
         voices, produced = production.render_episode(studio, view.values, episode, inputs)
-        if view.state == "finished":
+        if view.state == "finished" or saved:  # what it is made from now, for its next render and its final cut
             production.save_inputs(studio, run_id, episode, inputs)
+        if view.state == "finished":
             entry = {**production.episode_entry(view.values, episode), "produced": produced.as_state()}
             if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
                 entry = finished(entry)

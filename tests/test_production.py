@@ -168,13 +168,42 @@ def test_rerender_casts_a_bit_part_the_changed_script_brings_in(produced):
     assert cast["Driver"] not in [cast[name] for name in ("Lin Xia", "Zhou Min", "Guard")]
 
 
+def test_the_episode_has_a_music_bed_on_its_own_track(produced):
+    _, _, folder, _ = produced
+    timeline = otio.adapters.read_from_file(str(folder / "ep01.otio"))
+    (music,) = [track for track in timeline.tracks if track.name == "Music"]
+    (clip,) = music.find_clips()
+    assert (folder / clip.media_reference.target_url).resolve() == (folder / "music.wav").resolve()
+    assert abs(clip.duration().to_seconds() - timeline.duration().to_seconds()) < 0.1
+
+
+def test_redraw_draws_one_shot_again_and_keeps_it(produced):
+    project, run_id, folder, _ = produced
+    shots = json.loads((folder / "shots.json").read_text())["shots"]
+    shot, number = shots[1]["id"], 2  # frames are numbered in shot order
+    before = {p.name: p.read_bytes() for p in (folder / "frames").glob("*.png")}
+    result = room(project, "redraw", run_id, "--episode", "1", "--shot", shot, "--prompt", "Rain on [the] glass")
+    assert result.returncode == 0, result.stderr
+    assert "0 line(s) synthesised, 1 frame(s) drawn" in result.stdout
+    encoded, segments = map(int, re.search(r"(\d+) of (\d+) video segment", result.stdout).groups())
+    assert 1 <= encoded < segments
+    after = {p.name: p.read_bytes() for p in (folder / "frames").glob("*.png")}
+    assert [name for name in before if before[name] != after[name]] == [f"shot_{number:03d}.png"]
+    kept = json.loads((folder / "production.json").read_text())
+    assert kept["prompts"][shot] == "Rain on [the] glass"
+    again = room(project, "render", run_id, "--episode", "1")  # the redraw stands in the next render
+    assert again.returncode == 0 and "0 frame(s) drawn" in again.stdout, again.stderr
+    missing = room(project, "redraw", run_id, "--episode", "1", "--shot", "../../zz")
+    assert missing.returncode == 6 and "has no shot '../../zz'; its shots are" in missing.stderr
+
+
 def test_export_copies_the_formats_asked_for(produced, tmp_path):
     project, run_id, folder, _ = produced
     result = room(project, "export", run_id, "--to", str(tmp_path / "out"), "--format", "fountain,srt,otio")
     assert result.returncode == 0, result.stderr
     out = tmp_path / "out"
     names = sorted(p.name for p in out.rglob("*") if p.is_file() and p.parent.name not in ("frames", "audio"))
-    assert names == ["ep01.otio", "ep01.srt", "script.fountain"]
+    assert names == ["ep01.otio", "ep01.srt", "music.wav", "script.fountain"]  # the timeline's music goes with it
     episode = out / "episodes" / "ep01"
     frames = sorted(p.name for p in (folder / "frames").glob("*.png"))
     assert sorted(p.name for p in (episode / "frames").iterdir()) == frames and frames  # the stills, not the requests

@@ -49,18 +49,15 @@ def test_production_steps_are_steps_of_the_run():
 def test_an_episodes_script_and_shots_are_kept_once(script, make_ctx):
     """In the works, the episode's script and shot list are the run's artifacts, and production's entry holds only
     what production made; what the episode was made from is saved beside it, for `room render`."""
-    from agents.production import INPUTS_FILE
+    from agents.production import INPUTS, INPUTS_FILE
 
     runs, run_id = waiting_at(script, make_ctx, "final_cut")
     values = runs.view(run_id).values
     entry = values["production"]["1"]
-    assert set(entry) == {"prompts", "produced"}
+    assert set(entry) <= {"prompts", "negatives", "produced"} and "prompts" in entry
     saved = json.loads((runs.ctx.outputs_dir / run_id / "episodes" / "ep01" / INPUTS_FILE).read_text())
-    assert saved == {
-        "script": values["artifacts"]["script"],
-        "shots": values["artifacts"]["shots"],
-        "prompts": entry["prompts"],
-    }
+    assert saved["script"] == values["artifacts"]["script"] and saved["shots"] == values["artifacts"]["shots"]
+    assert saved["prompts"] == entry["prompts"] and set(saved) == set(INPUTS)
 
 
 @pytest.mark.integration

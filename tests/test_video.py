@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import srt
+from hypothesis import given, settings, strategies as st
 
 from tools.cut import Cut, CutClip, SpokenLine
 from tools.errors import OutputError
 from tools.labels import METADATA_KEY, aigc_label
+from tools.subtitle_style import SubtitleStyle
 from tools.subtitles import CJK_LINE_CHARS, LATIN_LINE_CHARS, wrap_line, write_srt
 
 av = pytest.importorskip("av")
@@ -174,6 +176,39 @@ def test_cjk_lines_wrap_by_characters_and_latin_by_words():
     assert all(len(row) <= LATIN_LINE_CHARS for row in rows)
     assert max(map(len, rows)) - min(map(len, rows)) < 12  # balanced, no dangling word
     assert wrap_line("Where were you?") == "Where were you?"
+
+
+@given(st.integers(24, 160), st.one_of(st.none(), st.integers(4, 60)), st.text(min_size=1, max_size=120))
+@settings(max_examples=200, deadline=None)
+def test_a_styled_chinese_line_holds_at_most_16_characters(size, line_chars, text):
+    style = SubtitleStyle(size=size, line_chars=line_chars)
+    for row in wrap_line(text, style).split("\n"):
+        closing = len(row) - len(row.rstrip("，。！？、；：”’）》」』】…—,.!?;:)"))  # punctuation stays with its line
+        assert len(row) - closing <= max(style.chars(cjk=True), style.chars(cjk=False)) or " " not in row.strip()
+    chinese = "我一直在等你回来可是你一直都没有回来你到底去哪里了我不会再等了"
+    assert all(len(row) <= min(16, line_chars or 16) for row in wrap_line(chinese, style).split("\n"))
+
+
+def test_a_set_line_length_wraps_latin_text_to_it():
+    rows = wrap_line("The contract is void and you have until dawn", SubtitleStyle(line_chars=12)).split("\n")
+    assert len(rows) >= 4 and all(len(row) <= 12 for row in rows)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("position, third", [("top", 0), ("middle", 1), ("bottom", 2)])
+def test_the_subtitle_style_is_what_the_frame_shows(tmp_path, position, third):
+    from tools.video import render_episode
+
+    style = SubtitleStyle(size=96, position=position, margin=200, colour="#ffff00", outline=0)
+    cut = make_cut(tmp_path, width=270, height=480, subtitles=style)
+    out = render_episode(cut, tmp_path / "ep.mp4", font=_font()).path
+    cue = list(srt.parse(write_srt(cut, tmp_path / "ep.srt").read_text(encoding="utf-8")))[1]
+    t = (cue.start + cue.end).total_seconds() / 2
+    frame = frames_at(out, [t])[t]
+    rows = np.flatnonzero(((frame[..., 0] > 180) & (frame[..., 1] > 180) & (frame[..., 2] < 110)).any(axis=1))
+    assert len(rows) > 10 and int(rows.mean()) * 3 // frame.shape[0] == third, rows  # the text, where it was put
+    height = rows[-1] - rows[0]  # two lines of 96 px on the 1920-high frame, scaled to 480
+    assert 2 * 96 / 4 * 0.6 < height < 2 * 96 / 4 * 1.6, height
 
 
 def test_font_family_matches_what_pillow_reads():

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.labels import METADATA_KEY, aigc_label, sha256_of
+from tools.subtitle_style import SubtitleStyle
 
 FPS = 30  # the frame grid every cut is timed on
 # what an episode is rendered at (width, height, fps): the delivery size, a draft for previews (the same cut,
@@ -48,6 +49,7 @@ class Cut:
     fps: int = FPS
     transition: float = 0.0  # seconds of crossfade between clips (0 = hard cuts)
     music: Path | None = None  # a music bed, ducked under speech
+    subtitles: SubtitleStyle = SubtitleStyle()  # how its burned-in subtitles look and wrap
     metadata: dict = field(default_factory=dict)  # the machine-readable AIGC label
 
     @property

@@ -18,11 +18,12 @@ import srt
 
 from tools.cut import Cut
 from tools.files import atomic_write_text
+from tools.subtitle_style import SubtitleStyle
 
-# At the burned-in size (64 px on a 1080-wide frame, 60 px margins) a line
-# holds about 14 CJK characters or 26 Latin ones.
-CJK_LINE_CHARS = 14
-LATIN_LINE_CHARS = 26
+# At the default size (64 px on a 1080-wide frame, 60 px margins) a line holds about 14 CJK characters or 26
+# Latin ones; another size or a set line length is the cut's `SubtitleStyle`.
+CJK_LINE_CHARS = SubtitleStyle().chars(cjk=True)
+LATIN_LINE_CHARS = SubtitleStyle().chars(cjk=False)
 MAX_CUE_LINES = 2  # lines of text a cue shows at once
 
 # Characters a Chinese line should not start with (they stay on the line before).
@@ -62,7 +63,9 @@ def _wrap_cjk(text: str, width: int) -> list[str]:
 
 def _wrap_latin(text: str, width: int) -> list[str]:
     words = " ".join(text.split())
-    count = len(textwrap.wrap(words, width)) or 1
+    if not words:
+        return []
+    count = len(textwrap.wrap(words, width))
     target = math.ceil(len(words) / count)
     for size in range(target, width + 1):  # the narrowest width that needs no extra line
         lines = textwrap.wrap(words, size, break_long_words=False)
@@ -71,18 +74,18 @@ def _wrap_latin(text: str, width: int) -> list[str]:
     return textwrap.wrap(words, width)
 
 
-def wrap_line(text: str) -> str:
-    """The text of one cue, broken into lines that fit a 9:16 frame."""
+def wrap_line(text: str, style: SubtitleStyle = SubtitleStyle()) -> str:
+    """The text of one cue, broken into lines that fit a 9:16 frame at the style's size."""
     if mostly_cjk(text):
-        lines = _wrap_cjk(text, CJK_LINE_CHARS)
+        lines = _wrap_cjk(text, style.chars(cjk=True))
     else:
-        lines = _wrap_latin(text, LATIN_LINE_CHARS)
+        lines = _wrap_latin(text, style.chars(cjk=False))
     return "\n".join(lines)
 
 
-def pages(text: str) -> list[str]:
+def pages(text: str, style: SubtitleStyle = SubtitleStyle()) -> list[str]:
     """A spoken line as the cues it is shown in: its wrapped lines, at most MAX_CUE_LINES to a cue."""
-    lines = wrap_line(text).split("\n")
+    lines = wrap_line(text, style).split("\n")
     return ["\n".join(lines[i : i + MAX_CUE_LINES]) for i in range(0, len(lines), MAX_CUE_LINES)]
 
 
@@ -97,7 +100,7 @@ def cues(cut: Cut) -> list[srt.Subtitle]:
             end = min(end, spoken[index + 1][0])
         first = round(start * cut.fps)
         span = round(min(end, cut.duration) * cut.fps) - first
-        shown = pages(line.text) if line.text.strip() else []
+        shown = pages(line.text, cut.subtitles) if line.text.strip() else []
         total, done = sum(map(len, shown)), 0
         for page in shown:  # split in frames from the line's start, so a line that moves splits the same
             begin = first + span * done // total

@@ -28,6 +28,7 @@ from tools.errors import OutputError
 from tools.ffmpeg import argument_text, ffmpeg_exe, run_ffmpeg
 from tools.files import atomic_target, scratch_dir
 from tools.labels import label_json, sha256_of
+from tools.progress import Progress, silent
 from tools.registry import MissingPackageError
 
 SAMPLE_RATE = 48000
@@ -208,6 +209,7 @@ def render_episode(
     workdir: Path | None = None,
     cache: Path | None = None,
     encoders: int = ENCODERS,
+    progress: Progress = silent,
 ) -> Rendered:
     """Render the episode MP4 (1080x1920 H.264 + AAC), written atomically.
 
@@ -260,8 +262,11 @@ def render_episode(
 
             return _cached(path, command, what)
 
+        encoded = 0
         with ThreadPoolExecutor(max_workers=max(1, encoders)) as pool:
-            encoded = sum(pool.map(encode, jobs))
+            for done, fresh in enumerate(pool.map(encode, jobs), start=1):
+                encoded += fresh
+                progress("segments", done, len(jobs))
         sound = store / f"audio-{_audio_key(cut)[:40]}.m4a"
         audio_encoded = _cached(sound, lambda tmp: _audio_command(cut, tmp), what)
 

@@ -42,8 +42,6 @@ ZOOM = 1.15  # push-in / pull-out between 100 % and 115 %
 DRIFT = 1.04  # "static": a very slow drift over a still at 104 %
 
 REFERENCE = (1080, 1920)  # the frame the sizes below are given on; other 9:16 sizes scale them
-SUBTITLE_SIZE = 64  # px on the 1080 x 1920 frame (tools.subtitles wraps for it)
-SUBTITLE_MARGIN = 400  # px above the bottom edge, clear of the platforms' buttons
 LABEL_SIZE = 72
 LABEL_TOP = 0.13  # share of the height: below the mark stamped on every frame (top-left, to about 0.1)
 CORNER_SIZE = 40
@@ -139,13 +137,20 @@ def label_switch(segment: Segment, fps: int, total: int) -> int:
     return max(0, min(switch - segment.start, segment.frames))
 
 
+def subtitle_font_of(cut: Cut, font: Path) -> Path:
+    """The subtitles' font: the style's own file, else the render's."""
+    return Path(cut.subtitles.font) if cut.subtitles.font else font
+
+
 def segment_key(segment: Segment, cut: Cut, subtitles: str, switch: int, font: Path, hashes: dict[Path, str]) -> str:
     """A hash of everything the segment's frames depend on."""
     for part in segment.parts:
         if part.image not in hashes:
             hashes[part.image] = sha256_of(part.image) if part.image.is_file() else f"missing:{part.image}"
-    if font not in hashes:
-        hashes[font] = sha256_of(font)
+    subtitle_font = subtitle_font_of(cut, font)
+    for used in (font, subtitle_font):
+        if used not in hashes:
+            hashes[used] = sha256_of(used)
     described = {
         "version": FORMAT_VERSION,
         "size": [cut.width, cut.height, cut.fps],
@@ -154,6 +159,7 @@ def segment_key(segment: Segment, cut: Cut, subtitles: str, switch: int, font: P
         "subtitles": subtitles,
         "label": [switch, VISIBLE_TEXT, CORNER_TEXT],
         "font": hashes[font],
+        "subtitle_style": [cut.subtitles.model_dump(exclude={"font"}), hashes[subtitle_font]],
         "encoder": [PRESET, CRF],
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -216,27 +222,10 @@ def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: 
         return max(1, round(size * cut.height / REFERENCE[1]))
 
     if srt_path is not None:
-        style = ",".join(
-            [
-                f"PlayResX={REFERENCE[0]}",
-                f"PlayResY={REFERENCE[1]}",
-                f"FontName={font_family(font)}",
-                f"FontSize={SUBTITLE_SIZE}",
-                "PrimaryColour=&H00FFFFFF",
-                "OutlineColour=&H00000000",
-                "BackColour=&H80000000",
-                "BorderStyle=1",
-                "Outline=4",
-                "Shadow=1",
-                "Alignment=2",
-                f"MarginV={SUBTITLE_MARGIN}",
-                "MarginL=60",
-                "MarginR=60",
-                "ScaledBorderAndShadow=yes",
-            ]
-        )
+        subtitle_font = subtitle_font_of(cut, font)
+        style = cut.subtitles.ass(font_family(subtitle_font), REFERENCE)
         steps.append(
-            f"subtitles=filename={filter_value(str(srt_path))}:fontsdir={filter_value(str(font.parent))}"
+            f"subtitles=filename={filter_value(str(srt_path))}:fontsdir={filter_value(str(subtitle_font.parent))}"
             f":force_style={filter_value(style)}"
         )
     fontfile = filter_value(str(font))

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agents.art_director import StyleGuide
+from agents.art_director import ShotPrompt, StyleGuide
 from agents.production.cut import build_cut
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import render_frames
+from agents.production.music import episode_bed
 from agents.production.studio import Studio, episode_dir, episode_entry, episode_key
 from agents.production.voices import cast_episode, synthesize_lines
 from agents.screenwriter import EpisodeScript
@@ -37,6 +39,7 @@ from tools.labels import aigc_label, sha256_of
 __all__ = [
     "INPUTS_FILE",
     "Produced",
+    "Redraw",
     "Studio",
     "cast_episode",
     "episode_dir",
@@ -44,13 +47,20 @@ __all__ = [
     "episode_inputs",
     "episode_key",
     "load_inputs",
+    "inputs_saved",
     "produce_episode",
+    "redrawn",
     "render_episode",
     "save_inputs",
 ]
 
 INPUTS_FILE = "production.json"  # what `room render` re-renders a produced episode from
-INPUTS = ("script", "shots", "prompts")  # what an episode is made from: its script, shot list and a prompt per shot
+# what an episode is made from: its script and shot list, and per shot (by id) the art director's prompt and
+# negative prompt (a person's prompt once redrawn) and a seed of its own once redrawn
+INPUTS = ("script", "shots", "prompts", "negatives", "seeds")
+SHOT_INPUTS = ("prompts", "negatives", "seeds")
+# a person's prompt (`room redraw`) is held to the art director's length
+MAX_PROMPT_CHARS = ShotPrompt.model_json_schema()["properties"]["prompt"]["maxLength"]
 
 
 @dataclass
@@ -73,12 +83,12 @@ class Produced:
 
 def episode_inputs(values: dict, episode: int) -> dict:
     """What the episode in the works is made from: its approved script and shot list, which the run keeps once, as
-    its artifacts, and the art director's prompt per shot, in its production entry."""
-    artifacts = values.get("artifacts", {})
+    its artifacts, and what the art director gave each shot, in its production entry."""
+    artifacts, entry = values.get("artifacts", {}), episode_entry(values, episode)
     return {
         "script": artifacts.get("script") or {},
         "shots": artifacts.get("shots") or {},
-        "prompts": episode_entry(values, episode).get("prompts", {}),
+        **{key: entry.get(key, {}) for key in SHOT_INPUTS},
     }
 
 
@@ -93,7 +103,7 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     script, shots = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
-    frames, drawn = render_frames(studio, folder, shots, inputs.get("prompts", {}), art.get("sheets", {}), style, lang)
+    frames, drawn = render_frames(studio, folder, shots, inputs, art.get("sheets", {}), style, lang)
     audio, synthesized = synthesize_lines(studio, folder, script, values.get("voices", {}), lang)
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
     width, height, fps = RENDER_SIZES[studio.render]
@@ -107,6 +117,8 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
         fps=fps,
         size=(width, height),
     )
+    cut.subtitles = studio.subtitles
+    cut.music = episode_bed(studio, values, episode, folder, cut.duration)
     name = f"ep{episode:02d}"
     script_data = script.model_dump(mode="json")
     files = {
@@ -133,7 +145,9 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     models = sorted({*studio.models} | {studio.images.label, _speech_label(values)})
     cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
     cache = inside(studio.state_dir, "render-cache", run_id, name)
-    rendered = video.render_episode(cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache)
+    rendered = video.render_episode(
+        cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache, progress=studio.progress
+    )
     files["video"] = str(out)
     episode_json = {
         "episode": episode,
@@ -165,6 +179,36 @@ def save_inputs(studio: Studio, run_id: str, episode: int, inputs: dict) -> None
         inside(episode_dir(studio.outputs_dir, run_id, episode), INPUTS_FILE),
         {k: inputs[k] for k in INPUTS if k in inputs},
     )
+
+
+@dataclass(frozen=True)
+class Redraw:
+    """One shot drawn again (`room redraw`): with the person's prompt if given, and a seed of its own (the one
+    given, else a new one, so the frame does change)."""
+
+    shot: str
+    prompt: str | None = None
+    seed: int | None = None
+
+
+def redrawn(inputs: dict, bible: dict | None, redraw: Redraw) -> dict:
+    """The episode's inputs with one shot's prompt or seed changed; the shot named as production numbers it."""
+    _, shots = episode_as_cast(bible, inputs["script"], inputs["shots"])
+    ids = [shot.id for shot in shots.shots]
+    if redraw.shot not in ids:
+        raise InputError(f"episode has no shot {redraw.shot!r}; its shots are {', '.join(ids)}")
+    changed = {key: dict(inputs.get(key) or {}) for key in SHOT_INPUTS}
+    if redraw.prompt is not None:
+        if not redraw.prompt.strip():
+            raise InputError("the prompt is empty")
+        changed["prompts"][redraw.shot] = redraw.prompt.strip()[:MAX_PROMPT_CHARS]
+    changed["seeds"][redraw.shot] = redraw.seed if redraw.seed is not None else secrets.randbelow(2**31)
+    return {**inputs, **changed}
+
+
+def inputs_saved(studio: Studio, run_id: str, episode: int) -> bool:
+    """Whether the episode has been produced: what it was made from is beside what was made."""
+    return (episode_dir(studio.outputs_dir, run_id, episode) / INPUTS_FILE).is_file()
 
 
 def load_inputs(studio: Studio, values: dict, episode: int) -> dict:

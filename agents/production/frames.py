@@ -50,7 +50,9 @@ def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> 
     return sheets
 
 
-def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int]):
+def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int]):
+    """What the image backend is asked for one shot: the art director's prompt and negative prompt, or the
+    person's (`room redraw`), the characters' fixed looks, and the shot's own seed when it was given one."""
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = []
@@ -65,7 +67,9 @@ def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang
         )
     return ImageRequest(
         shot_id=shot.id,
-        prompt=prompt or shot.visual_intent,
+        prompt=inputs.get("prompts", {}).get(shot.id) or shot.visual_intent,
+        negative_prompt=inputs.get("negatives", {}).get(shot.id, ""),
+        shot_seed=inputs.get("seeds", {}).get(shot.id),
         shot_size=str(shot.size),
         camera=str(shot.camera),
         characters=looks,
@@ -80,14 +84,15 @@ def _image_request(shot, prompt: str, sheets: dict[str, dict], style: dict, lang
 
 
 def render_frames(
-    studio: Studio, folder: Path, shots: ShotList, prompts: dict[str, str], sheets: dict, style: dict, lang: str
+    studio: Studio, folder: Path, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str
 ) -> tuple[dict[str, str], int]:
     """One labelled still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
-    a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn."""
+    a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn. `inputs`
+    holds the episode's per-shot prompts, negative prompts and seeds (`agents.production.INPUTS`)."""
     backend = studio.image_backend()
     frames, drawn = {}, 0
     for number, shot in enumerate(shots.shots, start=1):
-        request = _image_request(shot, prompts.get(shot.id, ""), sheets, style, lang, RENDER_SIZES[studio.render][:2])
+        request = _image_request(shot, inputs, sheets, style, lang, RENDER_SIZES[studio.render][:2])
         out = inside(folder, "frames", f"shot_{number:03d}.png")
         stamp = out.with_suffix(".request")
         key = hashlib.sha256(repr((studio.images.identity, request)).encode()).hexdigest()
@@ -96,4 +101,5 @@ def render_frames(
             atomic_write_text(stamp, key)
             drawn += 1
         frames[shot.id] = str(out)
+        studio.progress("frames", number, len(shots.shots))
     return frames, drawn

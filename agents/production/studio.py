@@ -14,8 +14,10 @@ from typing import Literal
 from memory import RoomMemory
 from tools.files import inside
 from tools.images import ImageBackend, create_image_backend
+from tools.progress import Progress, silent
 from tools.registry import BackendSpec
 from tools.speech import SpeechBackend, create_speech_backend, default_backend_for
+from tools.subtitle_style import SubtitleStyle
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +29,9 @@ class Studio:
     speech: BackendSpec | None = None  # the speech backend; None = the language's default
     render: Literal["full", "draft", "tiny"] = "full"  # a size of `tools.cut.RENDER_SIZES`
     models: tuple[str, ...] = ()  # the chat models that wrote the series, for the AIGC label
+    subtitles: SubtitleStyle = SubtitleStyle()  # how the burned-in subtitles look and wrap
+    music: str | None = None  # the person's music, a file or a folder; None = the built-in pad by mood
+    progress: Progress = silent  # told how far each long step is (frames, lines, segments)
 
     def image_backend(self) -> ImageBackend:
         """The configured image backend, built with its options (once a production pass)."""

@@ -69,6 +69,7 @@ def synthesize_lines(
     cache_dir = studio.state_dir / "speech-cache"
     audio, synthesized, backends = {}, 0, {}
     narrator = next(iter(voices.values()))
+    total = sum(len(scene.lines) for scene in script.scenes)
     for scene in script.scenes:
         for index, line in enumerate(scene.lines):
             voice = VoiceSpec.model_validate(voices.get(line.speaker, narrator))
@@ -81,4 +82,5 @@ def synthesize_lines(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(result.path, target)
             audio[f"{scene.number}:{index}"] = [str(target), result.duration]
+            studio.progress("lines", len(audio), total)
     return audio, synthesized

@@ -85,6 +85,7 @@ class ImageRequest:
     width: int = WIDTH
     height: int = HEIGHT
     seed: int = 0
+    shot_seed: int | None = None  # a seed given to this shot alone (`room redraw --seed`): it is drawn with it
     shot_size: str = "medium"
     camera: str = "static"
     characters: list[CharacterLook] = field(default_factory=list)
@@ -107,7 +108,10 @@ class ImageRequest:
 
     @property
     def generation_seed(self) -> int:
-        """The seed that keeps a character the same: the first character's, else the request's."""
+        """The shot's own seed when it was given one; else the seed that keeps a character the same: the first
+        character's, else the request's."""
+        if self.shot_seed is not None:
+            return self.shot_seed
         return self.characters[0].seed if self.characters else self.seed
 
     def prompt_with_looks(self) -> str:

@@ -342,7 +342,8 @@ def _draw_set(image: Image.Image, request: ImageRequest, framing: Framing, pictu
     image.paste(_gradient((w, max(1, picture_h - horizon)), floor, _mix(floor, (0, 0, 0), 0.45)), (0, horizon))
     draw = ImageDraw.Draw(image)
     # the set: blocks placed in world units (figure heights) around the centre, seen at half the figure depth
-    rng = _stable_rng("set", request.location)
+    # a shot given a seed of its own (a redraw) is set anew; every other shot of a location looks the same
+    rng = _stable_rng("set", request.location, *([request.shot_seed] if request.shot_seed is not None else []))
     scale = framing.figure_height * picture_h * 0.5
     soft = 0.55 if framing.figure_height > 2 else 0.0  # close shots: the set falls out of focus
     for _ in range(rng.randint(4, 7)):

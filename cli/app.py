@@ -301,6 +301,31 @@ def _render(run_id: str, episode: int, **change) -> None:
 
 
 @app.command()
+def cast(
+    run_id: Annotated[str, typer.Argument()],
+    character: Annotated[Optional[str], typer.Argument(help="A character to recast.")] = None,
+    voice: Annotated[
+        Optional[str], typer.Argument(help="Their new voice: one the backend offers, or backend:voice.")
+    ] = None,
+    pitch: Annotated[Optional[float], typer.Option(help="Semitones up or down (default 0).")] = None,
+    rate: Annotated[Optional[float], typer.Option(help="Speaking rate (default 1.0).")] = None,
+) -> None:
+    """Hear each character's voice (a sample file each), or give one character another voice."""
+    if character is not None and voice is None:
+        raise InputError("name the voice too: room cast RUN CHARACTER VOICE (room cast RUN lists the voices)")
+    settings = {k: v for k, v in {"pitch": pitch, "rate": rate}.items() if v is not None}
+    runs = Runs(context())
+    with views.progress() as live:
+        live.status.update("speaking the samples…")
+        heard, offered = runs.cast(run_id, character, voice, **settings)
+    console.print(views.cast_table(run_id, heard))
+    for backend, names in offered.items():
+        console.print(styled("[dim]{} voices:[/] {}", backend, ", ".join(names)), soft_wrap=True)
+    if character is not None:
+        console.print(styled("[green]{} recast[/]: the next `room render` re-voices their lines only", character))
+
+
+@app.command()
 def export(
     run_id: Annotated[str, typer.Argument()],
     to: Annotated[Path, typer.Option("--to", help="Folder to copy the exports into.")],

@@ -237,6 +237,18 @@ def history_table(run_id: str, rows: list[dict]) -> Table:
     return table
 
 
+def cast_table(run_id: str, heard: list) -> Table:
+    """Each character's voice and the sample it said."""
+    table = Table(title=f"Cast of run {run_id} (recast one: room cast {run_id} CHARACTER VOICE)")
+    for col in ("character", "voice", "pitch", "rate", "sample"):
+        table.add_column(col)
+    for name, spec, sample in heard:
+        table.add_row(
+            Text(name), Text(f"{spec.backend}:{spec.voice}"), f"{spec.pitch:+g}", f"{spec.rate:g}", Text(str(sample))
+        )
+    return table
+
+
 def print_json(data) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False, default=str))
 

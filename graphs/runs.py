@@ -23,6 +23,7 @@ from graphs import development
 from graphs.context import DEVELOPMENT, Context
 from graphs.errors import RunStateError, RunStopped
 from graphs.forks import fork_run
+from graphs.gates import FINAL_CUT
 from graphs.room import Room, project_memory
 from graphs.stops import StopAtSafePoint, stop_on_signals
 from tools.errors import InputError
@@ -411,11 +412,16 @@ class Runs:
                 err = exc.errors()[0]
                 raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
             inputs = {**inputs, "script": changed}
+        values = view.values
+        edited = production.edited_cast(studio, values)  # the person's edit of cast.json, checked
+        if edited:
+            values = {**values, "voices": edited}
         if redraw is not None:
             if not saved:
                 raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: redraw it once it is")
             inputs = production.redrawn(inputs, view.values.get("artifacts", {}).get("bible"), redraw)
-        voices, produced = production.render_episode(studio, view.values, episode, inputs)
+        voices, produced = production.render_episode(studio, values, episode, inputs)
+        voices = voices or edited or {}
         if view.state == "finished" or saved:  # what it is made from now, for its next render and its final cut
             production.save_inputs(studio, run_id, episode, inputs)
         if view.state == "finished":
@@ -424,4 +430,33 @@ class Runs:
                 entry = finished(entry)
             update = {"production": {production.episode_key(episode): entry}, **({"voices": voices} if voices else {})}
             self.graph.update_state(self.config(run_id), update, as_node=AT_REST)
+        elif voices:
+            self._keep_voices(view, voices)
         return produced
+
+    def cast(self, run_id: str, character: str | None = None, voice: str | None = None, **settings):
+        """Each cast voice with a sample of it, and the voices there are to choose from; with `character` and
+        `voice`, that character recast first (the next render re-voices only their lines)."""
+        from agents.production import casting
+
+        view = self.view(run_id)
+        studio = Room(self.ctx, run_id).studio
+        values = view.values
+        if character is not None:
+            voices = casting.recast(studio, values, character, voice or "", **settings)
+            self._keep_voices(view, voices)
+            values = {**values, "voices": voices}
+        return casting.samples(studio, values), casting.offered(studio, values)
+
+    def _keep_voices(self, view: RunView, voices: dict[str, dict]) -> None:
+        """The run's cast changed: a finished run keeps it; a run waiting at a gate keeps it and waits there again."""
+        config = self.config(view.run_id)
+        if view.state == "finished":
+            self.graph.update_state(config, {"voices": voices}, as_node=AT_REST)
+        elif view.state == "waiting":  # written as the step before the gate, which then only interrupts again
+            before = "produce" if view.waiting.get("gate") == FINAL_CUT else "negotiate"
+            self.graph.update_state(config, {"voices": voices}, as_node=before)
+            for _ in self._stream(None, config):
+                pass
+        else:
+            raise RunStateError(f"run {view.run_id} stopped between steps: `room resume {view.run_id}` first")

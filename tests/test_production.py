@@ -250,3 +250,42 @@ def test_without_auto_approve_the_run_stops_at_script_and_final_cut(tmp_path):
     third = room(project, "approve", run_id, name="third")
     assert third.returncode == 0, third.stderr
     assert json.loads(room(project, "status", run_id, "--json").stdout)["state"] == "finished"
+
+
+def test_a_recast_character_is_re_voiced_alone_and_cast_json_edits_are_taken(produced):
+    """Last in this module: it changes the run's voices."""
+    project, run_id, folder, _ = produced
+    listing = room(project, "cast", run_id)
+    assert listing.returncode == 0, listing.stderr
+    cast_file = project / "outputs" / run_id / "cast.json"
+    cast = json.loads(cast_file.read_text())
+    assert all(name in listing.stdout for name in cast) and "voices:" in listing.stdout
+    assert sorted(p.name for p in (project / "outputs" / run_id / "cast").iterdir()) == [
+        f"voice_{n:02d}.wav" for n in range(1, len(cast) + 1)
+    ]
+    spoken = [
+        line["speaker"]
+        for scene in json.loads((folder / "script.json").read_text())["scenes"]
+        for line in scene["lines"]
+    ]
+
+    recast = room(project, "cast", run_id, "Zhou Min", "espeak:en-us+f3")
+    assert recast.returncode == 0, recast.stderr
+    assert json.loads(cast_file.read_text())["Zhou Min"]["voice"] == "en-us+f3"
+    again = room(project, "render", run_id, "--episode", "1")
+    assert again.returncode == 0 and f"{spoken.count('Zhou Min')} line(s) synthesised" in again.stdout, again.stdout
+
+    edited = json.loads(cast_file.read_text())
+    edited["Lin Xia"]["pitch"] = 2.5
+    cast_file.write_text(json.dumps(edited))
+    taken = room(project, "render", run_id, "--episode", "1")
+    assert taken.returncode == 0 and f"{spoken.count('Lin Xia')} line(s) synthesised" in taken.stdout, taken.stdout
+
+    edited["Lin Xia"]["pitch"] = 99
+    cast_file.write_text(json.dumps(edited))
+    refused = room(project, "render", run_id, "--episode", "1")
+    assert refused.returncode == 6 and "the voice of 'Lin Xia' is not valid: pitch" in refused.stderr
+    edited["Lin Xia"]["pitch"] = 2.5
+    cast_file.write_text(json.dumps(edited))
+    unknown = room(project, "cast", run_id, "Lin Xia", "en-us+zz")
+    assert unknown.returncode == 6 and "has no voice 'en-us+zz'" in unknown.stderr

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from agents.art_director import ShotPrompt, StyleGuide
+from agents.production import casting
+from agents.production.casting import edited_cast
 from agents.production.cut import build_cut
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import render_frames
@@ -42,6 +44,8 @@ __all__ = [
     "Redraw",
     "Studio",
     "cast_episode",
+    "casting",
+    "edited_cast",
     "episode_dir",
     "episode_entry",
     "episode_inputs",

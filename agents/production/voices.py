@@ -6,16 +6,15 @@ audio is cached by content hash, so a re-render synthesises only changed lines.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
+from agents.production.casting import save_cast
 from agents.production.studio import Studio
 from agents.screenwriter import Bible, EpisodeScript
 from agents.speakers import MAX_CAST, bit_parts, script_in_cast
 from agents.structured import stored_artifact
-from memory import Kind, MemoryRecord, Status
-from tools.files import atomic_write_json, inside
+from tools.files import inside
 from tools.labels import sha256_of
 
 
@@ -40,22 +39,7 @@ def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
         for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"])).items()
     }
     voices.update(known)
-    atomic_write_json(inside(studio.outputs_dir, values["run_id"], "cast.json"), voices)
-    studio.memory.put(
-        [
-            MemoryRecord(
-                kind=Kind.ASSET,
-                key=f"voice:{name}",
-                text=json.dumps(spec, ensure_ascii=False),
-                role="editor",
-                run_id=values["run_id"],
-                artifact="cast",
-                status=Status.APPROVED,
-            )
-            for name, spec in voices.items()
-            if name not in known
-        ]
-    )
+    save_cast(studio, values["run_id"], voices, [name for name in voices if name not in known])
     return voices
 
 

@@ -1,25 +1,27 @@
 """Run control: start, inspect, approve, resume, rewind — from any process.
 
-Checkpoints live in SQLite in the project folder and are written with
-synchronous durability, so a run killed at any moment resumes from its last
-finished step; the run id is the LangGraph thread id.
+Checkpoints live in SQLite in the project folder, or in Postgres
+(`graphs.checkpoints`), and are written with synchronous durability, so a run
+killed at any moment resumes from its last finished step; the run id is the
+LangGraph thread id. One process drives a run at a time, and a command that
+read a run drives it only if it is still where it was read: a gate is
+answered once, however many processes answer it.
 """
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import ValidationError
 
 from agents.roles import ARTIFACTS
 from graphs import development
+from graphs.checkpoints import open_checkpoints
 from graphs.context import DEVELOPMENT, Context
 from graphs.errors import RunStateError, RunStopped
 from graphs.forks import fork_run
@@ -138,13 +140,12 @@ class Runs:
         ctx.state_dir.mkdir(parents=True, exist_ok=True)
         if writer:
             project_memory(ctx)  # takes the project's writer lock before anything is written
-        self._conn = sqlite3.connect(ctx.state_dir / "checkpoints.sqlite", check_same_thread=False)
-        self.saver = SqliteSaver(self._conn)
-        self.saver.setup()
+        self.checkpoints = open_checkpoints(ctx)
+        self.saver = self.checkpoints.saver
         self.graph = development.builder.compile(checkpointer=self.saver)
 
     def close(self) -> None:
-        self._conn.close()
+        self.checkpoints.close()
 
     # ── reading ──────────────────────────────────────────────────────────
 
@@ -156,10 +157,7 @@ class Runs:
         return {"configurable": configurable}
 
     def run_ids(self) -> list[str]:
-        rows = self._conn.execute(
-            "SELECT thread_id, MAX(checkpoint_id) FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY 2"
-        ).fetchall()
-        return [row[0] for row in rows]
+        return self.checkpoints.run_ids()
 
     def view(self, run_id: str) -> RunView:
         snap = self.graph.get_state(self.config(run_id))
@@ -235,16 +233,30 @@ class Runs:
 
     # ── driving ──────────────────────────────────────────────────────────
 
-    def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
-        """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops)."""
+    def _stream(self, payload: Any, config: dict, *, read_at: str | None = None) -> Iterator[dict]:
+        """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops).
+
+        This process is the run's one driver meanwhile; with `read_at`, the checkpoint the command read the run
+        at, it goes on only if the run is still there (another process did not answer or resume it first).
+        """
         run_id = config["configurable"]["thread_id"]
-        # what a killed process left half-written (this process holds the project's writer lock)
+        with self.checkpoints.driving(run_id):
+            if read_at and self.graph.get_state(self.config(run_id)).config["configurable"]["checkpoint_id"] != read_at:
+                raise RunStateError(
+                    f"run {run_id} moved on since this command read it: another process answered or resumed it "
+                    f"(see `room status {run_id}`)"
+                )
+            yield from self._drive(payload, config)
+
+    def _drive(self, payload: Any, config: dict) -> Iterator[dict]:
+        run_id = config["configurable"]["thread_id"]
+        # what a killed process left half-written (this process drives the run)
         sweep_partials(
             self.ctx.outputs_dir / run_id,
             self.ctx.state_dir / "render-cache" / run_id,
             self.ctx.state_dir / "speech-cache",
         )
-        with stop_on_signals() as stopped_by:
+        with stop_on_signals() as stopped_by, self.checkpoints.reached():
             try:
                 for _ns, mode, data in self.graph.stream(
                     payload,
@@ -289,7 +301,7 @@ class Runs:
             answer["note"] = note.strip()
         elif action != "approve":
             raise InputError(f"unknown action '{action}'")
-        return self._stream(Command(resume=answer), self.config(run_id))
+        return self._stream(Command(resume=answer), self.config(run_id), read_at=view.checkpoint_id)
 
     def resume(self, run_id: str) -> Iterator[dict]:
         """Continue a run that stopped between steps (killed, crashed, out of time)."""
@@ -298,7 +310,7 @@ class Runs:
             raise RunStateError(f"run {run_id} waits at the {view.waiting['gate']} gate: use `room approve {run_id}`")
         if view.state == "finished":
             raise RunStateError(f"run {run_id} is finished; nothing to resume")
-        return self._stream(None, self.config(run_id))
+        return self._stream(None, self.config(run_id), read_at=view.checkpoint_id)
 
     def rewind(self, run_id: str, checkpoint: str) -> tuple[str, str, Iterator[dict]]:
         """Fork the run from an earlier checkpoint (a unique prefix is enough) into a new run, and continue that.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,14 +240,19 @@ class Runs:
         This process is the run's one driver meanwhile; with `read_at`, the checkpoint the command read the run
         at, it goes on only if the run is still there (another process did not answer or resume it first).
         """
-        run_id = config["configurable"]["thread_id"]
+        with self._driving(config["configurable"]["thread_id"], read_at):
+            yield from self._drive(payload, config)
+
+    @contextmanager
+    def _driving(self, run_id: str, read_at: str | None) -> Iterator[None]:
+        """This process drives the run until the block ends, and (with `read_at`) it is where the command read it."""
         with self.checkpoints.driving(run_id):
             if read_at and self.graph.get_state(self.config(run_id)).config["configurable"]["checkpoint_id"] != read_at:
                 raise RunStateError(
-                    f"run {run_id} moved on since this command read it: another process answered or resumed it "
-                    f"(see `room status {run_id}`)"
+                    f"run {run_id} moved on since this command read it: another process answered, resumed or "
+                    f"changed it (see `room status {run_id}`)"
                 )
-            yield from self._drive(payload, config)
+            yield
 
     def _drive(self, payload: Any, config: dict) -> Iterator[dict]:
         run_id = config["configurable"]["thread_id"]
@@ -367,24 +373,24 @@ class Runs:
         version = view.values.get("versions", {}).get(name, 0) + 1
         update: dict[str, Any] = {"artifacts": {name: content}, "versions": {name: version}, "authors": {name: author}}
         config = self.config(run_id)
-        if view.state == "waiting":
-            rounds = view.waiting.get("rounds", 0)
+        if view.state not in ("waiting", "finished"):
+            raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
+        with self._driving(run_id, view.checkpoint_id):  # a chat change and a gate's answer come one after the other
+            if view.state == "finished":
+                self.graph.update_state(config, {**update, "approved": {name: version}}, as_node=AT_REST)
+                return version
             # as if the negotiation had given this version: the artifact's gate shows it (the script's, from a final cut)
             update["outcome"] = {
                 "artifact": name,
                 "version": version,
                 "status": "changed in chat",
-                "rounds": rounds,
+                "rounds": view.waiting.get("rounds", 0),
                 "dissent": [],
             }
             update["current"] = name
             self.graph.update_state(config, update, as_node="negotiate")
-            for _ in self._stream(None, config):  # the gate only interrupts again, now with the new version
+            for _ in self._drive(None, config):  # the gate only interrupts again, now with the new version
                 pass
-        elif view.state == "finished":
-            self.graph.update_state(config, {**update, "approved": {name: version}}, as_node=AT_REST)
-        else:
-            raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
         return version
 
     def render(self, run_id: str, episode: int, *, script: Any = None):

@@ -120,3 +120,16 @@ def test_the_postgres_password_never_leaves_the_context(project, postgres):
     assert files and not [p for p in files if secret in p.read_bytes()]
     stored = postgres.stored_bytes(url)
     assert f.pitch()["title"].encode() in stored and secret not in stored  # the checkpoints are there, not it
+
+
+def test_a_chat_change_waits_for_no_one_and_changes_nothing_while_another_drives(script, make_ctx, checkpoints):
+    ctx = make_ctx(checkpoints=checkpoints)
+    runs, run_id = at_pitch_gate(script, ctx)
+    other = Runs(ctx)
+    with runs.checkpoints.driving(run_id):  # as a process answering the gate holds it
+        with pytest.raises(RunBusyError):
+            other.update_artifact(run_id, "pitch", f.pitch("Changed in Chat"), "human")
+    assert other.view(run_id).waiting["content"]["title"] == f.pitch()["title"]
+    assert other.update_artifact(run_id, "pitch", f.pitch("Changed in Chat"), "human") == 2  # and once it is free
+    assert runs.view(run_id).waiting["content"]["title"] == "Changed in Chat"
+    other.close()

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +34,8 @@ from graphs.errors import CheckpointsUnavailableError, RunBusyError
 
 SQLITE_FILE = "checkpoints.sqlite"
 CONNECT_TIMEOUT = 10  # seconds
+SETUP_WAIT = 120  # seconds another process may take to make the tables
+SETUP_KEY = "hashtextextended('room checkpoints setup', 0)"
 # the runs, oldest first by their newest checkpoint (checkpoint ids are time-ordered): the same SQL on both
 RUN_IDS_SQL = (
     "SELECT thread_id FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY MAX(checkpoint_id)"
@@ -125,14 +128,32 @@ class PostgresCheckpoints(Checkpoints):
             ) from None
         self._errors = psycopg.Error
         with self.reached():
-            # as PostgresSaver.from_conn_string opens it, kept open for the life of `Runs`
             # a server that does not answer is an error in seconds, unless the URL says how long to wait
             wait = {} if "connect_timeout" in conninfo_to_dict(url) else {"connect_timeout": CONNECT_TIMEOUT}
+            # opened as PostgresSaver.from_conn_string opens it, and kept for the life of `Runs`
             self._conn = psycopg.Connection.connect(
                 url, autocommit=True, prepare_threshold=0, row_factory=dict_row, **wait
             )
             self.saver = PostgresSaver(self._conn)
+            self._set_up()
+
+    def _set_up(self) -> None:
+        """Make the tables of a new database, one process after the other (at once, they collide).
+
+        The lock is tried, not waited for: a waiting statement would be a transaction the holder's
+        `CREATE INDEX CONCURRENTLY` waits for in turn, a deadlock.
+        """
+        deadline = time.monotonic() + SETUP_WAIT
+        while not self._conn.execute(f"SELECT pg_try_advisory_lock({SETUP_KEY}) AS ok").fetchone()["ok"]:
+            if time.monotonic() > deadline:
+                raise CheckpointsUnavailableError(
+                    f"the checkpoints at {self.where} are being set up by another process"
+                )
+            time.sleep(0.05)
+        try:
             self.saver.setup()
+        finally:
+            self._conn.execute(f"SELECT pg_advisory_unlock({SETUP_KEY})")
 
     def run_ids(self) -> list[str]:
         with self.reached():
@@ -148,7 +169,7 @@ class PostgresCheckpoints(Checkpoints):
         try:
             yield
         finally:
-            if not self._conn.closed:
+            with suppress(self._errors):  # a connection that broke took its session's lock with it
                 self._conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", key)
 
     @contextmanager

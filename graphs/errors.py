@@ -6,7 +6,7 @@ holds the base, `RoomError`); the CLI maps each to its exit code.
 
 from __future__ import annotations
 
-from tools.errors import RoomError
+from tools.errors import ConfigError, RoomError
 
 
 class RunStateError(RoomError):
@@ -20,3 +20,11 @@ class RunStopped(RoomError):
         super().__init__(f"run {run_id} stopped after its last finished step: continue with `room resume {run_id}`")
         self.run_id = run_id
         self.signum = signum
+
+
+class RunBusyError(RunStateError):
+    """Another process is driving the run (answering its gate, resuming it): one driver at a time."""
+
+
+class CheckpointsUnavailableError(ConfigError):
+    """The checkpoint database cannot be opened or reached (a bad URL, a Postgres that is not running)."""

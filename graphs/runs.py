@@ -1,25 +1,28 @@
 """Run control: start, inspect, approve, resume, rewind — from any process.
 
-Checkpoints live in SQLite in the project folder and are written with
-synchronous durability, so a run killed at any moment resumes from its last
-finished step; the run id is the LangGraph thread id.
+Checkpoints live in SQLite in the project folder, or in Postgres
+(`graphs.checkpoints`), and are written with synchronous durability, so a run
+killed at any moment resumes from its last finished step; the run id is the
+LangGraph thread id. One process drives a run at a time, and a command that
+read a run drives it only if it is still where it was read: a gate is
+answered once, however many processes answer it.
 """
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import ValidationError
 
 from agents.roles import ARTIFACTS
 from graphs import development
+from graphs.checkpoints import open_checkpoints
 from graphs.context import DEVELOPMENT, Context
 from graphs.errors import RunStateError, RunStopped
 from graphs.forks import fork_run
@@ -143,13 +146,12 @@ class Runs:
         ctx.state_dir.mkdir(parents=True, exist_ok=True)
         if writer:
             project_memory(ctx)  # takes the project's writer lock before anything is written
-        self._conn = sqlite3.connect(ctx.state_dir / "checkpoints.sqlite", check_same_thread=False)
-        self.saver = SqliteSaver(self._conn)
-        self.saver.setup()
+        self.checkpoints = open_checkpoints(ctx)
+        self.saver = self.checkpoints.saver
         self.graph = development.builder.compile(checkpointer=self.saver)
 
     def close(self) -> None:
-        self._conn.close()
+        self.checkpoints.close()
 
     # ── reading ──────────────────────────────────────────────────────────
 
@@ -161,10 +163,7 @@ class Runs:
         return {"configurable": configurable}
 
     def run_ids(self) -> list[str]:
-        rows = self._conn.execute(
-            "SELECT thread_id, MAX(checkpoint_id) FROM checkpoints WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY 2"
-        ).fetchall()
-        return [row[0] for row in rows]
+        return self.checkpoints.run_ids()
 
     def view(self, run_id: str) -> RunView:
         snap = self.graph.get_state(self.config(run_id))
@@ -240,16 +239,35 @@ class Runs:
 
     # ── driving ──────────────────────────────────────────────────────────
 
-    def _stream(self, payload: Any, config: dict) -> Iterator[dict]:
-        """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops)."""
+    def _stream(self, payload: Any, config: dict, *, read_at: str | None = None) -> Iterator[dict]:
+        """The run's events; a SIGINT or SIGTERM ends it before its next step, resumable (see graphs.stops).
+
+        This process is the run's one driver meanwhile; with `read_at`, the checkpoint the command read the run
+        at, it goes on only if the run is still there (another process did not answer or resume it first).
+        """
+        with self._driving(config["configurable"]["thread_id"], read_at):
+            yield from self._drive(payload, config)
+
+    @contextmanager
+    def _driving(self, run_id: str, read_at: str | None) -> Iterator[None]:
+        """This process drives the run until the block ends, and (with `read_at`) it is where the command read it."""
+        with self.checkpoints.driving(run_id):
+            if read_at and self.graph.get_state(self.config(run_id)).config["configurable"]["checkpoint_id"] != read_at:
+                raise RunStateError(
+                    f"run {run_id} moved on since this command read it: another process answered, resumed or "
+                    f"changed it (see `room status {run_id}`)"
+                )
+            yield
+
+    def _drive(self, payload: Any, config: dict) -> Iterator[dict]:
         run_id = config["configurable"]["thread_id"]
-        # what a killed process left half-written (this process holds the project's writer lock)
+        # what a killed process left half-written (this process drives the run)
         sweep_partials(
             self.ctx.outputs_dir / run_id,
             self.ctx.state_dir / "render-cache" / run_id,
             self.ctx.state_dir / "speech-cache",
         )
-        with stop_on_signals() as stopped_by:
+        with stop_on_signals() as stopped_by, self.checkpoints.reached():
             try:
                 for _ns, mode, data in self.graph.stream(
                     payload,
@@ -294,7 +312,7 @@ class Runs:
             answer["note"] = note.strip()
         elif action != "approve":
             raise InputError(f"unknown action '{action}'")
-        return self._stream(Command(resume=answer), self.config(run_id))
+        return self._stream(Command(resume=answer), self.config(run_id), read_at=view.checkpoint_id)
 
     def resume(self, run_id: str) -> Iterator[dict]:
         """Continue a run that stopped between steps (killed, crashed, out of time)."""
@@ -303,7 +321,7 @@ class Runs:
             raise RunStateError(f"run {run_id} waits at the {view.waiting['gate']} gate: use `room approve {run_id}`")
         if view.state == "finished":
             raise RunStateError(f"run {run_id} is finished; nothing to resume")
-        return self._stream(None, self.config(run_id))
+        return self._stream(None, self.config(run_id), read_at=view.checkpoint_id)
 
     def rewind(self, run_id: str, checkpoint: str) -> tuple[str, str, Iterator[dict]]:
         """Fork the run from an earlier checkpoint (a unique prefix is enough) into a new run, and continue that.
@@ -359,24 +377,24 @@ class Runs:
         version = view.values.get("versions", {}).get(name, 0) + 1
         update: dict[str, Any] = {"artifacts": {name: content}, "versions": {name: version}, "authors": {name: author}}
         config = self.config(run_id)
-        if view.state == "waiting":
-            rounds = view.waiting.get("rounds", 0)
+        if view.state not in ("waiting", "finished"):
+            raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
+        with self._driving(run_id, view.checkpoint_id):  # a chat change and a gate's answer come one after the other
+            if view.state == "finished":
+                self.graph.update_state(config, {**update, "approved": {name: version}}, as_node=AT_REST)
+                return version
             # as if the negotiation had given this version: the artifact's gate shows it (the script's, from a final cut)
             update["outcome"] = {
                 "artifact": name,
                 "version": version,
                 "status": "changed in chat",
-                "rounds": rounds,
+                "rounds": view.waiting.get("rounds", 0),
                 "dissent": [],
             }
             update["current"] = name
             self.graph.update_state(config, update, as_node="negotiate")
-            for _ in self._stream(None, config):  # the gate only interrupts again, now with the new version
+            for _ in self._drive(None, config):  # the gate only interrupts again, now with the new version
                 pass
-        elif view.state == "finished":
-            self.graph.update_state(config, {**update, "approved": {name: version}}, as_node=AT_REST)
-        else:
-            raise RunStateError(f"run {run_id} stopped between steps: `room resume {run_id}` first")
         return version
 
     def render(
@@ -429,7 +447,8 @@ class Runs:
             if entry.get("approved"):  # a finished episode keeps its summary in state, the rest in its folder
                 entry = finished(entry)
             update = {"production": {production.episode_key(episode): entry}, **({"voices": voices} if voices else {})}
-            self.graph.update_state(self.config(run_id), update, as_node=AT_REST)
+            with self._driving(run_id, view.checkpoint_id):
+                self.graph.update_state(self.config(run_id), update, as_node=AT_REST)
         elif voices:
             self._keep_voices(view, voices)
         return produced
@@ -451,12 +470,13 @@ class Runs:
     def _keep_voices(self, view: RunView, voices: dict[str, dict]) -> None:
         """The run's cast changed: a finished run keeps it; a run waiting at a gate keeps it and waits there again."""
         config = self.config(view.run_id)
-        if view.state == "finished":
-            self.graph.update_state(config, {"voices": voices}, as_node=AT_REST)
-        elif view.state == "waiting":  # written as the step before the gate, which then only interrupts again
-            before = "produce" if view.waiting.get("gate") == FINAL_CUT else "negotiate"
-            self.graph.update_state(config, {"voices": voices}, as_node=before)
-            for _ in self._stream(None, config):
-                pass
-        else:
+        if view.state not in ("waiting", "finished"):
             raise RunStateError(f"run {view.run_id} stopped between steps: `room resume {view.run_id}` first")
+        with self._driving(view.run_id, view.checkpoint_id):  # one change at a time, the run where it was read
+            if view.state == "finished":
+                self.graph.update_state(config, {"voices": voices}, as_node=AT_REST)
+                return
+            before = "produce" if view.waiting.get("gate") == FINAL_CUT else "negotiate"  # the gate asks again
+            self.graph.update_state(config, {"voices": voices}, as_node=before)
+            for _ in self._drive(None, config):
+                pass

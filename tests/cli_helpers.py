@@ -41,10 +41,12 @@ def room(
     )
 
 
-def spawn(project: Path, *args: str, script: dict | None = None, name: str = "script") -> subprocess.Popen:
+def spawn(
+    project: Path, *args: str, script: dict | None = None, name: str = "script", env: dict | None = None
+) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(HERE / "room_scripted.py"), "-C", str(project), *args],
-        env=scripted_env(project, script, name),
+        env=scripted_env(project, script, name, env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

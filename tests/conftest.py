@@ -3,10 +3,17 @@
 The guard fails any test that opens a connection to anything but this
 machine: no test may reach a remote model. The embedded model and local
 OpenAI-compatible servers listen on 127.0.0.1 and stay allowed.
+
+Tests that take the `checkpoints` fixture run on both checkpoint databases:
+SQLite, and a PostgreSQL cluster the session starts from the machine's own
+binaries. Without them the Postgres variants are skipped, saying so;
+`ROOM_TEST_POSTGRES=1` (CI, which installs them: see .ci/run) makes them
+fail instead, and `ROOM_TEST_POSTGRES=0` skips them on purpose.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -17,8 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from postgres_cluster import postgres_bin, start_cluster  # noqa: E402
 from scripted import Script, scripted_factory, scripted_overrides  # noqa: E402
+from servers import chroma_server  # noqa: E402
 
+POSTGRES_TESTS = os.environ.get("ROOM_TEST_POSTGRES", "")  # "1" required, "0" skipped, "" when installed; read
+# here: each test's guard clears ROOM_*
 _real_connect = socket.socket.connect
 
 
@@ -45,7 +56,7 @@ def no_remote_models(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DEEPSEEK_API_KEY", "DASHSCOPE_API_KEY"):
         monkeypatch.delenv(var, raising=False)
-    for var in [v for v in __import__("os").environ if v.startswith("ROOM_")]:
+    for var in [v for v in os.environ if v.startswith("ROOM_")]:
         monkeypatch.delenv(var, raising=False)
 
 
@@ -93,3 +104,49 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def postgres_extra() -> None:
+    """The room's postgres extra is installed: a test of checkpoints in Postgres fails without it."""
+    if POSTGRES_TESTS == "0":
+        pytest.skip("ROOM_TEST_POSTGRES=0: the Postgres variants are skipped")
+    try:
+        import langgraph.checkpoint.postgres  # noqa: F401
+    except ImportError:
+        pytest.fail('the postgres extra is not installed: pip install -e ".[test,postgres]"')
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_extra):
+    """A PostgreSQL cluster for the session (see tests/postgres_cluster.py)."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        missing = "PostgreSQL's server binaries are not installed (apt-get install -y postgresql)"
+        if POSTGRES_TESTS == "1":
+            pytest.fail(f"{missing}, and ROOM_TEST_POSTGRES=1 asks for the Postgres variants")
+        pytest.skip(f"{missing}: the Postgres variants are skipped")
+    cluster = start_cluster(bin_dir)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def checkpoints(request) -> str | None:
+    """Where a test's runs keep their checkpoints: None (SQLite in the project) or a fresh Postgres database."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def checkpoints_env(checkpoints) -> dict[str, str]:
+    """The same, for a `room` subprocess."""
+    return {"ROOM_CHECKPOINTS": checkpoints} if checkpoints else {}
+
+
+@pytest.fixture
+def chroma_url(tmp_path):
+    """A Chroma server for the test: the memory of a project several processes write to."""
+    with chroma_server(tmp_path / "chroma") as url:
+        yield url

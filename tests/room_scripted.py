@@ -4,6 +4,9 @@
 
 The JSON maps role -> list of replies (see scripted.py). The socket guard is
 installed too: the subprocess cannot reach a remote model either.
+With ROOM_TEST_GO=file, a gate is answered only once that file exists: the
+starting line of processes racing to answer one gate, each ready with its
+runs open (ROOM_TEST_READY=file says it waits there).
 """
 
 from __future__ import annotations
@@ -34,6 +37,21 @@ models.load_chat_model = scripted_factory(script)
 models.check_spec = lambda spec, base_url=None: None
 
 from cli.app import main  # noqa: E402
+
+if os.environ.get("ROOM_TEST_GO"):
+    import time  # noqa: E402
+
+    from graphs.runs import Runs  # noqa: E402
+
+    answer = Runs.answer
+
+    def answer_on_go(self, *args, **kwargs):
+        Path(os.environ["ROOM_TEST_READY"]).touch()
+        while not Path(os.environ["ROOM_TEST_GO"]).exists():
+            time.sleep(0.002)
+        return answer(self, *args, **kwargs)
+
+    Runs.answer = answer_on_go
 
 sys.argv = ["room", *sys.argv[1:]]
 main()

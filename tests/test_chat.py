@@ -9,8 +9,7 @@ import pytest
 import factories as f
 from cli_helpers import room, run_id_of
 from graphs.chat import parse_address, route
-
-PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+from waiting import PITCH_ROUND
 
 
 @pytest.mark.parametrize(

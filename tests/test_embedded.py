@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from agents.screenwriter import Pitch
+from servers import free_port
 
 pytestmark = pytest.mark.integration
 HERE = Path(__file__).resolve().parent
@@ -48,12 +48,6 @@ def test_embedded_model_runs_the_quick_start_to_the_first_gate(tmp_path):
     result = room(tmp_path, "run", "被赶出家门的千金三年后以集团总裁身份归来", "--lang", "zh", "--round-limit", "1")
     assert "embedded Gemma 3 270M" in result.stdout  # the CLI says what runs, and that it only proves the pipeline
     check_first_gate(tmp_path, result, "embedded:gemma3-270m")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_room_by_base_url_at_a_separate_server(tmp_path):

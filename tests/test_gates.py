@@ -16,27 +16,11 @@ from graphs.room import project_memory
 from graphs.runs import Runs
 from memory import Kind, Status
 from tools.errors import InputError
-
-PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
-BIBLE_ROUND = {"screenwriter": [f.bible()], "cultural_consultant": [f.approve()], "art_director": [f.approve()]}
+from waiting import BIBLE_ROUND, PITCH_ROUND, at_pitch_gate, enqueue
 
 
-def enqueue(script, rounds):
-    for role, replies in rounds.items():
-        script.enqueue(role, *replies)
-
-
-def at_pitch_gate(script, ctx):
-    enqueue(script, PITCH_ROUND)
-    runs = Runs(ctx)
-    run_id, events = runs.start("A disowned heiress returns as a CEO")
-    list(events)
-    assert runs.view(run_id).waiting["gate"] == "pitch"
-    return runs, run_id
-
-
-def test_approve_moves_on_and_records(script, make_ctx):
-    runs, run_id = at_pitch_gate(script, make_ctx())
+def test_approve_moves_on_and_records(script, make_ctx, checkpoints):
+    runs, run_id = at_pitch_gate(script, make_ctx(checkpoints=checkpoints))
     enqueue(script, BIBLE_ROUND)
     list(runs.answer(run_id, "approve"))
     view = runs.view(run_id)
@@ -156,16 +140,17 @@ def test_gates_a_run_was_started_to_pass_stay_passed(script, make_ctx):
 
 
 @pytest.mark.integration
-def test_resume_in_a_new_process(project):
-    first = room(project, "run", "A disowned heiress returns as a CEO", script=PITCH_ROUND)
+def test_resume_in_a_new_process(project, checkpoints_env):
+    env = checkpoints_env
+    first = room(project, "run", "A disowned heiress returns as a CEO", script=PITCH_ROUND, env=env)
     assert first.returncode == 0, first.stderr
     run_id = run_id_of(first.stdout)
     assert "waiting for you" in first.stdout
-    status = room(project, "status", run_id, "--json")
+    status = room(project, "status", run_id, "--json", env=env)
     assert json.loads(status.stdout)["waiting"]["gate"] == "pitch"
-    second = room(project, "approve", run_id, name="second", script=BIBLE_ROUND)
+    second = room(project, "approve", run_id, name="second", script=BIBLE_ROUND, env=env)
     assert second.returncode == 0, second.stderr
-    state = json.loads(room(project, "status", run_id, "--json").stdout)
+    state = json.loads(room(project, "status", run_id, "--json", env=env).stdout)
     assert state["approved"] == {"pitch": 1} and state["waiting"]["gate"] == "bible"
     calls = {(u["role"], u["stage"]): u["calls"] for u in state["usage"]}  # the ledger spans both processes
     assert calls == {
@@ -176,19 +161,19 @@ def test_resume_in_a_new_process(project):
         ("director", "pitch"): 1,
         ("art_director", "bible"): 1,
     }
-    again = room(project, "approve", "nope")
+    again = room(project, "approve", "nope", env=env)
     assert again.returncode == 5 and again.stderr.strip().startswith("error: no run 'nope'")
     assert "Traceback" not in again.stderr
 
 
 @pytest.mark.integration
-def test_resume_after_sigkill_repeats_nothing(project):
+def test_resume_after_sigkill_repeats_nothing(project, checkpoints_env):
     slow = {
         "screenwriter": [f.pitch()],
         "cultural_consultant": [f.approve()],
         "director": [{"sleep": 60, "reply": f.approve()}],
     }
-    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
+    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow, env=checkpoints_env)
     ledger = project / ".room" / "ledger.jsonl"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -205,7 +190,7 @@ def test_resume_after_sigkill_repeats_nothing(project):
     proc.wait()
     run_id = next(line for line in proc.stdout.read().splitlines() if line.startswith("run ")).split()[1]
     # the second process has replies for the director only: any repeated call would fail for lack of a reply
-    resumed = room(project, "resume", run_id, name="resume", script={"director": [f.approve()]})
+    resumed = room(project, "resume", run_id, name="resume", script={"director": [f.approve()]}, env=checkpoints_env)
     assert resumed.returncode == 0, resumed.stderr
     assert "waiting for you" in resumed.stdout
     roles = [json.loads(line)["role"] for line in ledger.read_text().splitlines()]
@@ -214,8 +199,8 @@ def test_resume_after_sigkill_repeats_nothing(project):
     assert listing.stdout.count("artifact screenwriter · pitch v1") == 1
 
 
-def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx):
-    runs, run_id = at_pitch_gate(script, make_ctx())
+def test_rewind_forks_from_an_earlier_checkpoint(script, make_ctx, checkpoints):
+    runs, run_id = at_pitch_gate(script, make_ctx(checkpoints=checkpoints))
     enqueue(script, BIBLE_ROUND)
     list(runs.answer(run_id, "approve"))
     before = runs.history(run_id)

@@ -25,32 +25,33 @@ def started(marks, timeout: float = 90) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_stops_the_run_at_a_safe_point_and_resume_repeats_nothing(project, signum, code):
+def test_a_signal_stops_the_run_at_a_safe_point_and_resume_repeats_nothing(project, signum, code, checkpoints_env):
+    env = checkpoints_env
     marks = [project.parent / "consultant.started", project.parent / "director.started"]
     slow = {
         "screenwriter": [f.pitch()],
         "cultural_consultant": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[0])}],
         "director": [{"sleep": 3, "reply": f.approve(), "mark": str(marks[1])}],
     }
-    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow)
+    proc = spawn(project, "run", "A disowned heiress returns as a CEO", script=slow, env=env)
     started(marks)
     proc.send_signal(signum)  # both reviewers are at work
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert "Traceback" not in err and "room resume" in err.strip().splitlines()[-1]
     run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
-    status = json.loads(room(project, "status", run_id, "--json").stdout)
+    status = json.loads(room(project, "status", run_id, "--json", env=env).stdout)
     assert status["state"] == "interrupted" and status["failed"] is None
     # the reviewers were in flight: their steps finished before the stop, so resume asks nobody again
-    resumed = room(project, "resume", run_id, name="resume", script={})
+    resumed = room(project, "resume", run_id, name="resume", script={}, env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert "waiting for you" in resumed.stdout
     calls = [json.loads(line)["role"] for line in (project / ".room" / "ledger.jsonl").read_text().splitlines()]
     assert sorted(calls) == ["cultural_consultant", "director", "screenwriter"]
 
 
-def test_a_failed_step_is_named_retried_and_can_be_made_again(script, make_ctx):
-    runs = Runs(make_ctx())
+def test_a_failed_step_is_named_retried_and_can_be_made_again(script, make_ctx, checkpoints):
+    runs = Runs(make_ctx(checkpoints=checkpoints))
     script.enqueue("screenwriter", "not json at all", "still not", "nor this")  # the pitch fails on what was written
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     with pytest.raises(Exception, match="gave no valid Pitch"):

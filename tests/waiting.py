@@ -1,4 +1,4 @@
-"""A one-episode run, driven with scripted replies to the gate a test is about, and waiting there."""
+"""A run driven with scripted replies to the gate a test is about, and waiting there."""
 
 from __future__ import annotations
 
@@ -6,6 +6,23 @@ import factories as f
 from graphs.runs import Runs
 
 SERIES = ("pitch", "bible", "outline")
+PITCH_ROUND = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
+BIBLE_ROUND = {"screenwriter": [f.bible()], "cultural_consultant": [f.approve()], "art_director": [f.approve()]}
+
+
+def enqueue(script, rounds):
+    for role, replies in rounds.items():
+        script.enqueue(role, *replies)
+
+
+def at_pitch_gate(script, ctx):
+    """A run that negotiated its pitch and waits at the pitch gate."""
+    enqueue(script, PITCH_ROUND)
+    runs = Runs(ctx)
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    list(events)
+    assert runs.view(run_id).waiting["gate"] == "pitch"
+    return runs, run_id
 
 
 def waiting_at(script, make_ctx, gate: str, **context) -> tuple[Runs, str]:

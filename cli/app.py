@@ -55,9 +55,18 @@ def _global(
     music: Annotated[
         Optional[Path], typer.Option(help="Music under the episodes: a file, or a folder (by mood, else in turn).")
     ] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Privacy mode: refuse every backend that is not on this machine.")
+    ] = False,
 ) -> None:
     Options.project_dir = project_dir
-    Options.overrides = {"model": model, "base_url": base_url, "lang": lang, "music": str(music) if music else None}
+    Options.overrides = {
+        "model": model,
+        "base_url": base_url,
+        "lang": lang,
+        "music": str(music) if music else None,
+        "privacy": True if private else None,
+    }
 
 
 def context(**extra) -> Context:

@@ -22,13 +22,13 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlparse, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agents.roles import ARTIFACTS
 from tools.errors import ConfigError
-from tools.registry import BackendSpec, Registry, is_secret_name
+from tools.registry import BackendSpec, Registry, is_loopback_host, is_loopback_url, is_secret_name
 from tools.subtitle_style import SubtitleStyle
 
 ROLE_NAMES = ("screenwriter", "cultural_consultant", "director", "art_director", "editor")
@@ -71,6 +71,7 @@ class Context(BaseModel):
     render: Literal["full", "draft", "tiny"] = "full"
     speech: BackendSpec | None = None  # None = the language's default (Piper for en, espeak otherwise)
     subtitles: SubtitleStyle = SubtitleStyle()  # room.toml [subtitles]: font, size, position, colours, line length
+    privacy: bool = False  # --private / [room] privacy / ROOM_PRIVACY: refuse every backend off this machine
     music: str | None = None  # a music file or folder (room.toml [music] source, ROOM_MUSIC, --music); None = built-in
 
     @field_validator("music")
@@ -124,6 +125,14 @@ class Context(BaseModel):
             raise ValueError(f"unknown gate(s) {', '.join(unknown)}; gates are {', '.join(GATES)} or 'all'")
         return v
 
+    @model_validator(mode="after")
+    def _private(self) -> Context:
+        """In privacy mode nothing the room makes may leave this machine: refused before any work."""
+        away = self.remote() if self.privacy else []
+        if away:
+            raise ValueError(f"privacy mode: {'; '.join(away)} would send the work off this machine")
+        return self
+
     def model_for(self, role: str) -> str:
         """A role's own model string, else the room's."""
         return self.role_models.get(role, self.model)
@@ -146,6 +155,11 @@ class Context(BaseModel):
             spec = getattr(self, kind)
             if spec is not None and not backend_registry(kind).is_local(spec):
                 away.append(f"{kind} {spec}")
+        if self.chroma_url and not is_loopback_url(self.chroma_url):
+            away.append(f"memory {self.chroma_url}")
+        host = urlparse(self.checkpoints).hostname if self.checkpoints else None
+        if host and not is_loopback_host(host):  # no host: a unix socket, on this machine
+            away.append(f"checkpoints postgresql://{host}")
         return away
 
     @property
@@ -170,6 +184,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_EPISODES": "episodes",
         "ROOM_RENDER": "render",
         "ROOM_MUSIC": "music",
+        "ROOM_PRIVACY": "privacy",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     for kind in BACKEND_DEFAULTS:  # ROOM_IMAGES=diffusers:./sd-turbo, ROOM_IMAGES_HEIGHT=512, ROOM_IMAGES_BASE_URL=...
@@ -358,4 +373,5 @@ def load_context(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")  # a validator's own words, as it wrote them
+        raise ConfigError(f"invalid setting {where}: {message}" if first["loc"] else message) from None

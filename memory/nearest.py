@@ -19,7 +19,7 @@ from typing import NamedTuple
 import chromadb
 
 from memory.filters import matches, where_clause
-from memory.project import PARTS, part_of
+from memory.project import parts_for
 
 Row = tuple[str, dict, float]  # document, metadata, distance
 # each collection ranks this many times the most records an ask wants: a little more than needed, so that the
@@ -39,8 +39,7 @@ class Ask:
 
     @classmethod
     def of(cls, k: int, kinds: Iterable[str] | None = None, **conditions) -> "Ask":
-        parts = frozenset(PARTS if kinds is None else {part_of(kind) for kind in kinds})
-        return cls(where_clause(kind=kinds, **conditions), k, parts)
+        return cls(where_clause(kind=kinds, **conditions), k, parts_for(kinds))
 
 
 class _Ranking(NamedTuple):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from memory.records import CANON_KINDS
@@ -44,6 +45,11 @@ def database_name(project_dir: Path) -> str:
 def part_of(kind: str) -> str:
     """Which of its run's collections a record of this kind is kept in."""
     return CANON if kind in CANON_KINDS else OTHER
+
+
+def parts_for(kinds: Iterable[str] | None) -> frozenset[str]:
+    """The run's collections that can hold records of these kinds (None: any kind)."""
+    return frozenset(PARTS if kinds is None else {part_of(kind) for kind in kinds})
 
 
 def run_collection_name(run_id: str, part: str) -> str:

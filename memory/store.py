@@ -29,7 +29,7 @@ from memory.embeddings import E5Embeddings
 from memory.filters import where_clause
 from memory.lock import WriterLock
 from memory.nearest import Ask, nearest
-from memory.project import database_name, part_of, run_collection_name
+from memory.project import database_name, part_of, parts_for, run_collection_name
 from memory.records import CANON_KINDS, Kind, MemoryRecord, Status, now
 from tools.errors import ConfigError
 
@@ -309,8 +309,7 @@ class RoomMemory:
         self, run_id: str | None = None, kinds: Iterable[str] | None = None, *, parts: frozenset[str] | None = None
     ) -> list[chromadb.Collection]:
         """The collections that can hold records of these kinds (or parts): the run's, or every run's."""
-        if parts is None:
-            parts = Ask.of(0, kinds).parts
+        parts = parts_for(kinds) if parts is None else parts
         with self._lock:
             if run_id is not None:
                 found = [self._collection(run_id, part) for part in sorted(parts)]

@@ -260,7 +260,7 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             ef = ReplayedPassages()
-            plain = chromadb.PersistentClient(str(Path(tmp) / "reference"), store._SETTINGS)
+            plain = chromadb.PersistentClient(str(Path(tmp) / "reference"), store.settings())
             reference = plain.create_collection("room", configuration=store._CONFIGURATION, embedding_function=None)
             with store.RoomMemory.open(Path(tmp) / "project", embedding_function=ef) as mem:
                 seconds = build(mem, ef, reference, size, texts, vectors, args.runs)

@@ -34,8 +34,13 @@ from memory.records import CANON_KINDS, Kind, MemoryRecord, Status, now
 from tools.errors import ConfigError
 
 LEGACY_COLLECTION = "room"  # before databases per project: every project's and run's records in one collection
-_SETTINGS = Settings(anonymized_telemetry=False)
+
 _CONFIGURATION = {"hnsw": {"space": "cosine"}}
+
+
+def settings() -> Settings:
+    """Chroma's settings for one client: new each time, because each client writes its own into them."""
+    return Settings(anonymized_telemetry=False)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ def _http_client(url: str) -> chromadb.ClientAPI:
         port = parts.port or (443 if parts.scheme == "https" else 8000)
     except ValueError:
         raise ConfigError(f"chroma url {url!r} has an invalid port") from None
-    return chromadb.HttpClient(host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=_SETTINGS)
+    return chromadb.HttpClient(host=parts.hostname, port=port, ssl=parts.scheme == "https", settings=settings())
 
 
 def _use_database(client: chromadb.ClientAPI, name: str) -> None:
@@ -344,7 +349,7 @@ def _in_default_database(client: chromadb.ClientAPI) -> Iterator[None]:
 
 
 def _folder_client(project_dir: Path) -> chromadb.ClientAPI:
-    return chromadb.PersistentClient(path=str(Path(project_dir) / ".room" / "memory"), settings=_SETTINGS)
+    return chromadb.PersistentClient(path=str(Path(project_dir) / ".room" / "memory"), settings=settings())
 
 
 def _legacy_collection(client: chromadb.ClientAPI, ef) -> chromadb.Collection | None:

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from memory import Kind, MemoryRecord, RoomMemory, Status, estimate_tokens, make_embedding_function
-from memory.budget import render_line
+from memory import CANON_KINDS, Kind, MemoryRecord, RoomMemory, Status, estimate_tokens, make_embedding_function
+from memory.budget import pack, render_line
 from memory.embeddings import E5Embeddings, OpenAIEmbeddings
-from memory.store import where_clause
+from memory.filters import where_clause
+from memory.project import project_id
+from memory.store import LEGACY_COLLECTION
 from tools.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -262,5 +264,89 @@ def test_a_recall_embeds_its_query_once_and_a_repeat_not_again(memory):
         assert embedded[-1] == ["rain"] and len(embedded) == 2
     finally:
         ef.embed_query = original
-    by_text = memory._collection.query(query_texts=["who is the lawyer"], n_results=2, where={"run_id": "run1"})
-    assert [h.record.id for h in memory.search("who is the lawyer", run_id="run1", k=2)] == by_text["ids"][0]
+    by_text = memory._collection("run1", "canon").query(query_texts=["who is the lawyer"], n_results=1)
+    hits = memory.search("who is the lawyer", run_id="run1", kinds=Kind.CHARACTER, k=1)
+    assert [h.record.id for h in hits] == by_text["ids"][0]
+    assert hits[0].score == pytest.approx(1 - by_text["distances"][0][0] / 2)
+
+
+def test_nearest_records_are_those_of_chromas_filtered_query(memory, tmp_path):
+    """Search and recall rank a run's collections unfiltered and filter in Python, asking Chroma's filtered
+    query only of a collection that may hide nearer matches: either way they find exactly what the filtered
+    query finds in one collection of every record (how memory was kept before)."""
+    import chromadb
+
+    kinds = [Kind.NOTE, Kind.CRITIQUE, Kind.BEAT, Kind.SCENE, Kind.CHARACTER, Kind.ARTIFACT]
+    statuses = [Status.PROPOSED, Status.APPROVED, Status.APPROVED, Status.REJECTED]
+    topics = ["the lawyer", "the rain", "the ring", "the brother", "the court", "the harbour"]
+    records = [
+        rec(
+            f"Ep {i % 9}: {topics[i % 6]} again, take {i}",
+            kinds[i % 6] if i % 40 else Kind.LOCATION,  # three locations: too rare for the unfiltered ranking
+            status=statuses[i % 4],
+            episode=i % 9,
+            key=str(i),
+        )
+        for i in range(120)
+    ]
+    memory.put(records)
+    reference = chromadb.PersistentClient(str(tmp_path / "reference")).create_collection(
+        "room", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    )
+    asked = []
+    for collection in memory._collections("run1"):
+        stored = collection.get(include=["documents", "metadatas", "embeddings"])
+        reference.add(**{k: stored[k] for k in ("ids", "documents", "metadatas", "embeddings")})
+        query = collection.query
+        collection.query = lambda query=query, **kw: asked.append(kw.get("where")) or query(**kw)
+    assert reference.count() == 120
+
+    def filtered(k: int, query: str = "what happened to the lawyer", **conditions) -> list[str]:
+        vector = memory._query_vector(query)
+        return reference.query(query_embeddings=[vector], n_results=k, where=where_clause(**conditions))["ids"][0]
+
+    approved_or_not = [Status.PROPOSED, Status.APPROVED]
+    broad = memory.search("the lawyer", run_id="run1", k=6, status=approved_or_not, episode={"$lte": 4})
+    assert [h.record.id for h in broad] == filtered(6, "the lawyer", status=approved_or_not, episode={"$lte": 4})
+    assert len(broad) == 6
+    assert [w for w in asked if w] == []  # found in the unfiltered rankings
+    rare = memory.search("what happened to the lawyer", run_id="run1", k=3, kinds=Kind.LOCATION)
+    assert [h.record.id for h in rare] == filtered(3, kind=Kind.LOCATION) and len(rare) == 3
+    assert [w for w in asked if w] == [{"kind": "location"}]  # asked of the canon collection alone
+
+    recalled = memory.recall("what happened to the lawyer", run_id="run1", budget_tokens=300, episode=5)
+    scope = {"$lte": 5}
+    canon = filtered(12, kind=CANON_KINDS, status=Status.APPROVED, episode=scope)
+    others = filtered(12 + len(canon), status={"$ne": Status.REJECTED}, episode=scope)
+    ordered = canon + [i for i in others if i not in canon]
+    assert [r.id for r in recalled] == [r.id for r in pack([memory.get(i) for i in ordered], 300)]
+
+
+def test_memory_kept_the_old_way_moves_into_the_projects_database(tmp_path):
+    """A project whose memory is one `room` collection (before databases per project) opens with it all."""
+    import chromadb
+    from chromadb.config import Settings
+
+    old = [rec("Lin Wan is a divorce lawyer.", Kind.CHARACTER, key="lin"), rec("Rain.", run_id="run2", key="r")]
+    client = chromadb.PersistentClient(str(tmp_path / ".room" / "memory"), Settings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection(
+        LEGACY_COLLECTION, embedding_function=E5Embeddings(), configuration={"hnsw": {"space": "cosine"}}
+    )
+    collection.upsert(ids=[r.id for r in old], documents=[r.text for r in old], metadatas=[r.metadata() for r in old])
+    client.close()
+    with RoomMemory.open(tmp_path, writer=False) as reader:
+        assert reader.list() == sorted(old, key=lambda r: r.created_at) and reader.get(old[1].id) == old[1]
+        assert [r.id for r in reader.recall("who is the lawyer", run_id="run1")] == [old[0].id]
+    with RoomMemory.open(tmp_path) as reopened:  # moved once: the old collection is gone, the records are not
+        assert reopened.count() == 2 and reopened.count("run2") == 1
+        assert LEGACY_COLLECTION not in {c.name for c in reopened._client.list_collections()}
+    (tmp_path / ".room" / "project_id").write_text("not an id\n")
+    with pytest.raises(ConfigError, match="project id"):
+        RoomMemory.open(tmp_path)
+
+
+def test_the_project_id_is_made_once(tmp_path):
+    first = project_id(tmp_path)
+    assert project_id(tmp_path) == first and len(first) == 32
+    assert project_id(tmp_path / "other") != first
+    assert (tmp_path / ".room" / "project_id").read_text().strip() == first

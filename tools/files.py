@@ -96,3 +96,30 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 def atomic_write_json(path: Path, data: Any) -> Path:
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def create_once(path: Path, text: str) -> str:
+    """Write `text` to `path` if no file is there yet; return what the file holds.
+
+    The file appears whole or not at all (written aside, then hard-linked into
+    place), and two processes creating it at once agree: the first link wins
+    and the other reads it. For values made once and kept, like an id.
+    """
+    path = Path(path)
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{PARTIAL}")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.link(name, path)
+            except FileExistsError:
+                pass  # another process made it first: its value stands
+            finally:
+                os.unlink(name)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path.read_text(encoding="utf-8")

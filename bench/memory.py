@@ -261,7 +261,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             ef = ReplayedPassages()
             plain = chromadb.PersistentClient(str(Path(tmp) / "reference"), store.settings())
-            reference = plain.create_collection("room", configuration=store._CONFIGURATION, embedding_function=None)
+            reference = plain.create_collection("room", configuration=store.configuration(), embedding_function=None)
             with store.RoomMemory.open(Path(tmp) / "project", embedding_function=ef) as mem:
                 seconds = build(mem, ef, reference, size, texts, vectors, args.runs)
                 assert mem.count() == size == reference.count()

@@ -35,7 +35,12 @@ from tools.errors import ConfigError
 
 LEGACY_COLLECTION = "room"  # before databases per project: every project's and run's records in one collection
 
-_CONFIGURATION = {"hnsw": {"space": "cosine"}}
+
+
+def configuration() -> dict:
+    """A collection's configuration: new each time, because Chroma writes the collection's embedding function into
+    the one it is given (a shared dict made the next project's collection conflict with the first one's)."""
+    return {"hnsw": {"space": "cosine"}}
 
 
 def settings() -> Settings:
@@ -293,7 +298,7 @@ class RoomMemory:
                 self._shelves[run_id, part] = self._client.get_or_create_collection(
                     run_collection_name(run_id, part),
                     embedding_function=self._ef,
-                    configuration=_CONFIGURATION,
+                    configuration=configuration(),
                     metadata={"run_id": run_id, "part": part},
                 )
             return self._shelves[run_id, part]

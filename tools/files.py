@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -123,3 +123,15 @@ def create_once(path: Path, text: str) -> str:
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path.read_text(encoding="utf-8")
+
+
+def made_from(path: Path, key: str, make: Callable[[Path], object]) -> bool:
+    """`make(path)` unless `path` is there and the stamp beside it (`.request`) says it was made from `key`; then
+    the stamp is written. Returns whether it was made now. A file is made again only when what it is made from
+    changes (a frame's request, a music bed's mood and length)."""
+    stamp = Path(path).with_suffix(".request")
+    if Path(path).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+        return False
+    make(path)
+    atomic_write_text(stamp, key)
+    return True

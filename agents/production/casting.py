@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from agents.production.studio import Studio
 from memory import Kind, MemoryRecord, Status
-from tools.errors import InputError
+from tools.errors import InputError, first_problem
 from tools.files import atomic_write_bytes, atomic_write_json, inside
 from tools.speech import VoiceSpec, synthesize_cached
 
@@ -74,8 +74,8 @@ def recast(
             description=current.description,
         )
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InputError(f"the voice is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        where, what = first_problem(exc)
+        raise InputError(f"the voice is not valid: {where or 'voice'}: {what}") from None
     voices = {**known, character: spec.model_dump(mode="json")}
     save_cast(studio, values["run_id"], voices, [character])
     return voices
@@ -117,10 +117,8 @@ def edited_cast(studio: Studio, values: dict) -> dict[str, dict] | None:
         try:
             voices[name] = VoiceSpec.model_validate(spec).model_dump(mode="json")
         except ValidationError as exc:
-            err = exc.errors()[0]
-            raise InputError(
-                f"{path}: the voice of {name!r} is not valid: {'.'.join(map(str, err['loc']))}: {err['msg']}"
-            ) from None
+            where, what = first_problem(exc)
+            raise InputError(f"{path}: the voice of {name!r} is not valid: {where or 'voice'}: {what}") from None
     return None if voices == known else voices
 
 

@@ -16,7 +16,7 @@ from agents.screenwriter import Bible
 from agents.speakers import match_name
 from agents.structured import stored_artifact
 from tools.cut import RENDER_SIZES
-from tools.files import atomic_write_text, inside
+from tools.files import inside, made_from
 
 
 def fallback_sheet(name: str, description: str) -> dict:
@@ -56,9 +56,8 @@ def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lan
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = []
-    for name in filter(
-        str.strip, shot.characters
-    ):  # a bit part has no sheet of the art director's: it gets a fixed one of its own
+    # a bit part has no sheet of the art director's: it gets a fixed one of its own
+    for name in filter(str.strip, shot.characters):
         sheet = sheets.get(name) or fallback_sheet(name, "")
         looks.append(
             CharacterLook(
@@ -94,12 +93,8 @@ def render_frames(
     for number, shot in enumerate(shots.shots, start=1):
         request = _image_request(shot, inputs, sheets, style, lang, RENDER_SIZES[studio.render][:2])
         out = inside(folder, "frames", f"shot_{number:03d}.png")
-        stamp = out.with_suffix(".request")
         key = hashlib.sha256(repr((studio.images.identity, request)).encode()).hexdigest()
-        if not (out.exists() and stamp.exists() and stamp.read_text() == key):
-            backend.render(request, out)
-            atomic_write_text(stamp, key)
-            drawn += 1
+        drawn += made_from(out, key, lambda path, request=request: backend.render(request, path))
         frames[shot.id] = str(out)
         studio.progress("frames", number, len(shots.shots))
     return frames, drawn

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from agents.production.studio import Studio
-from tools.files import atomic_write_text, inside
+from tools.files import inside, made_from
 from tools.music import MOODS, Mood, pick, write_bed
 
 _WORDS: dict[str, tuple[str, ...]] = {
@@ -91,9 +91,6 @@ def episode_bed(studio: Studio, values: dict, episode: int, folder: Path, second
     mood = mood_of(beats)
     if studio.music:
         return pick(Path(studio.music), mood, episode)
-    bed, stamp = inside(folder, "music.wav"), inside(folder, "music.request")
-    wanted = f"{mood} {seconds:.3f}"
-    if not (bed.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted):
-        write_bed(bed, seconds, mood)
-        atomic_write_text(stamp, wanted)
+    bed = inside(folder, "music.wav")
+    made_from(bed, f"{mood} {seconds:.3f}", lambda path: write_bed(path, seconds, mood))
     return bed

@@ -364,6 +364,20 @@ def export(
     console.print(f"{len(copied)} file(s) exported to {to}")
 
 
+@app.command()
+def studio(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
+    token: Annotated[
+        Optional[str], typer.Option(envvar="ROOM_STUDIO_TOKEN", help="Access token (default: a new one).")
+    ] = None,
+) -> None:
+    """Open the studio, the room as a web app, for this project; the URL with its token is printed."""
+    from cli.studio.serve import serve
+
+    serve(context(), host=host, port=port, token=token)
+
+
 @memory_app.command("search")
 def memory_search(
     query: Annotated[str, typer.Argument()],

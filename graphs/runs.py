@@ -282,8 +282,14 @@ class Runs:
                 raise RunStopped(run_id, stopped_by() or signal.SIGINT) from None
 
     def start(
-        self, premise: str, *, lang: str | None = None, episodes: int | None = None
+        self,
+        premise: str,
+        *,
+        lang: str | None = None,
+        episodes: int | None = None,
+        auto_approve: tuple[str, ...] | None = None,
     ) -> tuple[str, Iterator[dict]]:
+        """A new run of `premise`; its gates in `auto_approve` (default: the context's) pass on their own."""
         text = check_premise(premise)
         run_id = new_run_id()
         initial = {
@@ -292,7 +298,7 @@ class Runs:
             "lang": lang or self.ctx.lang,
             "episodes": episodes or self.ctx.episodes,
             "decisions": [],
-            "auto_approve": list(self.ctx.auto_approve),
+            "auto_approve": list(self.ctx.auto_approve if auto_approve is None else auto_approve),
         }
         return run_id, self._stream(initial, self.config(run_id))
 

@@ -51,6 +51,12 @@ def _ask(signum: int, _frame) -> None:
     sys.stderr.flush()
 
 
+def ask_stop() -> None:
+    """Ask every run this process drives to stop before its next step, as a first signal does (the studio's
+    shutdown: its runs are driven in threads, which cannot catch signals)."""
+    _asked.set()
+
+
 @contextmanager
 def stop_on_signals() -> Iterator[Callable[[], int | None]]:
     """While a run streams, SIGINT and SIGTERM ask it to stop (only the main thread can catch them).

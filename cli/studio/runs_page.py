@@ -1,0 +1,108 @@
+"""The runs: every run with its state and what it has cost; start one; watch one live; its files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from cli.studio import security
+from cli.studio.app import page
+from cli.studio.control import Control
+from graphs.context import GATES
+from graphs.room import read_ledger, summarize_ledger
+from graphs.runs import RunView
+from tools.errors import InputError
+
+router = APIRouter()
+KEEP_ALIVE = 15  # seconds between the event stream's keep-alive comments
+
+
+def control_of(request: Request) -> Control:
+    return request.app.state.control
+
+
+def usage(control: Control, run_id: str) -> dict[str, float]:
+    """The run's calls, tokens and model seconds so far."""
+    total = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0}
+    for t in summarize_ledger(read_ledger(control.ctx, run_id), by=("run_id",)).values():
+        total = t
+    return total
+
+
+def run_row(control: Control, view: RunView) -> dict:
+    return {"view": view, "usage": usage(control, view.run_id), "busy": control.busy(view.run_id)}
+
+
+@router.get("/")
+def runs(request: Request):
+    control = control_of(request)
+    rows = [run_row(control, control.runs.view(r)) for r in reversed(control.runs.run_ids())]
+    return page(request, "runs.html", rows=rows, gates=GATES, ctx=control.ctx)
+
+
+@router.post("/runs")
+def start(
+    request: Request,
+    premise: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+    episodes: Annotated[int, Form(ge=1, le=100)] = 1,
+    auto: Annotated[list[str] | None, Form()] = None,
+):
+    control = control_of(request)
+    unknown = [g for g in auto or [] if g not in (*GATES, "all")]
+    if unknown or lang not in ("", "en", "zh"):
+        raise InputError(f"unknown gate or language: {', '.join(unknown) or lang}")
+    run_id = control.start(premise, lang=lang or control.ctx.lang, episodes=episodes, auto_approve=tuple(auto or ()))
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/runs/{run_id}")
+def run(request: Request, run_id: str):
+    control = control_of(request)
+    view = control.runs.view(run_id)
+    return page(request, "run.html", row=run_row(control, view), view=view)
+
+
+@router.post("/runs/{run_id}/resume")
+def resume(request: Request, run_id: str):
+    control = control_of(request)
+    control.drive(run_id, lambda: control.runs.resume(run_id))
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/runs/{run_id}/events")
+async def events(request: Request, run_id: str):
+    """Server-Sent Events: every event of the run's drives in this studio, from the one after `Last-Event-ID`."""
+    control = control_of(request)
+    feed = control.feed(run_id)
+    last = int(request.headers.get("last-event-id") or request.query_params.get("after") or 0)
+
+    async def stream():
+        nonlocal last
+        yield "retry: 2000\n\n"
+        while not await request.is_disconnected():
+            got = await run_in_threadpool(feed.since, last, KEEP_ALIVE)
+            if not got:
+                yield ": still here\n\n"
+            for number, event in got:
+                last = number
+                yield f"id: {number}\ndata: {json.dumps(event, ensure_ascii=False, default=str)}\n\n"
+            await asyncio.sleep(0)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/files/{run_id}/{relative:path}")
+def files(request: Request, run_id: str, relative: str):
+    """A file of the run's outputs, and nothing outside them."""
+    control = control_of(request)
+    root = control.ctx.outputs_dir / run_id
+    path = security.served_file(root, relative) if run_id in control.runs.run_ids() else None
+    if path is None:
+        return PlainTextResponse("not found", status_code=404)
+    return FileResponse(path)

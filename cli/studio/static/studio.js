@@ -1,0 +1,65 @@
+// The studio's own script: a run's events pushed from the server (Server-Sent Events), drawn as they come.
+// Model text is only ever set as textContent: never markup.
+"use strict";
+
+function line(log, cls, text) {
+  const li = document.createElement("li");
+  li.className = cls;
+  li.textContent = text;
+  log.appendChild(li);
+  li.scrollIntoView({ block: "nearest" });
+  return li;
+}
+
+function bar(bars, step, done, total) {
+  let row = bars.querySelector(`[data-step="${CSS.escape(step)}"]`);
+  if (!row) {
+    row = document.createElement("div");
+    row.className = "bar";
+    row.dataset.step = step;
+    const label = document.createElement("span");
+    const meter = document.createElement("progress");
+    row.append(label, meter);
+    bars.appendChild(row);
+  }
+  row.querySelector("span").textContent = `${step} ${done}/${total}`;
+  const meter = row.querySelector("progress");
+  meter.max = total || 1;
+  meter.value = done;
+}
+
+function describe(e) {
+  switch (e.type) {
+    case "speak": return [`speak`, `● ${e.role} ${e.action} ${e.artifact} (round ${e.round})`];
+    case "verdict": return [`verdict ${e.verdict}`, `  ${e.role}: ${e.verdict}${e.issues ? `, ${e.issues} issue(s)` : ""} — ${e.summary || ""}`];
+    case "outcome": return [`outcome`, `→ ${e.artifact}: ${e.status} after ${e.rounds} round(s)`];
+    case "decision": return [`decision`, `◆ ${e.artifact} v${e.version}: ${e.action} (${e.by})`];
+    case "rendered": return [`rendered`, `▶ episode ${e.episode}: ${e.duration} s`];
+    case "working": return [`working`, `…`];
+    case "error": return [`error`, e.message];
+    case "done": return [`done`, e.gate ? `waiting at ${e.gate}` : e.state];
+    default: return [e.type || "event", JSON.stringify(e)];
+  }
+}
+
+function watch(section) {
+  const log = section.querySelector(".log");
+  const bars = section.querySelector(".bars");
+  const source = new EventSource(section.dataset.events);
+  source.onmessage = (message) => {
+    const e = JSON.parse(message.data);
+    if (e.type === "progress") { bar(bars, e.step, e.done, e.total); return; }
+    if (e.type === "chunk") { return; }
+    const [cls, text] = describe(e);
+    line(log, cls, text);
+    if (e.type === "done") {
+      section.dataset.done = e.state;
+      const next = document.querySelector("[data-on-done]");
+      if (next) { window.setTimeout(() => window.location.reload(), 300); }
+    }
+  };
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-events]").forEach(watch);
+});

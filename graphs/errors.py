@@ -13,6 +13,10 @@ class RunStateError(RoomError):
     """The run does not exist or is not in a state that allows the command."""
 
 
+class UnknownRunError(RunStateError):
+    """No run of that id in the project."""
+
+
 class RunStopped(RoomError):
     """A signal stopped the run between two steps: it is saved and resumable."""
 

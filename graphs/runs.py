@@ -24,7 +24,7 @@ from agents.roles import ARTIFACTS
 from graphs import development
 from graphs.checkpoints import open_checkpoints
 from graphs.context import DEVELOPMENT, Context
-from graphs.errors import RunStateError, RunStopped
+from graphs.errors import RunStateError, RunStopped, UnknownRunError
 from graphs.forks import fork_run
 from graphs.gates import FINAL_CUT
 from graphs.room import Room, project_memory
@@ -168,7 +168,7 @@ class Runs:
         snap = self.graph.get_state(self.config(run_id))
         if not snap.values:
             known = ", ".join(self.run_ids()[-5:]) or "none yet"
-            raise RunStateError(f"no run '{run_id}' in this project (recent: {known})")
+            raise UnknownRunError(f"no run '{run_id}' in this project (recent: {known})")
         waiting = next((i.value for i in snap.interrupts), None)
         # a step begun and not checkpointed as done (its writes may be saved already) is not the end either
         state = "waiting" if waiting else ("interrupted" if snap.next or snap.tasks else "finished")

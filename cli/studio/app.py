@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from cli.studio import security
 from cli.studio.control import Control
 from cli.studio.words import translate
+from graphs.errors import UnknownRunError
 from tools.errors import InputError, RoomError
 
 HERE = Path(__file__).parent
@@ -57,7 +58,7 @@ def create_app(control: Control, token: str) -> FastAPI:
     @app.exception_handler(RoomError)
     async def room_error(request: Request, exc: RoomError):
         """The room's one-line errors, as the CLI says them; an input error keeps its form (see each page)."""
-        status = 400 if isinstance(exc, InputError) else 409
+        status = 400 if isinstance(exc, InputError) else 404 if isinstance(exc, UnknownRunError) else 409
         if "text/html" in request.headers.get("accept", ""):
             return page(request, "error.html", status_code=status, message=str(exc))
         return PlainTextResponse(str(exc), status_code=status)

@@ -12,6 +12,7 @@ event as it comes: pushed, not polled.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from graphs.stops import ask_stop
 from tools.errors import RoomError
 
 KEEP_EVENTS = 2000  # per run: a page that connects late gets at most this many
+FIRST_CHECKPOINT_WAIT = 30  # seconds a start may take to save the run's first checkpoint
 
 
 @dataclass
@@ -89,9 +91,17 @@ class Control:
         feed.add({"type": "done", "state": view.state, "gate": (view.waiting or {}).get("gate")})
 
     def start(self, premise: str, **settings: Any) -> str:
+        """Start a run in the background; back once it is saved (its page can be read) or its drive ended."""
         run_id, events = self.runs.start(premise, **settings)
         self.drive(run_id, lambda: events)
+        deadline = time.monotonic() + FIRST_CHECKPOINT_WAIT
+        while not self.known(run_id) and self.busy(run_id) and time.monotonic() < deadline:
+            time.sleep(0.02)
         return run_id
+
+    def known(self, run_id: str) -> bool:
+        """Whether the project has this run (a checkpoint of it is saved)."""
+        return run_id in self.runs.run_ids()
 
     def stop(self, timeout: float = 30) -> None:
         """Ask every drive to stop before its next step (resumable), and wait a while for them."""

@@ -64,8 +64,9 @@ def start(
 @router.get("/runs/{run_id}")
 def run(request: Request, run_id: str):
     control = control_of(request)
+    seen = control.feed(run_id).next_id - 1  # read before the run: a "done" after it redraws the page
     view = control.runs.view(run_id)
-    return page(request, "run.html", row=run_row(control, view), view=view)
+    return page(request, "run.html", row=run_row(control, view), view=view, seen=seen)
 
 
 @router.post("/runs/{run_id}/resume")
@@ -79,6 +80,8 @@ def resume(request: Request, run_id: str):
 async def events(request: Request, run_id: str):
     """Server-Sent Events: every event of the run's drives in this studio, from the one after `Last-Event-ID`."""
     control = control_of(request)
+    if not (control.busy(run_id) or control.known(run_id)):
+        return PlainTextResponse(f"no run '{run_id}' in this project", status_code=404)
     feed = control.feed(run_id)
     last = int(request.headers.get("last-event-id") or request.query_params.get("after") or 0)
 
@@ -102,7 +105,7 @@ def files(request: Request, run_id: str, relative: str):
     """A file of the run's outputs, and nothing outside them."""
     control = control_of(request)
     root = control.ctx.outputs_dir / run_id
-    path = security.served_file(root, relative) if run_id in control.runs.run_ids() else None
+    path = security.served_file(root, relative) if control.known(run_id) else None
     if path is None:
         return PlainTextResponse("not found", status_code=404)
     return FileResponse(path)

@@ -54,8 +54,10 @@ function watch(section) {
     line(log, cls, text);
     if (e.type === "done") {
       section.dataset.done = e.state;
-      const next = document.querySelector("[data-on-done]");
-      if (next) { window.setTimeout(() => window.location.reload(), 300); }
+      // a drive that ended after this page was drawn: draw the page again (its state, its gate)
+      if ("reload" in section.dataset && Number(message.lastEventId) > Number(section.dataset.seen || 0)) {
+        window.setTimeout(() => window.location.reload(), 300);
+      }
     }
   };
 }

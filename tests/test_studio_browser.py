@@ -1,0 +1,59 @@
+"""The studio in headless Chromium: what a writer does at night, on the scripted model, end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import TOKEN, chromium_path, studio_server
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def studio(project):
+    with studio_server(project) as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium, studio):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.goto(f"{studio}/?token={TOKEN}")
+    yield tab
+    context.close()
+
+
+def start_run(page, premise: str, *, auto: tuple[str, ...] = (), episodes: int = 1) -> str:
+    """Start a run from the runs page's form; the run's page is open after."""
+    form = page.get_by_test_id("new-run")
+    form.locator("textarea[name=premise]").fill(premise)
+    form.locator("input[name=episodes]").fill(str(episodes))
+    for gate in auto:
+        form.locator(f"input[name=auto][value={gate}]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/runs/*")
+    return page.url.rsplit("/", 1)[1]
+
+
+def test_a_run_started_in_the_page_shows_its_events_live_and_stops_at_its_gate(page):
+    assert page.url.endswith("/")  # the token left the address bar
+    run_id = start_run(page, "A night-shift nurse finds the hospital's new owner is her twin <b>sister</b>")
+    log = page.get_by_test_id("log")
+    log.locator("li.speak").first.wait_for(timeout=60_000)  # pushed while the room works
+    page.get_by_test_id("waiting").get_by_text("pitch").wait_for(timeout=120_000)  # redrawn when the drive ends
+    assert "<b>sister</b>" in page.get_by_test_id("premise").inner_text()  # the premise as text, not markup
+    page.goto(page.url.rsplit("/runs", 1)[0] + "/")
+    row = page.locator(f"tr[data-run='{run_id}']")
+    assert "pitch" in row.inner_text()

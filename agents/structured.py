@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents.errors import ArtifactError
 from agents.models import RoomModel
+from memory.budget import estimate_tokens
 from tools.errors import ModelOutputError
 
 
@@ -35,6 +36,16 @@ class Usage:
 
 
 UsageSink = Callable[[Usage], None]
+"""Told each call's usage after it. A sink with a `before(model, prompt_tokens, max_tokens)` method is asked
+before each call too, and may refuse it by raising (the run's budget, `graphs.room.Ledger`)."""
+
+
+def ahead(on_usage: UsageSink | None, model: RoomModel, messages: Sequence[BaseMessage], max_tokens: int) -> None:
+    """Ask the sink whether a call may start: its prompt as sent and every token it may write."""
+    before = getattr(on_usage, "before", None)
+    if before is not None:
+        prompt = sum(estimate_tokens(m.content if isinstance(m.content, str) else str(m.content)) for m in messages)
+        before(model.label, prompt, max_tokens)
 
 
 class TruncatedReply(ValueError):
@@ -186,6 +197,7 @@ def ask_structured(
     runnable = _bind(model, schema, max_tokens)
     reason = ""
     for _ in range(retries + 1):
+        ahead(on_usage, model, convo, max_tokens)
         try:
             reply = call_model(lambda: runnable.invoke(convo), model, on_usage)
         except TruncatedReply as exc:
@@ -222,6 +234,7 @@ def stream_text(
 ) -> Iterator[str]:
     """Stream a free-text answer chunk by chunk (chat)."""
     chat = model.chat.bind(max_tokens=max_tokens, **({"stop": list(model.text_stop)} if model.text_stop else {}))
+    ahead(on_usage, model, messages, max_tokens)
     started = time.perf_counter()
     usage: dict = {}
     with model.api_errors():

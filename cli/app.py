@@ -22,10 +22,11 @@ from cli.views import console, err, styled
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import RunStateError, RunStopped
 from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
-from graphs.runs import Runs, draft_name
+from graphs.runs import Runs, check_premise, draft_name
 from memory.errors import WriterLockedError
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
+from tools.prices import BudgetExceededError
 
 app = typer.Typer(
     add_completion=False,
@@ -115,10 +116,13 @@ def run(
     ] = None,
     lang: Annotated[Optional[str], typer.Option(help="Language of the series: en or zh.")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
+    budget: Annotated[
+        Optional[str], typer.Option(help="Spend at most this on models: dollars (2.50) or tokens (200000tok).")
+    ] = None,
 ) -> None:
     """Develop a series from a premise and produce its episodes; stops at each gate for your approval."""
     gates = ("all",) if auto_approve else tuple(g for g in (auto or "").split(",") if g) or None
-    ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model)
+    ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model, budget=budget)
     announce_models(ctx)
     runs = Runs(ctx)
     run_id, events = runs.start(premise, lang=ctx.lang, episodes=ctx.episodes)
@@ -139,13 +143,14 @@ def status(
         totals = summarize_ledger(read_ledger(ctx, run_id))
         if as_json:
             usage = [{"role": r, "stage": s, **t} for (r, s), t in sorted(totals.items())]
-            views.print_json({**view.as_json(), "usage": usage})
+            views.print_json({**view.as_json(), "usage": usage, **views.spending(view, totals, ctx.run_budget())})
             return
         console.print(views.gate_panel(view) if view.waiting else views.runs_table([view]))
         if view.state == "interrupted":
             console.print(views.stopped_line(view))
         if totals:
             console.print(views.ledger_table(run_id, totals))
+        console.print(views.spending_line(view, totals, ctx.run_budget()))
         return
     all_views = [runs.view(r) for r in runs.run_ids()]
     if as_json:
@@ -182,11 +187,14 @@ def approve(
         Optional[str], typer.Option(help="Answer only if the run waits at this gate (pitch, …, script, final_cut).")
     ] = None,
     episode: Annotated[Optional[int], typer.Option(help="With --gate: only at this episode's.", min=1)] = None,
+    budget: Annotated[
+        Optional[str], typer.Option(help="Spend at most this on models: dollars (2.50) or tokens (200000tok).")
+    ] = None,
 ) -> None:
     """Approve what a run waits for, or replace it (--edit), or send it back (--reject)."""
     if edit and reject:
         raise InputError("use --edit or --reject, not both")
-    ctx = context()
+    ctx = context(budget=budget)
     runs = Runs(ctx)
     expected = {"gate": gate, "episode": episode}
     if edit:
@@ -211,9 +219,12 @@ def resume(
     episode: Annotated[
         Optional[int], typer.Option(help="With --redo: the episode whose step it is (default: the one in the works).")
     ] = None,
+    budget: Annotated[
+        Optional[str], typer.Option(help="Spend at most this on models: dollars (2.50) or tokens (200000tok).")
+    ] = None,
 ) -> None:
-    """Continue a run that stopped between steps (killed, crashed, stopped), or redo one of its steps."""
-    ctx = context()
+    """Continue a run that stopped between steps (killed, crashed, stopped, out of budget), or redo one of its steps."""
+    ctx = context(budget=budget)
     announce_models(ctx)
     runs = Runs(ctx)
     drive(runs, run_id, runs.redo(run_id, redo, episode) if redo else runs.resume(run_id))
@@ -365,6 +376,25 @@ def export(
 
 
 @app.command()
+def estimate(
+    premise: Annotated[str, typer.Argument(help="What the series is about (nothing is generated).")],
+    episodes: Annotated[Optional[int], typer.Option(help="Episodes in the outline.", min=1)] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model for every role, provider:model.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Predict a run's calls, tokens, cost and time before anything is generated (from earlier runs' ledger)."""
+    from graphs.estimate import estimate as predict
+
+    ctx = context(episodes=episodes, model=model)
+    check_premise(premise)
+    guess = predict(ctx, ctx.episodes)
+    if as_json:
+        views.print_json(guess.as_json())
+    else:
+        console.print(views.estimate_panel(guess))
+
+
+@app.command()
 def studio(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
@@ -424,6 +454,7 @@ EXIT_CODES: tuple[tuple[type[RoomError], int], ...] = (
     (InputError, 6),
     (WriterLockedError, 7),
     (OutputError, 8),
+    (BudgetExceededError, 9),
 )
 
 

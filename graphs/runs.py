@@ -23,13 +23,13 @@ from pydantic import ValidationError
 from agents.roles import ARTIFACTS
 from graphs import development
 from graphs.checkpoints import open_checkpoints
-from graphs.context import DEVELOPMENT, Context
+from graphs.context import DEVELOPMENT, ROLE_NAMES, Context
 from graphs.errors import RunStateError, RunStopped, UnknownRunError
 from graphs.forks import fork_run
 from graphs.gates import FINAL_CUT
 from graphs.room import Room, project_memory
 from graphs.stops import StopAtSafePoint, stop_on_signals
-from tools.errors import InputError, first_problem
+from tools.errors import ConfigError, InputError, first_problem
 from tools.files import sweep_partials
 from tools.progress import Progress
 
@@ -300,6 +300,15 @@ class Runs:
             "decisions": [],
             "auto_approve": list(self.ctx.auto_approve if auto_approve is None else auto_approve),
         }
+        budget = self.ctx.run_budget()
+        if budget:
+            unpriced = sorted({s for s in map(self.ctx.model_for, ROLE_NAMES) if self.ctx.price(s) is None})
+            if unpriced and budget.unit == "usd":
+                raise ConfigError(
+                    f"a budget of {budget.shown()} needs a price for {', '.join(unpriced)}: set it in room.toml "
+                    "[prices], or give the budget in tokens (e.g. --budget 200000tok)"
+                )
+            initial["budget"] = budget.as_json()
         return run_id, self._stream(initial, self.config(run_id))
 
     def answer(

@@ -98,6 +98,7 @@ class RunInput(DecisionLog, total=False):
     lang: str
     episodes: int
     auto_approve: list[str]  # gates the run was started to pass on its own ("all" for every gate): kept on resume
+    budget: dict[str, Any]  # {"amount", "unit"}: what the run was started to spend at most (a budget given later wins)
 
 
 class SeriesState(RunInput, Drafts, total=False):

@@ -18,6 +18,7 @@ function chatTurn(turns, you, message) {
     li.appendChild(p);
   }
   turns.appendChild(li);
+  document.querySelector("[data-testid=no-turns]")?.remove();
   li.scrollIntoView({ block: "nearest" });
   return li;
 }

@@ -36,6 +36,8 @@ function describe(e) {
     case "decision": return [`decision`, `◆ ${e.artifact} v${e.version}: ${e.action} (${e.by})`];
     case "rendered": return [`rendered`, `▶ episode ${e.episode}: ${e.duration} s`];
     case "working": return [`working`, `…`];
+    case "answering": return [`speak`, `● ${e.role} answers in chat`];
+    case "changed": return [`decision`, `◆ ${e.artifact} v${e.version}: ${e.action} (chat)`];
     case "error": return [`error`, e.message];
     case "done": return [`done`, e.gate ? `waiting at ${e.gate}` : e.state];
     default: return [e.type || "event", JSON.stringify(e)];

@@ -150,4 +150,4 @@ def test_a_chat_while_the_studio_drives_the_run_is_refused(studio):
 def test_an_unknown_run_has_no_chat(studio):
     client, _, _ = studio
     response = client.get("/runs/nope/chat")
-    assert response.status_code == 409 and "\n" not in response.text.strip()
+    assert response.status_code == 404 and "\n" not in response.text.strip()

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from cli.studio import security
 from cli.studio.app import page
 from cli.studio.control import Control
+from cli.views import spending_line
 from graphs.context import GATES
 from graphs.room import read_ledger, summarize_ledger
 from graphs.runs import RunView
@@ -26,22 +27,22 @@ def control_of(request: Request) -> Control:
     return request.app.state.control
 
 
-def usage(control: Control, run_id: str) -> dict[str, float]:
-    """The run's calls, tokens and model seconds so far."""
-    total = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0}
-    for t in summarize_ledger(read_ledger(control.ctx, run_id), by=("run_id",)).values():
-        total = t
-    return total
-
-
-def run_row(control: Control, view: RunView) -> dict:
-    return {"view": view, "usage": usage(control, view.run_id), "busy": control.busy(view.run_id)}
+def run_row(control: Control, view: RunView, ledger: list[dict] | None = None) -> dict:
+    """A run as the runs page lists it: its view, what it spent (and its budget), whether the studio drives it.
+    `ledger`: the run's rows, when the page read the project's ledger once for every run."""
+    totals = summarize_ledger(read_ledger(control.ctx, view.run_id) if ledger is None else ledger)
+    usage = {"calls": sum(t["calls"] for t in totals.values())}
+    usage["tokens"] = sum(t["input_tokens"] + t["output_tokens"] for t in totals.values())
+    return {"view": view, "usage": usage, "spent": spending_line(view, totals).plain, "busy": control.busy(view.run_id)}
 
 
 @router.get("/")
 def runs(request: Request):
     control = control_of(request)
-    rows = [run_row(control, control.runs.view(r)) for r in reversed(control.runs.run_ids())]
+    ledger: dict[str, list[dict]] = {}
+    for row in read_ledger(control.ctx):
+        ledger.setdefault(row["run_id"], []).append(row)
+    rows = [run_row(control, control.runs.view(r), ledger.get(r, [])) for r in reversed(control.runs.run_ids())]
     return page(request, "runs.html", rows=rows, gates=GATES, ctx=control.ctx)
 
 

@@ -17,6 +17,7 @@ WORDS: dict[str, dict[str, str]] = {
     "approved": {"zh": "已通过"},
     "tokens": {"zh": "令牌数"},
     "cost": {"zh": "费用"},
+    "spent": {"zh": "已花费"},
     "updated": {"zh": "更新时间"},
     "no runs yet": {"zh": "还没有运行"},
     "live": {"zh": "实时"},

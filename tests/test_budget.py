@@ -1,0 +1,128 @@
+"""The cost ledger and the budget: prices, a run stopped before the call that would pass it, the estimate."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli_helpers import room, run_id_of
+from graphs.estimate import estimate, from_structure
+from graphs.room import read_ledger, summarize_ledger
+from graphs.runs import Runs
+from tools.errors import ConfigError
+from tools.prices import Budget, BudgetExceededError, Price, price_of
+from waiting import PITCH_ROUND, enqueue
+
+PRICED = {"scripted:*": {"input": 1000.0, "output": 2000.0}}  # dollars per million tokens: a token costs a mill
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "unit"),
+    [
+        ("2.50", 2.5, "usd"),
+        ("$2.50", 2.5, "usd"),
+        ("3usd", 3, "usd"),
+        ("200000tok", 200000, "tokens"),
+        ("200k tokens", 200000, "tokens"),
+        ("1.5m tok", 1.5e6, "tokens"),
+        (4, 4, "usd"),
+    ],
+)
+def test_a_budget_is_dollars_or_tokens(text, amount, unit):
+    assert Budget.parse(text) == Budget(amount, unit)
+
+
+@pytest.mark.parametrize("text", ["", "lots", "-1", "0", "$5tok", "2.5 euros", "1e9"])
+def test_a_budget_that_is_no_amount_is_one_line(text):
+    with pytest.raises(ConfigError, match="budget"):
+        Budget.parse(text)
+
+
+def test_prices_come_from_the_model_then_its_provider_and_a_local_model_is_free(make_ctx):
+    table = {"openai:gpt-x": Price(1, 2), "deepseek:*": Price(3, 4)}
+    assert price_of(table, "openai:gpt-x") == Price(1, 2)
+    assert price_of(table, "deepseek:anything") == Price(3, 4)
+    assert price_of(table, "openai:unknown") is None
+    assert price_of(table, "openai:unknown", local=True) == Price(0, 0)
+    ctx = make_ctx(prices={"openai:gpt-4.1-mini": {"input": 9, "output": 9}})
+    assert ctx.price("openai:gpt-4.1-mini") == Price(9, 9)  # room.toml wins over the bundled table
+    assert ctx.price("embedded:gemma3-270m") == Price(0, 0)
+    local = make_ctx(model="openai:qwen2.5-7b", base_url="http://127.0.0.1:8000/v1")
+    assert local.price("openai:qwen2.5-7b") == Price(0, 0)  # a server on this machine costs nothing
+    with pytest.raises(ConfigError, match="price"):
+        make_ctx(prices={"openai:x": {"input": "cheap"}})
+
+
+def test_every_call_is_priced_in_the_ledger(script, make_ctx):
+    enqueue(script, PITCH_ROUND)
+    runs = Runs(make_ctx(prices=PRICED))
+    run_id, events = runs.start("A lighthouse keeper's daughter")
+    list(events)
+    rows = read_ledger(runs.ctx, run_id)
+    assert len(rows) == 3 and all(r["episode"] == 0 for r in rows)
+    for r in rows:
+        assert r["cost"] == pytest.approx((r["input_tokens"] * 1000 + r["output_tokens"] * 2000) / 1e6)
+    total = summarize_ledger(rows, by=("run_id",))[(run_id,)]
+    assert total["cost"] == pytest.approx(sum(r["cost"] for r in rows)) and total["unpriced"] == 0
+
+
+def test_a_run_stops_before_the_call_that_would_pass_its_budget_and_goes_on_with_a_higher_one(script, make_ctx):
+    enqueue(script, PITCH_ROUND)
+    runs = Runs(make_ctx(prices=PRICED, budget="2.00"))  # the pitch's proposal fits, its critiques do not
+    run_id, events = runs.start("A lighthouse keeper's daughter")
+    with pytest.raises(BudgetExceededError, match=r"spent \$0\.\d+ of its \$2\.00 budget") as stopped:
+        list(events)
+    assert f"room resume {run_id} --budget" in str(stopped.value)
+    rows = read_ledger(runs.ctx, run_id)
+    spent = sum(r["cost"] for r in rows)
+    assert 1 <= len(rows) < 3 and spent <= 2.00
+    view = runs.view(run_id)
+    assert view.state == "interrupted" and "BudgetExceededError" in view.failed["error"]
+    assert view.values["budget"] == {"amount": 2.0, "unit": "usd"}
+    again = Runs(make_ctx(prices=PRICED, budget="100"))
+    list(again.resume(run_id))
+    assert again.view(run_id).waiting["gate"] == "pitch"
+    assert len(read_ledger(runs.ctx, run_id)) == 3  # the refused call was made once, after the raise
+
+
+def test_a_money_budget_with_an_unpriced_model_is_refused_before_anything(make_ctx):
+    runs = Runs(make_ctx(budget="2", prices={}))
+    with pytest.raises(ConfigError, match="needs a price for scripted"):
+        runs.start("premise")
+    assert runs.run_ids() == []
+
+
+def test_the_estimate_without_a_ledger_follows_the_rooms_structure(make_ctx):
+    ctx = make_ctx(prices=PRICED, round_limit=3)
+    one, forty = from_structure(ctx, 1), from_structure(ctx, 40)
+    assert forty.calls > one.calls and forty.cost > one.cost > 0
+    # the series' artifacts are made once, an episode's once per episode: linear in the episodes
+    ten = from_structure(ctx, 10)
+    assert ten.calls - one.calls == pytest.approx((forty.calls - one.calls) * 9 / 39)
+    assert "no earlier run" in forty.basis
+
+
+def test_the_estimate_comes_from_earlier_runs_when_the_ledger_has_them(script, make_ctx):
+    enqueue(script, PITCH_ROUND)
+    runs = Runs(make_ctx(prices=PRICED))
+    run_id, events = runs.start("A lighthouse keeper's daughter")
+    list(events)
+    rows = read_ledger(runs.ctx, run_id)
+    guess = estimate(runs.ctx, 5)
+    assert "1 earlier run" in guess.basis
+    assert guess.calls == len(rows)  # no episode made yet: the series' calls alone
+    assert guess.cost == pytest.approx(sum(r["cost"] for r in rows))
+
+
+def test_the_command_line_says_spent_and_budget_and_an_exceeded_budget_exits_9(project):
+    script = {role: replies for role, replies in PITCH_ROUND.items()}
+    out = room(project, "run", "A lighthouse keeper's daughter", "--budget", "300tok", script=script)
+    assert out.returncode == 9, out.stderr
+    assert "budget" in out.stderr and "Traceback" not in out.stderr
+    run_id = run_id_of(out.stdout)
+    status = json.loads(room(project, "status", run_id, "--json").stdout)
+    assert status["budget"]["unit"] == "tokens" and status["budget"]["amount"] == 300
+    assert status["spent"]["tokens"] <= 300
+    guess = room(project, "estimate", "another premise", "--episodes", "40", "--json")
+    assert guess.returncode == 0 and json.loads(guess.stdout)["episodes"] == 40

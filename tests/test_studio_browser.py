@@ -57,3 +57,35 @@ def test_a_run_started_in_the_page_shows_its_events_live_and_stops_at_its_gate(p
     page.goto(page.url.rsplit("/runs", 1)[0] + "/")
     row = page.locator(f"tr[data-run='{run_id}']")
     assert "pitch" in row.inner_text()
+
+
+def test_memory_search_and_chat_in_the_page(page):
+    base = page.url.rstrip("/")
+    run_id = start_run(page, "A retired detective's parrot is the only witness to a murder")
+    page.get_by_test_id("waiting").get_by_text("pitch").wait_for(timeout=120_000)
+
+    page.goto(f"{base}/memory")
+    page.get_by_test_id("query").fill("pitch")
+    page.get_by_test_id("filter-run").select_option(run_id)
+    page.get_by_test_id("memory-search").locator("button[type=submit]").click()
+    records = page.get_by_test_id("record")
+    records.first.wait_for()
+    assert records.count() >= 1 and all(run_id in records.nth(i).inner_text() for i in range(records.count()))
+    page.get_by_test_id("filter-kind").select_option("critique")
+    page.get_by_test_id("memory-search").locator("button[type=submit]").click()
+    page.wait_for_url("**kind=critique**")
+    kinds = page.locator("[data-testid=record]").evaluate_all("rows => rows.map(r => r.dataset.kind)")
+    assert kinds and set(kinds) == {"critique"}
+
+    page.goto(f"{base}/runs/{run_id}/chat")
+    page.get_by_test_id("chat-line").fill("@director is the hook strong enough?")
+    page.get_by_test_id("chat-send").click()
+    answer = page.locator("[data-testid=turns] .turn .answer .text").last
+    page.wait_for_function(
+        "() => { const t = document.querySelectorAll('[data-testid=turns] .turn .answer .text');"
+        " return t.length && t[t.length - 1].textContent.trim().length > 0 }",
+        timeout=60_000,
+    )
+    assert answer.inner_text().strip()
+    who = page.locator("[data-testid=turns] .turn .answer .who").last.inner_text()
+    assert "director" in who.lower() or "导演" in who

@@ -80,7 +80,8 @@ def test_the_script_gate_reads_as_a_screenplay(script, make_ctx):
     runs, run_id = waiting_at(script, make_ctx, "script")
     client, _ = studio_client(runs)
     page = client.get(f"/runs/{run_id}/gate").text
-    assert "episode 1" in section(page, "answers") or 'name="episode" value="1"' in page
+    answers = section(page, "answers")
+    assert 'name="gate" value="script"' in answers and 'name="episode" value="1"' in answers
     document = section(page, "document")
     assert "<h3>INT. BOARD ROOM - NIGHT</h3>" in document and "<h3>EXT. ROOFTOP - NIGHT</h3>" in document
     assert "<strong>Lin Xia</strong>: You threw me out of this house three years ago, Father." in document
@@ -142,7 +143,9 @@ def test_a_rejection_needs_a_note_and_with_one_the_owner_revises(pitch_studio, s
     empty = post(client, *gate_form(run_id, "reject", note="   "))
     assert empty.status_code == 400
     assert 'data-testid="reject-error"' in empty.text and "needs a note" in empty.text
-    assert not control.busy(run_id) and control.runs.view(run_id).waiting["version"] == 1
+    assert html.unescape(empty.text.split('data-testid="note">')[1].split("</textarea>")[0]) == "   "
+    assert not control.busy(run_id) and control.feed(run_id).events == []
+    assert control.runs.view(run_id).waiting["version"] == 1
     script.enqueue("screenwriter", f.revision(f.pitch("The Heiress Strikes Back")))
     enqueue(script, {"cultural_consultant": [f.approve()], "director": [f.approve()]})
     reply = post(client, *gate_form(run_id, "reject", note="a sharper title"))
@@ -156,7 +159,10 @@ def test_a_rejection_needs_a_note_and_with_one_the_owner_revises(pitch_studio, s
     assert "rejected" in versions
     assert '<span class="del">- # The Heiress Returns</span>' in versions
     assert '<span class="add">+ # The Heiress Strikes Back</span>' in versions
-    assert "a sharper title" in section(page, "negotiation")  # the person's note, and the owner's answer to it
+    talk = section(page, "negotiation")
+    assert "The writer rejected pitch v1: a sharper title" in talk  # the person's note...
+    second = talk[talk.index('data-testid="step-2"') :]
+    assert "v2 · revised · screenwriter" in second and "writer: a sharper title" in second  # ...and its answer
 
 
 def test_an_invalid_edit_is_shown_inline_with_the_typed_text_and_nothing_is_answered(script, make_ctx):
@@ -213,3 +219,29 @@ def test_a_run_at_no_gate_says_so_in_one_line(script, make_ctx):
     assert page.status_code == 200
     assert 'data-testid="no-gate"' in page.text and f'href="/runs/{run_id}"' in page.text
     assert 'data-testid="approve"' not in page.text
+
+
+def test_the_final_cut_gate_links_to_its_episode_and_takes_approve_or_reject(script, make_ctx):
+    from waiting import waiting_at
+
+    runs, run_id = waiting_at(script, make_ctx, "final_cut")
+    client, control = studio_client(runs)
+    page = client.get(f"/runs/{run_id}/gate").text
+    assert f'href="/runs/{run_id}/episodes/1"' in section(page, "document")
+    answers = section(page, "answers")
+    assert 'data-testid="approve"' in answers and 'data-testid="reject"' in answers
+    assert 'data-testid="edit"' not in answers and 'name="episode" value="1"' in answers
+    assert 'data-testid="version-1"' in section(page, "versions")  # the episode's script, behind the cut
+    refused = post(client, *gate_form(run_id, "edit", gate="final_cut", episode=1, content="title: x\n"))
+    assert refused.status_code == 400 and "cannot be edited" in refused.text
+    assert post(client, *gate_form(run_id, "approve", gate="final_cut", episode=1)).status_code == 303
+    settle(control, run_id)
+    assert control.runs.view(run_id).state == "finished"
+
+
+def test_the_gate_speaks_the_projects_language(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx(lang="zh"))
+    client, _ = studio_client(runs)
+    page = client.get(f"/runs/{run_id}/gate").text
+    assert "附此意见退回" in page and "协商过程" in page and "v1 · 已提出 · screenwriter" in page
+    assert "一句话梗概" in section(page, "document")  # the pitch's own labels, as its export writes them

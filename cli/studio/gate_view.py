@@ -58,7 +58,9 @@ def versions(memory: RoomMemory, run_id: str, artifact: str) -> list[Version]:
     as last written."""
     found: dict[int, Version] = {}
     for r in memory.list(run_id=run_id, kind=Kind.ARTIFACT, artifact=artifact):
-        found[r.version] = Version(r.version, r.role, str(r.status), r.created_at[:19], _content(r.text))
+        found[r.version] = Version(
+            r.version, r.role, str(r.status), r.created_at[:16].replace("T", " "), _content(r.text)
+        )
     return [found[n] for n in sorted(found)]
 
 
@@ -136,6 +138,11 @@ class Step:
     answers: list[Answer] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     said: list[MemoryRecord] = field(default_factory=list)  # the room's outcome, the person's notes and decisions
+
+    @property
+    def made(self) -> str:
+        """How this version came to be: "proposed", "revised" (answering issues or notes) or "edited" (a person)."""
+        return "edited" if self.author == "human" else "proposed" if self.version == 1 else "revised"
 
 
 def negotiation(memory: RoomMemory, run_id: str, artifact: str, found: list[Version]) -> list[Step]:

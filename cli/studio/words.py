@@ -66,6 +66,8 @@ WORDS: dict[str, dict[str, str]] = {
     "accepted": {"zh": "已采纳"},
     "declined": {"zh": "未采纳"},
     "nothing recorded": {"zh": "没有记录"},
+    "revised": {"zh": "已修改"},
+    "edited": {"zh": "人工编辑"},
 }
 
 

@@ -117,6 +117,9 @@ def test_a_reviewers_issue_and_the_owners_answer_are_in_the_negotiation(script, 
     diff = section(page, "versions")
     assert '<span class="del">- - **Board room**: glass walls over the city</span>' in diff
     assert '<span class="add">+ - **Board room**: glass walls over Lujiazui</span>' in diff
+    assert '<option value="1" selected>v1</option>' in diff and '<option value="2" selected>v2</option>' in diff
+    chosen = section(client.get(f"/runs/{run_id}/gate?a=2&b=1").text, "versions")  # any two, oldest first
+    assert "v1 (screenwriter) → v2 (screenwriter)" in chosen and '<span class="add">+ - **Board room**' in chosen
 
 
 def test_open_dissent_is_shown_with_its_issues(script, make_ctx):
@@ -245,3 +248,30 @@ def test_the_gate_speaks_the_projects_language(script, make_ctx):
     page = client.get(f"/runs/{run_id}/gate").text
     assert "附此意见退回" in page and "协商过程" in page and "v1 · 已提出 · screenwriter" in page
     assert "一句话梗概" in section(page, "document")  # the pitch's own labels, as its export writes them
+
+
+def test_a_critique_reads_from_the_negotiations_lines_from_json_or_as_plain_text():
+    from cli.studio.gate_view import answers, review
+    from memory import MemoryRecord
+
+    def critique(text: str) -> MemoryRecord:
+        return MemoryRecord(kind=Kind.CRITIQUE, text=text, role="director", run_id="r", artifact="pitch", round=2)
+
+    lines = review(
+        critique('director on pitch v1: revise. Flat.\n- [major] "a "quoted" hook": too slow → cut to the slap')
+    )
+    assert (lines.reviewer, lines.round, lines.verdict, lines.summary) == ("director", 2, "revise", "Flat.")
+    assert [(i.severity, i.quote, i.problem, i.fix) for i in lines.issues] == [
+        ("major", 'a "quoted" hook', "too slow", "cut to the slap")
+    ]
+    as_json = review(critique('{"verdict": "block", "summary": "No.", "issues": [{"quote": "q", "fix": "f"}]}'))
+    assert as_json.verdict == "block" and as_json.issues[0].quote == "q" and as_json.issues[0].fix == "f"
+    plain = review(critique("I just do not like it.\nNot at all."))
+    assert plain.verdict == "" and plain.summary == "I just do not like it." and plain.issues[0].text == "Not at all."
+    answered = answers(
+        "screenwriter revised pitch to v2.\nIssues:\n1. [critical] writer: warmer\n2. [major] x\nAnswers:\n1. accepted: warmer now\n2. declined: it stays"
+    )
+    assert [(a.number, a.issue, a.accepted, a.answer) for a in answered] == [
+        ("1", "[critical] writer: warmer", True, "warmer now"),
+        ("2", "[major] x", False, "it stays"),
+    ]

@@ -36,8 +36,8 @@ def gate_values(control: Control, view: RunView, a: int | None = None, b: int | 
     gate, episode = waiting["gate"], waiting.get("episode", 0)
     lang = view.values.get("lang") or control.ctx.lang
     artifact = gate_view.memory_artifact(gate, episode)
-    memory = project_memory(control.ctx)
-    found = gate_view.versions(memory, view.run_id, artifact)
+    records = gate_view.records_of(project_memory(control.ctx), view.run_id, artifact)
+    found = gate_view.versions(records)
     compared = gate_view.pair(found, a, b)
     name = "script" if gate == "final_cut" else gate
     return values | {
@@ -46,7 +46,7 @@ def gate_values(control: Control, view: RunView, a: int | None = None, b: int | 
         "versions": found,
         "compared": compared,
         "diff": gate_view.diff(name, *compared, lang) if compared else [],
-        "steps": gate_view.negotiation(memory, view.run_id, artifact, found),
+        "steps": gate_view.negotiation(records, found),
         "edit_text": gate_view.as_yaml(waiting.get("content") or {}) if "edit" in waiting.get("actions", []) else "",
     }
 

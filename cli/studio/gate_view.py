@@ -53,11 +53,18 @@ class Version:
     content: dict
 
 
-def versions(memory: RoomMemory, run_id: str, artifact: str) -> list[Version]:
-    """Every version of the artifact in memory, oldest first; a version written twice (a re-run step) once,
-    as last written."""
+def records_of(memory: RoomMemory, run_id: str, artifact: str) -> list[MemoryRecord]:
+    """Everything memory holds of one artifact of a run (its versions, the talk about them), oldest first."""
+    return memory.list(run_id=run_id, artifact=artifact)
+
+
+def versions(records: list[MemoryRecord]) -> list[Version]:
+    """Every version of the artifact among its records, oldest first; a version written twice (a re-run step)
+    once, as last written."""
     found: dict[int, Version] = {}
-    for r in memory.list(run_id=run_id, kind=Kind.ARTIFACT, artifact=artifact):
+    for r in records:
+        if r.kind != Kind.ARTIFACT:
+            continue
         found[r.version] = Version(
             r.version, r.role, str(r.status), r.created_at[:16].replace("T", " "), _content(r.text)
         )
@@ -145,10 +152,10 @@ class Step:
         return "edited" if self.author == "human" else "proposed" if self.version == 1 else "revised"
 
 
-def negotiation(memory: RoomMemory, run_id: str, artifact: str, found: list[Version]) -> list[Step]:
-    """The artifact's negotiation, version by version, from what the room wrote to memory."""
+def negotiation(records: list[MemoryRecord], found: list[Version]) -> list[Step]:
+    """The artifact's negotiation, version by version, from what the room wrote to memory of it."""
     steps = {v.number: Step(v.number, v.author) for v in found}
-    for r in memory.list(run_id=run_id, artifact=artifact):
+    for r in records:
         if r.kind not in TALK:
             continue
         step = steps.setdefault(r.version, Step(r.version))

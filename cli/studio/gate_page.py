@@ -2,8 +2,9 @@
 dissent; approve, edit (YAML in a form, errors inline, nothing lost) or reject with a note.
 
 The page posts the gate and episode it showed, and `Runs.answer` answers only that gate: an answer meant for one
-gate never lands on the next one. `answer` refuses an invalid answer (an empty note, an edit that is not a valid
-artifact) before any work starts, so such a refusal is shown in the form, with what the person typed.
+gate never lands on the next one. An edit is read (YAML) and validated (`validate_edit`) before the drive, and
+`answer` refuses an empty note before any work starts, so such a refusal is shown in its form, with what the
+person typed, and nothing is answered.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from cli.studio import gate_view
 from cli.studio.app import page
 from cli.studio.control import Control
 from graphs.room import project_memory
-from graphs.runs import RunView
+from graphs.runs import RunView, validate_edit
 from tools.errors import InputError
 
 router = APIRouter()
@@ -69,16 +70,20 @@ def answer(
 ):
     """Answer the gate the page showed; a refused answer comes back in its form, as typed, with status 400."""
     control = control_of(request)
+    view = control.runs.view(run_id)
+    ours = shows(view, gate, episode)
     try:
-        edited = gate_view.read_yaml(gate, content) if action == "edit" else None
+        edited = None
+        if action == "edit":  # read and checked before any drive: a refusal is the form's, never the run's
+            edited = gate_view.read_yaml(gate, content)
+            edited = validate_edit(gate, edited) if ours else edited  # another gate's: `answer` refuses it
         control.drive(
             run_id,
             lambda: control.runs.answer(run_id, action, content=edited, note=note, gate=gate, episode=episode),
         )
     except InputError as exc:
-        view = control.runs.view(run_id)
-        if not view.waiting or view.waiting["gate"] != gate:
-            raise  # not this gate's form: one line
+        if not ours:
+            raise  # not the waiting gate's form: one line
         values = gate_values(control, view)
         if action == "edit":
             values["edit_text"] = content
@@ -86,3 +91,8 @@ def answer(
             request, "gate.html", status_code=400, **values, error={"action": action, "message": str(exc)}, note=note
         )
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+def shows(view: RunView, gate: str, episode: int) -> bool:
+    """Whether the run waits at the gate a page showed (the form's refusals are then shown in it)."""
+    return bool(view.waiting) and (view.waiting["gate"], view.waiting.get("episode", 0)) == (gate, episode)

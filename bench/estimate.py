@@ -57,8 +57,9 @@ def main() -> None:
         print(f"episodes {args.episodes} · model: {'embedded' if args.embedded else 'scripted (replies per schema)'}")
         print(f"{'':28}" + "".join(f"{label:>14}" for _, label in FIELDS))
         for premise in PREMISES:
-            guess = json.loads(room(project, args.embedded, "estimate", premise, "--episodes", str(args.episodes),
-                                    "--json"))
+            guess = json.loads(
+                room(project, args.embedded, "estimate", premise, "--episodes", str(args.episodes), "--json")
+            )
             room(project, args.embedded, "run", premise, "--episodes", str(args.episodes), "--auto-approve")
             total = ledger_of(project)
             real = {f: total[f] - spent_before[f] for f, _ in FIELDS}

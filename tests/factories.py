@@ -196,12 +196,15 @@ def _pinned(schema: dict, field: str) -> int:
     return schema.get("properties", {}).get(field, {}).get("minimum", 1)
 
 
-def reply_for(schema: dict) -> dict:
-    """A valid reply to whatever the room asks, by the JSON schema it asks for: every reviewer approves.
+def reply_for(schema: dict | None) -> dict | str:
+    """A valid reply to whatever the room asks, by the JSON schema it asks for: every reviewer approves; a
+    question asked for free text (chat) gets a sentence.
 
     For runs whose calls cannot be queued in order ahead of time (a run killed
     and resumed at random moments repeats the call in flight).
     """
+    if schema is None:
+        return "The hook lands in the first line; keep the slap, cut the flashback."
     title = schema.get("title", "")
     if title == "SeriesOutline":
         return outline(schema["properties"]["episodes"].get("minItems", 1))

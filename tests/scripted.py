@@ -49,7 +49,7 @@ class Script:
     def next(self, role: str, messages: list, schema: dict | None = None) -> str:
         with self.lock:
             queue = self.queues[role] or self.queues["*"]
-            if not queue and self.responder is not None and schema is not None:
+            if not queue and self.responder is not None:
                 queue = deque([self.responder(schema)])
             if not queue:
                 raise AssertionError(f"scripted model: no reply queued for {role}")

@@ -12,7 +12,7 @@ import srt
 
 import factories as f
 from studio_client import post, settle, studio_client
-from waiting import waiting_at
+from waiting import at_pitch_gate, waiting_at
 
 HTML = {"Accept": "text/html"}
 
@@ -87,14 +87,32 @@ def test_the_episode_page_plays_the_cut_and_shows_every_shot_line_and_subtitle(f
     assert tags.all("section", **{"data-testid": "final-cut"})  # the run waits at this episode's final cut
     assert "espeak:" in html  # the cast, character to voice
 
+    # model text shows as text: in the title, the screenplay, a shot's data and its prompt
+    attack = "<script>alert(1)</script>"
+    record = json.loads((folder / "episode.json").read_text())
+    record["script"]["title"] = attack
+    record["script"]["scenes"][0]["heading"] = f"INT. {attack}"
+    record["script"]["scenes"][0]["lines"][0]["text"] = f"[x](javascript:alert(1)) {attack}"
+    record["shots"]["shots"][0]["location"] = attack
+    (folder / "episode.json").write_text(json.dumps(record))
+    inputs = json.loads((folder / "production.json").read_text())
+    inputs["prompts"]["1A"] = f'"><img src=x onerror=alert(1)> {attack}'
+    (folder / "production.json").write_text(json.dumps(inputs))
+    html = client.get(f"/runs/{run_id}/episodes/1", headers=HTML).text
+    assert "<script>alert" not in html and "<img src=x" not in html and 'href="javascript:' not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 6  # title twice, heading, line, location, prompt
 
-def test_a_missing_episode_or_run_is_a_one_line_404(final_cut):
-    client, _, run_id, _ = final_cut
-    for url in (f"/runs/{run_id}/episodes/2", f"/runs/{run_id}/episodes/x", "/runs/nope/episodes/1"):
+
+def test_a_missing_episode_or_run_is_a_one_line_404(script, make_ctx):
+    runs, run_id = at_pitch_gate(script, make_ctx())
+    client, _ = studio_client(runs)
+    for url in (f"/runs/{run_id}/episodes/1", f"/runs/{run_id}/episodes/x", "/runs/nope/episodes/1"):
         reply = client.get(url, headers=HTML)
         assert reply.status_code == 404, url
         (error,) = Tags(reply.text).all("p", **{"data-testid": "error"})
-        assert "video" not in reply.text
+        assert not Tags(reply.text).all("video")
+    assert "episode 1 of run" in client.get(f"/runs/{run_id}/episodes/1", headers=HTML).text
+    assert "not produced yet" in client.get(f"/runs/{run_id}/episodes/1").text
 
 
 def test_a_shot_redrawn_through_the_page_changes_that_frame_alone(final_cut):
@@ -137,6 +155,31 @@ def test_a_shot_redrawn_through_the_page_changes_that_frame_alone(final_cut):
     page = client.get(f"/runs/{run_id}/episodes/1", headers=HTML).text
     shot = page.split('data-shot="1B"')[1].split("</li>")[0]
     assert "Rain on the glass" in shot and "11" in shot  # the shot's prompt and seed now
+
+
+def test_a_voice_recast_through_the_page_re_voices_that_characters_lines_alone(final_cut):
+    client, control, run_id, folder = final_cut
+    url = f"/runs/{run_id}/episodes/1/recast"
+    unknown = post(client, url, {"character": "Nobody", "voice": "en-us+f3"})
+    assert unknown.status_code == 400 and "no one called 'Nobody' is cast" in unknown.text
+    assert post(client, url, {"character": "Lin Xia", "voice": "no-such-voice"}).status_code == 400
+    assert not control.busy(run_id)
+
+    before = {p.name: p.read_bytes() for p in (folder / "audio").glob("*.wav")}
+    assert post(client, url, {"character": "Lin Xia", "voice": "en-us+f3"}).status_code == 303
+    settle(control, run_id)
+    assert control.runs.view(run_id).values["voices"]["Lin Xia"]["voice"] == "en-us+f3"
+    after = {p.name: p.read_bytes() for p in (folder / "audio").glob("*.wav")}
+    record = json.loads((folder / "episode.json").read_text())["script"]
+    hers = {
+        f"s{sc['number']:02d}_l{i:02d}.wav"
+        for sc in record["scenes"]
+        for i, line in enumerate(sc["lines"])
+        if line["speaker"] == "Lin Xia"
+    }
+    assert {name for name in before if before[name] != after[name]} == hers
+    (made,) = [e for _, e in control.feed(run_id).since(0, 0) if e["type"] == "rendered"]
+    assert made["lines"] == len(hers) and made["frames"] == 0
 
 
 def test_the_final_cut_is_approved_or_rejected_with_a_note_through_the_page(final_cut, script):

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from agents.production import Redraw
 from cli.studio.app import page
 from cli.studio.control import Control
 from cli.studio.episode import episode_number, read_episode, rendering, seed_of
@@ -90,8 +91,6 @@ def redraw(
     seed: Annotated[str, Form()] = "",
 ):
     """Redraw one shot (a new prompt and a seed, both optional) and re-render what it is in, in the background."""
-    from agents.production import Redraw
-
     control = control_of(request)
     form = {"form": "redraw", "shot": shot, "prompt": prompt, "seed": seed}
     try:

@@ -102,6 +102,37 @@ WORDS: dict[str, dict[str, str]] = {
     "nothing recorded": {"zh": "没有记录"},
     "revised": {"zh": "已修改"},
     "edited": {"zh": "人工编辑"},
+    # the episode page
+    "final cut": {"zh": "成片审批"},
+    "reject": {"zh": "退回"},
+    "no video yet": {"zh": "还没有视频"},
+    "cast": {"zh": "配音演员"},
+    "character": {"zh": "角色"},
+    "voice": {"zh": "声音"},
+    "new voice": {"zh": "新的声音"},
+    "recast and re-render": {"zh": "换声音并重新渲染"},
+    "a line is re-voiced by recasting its character: the re-render speaks only their lines again": {
+        "zh": "要重新配一句台词，请给该角色换声音：重新渲染只会重配该角色的台词"
+    },
+    "files": {"zh": "文件"},
+    "storyboard": {"zh": "分镜"},
+    "shot": {"zh": "镜头"},
+    "scene": {"zh": "场"},
+    "characters": {"zh": "人物"},
+    "location": {"zh": "场景"},
+    "prompt": {"zh": "提示词"},
+    "duration": {"zh": "时长"},
+    "seed": {"zh": "种子"},
+    "the characters' own": {"zh": "沿用角色的种子"},
+    "redraw": {"zh": "重画"},
+    "new prompt (optional)": {"zh": "新的提示词（可选）"},
+    "seed (optional)": {"zh": "种子（可选）"},
+    "script": {"zh": "剧本"},
+    "lines": {"zh": "台词"},
+    "time": {"zh": "时间"},
+    "line": {"zh": "台词"},
+    "audio": {"zh": "音频"},
+    "subtitles": {"zh": "字幕"},
 }
 
 

@@ -34,7 +34,8 @@ function describe(e) {
     case "verdict": return [`verdict ${e.verdict}`, `  ${e.role}: ${e.verdict}${e.issues ? `, ${e.issues} issue(s)` : ""} — ${e.summary || ""}`];
     case "outcome": return [`outcome`, `→ ${e.artifact}: ${e.status} after ${e.rounds} round(s)`];
     case "decision": return [`decision`, `◆ ${e.artifact} v${e.version}: ${e.action} (${e.by})`];
-    case "rendered": return [`rendered`, `▶ episode ${e.episode}: ${e.duration} s`];
+    case "rendered": return [`rendered`, `▶ episode ${e.episode}: ${e.duration} s` + (e.segments === undefined ? "" :
+      ` · ${e.frames} frame(s) drawn, ${e.lines} line(s) spoken, ${e.segments} of ${e.of} segment(s) encoded`)];
     case "working": return [`working`, `…`];
     case "answering": return [`speak`, `● ${e.role} answers in chat`];
     case "changed": return [`decision`, `◆ ${e.artifact} v${e.version}: ${e.action} (chat)`];

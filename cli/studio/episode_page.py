@@ -1,0 +1,164 @@
+"""An episode: its cut in a 9:16 player, the storyboard, the script, the subtitles, each line's audio and the
+cast; redraw one shot or recast a voice and get the incremental re-render; its final-cut gate.
+
+Re-voicing one line on its own is not something production does (a line's
+audio is the character's voice saying its text, cached by both): a person
+changes how a line sounds by recasting its character (`Runs.cast`), and the
+re-render re-speaks that character's lines only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from agents.production import Redraw
+from cli.studio.app import page
+from cli.studio.control import Control
+from cli.studio.episode import episode_number, read_episode, rendering, seed_of
+from graphs.gates import FINAL_CUT
+from tools.errors import InputError, RoomError
+
+router = APIRouter()
+
+
+def control_of(request: Request) -> Control:
+    return request.app.state.control
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def not_found(request: Request, message: str):
+    return page(request, "error.html", status_code=404, message=message)
+
+
+def waiting_here(view, number: int) -> dict | None:
+    """The final-cut gate the run waits at, when it is this episode's."""
+    waiting = view.waiting or {}
+    return waiting if waiting.get("gate") == FINAL_CUT and waiting.get("episode") == number else None
+
+
+def show(request: Request, run_id: str, n: str, *, status_code: int = 200, error: str = "", form: dict | None = None):
+    """The episode page; with `error`, the one line that refused a form, beside it, and what was typed in it."""
+    control = control_of(request)
+    number = episode_number(n)
+    if run_id not in control.runs.run_ids() or number is None:
+        return not_found(request, f"no run {run_id!r} with an episode {n!r} in this project")
+    view = control.runs.view(run_id)
+    episode = read_episode(control.ctx.outputs_dir, run_id, number, view.values.get("lang") or control.ctx.lang)
+    if episode is None:
+        return not_found(request, f"episode {number} of run {run_id} is not produced yet")
+    return page(
+        request,
+        "episode.html",
+        status_code=status_code,
+        episode=episode,
+        view=view,
+        gate=waiting_here(view, number),
+        voices=view.values.get("voices", {}),
+        busy=control.busy(run_id),
+        after=control.feed(run_id).next_id - 1,  # the live log shows what happens from now on
+        error=error,
+        form=form or {},
+    )
+
+
+def refused(request: Request, run_id: str, n: str, exc: RoomError, form: dict):
+    """A form the run refused: the page again with the refusal beside the form and what was typed kept (a
+    script gets the one line alone, as from every page)."""
+    if not wants_html(request):
+        raise exc
+    status = 400 if isinstance(exc, InputError) else 409
+    return show(request, run_id, n, status_code=status, error=str(exc), form=form)
+
+
+@router.get("/runs/{run_id}/episodes/{n}")
+def episode(request: Request, run_id: str, n: str):
+    return show(request, run_id, n)
+
+
+@router.post("/runs/{run_id}/episodes/{n}/redraw")
+def redraw(
+    request: Request,
+    run_id: str,
+    n: str,
+    shot: Annotated[str, Form()] = "",
+    prompt: Annotated[str, Form()] = "",
+    seed: Annotated[str, Form()] = "",
+):
+    """Redraw one shot (a new prompt and a seed, both optional) and re-render what it is in, in the background."""
+    control = control_of(request)
+    form = {"form": "redraw", "shot": shot, "prompt": prompt, "seed": seed}
+    try:
+        change = Redraw(shot=shot, prompt=prompt if prompt.strip() else None, seed=seed_of(seed))
+        number = _number(n)
+        control.drive(
+            run_id,
+            lambda: rendering(
+                lambda progress: control.runs.render(run_id, number, redraw=change, progress=progress), number
+            ),
+        )
+    except RoomError as exc:
+        return refused(request, run_id, n, exc, form)
+    return RedirectResponse(f"/runs/{run_id}/episodes/{number}", status_code=303)
+
+
+@router.post("/runs/{run_id}/episodes/{n}/recast")
+def recast(
+    request: Request,
+    run_id: str,
+    n: str,
+    character: Annotated[str, Form()] = "",
+    voice: Annotated[str, Form()] = "",
+):
+    """Give a character another voice, then re-render the episode: only their lines are spoken again."""
+    control = control_of(request)
+    form = {"form": "recast", "character": character, "voice": voice}
+
+    def start():
+        control.runs.cast(run_id, character, voice.strip())  # an unknown character or voice is refused here
+        return rendering(lambda progress: control.runs.render(run_id, number, progress=progress), number)
+
+    try:
+        number = _number(n)
+        control.drive(run_id, start)
+    except RoomError as exc:
+        return refused(request, run_id, n, exc, form)
+    return RedirectResponse(f"/runs/{run_id}/episodes/{number}", status_code=303)
+
+
+@router.post("/runs/{run_id}/episodes/{n}/final_cut")
+def final_cut(
+    request: Request,
+    run_id: str,
+    n: str,
+    action: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+):
+    """Answer the episode's final cut: approve it, or reject it with a note (back to its script)."""
+    control = control_of(request)
+    form = {"form": "final_cut", "note": note}
+    try:
+        number = _number(n)
+        if action not in ("approve", "reject"):
+            raise InputError(f"the final cut is approved or rejected, not {action[:20]!r}")
+        control.drive(
+            run_id,
+            lambda: control.runs.answer(
+                run_id, action, note=note if action == "reject" else None, gate=FINAL_CUT, episode=number
+            ),
+        )
+    except RoomError as exc:
+        return refused(request, run_id, n, exc, form)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+def _number(n: str) -> int:
+    number = episode_number(n)
+    if number is None:
+        raise InputError(f"{n[:20]!r} is not an episode number")
+    return number

@@ -196,6 +196,12 @@ def _pinned(schema: dict, field: str) -> int:
     return schema.get("properties", {}).get(field, {}).get("minimum", 1)
 
 
+def _ref(prop: dict) -> str:
+    """The name of the definition a property refers to (`{"$ref": "#/$defs/Pitch"}` -> "Pitch")."""
+    ref = prop.get("$ref") or next(p["$ref"] for p in prop.get("allOf", prop.get("anyOf", [])) if "$ref" in p)
+    return ref.rsplit("/", 1)[1]
+
+
 def reply_for(schema: dict | None) -> dict | str:
     """A valid reply to whatever the room asks, by the JSON schema it asks for: every reviewer approves; a
     question asked for free text (chat) gets a sentence.
@@ -213,6 +219,12 @@ def reply_for(schema: dict | None) -> dict | str:
     if title == "ShotList":
         return shots(_pinned(schema, "episode"))
     makers = {"Pitch": pitch, "Bible": bible, "Critique": approve, "ArtDirection": art}
+    if title.endswith("Revision"):  # the artifact made again, its open issue (the person's note) answered
+        artifact = schema["$defs"][_ref(schema["properties"]["artifact"])]
+        made = reply_for({**artifact, "$defs": schema["$defs"]})
+        if isinstance(made.get("title"), str):  # a revision that changes something a diff shows
+            made["title"] = f"{made['title']} (revised)"
+        return revision(made)
     if title not in makers:
         raise AssertionError(f"no reply made for schema {title!r}")
     return makers[title]()

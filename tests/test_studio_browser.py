@@ -89,3 +89,65 @@ def test_memory_search_and_chat_in_the_page(page):
     assert answer.inner_text().strip()
     who = page.locator("[data-testid=turns] .turn .answer .who").last.inner_text()
     assert "director" in who.lower() or "导演" in who
+
+
+def wait_for_gate(page, gate: str, timeout: float = 180_000) -> None:
+    """The run page, redrawn when the run's drive ends, names the gate it waits at."""
+    page.get_by_test_id("waiting").get_by_text(gate).wait_for(timeout=timeout)
+
+
+def test_a_gate_answered_in_the_page_reject_with_a_note_then_an_invalid_and_a_valid_edit(page):
+    base = page.url.rstrip("/")
+    run_id = start_run(page, "二十年后，被拐的儿子成了寻亲节目的主持人")
+    wait_for_gate(page, "pitch")
+    page.get_by_test_id("waiting").locator("a").click()
+    page.wait_for_url(f"**/runs/{run_id}/gate")
+    assert page.get_by_test_id("document").inner_text().strip()
+
+    page.get_by_test_id("reject").click()  # no note: refused on the page, nothing sent
+    assert page.get_by_test_id("reject-error").is_visible()
+    page.get_by_test_id("note").fill("make the host a woman who hides her own past")
+    page.get_by_test_id("reject").click()
+    page.wait_for_url(f"**/runs/{run_id}")
+    page.get_by_test_id("waiting").get_by_text("v2").wait_for(timeout=180_000)  # the revision answers the note
+
+    page.goto(f"{base}/runs/{run_id}/gate")
+    assert page.get_by_test_id("version-1").is_visible() and page.get_by_test_id("version-2").is_visible()
+    assert "make the host a woman" in page.get_by_test_id("negotiation").inner_text()
+    assert "(revised)" in page.get_by_test_id("diff").inner_text()  # v1 → v2, as the note asked
+
+    page.locator("details:has([data-testid=content]) > summary").click()  # the edit form opens
+    content = page.get_by_test_id("content")
+    good = content.input_value()
+    content.fill("logline: [unclosed")
+    page.get_by_test_id("edit").click()
+    assert page.get_by_test_id("edit-error").is_visible()
+    assert page.get_by_test_id("content").input_value() == "logline: [unclosed"  # what was typed is kept
+    page.get_by_test_id("content").fill(good)
+    page.get_by_test_id("edit").click()
+    page.wait_for_url(f"**/runs/{run_id}")
+    wait_for_gate(page, "bible")
+    assert "pitch v3" in page.locator("dl.facts").inner_text()  # the person's version, approved
+
+
+def test_an_episode_plays_in_the_page_and_its_final_cut_is_approved_there(page, project):
+    import av
+
+    base = page.url.rstrip("/")
+    run_id = start_run(page, "A night-market cook is courted by a ghost", auto=("pitch", "bible", "outline", "script"))
+    wait_for_gate(page, "final_cut", timeout=400_000)
+    page.goto(f"{base}/runs/{run_id}/episodes/1")
+    video = page.get_by_test_id("video")
+    page.wait_for_function("v => v.readyState >= 1 && v.duration > 0", arg=video.element_handle(), timeout=30_000)
+    shown = video.evaluate("v => v.duration")
+    mp4 = next((project / "outputs" / run_id / "episodes" / "ep01").glob("*.mp4"))
+    with av.open(str(mp4)) as container:
+        duration = container.duration / av.time_base
+    assert abs(shown - duration) < 0.3, (shown, duration)
+    frames = page.get_by_test_id("frame")
+    assert frames.count() >= 1
+    assert all(frames.nth(i).evaluate("img => img.complete && img.naturalWidth > 0") for i in range(frames.count()))
+
+    page.get_by_test_id("final-cut").get_by_test_id("approve").click()
+    page.wait_for_url(f"**/runs/{run_id}")
+    page.locator(".badge.finished").wait_for(timeout=120_000)

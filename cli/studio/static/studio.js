@@ -58,7 +58,9 @@ function watch(section) {
     if (e.type === "done") {
       section.dataset.done = e.state;
       // a drive that ended after this page was drawn: draw the page again (its state, its gate)
-      if ("reload" in section.dataset && Number(message.lastEventId) > Number(section.dataset.seen || 0)) {
+      // (data-on-done: the page asked only for events after it was drawn; data-reload: every event, and `seen`)
+      const after = "onDone" in section.dataset || Number(message.lastEventId) > Number(section.dataset.seen || 0);
+      if (("reload" in section.dataset || "onDone" in section.dataset) && after) {
         window.setTimeout(() => window.location.reload(), 300);
       }
     }

@@ -39,7 +39,7 @@ def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLR
 
 
 def create_app(control: Control, token: str) -> FastAPI:
-    from cli.studio import runs_page
+    from cli.studio import report_page, runs_page
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -51,7 +51,7 @@ def create_app(control: Control, token: str) -> FastAPI:
     app.state.csrf = security.csrf_token(token)
     app.add_middleware(security.TokenGate, token=token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (runs_page.router,):
+    for router in (runs_page.router, report_page.router):
         app.include_router(router)
 
     @app.exception_handler(RoomError)

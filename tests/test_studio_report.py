@@ -186,3 +186,20 @@ def test_the_studio_says_an_unknown_run_in_one_line(script, make_ctx):
     client, _ = studio_client(Runs(make_ctx()))
     answer = client.get("/runs/nope/report")
     assert answer.status_code == 409 and "no run 'nope'" in answer.text and "Traceback" not in answer.text
+
+
+def test_an_episodes_frames_are_its_own_files_in_shot_order(tmp_path):
+    root = tmp_path / "outputs" / "run1"
+    frames = root / "episodes" / "ep02" / "frames"
+    frames.mkdir(parents=True)
+    for name in ("shot_010.png", "shot_002.png", "notes.txt", "shot_001.png.partial"):
+        (frames / name).write_bytes(b"x")
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"secret")
+    (frames / "shot_003.png").symlink_to(secret)
+    assert report.episode_frames(root, 2) == ["episodes/ep02/frames/shot_002.png", "episodes/ep02/frames/shot_010.png"]
+    assert report.episode_frames(root, 1) == []
+    (root / "episodes" / "ep03").symlink_to(tmp_path, target_is_directory=True)  # a folder that leads out
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "shot_001.png").write_bytes(b"x")
+    assert report.episode_frames(root, 3) == []

@@ -13,21 +13,26 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agents.production.studio import episode_dir, episode_entry
+from agents.production.studio import episode_entry
 from cli.studio.security import served_file
 from cli.studio.words import translate
 from graphs.context import Context
 from graphs.room import read_ledger, summarize_ledger
 from graphs.runs import RunView
-from tools.files import atomic_write_text
+from tools.errors import OutputError
+from tools.files import atomic_write_text, inside
 
 REPORT_FILE = "report.html"
+EPISODES = "episodes"  # outputs/RUN/episodes/epNN: where production writes an episode (agents.production.episode_dir)
+FRAME = re.compile(r"shot_\d{3,}\.png")  # a storyboard frame's name there (frames/shot_001.png)
 THUMB_WIDTH = 180  # px: 40 episodes of frames stay a few MB in the standalone file
 ARC_GID = "arc-beats"  # the SVG group of the arc's beat markers (one <use> per beat)
 HOOK_GID = "arc-hooks"
@@ -168,14 +173,8 @@ def episode_reports(ctx: Context, run_id: str, values: dict[str, Any]) -> list[E
     for number in sorted(set(listed) | produced):
         episode = listed.get(number, {})
         entry = episode_entry(values, number)
-        folder = episode_dir(ctx.outputs_dir, run_id, number)
+        video = f"{EPISODES}/ep{number:02d}/ep{number:02d}.mp4"
         made = entry.get("produced", entry)
-        frames = [
-            p.relative_to(root).as_posix()
-            for p in sorted(folder.glob("frames/shot_*.png"))
-            if served_file(root, p.relative_to(root).as_posix())
-        ]
-        video = folder / f"ep{number:02d}.mp4"
         reports.append(
             EpisodeReport(
                 number=number,
@@ -183,15 +182,26 @@ def episode_reports(ctx: Context, run_id: str, values: dict[str, Any]) -> list[E
                 hook=episode.get("hook", ""),
                 cliffhanger=episode.get("cliffhanger", ""),
                 beats=list(episode.get("beats", [])),
-                frames=frames,
-                video=video.relative_to(root).as_posix()
-                if served_file(root, video.relative_to(root).as_posix())
-                else "",
+                frames=episode_frames(root, number),
+                video=video if served_file(root, video) else "",
                 duration=float(made.get("duration") or 0.0),
                 approved=bool(entry.get("approved")),
             )
         )
     return reports
+
+
+def episode_frames(root: Path, number: int) -> list[str]:
+    """The episode's frames, relative to the run's folder `root`, in shot order: only what the studio serves (the
+    folder checked to be inside the run's once, then its plain files: a link is not followed)."""
+    relative = f"{EPISODES}/ep{number:02d}/frames"
+    try:
+        folder = inside(root, relative)
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if FRAME.fullmatch(e.name) and e.is_file(follow_symlinks=False))
+    except (OutputError, OSError):
+        return []
+    return [f"{relative}/{name}" for name in names]
 
 
 def gather(ctx: Context, view: RunView) -> Report:

@@ -97,6 +97,12 @@ def arc_svg(points: list[ArcPoint], lang: str) -> str:
     return _arc_svg(tuple(points), lang) if points else ""
 
 
+def load_plotting() -> None:
+    """Import what drawing the arc needs (it takes a while: the studio does it ahead of the first report)."""
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
 @lru_cache(maxsize=32)
 def _arc_svg(points: tuple[ArcPoint, ...], lang: str) -> str:
     # matplotlib's fonts and settings are the process's: one drawing at a time (the studio serves pages in threads)

@@ -408,6 +408,16 @@ def studio(
     serve(context(), host=host, port=port, token=token)
 
 
+@app.command()
+def report(run_id: Annotated[str, typer.Argument(help="The run to report on.")]) -> None:
+    """Write the run's report (emotional arc, ledger, decisions, frames) as one HTML file that opens offline."""
+    from cli.studio.report import write_report
+
+    ctx = context()
+    path = write_report(ctx, Runs(ctx, writer=False).view(run_id))
+    console.print(str(path), soft_wrap=True)
+
+
 @memory_app.command("search")
 def memory_search(
     query: Annotated[str, typer.Argument()],

@@ -151,3 +151,8 @@ def test_an_episode_plays_in_the_page_and_its_final_cut_is_approved_there(page, 
     page.get_by_test_id("final-cut").get_by_test_id("approve").click()
     page.wait_for_url(f"**/runs/{run_id}")
     page.locator(".badge.finished").wait_for(timeout=120_000)
+
+    page.goto(f"{base}/runs/{run_id}/report")
+    assert page.locator("svg").count() >= 1  # the arc
+    assert "spent" in page.get_by_test_id("spent").inner_text()
+    assert page.get_by_test_id("decisions").locator("tr").count() >= 5  # every gate's answer, the final cut's too

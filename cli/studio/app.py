@@ -19,11 +19,13 @@ from fastapi.templating import Jinja2Templates
 from cli.studio import security
 from cli.studio.control import Control
 from cli.studio.words import translate
+from cli.views import money
 from graphs.errors import UnknownRunError
 from tools.errors import InputError, RoomError
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["money"] = money
 
 
 def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
@@ -40,7 +42,7 @@ def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLR
 
 
 def create_app(control: Control, token: str) -> FastAPI:
-    from cli.studio import chat_page, episode_page, gate_page, memory_page, runs_page
+    from cli.studio import chat_page, episode_page, gate_page, memory_page, report_page, runs_page
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -52,7 +54,8 @@ def create_app(control: Control, token: str) -> FastAPI:
     app.state.csrf = security.csrf_token(token)
     app.add_middleware(security.TokenGate, token=token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (runs_page.router, gate_page.router, episode_page.router, memory_page.router, chat_page.router):
+    pages = (runs_page, gate_page, episode_page, memory_page, chat_page, report_page)
+    for router in (p.router for p in pages):
         app.include_router(router)
 
     @app.exception_handler(RoomError)

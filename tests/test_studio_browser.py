@@ -129,6 +129,12 @@ def test_a_gate_answered_in_the_page_reject_with_a_note_then_an_invalid_and_a_va
     wait_for_gate(page, "bible")
     assert "pitch v3" in page.locator("dl.facts").inner_text()  # the person's version, approved
 
+    page.goto(f"{base}/runs/{run_id}/gate")
+    page.get_by_test_id("approve").click()
+    page.wait_for_url(f"**/runs/{run_id}")
+    wait_for_gate(page, "outline")
+    assert "bible v1" in page.locator("dl.facts").inner_text()
+
 
 def test_an_episode_plays_in_the_page_and_its_final_cut_is_approved_there(page, project):
     import av

@@ -54,12 +54,17 @@ def test_prices_come_from_the_model_then_its_provider_and_a_local_model_is_free(
         make_ctx(prices={"openai:x": {"input": "cheap"}})
 
 
-def test_every_call_is_priced_in_the_ledger(script, make_ctx):
+def priced_pitch(script, make_ctx) -> tuple[Runs, str, list[dict]]:
+    """A run that negotiated its pitch on priced models; its ledger rows."""
     enqueue(script, PITCH_ROUND)
     runs = Runs(make_ctx(prices=PRICED))
     run_id, events = runs.start("A lighthouse keeper's daughter")
     list(events)
-    rows = read_ledger(runs.ctx, run_id)
+    return runs, run_id, read_ledger(runs.ctx, run_id)
+
+
+def test_every_call_is_priced_in_the_ledger(script, make_ctx):
+    runs, run_id, rows = priced_pitch(script, make_ctx)
     assert len(rows) == 3 and all(r["episode"] == 0 for r in rows)
     for r in rows:
         assert r["cost"] == pytest.approx((r["input_tokens"] * 1000 + r["output_tokens"] * 2000) / 1e6)
@@ -104,11 +109,7 @@ def test_the_estimate_without_a_ledger_follows_the_rooms_structure(make_ctx):
 
 
 def test_the_estimate_comes_from_earlier_runs_when_the_ledger_has_them(script, make_ctx):
-    enqueue(script, PITCH_ROUND)
-    runs = Runs(make_ctx(prices=PRICED))
-    run_id, events = runs.start("A lighthouse keeper's daughter")
-    list(events)
-    rows = read_ledger(runs.ctx, run_id)
+    runs, _, rows = priced_pitch(script, make_ctx)
     guess = estimate(runs.ctx, 5)
     assert "1 earlier run" in guess.basis
     assert guess.calls == len(rows)  # no episode made yet: the series' calls alone

@@ -126,3 +126,11 @@ def test_a_bad_start_is_one_line_and_starts_nothing(script, make_ctx):
     assert reply.status_code == 400 and "premise is empty" in reply.text
     assert post(client, "/runs", {"premise": "x", "auto": "everything"}).status_code == 400
     assert control.runs.run_ids() == []
+
+
+def test_a_malformed_field_is_one_line_not_a_json_error(waiting_studio):
+    client, control, run_id = waiting_studio
+    reply = post(client, "/runs", {"premise": "a premise", "episodes": "many"})
+    assert reply.status_code == 400 and reply.text.count("\n") == 0 and "episodes" in reply.text
+    assert not reply.headers["content-type"].startswith("application/json")
+    assert control.runs.run_ids() == [run_id]  # nothing started

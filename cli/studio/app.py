@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -65,6 +66,13 @@ def create_app(control: Control, token: str) -> FastAPI:
         if "text/html" in request.headers.get("accept", ""):
             return page(request, "error.html", status_code=status, message=str(exc))
         return PlainTextResponse(str(exc), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(request: Request, exc: RequestValidationError):
+        """A malformed field (a word where a number goes) is the person's input: one line, as the CLI says it."""
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "the request"
+        return await room_error(request, InputError(f"{where}: {first.get('msg', 'not valid')}"))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception):

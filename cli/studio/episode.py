@@ -26,11 +26,10 @@ from urllib.parse import quote
 
 import opentimelineio as otio
 import srt
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from agents.production import INPUTS_FILE, Produced, episode_dir
-from agents.roles import to_markdown
+from cli.studio.documents import document
 from cli.studio.security import served_file
 from tools.errors import InputError
 from tools.progress import Progress
@@ -39,7 +38,6 @@ from tools.timeline import NAMESPACE, media_references
 RECORD = "episode.json"  # what production wrote last of an episode: there once the episode is produced
 MAX_SEED = 2**31 - 1
 DOWNLOADS = ("video", "srt", "fountain", "otio", "contact_sheet")  # the episode's files a person takes away
-_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML in model text comes out escaped
 
 
 @dataclass
@@ -152,7 +150,7 @@ def screenplay(script: dict, lang: str) -> Markup:
     escapes every character of model text and lets no raw HTML through, so this is HTML of our making."""
     if not script.get("scenes"):
         return Markup("")
-    return Markup(_markdown.render(to_markdown("script", script, lang)))  # escaped by markdown-it
+    return document("script", script, lang)
 
 
 def read_episode(outputs_dir: Path, run_id: str, number: int, lang: str) -> Episode | None:

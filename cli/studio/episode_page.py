@@ -9,6 +9,7 @@ re-render re-speaks that character's lines only.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -81,6 +82,18 @@ def episode(request: Request, run_id: str, n: str):
     return show(request, run_id, n)
 
 
+def work(request: Request, run_id: str, n: str, form: dict, start: Callable[[int], Iterator[dict]], then: str = ""):
+    """Drive what `start(episode)` makes in the background, then show `then` (default: the episode's page); a
+    refusal (raised before any work starts) shows the form again with it."""
+    control = control_of(request)
+    try:
+        number = _number(n)
+        control.drive(run_id, lambda: start(number))
+    except RoomError as exc:
+        return refused(request, run_id, n, exc, form)
+    return RedirectResponse(then or f"/runs/{run_id}/episodes/{number}", status_code=303)
+
+
 @router.post("/runs/{run_id}/episodes/{n}/redraw")
 def redraw(
     request: Request,
@@ -91,20 +104,19 @@ def redraw(
     seed: Annotated[str, Form()] = "",
 ):
     """Redraw one shot (a new prompt and a seed, both optional) and re-render what it is in, in the background."""
-    control = control_of(request)
+    runs = control_of(request).runs
     form = {"form": "redraw", "shot": shot, "prompt": prompt, "seed": seed}
     try:
         change = Redraw(shot=shot, prompt=prompt if prompt.strip() else None, seed=seed_of(seed))
-        number = _number(n)
-        control.drive(
-            run_id,
-            lambda: rendering(
-                lambda progress: control.runs.render(run_id, number, redraw=change, progress=progress), number
-            ),
-        )
     except RoomError as exc:
         return refused(request, run_id, n, exc, form)
-    return RedirectResponse(f"/runs/{run_id}/episodes/{number}", status_code=303)
+    return work(
+        request,
+        run_id,
+        n,
+        form,
+        lambda number: rendering(lambda p: runs.render(run_id, number, redraw=change, progress=p), number),
+    )
 
 
 @router.post("/runs/{run_id}/episodes/{n}/recast")
@@ -116,19 +128,13 @@ def recast(
     voice: Annotated[str, Form()] = "",
 ):
     """Give a character another voice, then re-render the episode: only their lines are spoken again."""
-    control = control_of(request)
-    form = {"form": "recast", "character": character, "voice": voice}
+    runs = control_of(request).runs
 
-    def start():
-        control.runs.cast(run_id, character, voice.strip())  # an unknown character or voice is refused here
-        return rendering(lambda progress: control.runs.render(run_id, number, progress=progress), number)
+    def start(number: int) -> Iterator[dict]:
+        runs.cast(run_id, character, voice.strip())  # an unknown character or voice is refused here
+        return rendering(lambda p: runs.render(run_id, number, progress=p), number)
 
-    try:
-        number = _number(n)
-        control.drive(run_id, start)
-    except RoomError as exc:
-        return refused(request, run_id, n, exc, form)
-    return RedirectResponse(f"/runs/{run_id}/episodes/{number}", status_code=303)
+    return work(request, run_id, n, {"form": "recast", "character": character, "voice": voice}, start)
 
 
 @router.post("/runs/{run_id}/episodes/{n}/final_cut")
@@ -140,21 +146,15 @@ def final_cut(
     note: Annotated[str, Form()] = "",
 ):
     """Answer the episode's final cut: approve it, or reject it with a note (back to its script)."""
-    control = control_of(request)
-    form = {"form": "final_cut", "note": note}
-    try:
-        number = _number(n)
+    runs = control_of(request).runs
+
+    def start(number: int) -> Iterator[dict]:
         if action not in ("approve", "reject"):
             raise InputError(f"the final cut is approved or rejected, not {action[:20]!r}")
-        control.drive(
-            run_id,
-            lambda: control.runs.answer(
-                run_id, action, note=note if action == "reject" else None, gate=FINAL_CUT, episode=number
-            ),
-        )
-    except RoomError as exc:
-        return refused(request, run_id, n, exc, form)
-    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+        note_ = note if action == "reject" else None
+        return runs.answer(run_id, action, note=note_, gate=FINAL_CUT, episode=number)
+
+    return work(request, run_id, n, {"form": "final_cut", "note": note}, start, then=f"/runs/{run_id}")
 
 
 def _number(n: str) -> int:

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from cli.studio import gate_view
 from cli.studio.app import page
 from cli.studio.control import Control
+from cli.studio.documents import document
 from graphs.room import project_memory
 from graphs.runs import RunView, validate_edit
 from tools.errors import InputError
@@ -43,7 +44,7 @@ def gate_values(control: Control, view: RunView, a: int | None = None, b: int | 
     name = "script" if gate == "final_cut" else gate
     return values | {
         "artifact": artifact,
-        "document": gate_view.document(gate, waiting.get("content") or {}, lang),
+        "document": document(gate, waiting.get("content") or {}, lang),
         "versions": found,
         "compared": compared,
         "diff": gate_view.diff(name, *compared, lang) if compared else [],

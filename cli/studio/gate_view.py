@@ -1,7 +1,5 @@
 """What the gate page shows, read from the run and its memory: no HTTP here.
 
-- the waiting artifact as a document (`document`: the artifact's own Markdown, as exported, made HTML with
-  raw HTML escaped);
 - its versions, who wrote each, and a line diff between any two (`versions`, `diff`);
 - the negotiation that produced it, version by version (`negotiation`): the proposal or revision (with the
   owner's answer to each issue), each reviewer's verdict and issues, the room's outcome, the person's answers;
@@ -17,23 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 from agents.roles import to_markdown
 from graphs.state import artifact_id
 from memory import Kind, MemoryRecord, RoomMemory
 from tools.errors import InputError
 
-# commonmark with tables (a shot list); raw HTML is escaped, and images are not loaded from model text
-_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
 TALK = (Kind.CRITIQUE, Kind.REVISION, Kind.DECISION, Kind.NOTE)
-
-
-def document(name: str, content: dict, lang: str) -> Markup:
-    """The artifact as a person reads it: its Markdown (`to_markdown`) as HTML. Safe to mark: markdown-it
-    escapes every character of the text it is given and writes no raw HTML."""
-    return Markup(_MARKDOWN.render(to_markdown(name, content, lang)))
 
 
 def memory_artifact(gate: str, episode: int) -> str:

@@ -134,3 +134,16 @@ def test_a_malformed_field_is_one_line_not_a_json_error(waiting_studio):
     assert reply.status_code == 400 and reply.text.count("\n") == 0 and "episodes" in reply.text
     assert not reply.headers["content-type"].startswith("application/json")
     assert control.runs.run_ids() == [run_id]  # nothing started
+
+
+def test_the_bundled_cjk_font_is_served_for_a_browser_without_one(waiting_studio):
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    client, _, _ = waiting_studio
+    reply = client.get("/fonts/cjk.ttf")
+    assert reply.status_code == 200 and reply.headers["content-type"] == "font/ttf"
+    font = TTFont(io.BytesIO(reply.content))
+    assert ord("寻") in font.getBestCmap() and ord("A") in font.getBestCmap()
+    assert "/fonts/cjk.ttf" in client.get("/static/studio.css").text

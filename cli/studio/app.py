@@ -7,13 +7,15 @@ package (no CDN, no build step), and works offline.
 
 from __future__ import annotations
 
+import functools
+import io
 import traceback
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -23,6 +25,7 @@ from cli.studio.words import translate
 from cli.views import money
 from graphs.errors import UnknownRunError
 from tools.errors import InputError, RoomError
+from tools.fonts import cjk_font_path
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -42,6 +45,16 @@ def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLR
     )
 
 
+@functools.cache
+def cjk_truetype() -> bytes:
+    """The first face of the bundled CJK font collection (a .ttc, which browsers do not load) as one TrueType."""
+    from fontTools.ttLib import TTCollection
+
+    buffer = io.BytesIO()
+    TTCollection(str(cjk_font_path())).fonts[0].save(buffer)
+    return buffer.getvalue()
+
+
 def create_app(control: Control, token: str) -> FastAPI:
     from cli.studio import chat_page, episode_page, gate_page, memory_page, report_page, runs_page
 
@@ -58,6 +71,11 @@ def create_app(control: Control, token: str) -> FastAPI:
     pages = (runs_page, gate_page, episode_page, memory_page, chat_page, report_page)
     for router in (p.router for p in pages):
         app.include_router(router)
+
+    @app.get("/fonts/cjk.ttf")
+    def cjk_font():
+        """The bundled CJK font, for a machine whose browser has none (the CSS asks for it only for CJK text)."""
+        return Response(cjk_truetype(), media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
 
     @app.exception_handler(RoomError)
     async def room_error(request: Request, exc: RoomError):

@@ -35,6 +35,7 @@ def test_each_graph_declares_its_input_and_output():
         "lang",
         "episodes",
         "auto_approve",
+        "budget",
         "decisions",
     }
     for graph in (development.graph, episode.graph):

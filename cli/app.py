@@ -304,6 +304,25 @@ def redraw(
     _render(run_id, episode, redraw=Redraw(shot=shot, prompt=prompt, seed=seed))
 
 
+@app.command()
+def revoice(
+    run_id: Annotated[str, typer.Argument()],
+    line: Annotated[str, typer.Option(help='The line, as "scene:index" (its audio is audio/sSS_lII.wav).')],
+    episode: Annotated[int, typer.Option(help="Episode number.", min=1)] = 1,
+    voice: Annotated[
+        Optional[str], typer.Option(help="Another voice: one the backend offers, or backend:voice.")
+    ] = None,
+    pitch: Annotated[Optional[float], typer.Option(help="Semitones up or down.")] = None,
+    rate: Annotated[Optional[float], typer.Option(help="Speaking rate (1.0 is the voice's own).")] = None,
+) -> None:
+    """Speak one line of a produced episode again (another voice, pitch or rate), and re-encode only what it is in."""
+    from agents.production import Revoice
+
+    if voice is None and pitch is None and rate is None:
+        raise InputError("say how the line should sound: --voice, --pitch or --rate")
+    _render(run_id, episode, revoice=Revoice(line=line, voice=voice, pitch=pitch, rate=rate))
+
+
 def _render(run_id: str, episode: int, **change) -> None:
     runs = Runs(context())
     with views.progress() as live:

@@ -34,7 +34,7 @@ from tools.files import sweep_partials
 from tools.progress import Progress
 
 if TYPE_CHECKING:
-    from agents.production import Redraw
+    from agents.production import Redraw, Revoice
 
 MAX_PREMISE_CHARS = 2000
 # the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
@@ -436,10 +436,11 @@ class Runs:
         *,
         script: Any = None,
         redraw: Redraw | None = None,
+        revoice: Revoice | None = None,
         progress: Progress | None = None,
     ):
-        """Re-render an episode from the run's state, with a changed script or one shot redrawn, redoing only what
-        changed (lines re-synthesised, frames redrawn, video segments re-encoded); `progress` is told how far."""
+        """Re-render an episode from the run's state, with a changed script, one shot redrawn or one line re-voiced
+        (kept for its next render), redoing only what changed (lines re-synthesised, frames redrawn, video segments re-encoded); `progress` is told how far."""
         from agents import production
         from agents.screenwriter import EpisodeScript
         from graphs.episode import finished
@@ -470,6 +471,10 @@ class Runs:
             if not saved:
                 raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: redraw it once it is")
             inputs = production.redrawn(inputs, view.values.get("artifacts", {}).get("bible"), redraw)
+        if revoice is not None:
+            if not saved:
+                raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: re-voice it once it is")
+            inputs = production.revoiced(studio, values, inputs, revoice)
         voices, produced = production.render_episode(studio, values, episode, inputs)
         voices = voices or edited or {}
         if view.state == "finished" or saved:  # what it is made from now, for its next render and its final cut

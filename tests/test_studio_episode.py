@@ -1,5 +1,5 @@
 """The studio's episode page: the cut in a 9:16 player, a frame per shot, the script, the subtitles, each line's
-audio, all fetched through the run's own files; one shot redrawn; the final cut approved or rejected."""
+audio, all fetched through the run's own files; one shot redrawn; one line re-voiced; the final cut approved or rejected."""
 
 from __future__ import annotations
 
@@ -215,3 +215,39 @@ def test_the_final_cut_is_approved_or_rejected_with_a_note_through_the_page(fina
     page = client.get(f"/runs/{run_id}/episodes/1", headers=HTML)
     assert page.status_code == 200 and 'data-testid="final-cut"' not in page.text
     assert Tags(page.text).all("video")  # a finished episode still plays from its folder
+
+
+def test_a_line_re_voiced_through_the_page_changes_that_lines_audio_alone(final_cut):
+    client, control, run_id, folder = final_cut
+    url = f"/runs/{run_id}/episodes/1/revoice"
+    page = client.get(f"/runs/{run_id}/episodes/1", headers=HTML).text
+    forms = Tags(page).all("form", **{"data-testid": "revoice"})
+    keys = [a["value"] for a in Tags(page).all("input", name="line")]
+    assert len(forms) == len(keys) == len(list((folder / "audio").glob("*.wav"))) and keys[:2] == ["1:0", "1:1"]
+    assert all(form["action"] == url for form in forms)
+    before = {p.name: p.read_bytes() for p in (folder / "audio").glob("*.wav")}
+
+    bad = post(client, url, {"line": "../../zz", "pitch": "2"})
+    assert bad.status_code == 400 and "\n" not in bad.text.strip()
+    assert "episode has no line '../../zz'; its lines are 1:0, 1:1" in bad.text
+    assert post(client, url, {"line": "1:1"}).status_code == 400  # nothing to change
+    assert "must be a number" in post(client, url, {"line": "1:1", "rate": "fast"}).text
+    assert "the voice is not valid: pitch" in post(client, url, {"line": "1:1", "pitch": "30"}).text
+    # from the page: the refusal beside the lines, and what was typed kept in that line's form
+    kept = post(client, url, {"line": "1:1", "voice": "<b>no</b>", "pitch": "3"}, headers=HTML)
+    assert kept.status_code == 400 and "espeak has no voice &#39;&lt;b&gt;no&lt;/b&gt;&#39;" in kept.text
+    row = kept.text.split('data-line="1:1"')[1].split("</tr>")[0]
+    assert 'value="&lt;b&gt;no&lt;/b&gt;"' in row and 'value="3"' in row and "<details open" in row
+    assert not control.busy(run_id)
+    assert {p.name: p.read_bytes() for p in (folder / "audio").glob("*.wav")} == before
+
+    revoiced = post(client, url, {"line": "1:1", "voice": "espeak:en-us+f3", "pitch": "-3"})
+    assert revoiced.status_code == 303 and revoiced.headers["location"] == f"/runs/{run_id}/episodes/1"
+    settle(control, run_id)
+    after = {p.name: p.read_bytes() for p in (folder / "audio").glob("*.wav")}
+    assert {name for name in before if before[name] != after[name]} == {"s01_l01.wav"}
+    (made,) = [e for _, e in control.feed(run_id).since(0, 0) if e["type"] == "rendered"]
+    assert made["lines"] == 1 and made["frames"] == 0 and made["segments"] < made["of"]
+    page = client.get(f"/runs/{run_id}/episodes/1", headers=HTML).text
+    row = page.split('data-line="1:1"')[1].split("</tr>")[0]
+    assert "espeak:en-us+f3" in row and "-3.0" in row  # the line's own delivery, shown

@@ -30,7 +30,7 @@ from agents.production.fitting import episode_as_cast
 from agents.production.frames import render_frames
 from agents.production.music import episode_bed
 from agents.production.studio import Studio, episode_dir, episode_entry, episode_key
-from agents.production.voices import cast_episode, synthesize_lines
+from agents.production.voices import cast_episode, line_keys, line_voice, synthesize_lines
 from agents.screenwriter import EpisodeScript
 from agents.structured import stored_artifact
 from tools.cut import RENDER_SIZES
@@ -42,6 +42,7 @@ __all__ = [
     "INPUTS_FILE",
     "Produced",
     "Redraw",
+    "Revoice",
     "Studio",
     "cast_episode",
     "casting",
@@ -54,15 +55,18 @@ __all__ = [
     "inputs_saved",
     "produce_episode",
     "redrawn",
+    "revoiced",
     "render_episode",
     "save_inputs",
 ]
 
 INPUTS_FILE = "production.json"  # what `room render` re-renders a produced episode from
-# what an episode is made from: its script and shot list, and per shot (by id) the art director's prompt and
-# negative prompt (a person's prompt once redrawn) and a seed of its own once redrawn
-INPUTS = ("script", "shots", "prompts", "negatives", "seeds")
+# what an episode is made from: its script and shot list, per shot (by id) the art director's prompt and
+# negative prompt (a person's prompt once redrawn) and a seed of its own once redrawn, and per line (by
+# "scene:index") a delivery of its own once re-voiced (backend, voice, pitch or rate over its speaker's voice)
+INPUTS = ("script", "shots", "prompts", "negatives", "seeds", "voicing")
 SHOT_INPUTS = ("prompts", "negatives", "seeds")
+LINE_INPUTS = ("voicing",)
 # a person's prompt (`room redraw`) is held to the art director's length
 MAX_PROMPT_CHARS = ShotPrompt.model_json_schema()["properties"]["prompt"]["maxLength"]
 
@@ -92,7 +96,7 @@ def episode_inputs(values: dict, episode: int) -> dict:
     return {
         "script": artifacts.get("script") or {},
         "shots": artifacts.get("shots") or {},
-        **{key: entry.get(key, {}) for key in SHOT_INPUTS},
+        **{key: entry.get(key, {}) for key in (*SHOT_INPUTS, *LINE_INPUTS)},
     }
 
 
@@ -108,7 +112,9 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
     frames, drawn = render_frames(studio, folder, shots, inputs, art.get("sheets", {}), style, lang)
-    audio, synthesized = synthesize_lines(studio, folder, script, values.get("voices", {}), lang)
+    audio, synthesized = synthesize_lines(
+        studio, folder, script, values.get("voices", {}), lang, inputs.get("voicing") or {}
+    )
     title = values.get("artifacts", {}).get("pitch", {}).get("title", run_id)
     width, height, fps = RENDER_SIZES[studio.render]
     cut = build_cut(
@@ -208,6 +214,41 @@ def redrawn(inputs: dict, bible: dict | None, redraw: Redraw) -> dict:
         changed["prompts"][redraw.shot] = redraw.prompt.strip()[:MAX_PROMPT_CHARS]
     changed["seeds"][redraw.shot] = redraw.seed if redraw.seed is not None else secrets.randbelow(2**31)
     return {**inputs, **changed}
+
+
+@dataclass(frozen=True)
+class Revoice:
+    """One line spoken again (`room revoice`), by its key ("scene:index"): in another voice (`[backend:]voice`, as
+    `room cast` takes it) or at another pitch or rate, over its speaker's voice."""
+
+    line: str
+    voice: str | None = None
+    pitch: float | None = None
+    rate: float | None = None
+
+
+def revoiced(studio: Studio, values: dict, inputs: dict, revoice: Revoice) -> dict:
+    """The episode's inputs with one line's delivery changed (over what it was given before), checked as `room
+    cast` checks a voice; the line named as production numbers it."""
+    script, _ = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
+    speakers = line_keys(script)
+    if revoice.line not in speakers:
+        raise InputError(f"episode has no line {revoice.line!r}; its lines are {', '.join(speakers)}")
+    if revoice.voice is None and revoice.pitch is None and revoice.rate is None:
+        raise InputError("say how the line should sound: a voice, a pitch or a rate")
+    voices = values.get("voices") or {}
+    if not voices:
+        raise InputError("nobody is cast yet: the episode's lines have no voices to change")
+    voicing = {key: dict(value) for key, value in (inputs.get("voicing") or {}).items()}
+    delivery = voicing.get(revoice.line, {})
+    lang = values.get("lang", "en")
+    if revoice.voice is not None:
+        current = line_voice(voices, speakers[revoice.line], delivery)
+        backend, voice = casting.offered_voice(studio, lang, current["backend"], revoice.voice.strip())
+        delivery |= {"backend": backend, "voice": voice}
+    delivery |= {k: v for k, v in (("pitch", revoice.pitch), ("rate", revoice.rate)) if v is not None}
+    casting.checked_voice(line_voice(voices, speakers[revoice.line], delivery))  # pitch and rate in range
+    return {**inputs, "voicing": {**voicing, revoice.line: delivery}}
 
 
 def inputs_saved(studio: Studio, run_id: str, episode: int) -> bool:

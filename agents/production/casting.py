@@ -58,27 +58,40 @@ def recast(
     if character not in known:
         raise InputError(f"no one called {character!r} is cast; the cast: {', '.join(known) or 'nobody yet'}")
     current = VoiceSpec.model_validate(known[character])
-    backend_name, _, voice_id = voice.rpartition(":") if ":" in voice else (current.backend, "", voice)
     lang = values.get("lang", current.lang)
-    backend = studio.speech_backend(lang, backend_name)
-    offered = offered_voices(backend, lang)
-    if voice_id not in offered:
-        raise InputError(f"{backend_name} has no voice {voice_id!r} for {lang}; it offers {', '.join(offered)}")
-    try:
-        spec = VoiceSpec(
-            backend=backend_name,
-            voice=voice_id,
-            lang=lang,
-            pitch=0.0 if pitch is None else pitch,
-            rate=1.0 if rate is None else rate,
-            description=current.description,
-        )
-    except ValidationError as exc:
-        where, what = first_problem(exc)
-        raise InputError(f"the voice is not valid: {where or 'voice'}: {what}") from None
+    backend_name, voice_id = offered_voice(studio, lang, current.backend, voice)
+    spec = checked_voice(
+        {
+            "backend": backend_name,
+            "voice": voice_id,
+            "lang": lang,
+            "pitch": 0.0 if pitch is None else pitch,
+            "rate": 1.0 if rate is None else rate,
+            "description": current.description,
+        }
+    )
     voices = {**known, character: spec.model_dump(mode="json")}
     save_cast(studio, values["run_id"], voices, [character])
     return voices
+
+
+def offered_voice(studio: Studio, lang: str, backend_name: str, voice: str) -> tuple[str, str]:
+    """A voice as a person names it (`[backend:]voice`; `backend_name` when no backend is named) as (backend, voice
+    id), checked to be one that backend offers for `lang`."""
+    backend_name, _, voice_id = voice.rpartition(":") if ":" in voice else (backend_name, "", voice)
+    offered = offered_voices(studio.speech_backend(lang, backend_name), lang)
+    if voice_id not in offered:
+        raise InputError(f"{backend_name} has no voice {voice_id!r} for {lang}; it offers {', '.join(offered)}")
+    return backend_name, voice_id
+
+
+def checked_voice(fields: dict) -> VoiceSpec:
+    """A voice from its fields, its pitch and rate in range, or the one line that says what is wrong."""
+    try:
+        return VoiceSpec.model_validate(fields)
+    except ValidationError as exc:
+        where, what = first_problem(exc)
+        raise InputError(f"the voice is not valid: {where or 'voice'}: {what}") from None
 
 
 def offered_voices(backend, lang: str) -> list[str]:

@@ -6,6 +6,7 @@ audio is cached by content hash, so a re-render synthesises only changed lines.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -43,20 +44,46 @@ def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
     return voices
 
 
+def line_keys(script: EpisodeScript) -> dict[str, str]:
+    """Each dialogue line's key ("scene:index", as its audio is named and `room revoice` names it) -> its speaker."""
+    return {
+        f"{scene.number}:{index}": line.speaker for scene in script.scenes for index, line in enumerate(scene.lines)
+    }
+
+
+def line_key(audio: Path | str) -> str | None:
+    """The key ("scene:index") of a line from its audio file's name (`sXX_lYY.wav`), or None."""
+    found = re.fullmatch(r"s(\d+)_l(\d+)\.wav", Path(audio).name)
+    return f"{int(found[1])}:{int(found[2])}" if found else None
+
+
+def line_voice(voices: dict[str, dict], speaker: str, delivery: dict | None = None) -> dict:
+    """The voice a line is spoken in: its speaker's (the narrator's for someone not cast), with the line's own
+    delivery (`room revoice`: backend, voice, pitch or rate) over it."""
+    return {**voices.get(speaker, next(iter(voices.values()))), **(delivery or {})}
+
+
 def synthesize_lines(
-    studio: Studio, folder: Path, script: EpisodeScript, voices: dict[str, dict], lang: str
+    studio: Studio,
+    folder: Path,
+    script: EpisodeScript,
+    voices: dict[str, dict],
+    lang: str,
+    voicing: dict[str, dict] | None = None,
 ) -> tuple[dict[str, list], int]:
-    """Every dialogue line in its character's voice, through the content-hash cache; each voice's backend
-    (the one it was cast with) is created once for the pass."""
+    """Every dialogue line in its character's voice (with its own delivery where `voicing`, by line key, gives
+    one), through the content-hash cache; each voice's backend (the one it was cast with) is created once for
+    the pass."""
     from tools.speech import VoiceSpec, synthesize_cached
 
     cache_dir = studio.state_dir / "speech-cache"
     audio, synthesized, backends = {}, 0, {}
-    narrator = next(iter(voices.values()))
+    voicing = voicing or {}
     total = sum(len(scene.lines) for scene in script.scenes)
     for scene in script.scenes:
         for index, line in enumerate(scene.lines):
-            voice = VoiceSpec.model_validate(voices.get(line.speaker, narrator))
+            key = f"{scene.number}:{index}"
+            voice = VoiceSpec.model_validate(line_voice(voices, line.speaker, voicing.get(key)))
             if voice.backend not in backends:
                 backends[voice.backend] = studio.speech_backend(lang, voice.backend)
             result = synthesize_cached(voice.backend, line.text, voice, cache_dir, backend=backends[voice.backend])
@@ -65,6 +92,6 @@ def synthesize_lines(
             if not target.exists() or sha256_of(target) != sha256_of(Path(result.path)):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(result.path, target)
-            audio[f"{scene.number}:{index}"] = [str(target), result.duration]
+            audio[key] = [str(target), result.duration]
             studio.progress("lines", len(audio), total)
     return audio, synthesized

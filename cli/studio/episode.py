@@ -10,13 +10,14 @@ keeps, shows as fully as the one waiting at its final cut.
 
 Every file is named to the page by a `/files/RUN/...` URL, checked to stay in
 the run's folder; a filesystem path never reaches the page. And the re-render
-of a shot redrawn or a voice recast, as the events of a studio drive
+of a shot redrawn, a line re-voiced or a voice recast, as the events of a studio drive
 (`rendering`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ import srt
 from markupsafe import Markup
 
 from agents.production import INPUTS_FILE, Produced, episode_dir
+from agents.production.voices import line_key
 from cli.studio.documents import document
 from cli.studio.security import served_file
 from tools.errors import InputError
@@ -63,6 +65,8 @@ class Line:
     start: float
     duration: float
     audio: str | None  # the spoken line's URL
+    key: str | None = None  # "scene:index", as production names the line (from its audio's name)
+    delivery: dict = field(default_factory=dict)  # its own voice, pitch or rate once re-voiced
 
 
 @dataclass
@@ -191,8 +195,11 @@ def read_episode(outputs_dir: Path, run_id: str, number: int, lang: str) -> Epis
             float(data.get("start", 0)),
             float(data.get("duration", 0)),
             media_url(run_root, run_id, audio),
+            key,
+            dict((inputs.get("voicing") or {}).get(key) or {}),
         )
         for data, audio in spoken
+        for key in [line_key(audio)]
     ]
     return Episode(
         run_id=run_id,
@@ -216,6 +223,20 @@ def seed_of(text: str) -> int | None:
     if not text.isdigit() or int(text) > MAX_SEED:
         raise InputError(f"the seed must be a whole number from 0 to {MAX_SEED}, not {text[:20]!r}")
     return int(text)
+
+
+def delivery_of(text: str, what: str) -> float | None:
+    """A pitch or rate typed in a form: none (the voice's own), or a number (its range is the voice's to check)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise InputError(f"the {what} must be a number, not {text[:20]!r}")
+    return value
 
 
 def rendering(render: Callable[[Progress], Produced], episode: int) -> Iterator[dict]:

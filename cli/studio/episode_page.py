@@ -1,10 +1,8 @@
 """An episode: its cut in a 9:16 player, the storyboard, the script, the subtitles, each line's audio and the
-cast; redraw one shot or recast a voice and get the incremental re-render; its final-cut gate.
+cast; redraw one shot, re-voice one line or recast a voice and get the incremental re-render; its final-cut gate.
 
-Re-voicing one line on its own is not something production does (a line's
-audio is the character's voice saying its text, cached by both): a person
-changes how a line sounds by recasting its character (`Runs.cast`), and the
-re-render re-speaks that character's lines only.
+A line re-voiced (another voice, pitch or rate: `Revoice`) is spoken again on its own, and kept for the
+episode's next render; a character recast (`Runs.cast`) has all their lines spoken again.
 """
 
 from __future__ import annotations
@@ -15,10 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from agents.production import Redraw
+from agents.production import Redraw, Revoice
 from cli.studio.app import page
 from cli.studio.control import Control
-from cli.studio.episode import episode_number, read_episode, rendering, seed_of
+from cli.studio.episode import delivery_of, episode_number, read_episode, rendering, seed_of
 from graphs.gates import FINAL_CUT
 from tools.errors import InputError, RoomError
 
@@ -116,6 +114,37 @@ def redraw(
         n,
         form,
         lambda number: rendering(lambda p: runs.render(run_id, number, redraw=change, progress=p), number),
+    )
+
+
+@router.post("/runs/{run_id}/episodes/{n}/revoice")
+def revoice(
+    request: Request,
+    run_id: str,
+    n: str,
+    line: Annotated[str, Form()] = "",
+    voice: Annotated[str, Form()] = "",
+    pitch: Annotated[str, Form()] = "",
+    rate: Annotated[str, Form()] = "",
+):
+    """Speak one line again (another voice, pitch or rate) and re-render what it is in, in the background."""
+    runs = control_of(request).runs
+    form = {"form": "revoice", "line": line, "voice": voice, "pitch": pitch, "rate": rate}
+    try:
+        change = Revoice(
+            line=line,
+            voice=voice.strip() or None,
+            pitch=delivery_of(pitch, "pitch"),
+            rate=delivery_of(rate, "rate"),
+        )
+    except RoomError as exc:
+        return refused(request, run_id, n, exc, form)
+    return work(
+        request,
+        run_id,
+        n,
+        form,
+        lambda number: rendering(lambda p: runs.render(run_id, number, revoice=change, progress=p), number),
     )
 
 

@@ -111,9 +111,6 @@ WORDS: dict[str, dict[str, str]] = {
     "voice": {"zh": "声音"},
     "new voice": {"zh": "新的声音"},
     "recast and re-render": {"zh": "换声音并重新渲染"},
-    "a line is re-voiced by recasting its character: the re-render speaks only their lines again": {
-        "zh": "要重新配一句台词，请给该角色换声音：重新渲染只会重配该角色的台词"
-    },
     "files": {"zh": "文件"},
     "storyboard": {"zh": "分镜"},
     "shot": {"zh": "镜头"},
@@ -161,6 +158,16 @@ WORDS: dict[str, dict[str, str]] = {
     "video": {"zh": "视频"},
     "frame": {"zh": "画面"},
     "not rendered yet": {"zh": "尚未渲染"},
+    # the episode page: re-voice one line
+    "re-voice": {"zh": "重新配音"},
+    "re-voice and re-render": {"zh": "重新配音并重新渲染"},
+    "voice (optional)": {"zh": "声音（可选）"},
+    "pitch (semitones)": {"zh": "音高（半音）"},
+    "pitch": {"zh": "音高"},
+    "rate": {"zh": "语速"},
+    "recasting a character speaks all their lines again; to re-voice one line, use its form under lines": {
+        "zh": "给角色换声音会重配其全部台词；只重配一句台词，请用台词表中该句的表单"
+    },
 }
 
 

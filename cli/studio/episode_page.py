@@ -92,6 +92,23 @@ def work(request: Request, run_id: str, n: str, form: dict, start: Callable[[int
     return RedirectResponse(then or f"/runs/{run_id}/episodes/{number}", status_code=303)
 
 
+def rerender(request: Request, run_id: str, n: str, form: dict, kind: str, change: Callable[[], object]):
+    """Make the person's `change` (`Runs.render`'s `redraw` or `revoice`: refused in one line if it is not
+    one), then re-render the episode with it in the background."""
+    runs = control_of(request).runs
+    try:
+        made = change()
+    except RoomError as exc:
+        return refused(request, run_id, n, exc, form)
+    return work(
+        request,
+        run_id,
+        n,
+        form,
+        lambda number: rendering(lambda p: runs.render(run_id, number, progress=p, **{kind: made}), number),
+    )
+
+
 @router.post("/runs/{run_id}/episodes/{n}/redraw")
 def redraw(
     request: Request,
@@ -102,18 +119,9 @@ def redraw(
     seed: Annotated[str, Form()] = "",
 ):
     """Redraw one shot (a new prompt and a seed, both optional) and re-render what it is in, in the background."""
-    runs = control_of(request).runs
     form = {"form": "redraw", "shot": shot, "prompt": prompt, "seed": seed}
-    try:
-        change = Redraw(shot=shot, prompt=prompt if prompt.strip() else None, seed=seed_of(seed))
-    except RoomError as exc:
-        return refused(request, run_id, n, exc, form)
-    return work(
-        request,
-        run_id,
-        n,
-        form,
-        lambda number: rendering(lambda p: runs.render(run_id, number, redraw=change, progress=p), number),
+    return rerender(
+        request, run_id, n, form, "redraw", lambda: Redraw(shot=shot, prompt=prompt.strip() or None, seed=seed_of(seed))
     )
 
 
@@ -128,23 +136,16 @@ def revoice(
     rate: Annotated[str, Form()] = "",
 ):
     """Speak one line again (another voice, pitch or rate) and re-render what it is in, in the background."""
-    runs = control_of(request).runs
     form = {"form": "revoice", "line": line, "voice": voice, "pitch": pitch, "rate": rate}
-    try:
-        change = Revoice(
-            line=line,
-            voice=voice.strip() or None,
-            pitch=delivery_of(pitch, "pitch"),
-            rate=delivery_of(rate, "rate"),
-        )
-    except RoomError as exc:
-        return refused(request, run_id, n, exc, form)
-    return work(
+    return rerender(
         request,
         run_id,
         n,
         form,
-        lambda number: rendering(lambda p: runs.render(run_id, number, revoice=change, progress=p), number),
+        "revoice",
+        lambda: Revoice(
+            line=line, voice=voice.strip() or None, pitch=delivery_of(pitch, "pitch"), rate=delivery_of(rate, "rate")
+        ),
     )
 
 

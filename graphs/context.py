@@ -82,6 +82,7 @@ class Context(BaseModel):
     subtitles: SubtitleStyle = SubtitleStyle()  # room.toml [subtitles]: font, size, position, colours, line length
     privacy: bool = False  # --private / [room] privacy / ROOM_PRIVACY: refuse every backend off this machine
     music: str | None = None  # a music file or folder (room.toml [music] source, ROOM_MUSIC, --music); None = built-in
+    models_given: bool = False  # this command named the chat models (--model): they win over a run's own
     budget: str | None = None  # --budget / [room] budget / ROOM_BUDGET: dollars ("2.50") or tokens ("200000tok")
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)  # room.toml [prices], over the bundled ones
 
@@ -170,6 +171,23 @@ class Context(BaseModel):
 
     def auto_approves(self, gate: str) -> bool:
         return "all" in self.auto_approve or gate in self.auto_approve
+
+    def models(self) -> dict[str, Any]:
+        """The chat models, as a run keeps the ones it was started with."""
+        return {"model": self.model, "role_models": dict(self.role_models)}
+
+    def for_run(self, models: Mapping[str, Any] | None) -> Context:
+        """This context with the chat models a run was started with, unless this command named its own: a run
+        started on one model goes on with it, whatever the project's default is when it is approved or resumed."""
+        if not models or self.models_given:
+            return self
+        ctx = self.model_copy(update={"model": models["model"], "role_models": dict(models.get("role_models", {}))})
+        away = ctx.remote() if ctx.privacy else []
+        if away:
+            raise ConfigError(
+                f"privacy mode: this run's models ({'; '.join(away)}) would send its work off this machine"
+            )
+        return ctx
 
     def run_budget(self) -> Budget | None:
         return Budget.parse(self.budget) if self.budget else None
@@ -413,6 +431,7 @@ def load_context(
     for kind in BACKEND_DEFAULTS:
         merged[kind] = _backend_spec(kind, merged.get(kind, {}), project)
     merged["project_dir"] = str(project)
+    merged["models_given"] = bool(flags.get("model") or flags.get("role_models"))
     try:
         return Context(**merged)
     except ValidationError as exc:

@@ -32,7 +32,15 @@ from agents.roles import ARTIFACTS, ROLES
 from graphs.context import Context
 from graphs.events import emit
 from graphs.room import Room
-from graphs.state import CritiqueTask, NegotiationInput, NegotiationOutput, NegotiationState, artifact_id, review_key
+from graphs.state import (
+    CritiqueTask,
+    NegotiationInput,
+    NegotiationOutput,
+    NegotiationState,
+    artifact_id,
+    review_key,
+    run_terms,
+)
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord
 
@@ -334,6 +342,7 @@ def fan_out(state: NegotiationState) -> list[Send]:
                 reviewer=reviewer.name,
                 era=series_era(state),
                 episode=state.get("episode", 0),
+                **run_terms(state),
             ),
         )
         for reviewer in ARTIFACTS[name].reviewers

@@ -104,9 +104,10 @@ class Room:
 
     @classmethod
     def for_run(cls, ctx: Context, values: Mapping[str, Any]) -> Room:
-        """The room of a run, from its values: its language, premise, episode in the works and budget (one given
-        to this process wins over the one the run was started with)."""
+        """The room of a run, from its values: its language, premise, episode in the works, and the models and
+        budget it was started with (ones given to this process win)."""
         started_with = values.get("budget")
+        ctx = ctx.for_run(values.get("models"))
         return cls(
             ctx,
             values.get("run_id", ""),

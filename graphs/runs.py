@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.types import Command
 from pydantic import ValidationError
 
+from agents import models
 from agents.roles import ARTIFACTS
 from graphs import development
 from graphs.checkpoints import open_checkpoints
@@ -288,9 +289,13 @@ class Runs:
         lang: str | None = None,
         episodes: int | None = None,
         auto_approve: tuple[str, ...] | None = None,
+        model: str | None = None,
     ) -> tuple[str, Iterator[dict]]:
-        """A new run of `premise`; its gates in `auto_approve` (default: the context's) pass on their own."""
+        """A new run of `premise`; its gates in `auto_approve` (default: the context's) pass on their own; with
+        `model` (provider:model) every role of the run writes on it, else on the context's models."""
         text = check_premise(premise)
+        if model:
+            models.check_spec(model, self.ctx.base_url)
         run_id = new_run_id()
         initial = {
             "run_id": run_id,
@@ -299,6 +304,7 @@ class Runs:
             "episodes": episodes or self.ctx.episodes,
             "decisions": [],
             "auto_approve": list(self.ctx.auto_approve if auto_approve is None else auto_approve),
+            "models": {"model": model, "role_models": {}} if model else self.ctx.models(),
         }
         budget = self.ctx.run_budget()
         if budget:

@@ -45,7 +45,15 @@ def once_each(left: list[dict] | None, right: list[dict] | None) -> list[dict]:
     return kept
 
 
-class NegotiationInput(TypedDict, total=False):
+class RunTerms(TypedDict, total=False):
+    """What a run was started with that every step's room needs (`graphs.room.Room.for_run`): handed down to the
+    negotiation and to each critique, so a step resumed by any process works on the run's own terms."""
+
+    budget: dict[str, Any]  # {"amount", "unit"}: what the run may spend at most (a budget given later wins)
+    models: dict[str, Any]  # {"model", "role_models"}: its chat models (models named by a later command win)
+
+
+class NegotiationInput(RunTerms, total=False):
     """What the room hands the negotiation of one artifact."""
 
     run_id: str
@@ -90,7 +98,7 @@ class NegotiationState(NegotiationInput, NegotiationOutput, total=False):
     reviews: Annotated[dict[str, dict], merge]  # "artifact@vN/reviewer" -> Critique dump
 
 
-class RunInput(DecisionLog, total=False):
+class RunInput(DecisionLog, RunTerms, total=False):
     """What a run starts with (`Runs.start`): the development graph's declared input."""
 
     run_id: str
@@ -98,7 +106,6 @@ class RunInput(DecisionLog, total=False):
     lang: str
     episodes: int
     auto_approve: list[str]  # gates the run was started to pass on its own ("all" for every gate): kept on resume
-    budget: dict[str, Any]  # {"amount", "unit"}: what the run was started to spend at most (a budget given later wins)
 
 
 class SeriesState(RunInput, Drafts, total=False):
@@ -142,7 +149,7 @@ class EpisodeOutput(Drafts, DecisionLog, ProductionState, total=False):
     """What the episode graph gives back: the episodes' artifacts and answers, and what production made."""
 
 
-class CritiqueTask(TypedDict):
+class CritiqueTask(RunTerms, total=True):
     """What one reviewer receives through `Send` (runs in parallel with the others)."""
 
     run_id: str
@@ -154,6 +161,11 @@ class CritiqueTask(TypedDict):
     reviewer: str
     episode: int
     era: str  # the bible's era, for deterministic era checks ("" before there is a bible)
+
+
+def run_terms(state: RunTerms) -> RunTerms:
+    """The run's terms in `state`, to hand down to a step that gets its own state (a critique through `Send`)."""
+    return {key: state[key] for key in RunTerms.__annotations__ if key in state}  # type: ignore[return-value]
 
 
 def artifact_id(name: str, episode: int = 0) -> str:

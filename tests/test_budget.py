@@ -127,3 +127,24 @@ def test_the_command_line_says_spent_and_budget_and_an_exceeded_budget_exits_9(p
     assert status["spent"]["tokens"] <= 300
     guess = room(project, "estimate", "another premise", "--episodes", "40", "--json")
     assert guess.returncode == 0 and json.loads(guess.stdout)["episodes"] == 40
+
+
+def test_a_run_keeps_its_budget_and_models_when_a_later_command_names_neither(script, make_ctx, project):
+    from graphs.context import load_context
+
+    enqueue(script, PITCH_ROUND)
+    runs = Runs(make_ctx(prices=PRICED, budget="2.00"))
+    run_id, events = runs.start("A lighthouse keeper's daughter")
+    with pytest.raises(BudgetExceededError):
+        list(events)
+    assert runs.view(run_id).values["models"]["role_models"]["director"] == "scripted:director"
+    # a later process that names no model and no budget (the project's default is the embedded model): the
+    # critique, a step of the negotiation, still runs on the run's scripted models and under its budget
+    later = load_context(project, {"produce": False, "prices": PRICED}, env={})
+    assert later.model.startswith("embedded") and not later.models_given
+    with pytest.raises(BudgetExceededError):
+        list(Runs(later).resume(run_id))
+    assert len(read_ledger(runs.ctx, run_id)) == 1
+    list(Runs(load_context(project, {"produce": False, "prices": PRICED, "budget": "100"}, env={})).resume(run_id))
+    assert runs.view(run_id).waiting["gate"] == "pitch"
+    assert {r["model"] for r in read_ledger(runs.ctx, run_id)} <= {f"scripted:{r}" for r in PITCH_ROUND}

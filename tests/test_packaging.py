@@ -36,6 +36,7 @@ def test_each_graph_declares_its_input_and_output():
         "episodes",
         "auto_approve",
         "budget",
+        "models",
         "decisions",
     }
     for graph in (development.graph, episode.graph):

@@ -147,3 +147,19 @@ def test_the_bundled_cjk_font_is_served_for_a_browser_without_one(waiting_studio
     font = TTFont(io.BytesIO(reply.content))
     assert ord("寻") in font.getBestCmap() and ord("A") in font.getBestCmap()
     assert "/fonts/cjk.ttf" in client.get("/static/studio.css").text
+
+
+def test_a_run_started_in_the_studio_on_a_model_of_its_own_keeps_it(script, make_ctx, monkeypatch):
+    from agents import models
+    from graphs.runs import Runs
+    from waiting import PITCH_ROUND, enqueue
+
+    client, control = studio_client(Runs(make_ctx()))
+    refused = post(client, "/runs", {"premise": "A parrot witness", "model": "no-such-model"})
+    assert refused.status_code == 400 and "provider:model" in refused.text and control.runs.run_ids() == []
+    monkeypatch.setattr(models, "check_spec", lambda spec, base_url=None: None)
+    enqueue(script, PITCH_ROUND)
+    started = post(client, "/runs", {"premise": "A parrot witness", "model": "scripted:*"})
+    run_id = started.headers["location"].rsplit("/", 1)[1]
+    settle(control, run_id)
+    assert control.runs.view(run_id).values["models"] == {"model": "scripted:*", "role_models": {}}

@@ -24,7 +24,7 @@ from cli.studio.control import Control
 from cli.studio.words import translate
 from cli.views import money
 from graphs.errors import UnknownRunError
-from tools.errors import InputError, RoomError
+from tools.errors import ConfigError, InputError, RoomError
 from tools.fonts import cjk_font_path
 
 HERE = Path(__file__).parent
@@ -80,7 +80,7 @@ def create_app(control: Control, token: str) -> FastAPI:
     @app.exception_handler(RoomError)
     async def room_error(request: Request, exc: RoomError):
         """The room's one-line errors, as the CLI says them; an input error keeps its form (see each page)."""
-        status = 400 if isinstance(exc, InputError) else 404 if isinstance(exc, UnknownRunError) else 409
+        status = 400 if isinstance(exc, (InputError, ConfigError)) else 404 if isinstance(exc, UnknownRunError) else 409
         if "text/html" in request.headers.get("accept", ""):
             return page(request, "error.html", status_code=status, message=str(exc))
         return PlainTextResponse(str(exc), status_code=status)

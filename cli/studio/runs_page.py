@@ -53,12 +53,19 @@ def start(
     lang: Annotated[str, Form()] = "",
     episodes: Annotated[int, Form(ge=1, le=100)] = 1,
     auto: Annotated[list[str] | None, Form()] = None,
+    model: Annotated[str, Form()] = "",
 ):
     control = control_of(request)
     unknown = [g for g in auto or [] if g not in (*GATES, "all")]
     if unknown or lang not in ("", "en", "zh"):
         raise InputError(f"unknown gate or language: {', '.join(unknown) or lang}")
-    run_id = control.start(premise, lang=lang or control.ctx.lang, episodes=episodes, auto_approve=tuple(auto or ()))
+    run_id = control.start(
+        premise,
+        lang=lang or control.ctx.lang,
+        episodes=episodes,
+        auto_approve=tuple(auto or ()),
+        model=model.strip() or None,
+    )
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

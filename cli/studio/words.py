@@ -11,6 +11,8 @@ WORDS: dict[str, dict[str, str]] = {
     "episodes": {"zh": "集数"},
     "automatic gates": {"zh": "自动通过的关卡"},
     "models": {"zh": "模型"},
+    "model": {"zh": "模型"},
+    "empty: the project's": {"zh": "留空：用项目的"},
     "start": {"zh": "开始"},
     "state": {"zh": "状态"},
     "waiting at": {"zh": "等待审批"},

@@ -63,7 +63,7 @@ def produced_look(ctx, run_id: str, episodes: int) -> None:
             + [(r, "script") for r in ("cultural_consultant", "director", "editor", "art_director")] * 2
             + [("editor", "final_cut")]
         ):
-            room.ledger_sink(ctx, run_id, role, f"ep{n:02d} {stage}")(
+            room.Ledger(ctx, run_id, role, stage, episode=n)(
                 Usage(model="scripted", input_tokens=1800, output_tokens=600, seconds=4.2)
             )
         folder = ctx.outputs_dir / run_id / "episodes" / f"ep{n:02d}"

@@ -143,14 +143,14 @@ def status(
         totals = summarize_ledger(read_ledger(ctx, run_id))
         if as_json:
             usage = [{"role": r, "stage": s, **t} for (r, s), t in sorted(totals.items())]
-            views.print_json({**view.as_json(), "usage": usage, **views.spending(view, totals, ctx.run_budget())})
+            views.print_json({**view.as_json(), "usage": usage, **views.spending(totals, ctx.budget_of(view.values))})
             return
         console.print(views.gate_panel(view) if view.waiting else views.runs_table([view]))
         if view.state == "interrupted":
             console.print(views.stopped_line(view))
         if totals:
             console.print(views.ledger_table(run_id, totals))
-        console.print(views.spending_line(view, totals, ctx.run_budget()))
+        console.print(views.spending_line(totals, ctx.budget_of(view.values)))
         return
     all_views = [runs.view(r) for r in runs.run_ids()]
     if as_json:

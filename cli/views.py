@@ -278,12 +278,10 @@ def ledger_table(run_id: str, totals: dict[tuple, dict[str, float]]) -> Table:
     return table
 
 
-def spending(view: RunView, totals: dict[tuple, dict[str, float]], given: Budget | None = None) -> dict:
-    """What the run spent, and its budget (the one given now, else the one it started with) and what is left."""
+def spending(totals: dict[tuple, dict[str, float]], budget: Budget | None = None) -> dict:
+    """What the run spent (its ledger's `totals`), and its budget (`Context.budget_of`) and what is left."""
     cost = sum(t["cost"] for t in totals.values())
     tokens = sum(t["input_tokens"] + t["output_tokens"] for t in totals.values())
-    started = view.values.get("budget")
-    budget = given or (Budget(**started) if started else None)
     out = {
         "spent": {
             "cost": round(cost, 6),
@@ -296,13 +294,12 @@ def spending(view: RunView, totals: dict[tuple, dict[str, float]], given: Budget
     return out
 
 
-def spending_line(view: RunView, totals: dict[tuple, dict[str, float]], given: Budget | None = None) -> Text:
+def spending_line(totals: dict[tuple, dict[str, float]], budget: Budget | None = None) -> Text:
     """`spent $0.0123 (4,210 tokens) · budget $2.50: $2.49 left`."""
-    s = spending(view, totals, given)
+    s = spending(totals, budget)
     spent = s["spent"]
     text = f"spent {money(spent['cost'], spent['unpriced'])} ({spent['tokens']:,} tokens)"
-    if "budget" in s:
-        budget = Budget(s["budget"]["amount"], s["budget"]["unit"])
+    if budget:
         text += f" · budget {budget.shown()}: {budget.shown(s['budget']['left'])} left"
     return Text(text)
 

@@ -192,6 +192,11 @@ class Context(BaseModel):
     def run_budget(self) -> Budget | None:
         return Budget.parse(self.budget) if self.budget else None
 
+    def budget_of(self, values: Mapping[str, Any]) -> Budget | None:
+        """The budget a run spends against: the one given to this command, else the one it was started with."""
+        started = values.get("budget")
+        return self.run_budget() or (Budget(**started) if started else None)
+
     def price(self, spec: str) -> Price | None:
         """What a chat model costs (None: unknown); one on this machine is free unless room.toml prices it."""
         from agents.models import PROVIDERS

@@ -106,7 +106,6 @@ class Room:
     def for_run(cls, ctx: Context, values: Mapping[str, Any]) -> Room:
         """The room of a run, from its values: its language, premise, episode in the works, and the models and
         budget it was started with (ones given to this process win)."""
-        started_with = values.get("budget")
         ctx = ctx.for_run(values.get("models"))
         return cls(
             ctx,
@@ -114,7 +113,7 @@ class Room:
             values.get("lang", ""),
             values.get("premise", ""),
             values.get("episode", 0),
-            ctx.run_budget() or (Budget(**started_with) if started_with else None),
+            ctx.budget_of(values),
         )
 
     @property

@@ -473,13 +473,12 @@ class Runs:
         edited = production.edited_cast(studio, values)  # the person's edit of cast.json, checked
         if edited:
             values = {**values, "voices": edited}
+        if (redraw or revoice) is not None and not saved:
+            verb = "redraw" if redraw is not None else "re-voice"
+            raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: {verb} it once it is")
         if redraw is not None:
-            if not saved:
-                raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: redraw it once it is")
             inputs = production.redrawn(inputs, view.values.get("artifacts", {}).get("bible"), redraw)
         if revoice is not None:
-            if not saved:
-                raise RunStateError(f"episode {episode} of run {run_id} is not produced yet: re-voice it once it is")
             inputs = production.revoiced(studio, values, inputs, revoice)
         voices, produced = production.render_episode(studio, values, episode, inputs)
         voices = voices or edited or {}

@@ -11,6 +11,7 @@ may write), so a run stops *before* the call that would pass it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ def _table(data: object, where: str) -> dict[str, Price]:
     return table
 
 
+@functools.cache
 def bundled_prices() -> dict[str, Price]:
+    """The bundled table, read once a process (`price_table` copies it, so it is never changed)."""
     return _table(yaml.safe_load((Path(__file__).with_name("prices.yaml")).read_text(encoding="utf-8")), "prices.yaml")
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agents.production.studio import episode_entry
+from agents.production.studio import episode_dir, episode_entry
 from cli.studio.security import served_file
 from cli.studio.words import translate
 from cli.views import spending_line
@@ -32,7 +32,6 @@ from tools.errors import OutputError
 from tools.files import atomic_write_text, inside
 
 REPORT_FILE = "report.html"
-EPISODES = "episodes"  # outputs/RUN/episodes/epNN: where production writes an episode (agents.production.episode_dir)
 FRAME = re.compile(r"shot_\d{3,}\.png")  # a storyboard frame's name there (frames/shot_001.png)
 THUMB_WIDTH = 180  # px: 40 episodes of frames stay a few MB in the standalone file
 ARC_GID = "arc-beats"  # the SVG group of the arc's beat markers (one <use> per beat)
@@ -180,7 +179,7 @@ def episode_reports(ctx: Context, run_id: str, values: dict[str, Any]) -> list[E
     for number in sorted(set(listed) | produced):
         episode = listed.get(number, {})
         entry = episode_entry(values, number)
-        video = f"{EPISODES}/ep{number:02d}/ep{number:02d}.mp4"
+        video = f"{episode_folder(root, number)}/ep{number:02d}.mp4"
         made = entry.get("produced", entry)
         reports.append(
             EpisodeReport(
@@ -198,11 +197,16 @@ def episode_reports(ctx: Context, run_id: str, values: dict[str, Any]) -> list[E
     return reports
 
 
+def episode_folder(root: Path, number: int) -> str:
+    """Where production writes the episode (`agents.production.episode_dir`), relative to the run's folder `root`."""
+    return episode_dir(root.parent, root.name, number).relative_to(root.resolve()).as_posix()
+
+
 def episode_frames(root: Path, number: int) -> list[str]:
     """The episode's frames, relative to the run's folder `root`, in shot order: only what the studio serves (the
     folder checked to be inside the run's once, then its plain files: a link is not followed)."""
-    relative = f"{EPISODES}/ep{number:02d}/frames"
     try:
+        relative = f"{episode_folder(root, number)}/frames"
         folder = inside(root, relative)
         with os.scandir(folder) as entries:
             names = sorted(e.name for e in entries if FRAME.fullmatch(e.name) and e.is_file(follow_symlinks=False))
@@ -230,7 +234,7 @@ def gather(ctx: Context, view: RunView) -> Report:
         totals=totals,
         decisions=list(values.get("decisions", [])),
         view=view,
-        spent=spending_line(view, summarize_ledger(rows), ctx.run_budget()).plain,
+        spent=spending_line(summarize_ledger(rows), ctx.budget_of(values)).plain,
     )
 
 

@@ -33,7 +33,12 @@ def run_row(control: Control, view: RunView, ledger: list[dict] | None = None) -
     totals = summarize_ledger(read_ledger(control.ctx, view.run_id) if ledger is None else ledger)
     usage = {"calls": sum(t["calls"] for t in totals.values())}
     usage["tokens"] = sum(t["input_tokens"] + t["output_tokens"] for t in totals.values())
-    return {"view": view, "usage": usage, "spent": spending_line(view, totals).plain, "busy": control.busy(view.run_id)}
+    return {
+        "view": view,
+        "usage": usage,
+        "spent": spending_line(totals, control.ctx.budget_of(view.values)).plain,
+        "busy": control.busy(view.run_id),
+    }
 
 
 @router.get("/")

@@ -65,6 +65,7 @@ def create_app(control: Control, token: str) -> FastAPI:
 
     app = FastAPI(title="Writers' Room studio", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.control = control
+    app.state.chats = chat_page.Chats(control.runs)
     app.state.csrf = security.csrf_token(token)
     app.add_middleware(security.TokenGate, token=token)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -44,15 +44,8 @@ class Chats:
             return self._sessions[run_id]
 
 
-_chats_lock = threading.Lock()
-
-
 def chats_of(request: Request) -> Chats:
-    state = request.app.state
-    with _chats_lock:
-        if not hasattr(state, "chats"):
-            state.chats = Chats(state.control.runs)
-        return state.chats
+    return request.app.state.chats  # made with the app (`cli.studio.app.create_app`)
 
 
 def session_values(convo: Conversation) -> dict[str, Any]:

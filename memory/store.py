@@ -203,6 +203,7 @@ class RoomMemory:
         kinds: Kind | Iterable[Kind] | None = None,
         status: Status | Iterable[Status] | None = None,
         episode: int | None = None,
+        role: str | None = None,
         k: int = 8,
     ) -> list[Hit]:
         """The k records closest to the query among those matching every given filter (every run's without one)."""
@@ -212,7 +213,7 @@ class RoomMemory:
             status = [status]
         if (kinds is not None and not kinds) or (status is not None and not status):
             return []  # an empty filter list matches nothing
-        (hits,) = self._nearest(query, run_id, [Ask.of(k, kinds, status=status, episode=episode)])
+        (hits,) = self._nearest(query, run_id, [Ask.of(k, kinds, status=status, episode=episode, role=role)])
         return hits
 
     def list(
@@ -222,13 +223,15 @@ class RoomMemory:
         kind: Kind | None = None,
         artifact: str | None = None,
         status: Status | None = None,
+        role: str | None = None,
+        episode: int | None = None,
         limit: int | None = None,
     ) -> list[MemoryRecord]:
         """Records matching the filters, oldest first (created_at, then version).
 
         This reads every match, so it is for listings and exports, not prompts.
         """
-        where = where_clause(kind=kind, artifact=artifact, status=status)
+        where = where_clause(kind=kind, artifact=artifact, status=status, role=role, episode=episode)
         records = []
         with self._lock:
             for collection in self._collections(run_id, None if kind is None else [kind]):

@@ -87,6 +87,20 @@ def test_search_filters_by_kind_status_and_run(memory):
     assert {h.record.run_id for h in memory.search("lawyer", status=Status.APPROVED)} == {"run1", "run2"}
 
 
+def test_search_and_list_filter_by_role_and_episode(memory):
+    memory.put(
+        [
+            rec("The director wants the slap sooner", Kind.CRITIQUE, role="director", episode=1, key="a"),
+            rec("The editor wants the slap sooner", Kind.CRITIQUE, role="editor", episode=1, key="b"),
+            rec("The director wants a colder opening", Kind.CRITIQUE, role="director", episode=2, key="c"),
+        ]
+    )
+    assert {h.record.key for h in memory.search("slap", role="director")} == {"a", "c"}
+    assert {h.record.key for h in memory.search("slap", role="director", episode=1)} == {"a"}
+    assert {r.key for r in memory.list(role="editor")} == {"b"}
+    assert {r.key for r in memory.list(episode=2)} == {"c"}
+
+
 def test_where_clause_wraps_only_several_conditions():
     assert where_clause(run_id="r", kind=None) == {"run_id": "r"}
     assert where_clause(kind=[Kind.NOTE]) == {"kind": "note"}

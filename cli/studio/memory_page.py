@@ -1,8 +1,7 @@
 """The memory: search the project's shared memory by meaning, or list it newest first, with each record's provenance.
 
 The same calls as `room memory search` and `room memory list` (`RoomMemory.search` and `.list` on the project's
-memory); what they do not filter on themselves (a role, an episode when listing) is decided on each record's
-metadata by `memory.filters`, as the store decides its own filters.
+memory), which filter on run, kind, status, role and episode themselves.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from cli.studio.app import page
 from cli.studio.control import Control
 from graphs.context import ROLE_NAMES
 from graphs.room import project_memory
-from memory.filters import matches, where_clause
 from memory.records import Kind, MemoryRecord, Status
 from memory.store import RoomMemory
 from tools.errors import InputError
@@ -37,10 +35,6 @@ class Filters:
     role: str = ""
     episode: int | None = None
     status: str = ""
-
-    def where(self) -> dict | None:
-        """The filters the store does not apply itself, as a `where` on a record's metadata."""
-        return where_clause(role=self.role or None, episode=self.episode)
 
 
 FIELDS = ("q", "run", "kind", "role", "episode", "status")
@@ -67,21 +61,17 @@ def read_filters(value: dict[str, str], run_ids: list[str]) -> Filters:
 
 def found(memory: RoomMemory, filters: Filters) -> list[tuple[MemoryRecord, float | None]]:
     """The records to show with their closeness to the query: the nearest with a query, else the newest."""
-    where = filters.where()
+    chosen = {
+        "run_id": filters.run or None,
+        "status": filters.status or None,
+        "role": filters.role or None,
+        "episode": filters.episode,
+    }
     if filters.q:
-        # the store filters on run, kind, status and episode; a role is kept afterwards, from a wider ranking
-        hits = memory.search(
-            filters.q,
-            run_id=filters.run or None,
-            kinds=filters.kind or None,
-            status=filters.status or None,
-            episode=filters.episode,
-            k=SHOWN * (4 if filters.role else 1),
-        )
-        return [(h.record, h.score) for h in hits if matches(where, h.record.metadata())][:SHOWN]
-    records = memory.list(run_id=filters.run or None, kind=filters.kind or None, status=filters.status or None)
-    newest = [r for r in reversed(records) if matches(where, r.metadata())]
-    return [(r, None) for r in newest[:SHOWN]]
+        hits = memory.search(filters.q, kinds=filters.kind or None, k=SHOWN, **chosen)
+        return [(h.record, h.score) for h in hits]
+    records = memory.list(kind=filters.kind or None, **chosen)
+    return [(r, None) for r in reversed(records[-SHOWN:])]
 
 
 @router.get("/memory")

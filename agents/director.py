@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from agents import arc
 from agents.artifact import Artifact, Held
 from agents.base import Role
 from agents.screenwriter import EpisodeScript
@@ -85,4 +86,5 @@ ROLE = Role(
     owns=tuple(a.name for a in ARTIFACTS),
     reviews=("pitch", "outline", "script"),
     tools=("memory_search",),
+    check=arc.check,
 )

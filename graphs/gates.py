@@ -22,6 +22,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.arc import hook_timing
 from agents.production import episode_entry
 from agents.roles import ARTIFACTS
 from graphs.context import Context
@@ -115,6 +116,7 @@ def final_cut_gate(state: RoomState) -> Gate:
         content={
             "video": produced.get("video"),
             "duration": round(produced.get("duration", 0), 1),
+            **hook_timing(produced.get("first_line_at")),
             "files": produced.get("files"),
         },
         actions=("approve", "reject"),

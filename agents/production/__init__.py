@@ -84,6 +84,7 @@ class Produced:
     rendered_frames: int
     encoded_segments: int  # video segments encoded this pass (the rest were reused)
     segments: int
+    first_line_at: float | None = None  # seconds into the cut when the first line is heard (None: nobody speaks)
 
     def as_state(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -159,17 +160,28 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
         cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache, progress=studio.progress
     )
     files["video"] = str(out)
+    first_line_at = min((at for at, _ in cut.spoken()), default=None)
     episode_json = {
         "episode": episode,
         "title": script.title,
         "duration": cut.duration,
+        "first_line_at": first_line_at,
         "files": files,
         "script": script.model_dump(mode="json"),
         "shots": shots.model_dump(mode="json"),
     }
     files["episode_json"] = str(atomic_write_json(inside(folder, "episode.json"), episode_json))
     return Produced(
-        frames, audio, str(out), cut.duration, files, synthesized, drawn, rendered.encoded, rendered.segments
+        frames,
+        audio,
+        str(out),
+        cut.duration,
+        files,
+        synthesized,
+        drawn,
+        rendered.encoded,
+        rendered.segments,
+        first_line_at,
     )
 
 

@@ -25,7 +25,7 @@ import yaml
 
 from agents.critique import Issue, Severity
 from agents.cultural_consultant import word_pattern
-from agents.screenwriter import EpisodeScript, SeriesOutline
+from agents.screenwriter import EpisodeOutline, EpisodeScript, SeriesOutline
 
 FLAT_SPREAD = 2  # an episode's beats must span at least this many points of intensity
 HOOK_SECONDS = 3.0  # the first line of a cut is heard within this many seconds
@@ -74,58 +74,62 @@ def _issue(lang: str, quote: str, en: tuple[str, str], zh: tuple[str, str]) -> I
 
 def outline_issues(outline: SeriesOutline, lang: str) -> list[Issue]:
     """Every episode of an outline: a hook with a stake, beats that climb, a cliffhanger at the peak that opens."""
+    return [issue for ep in outline.episodes for issue in episode_issues(ep, lang)]
+
+
+def episode_issues(ep: EpisodeOutline, lang: str) -> list[Issue]:
+    """One episode of an outline, as `outline_issues` checks it."""
     issues: list[Issue] = []
-    for ep in outline.episodes:
-        levels = [beat.intensity for beat in ep.beats]
-        n = ep.number
-        if len(levels) > 1 and max(levels) - min(levels) < FLAT_SPREAD:
-            issues.append(
-                _issue(
-                    lang,
-                    ep.beats[0].description,
-                    (
-                        f"episode {n}'s arc is flat: every beat is at intensity {min(levels)}–{max(levels)}",
-                        "let the beats climb: a quieter turn, then a sharper one",
-                    ),
-                    (f"第{n}集情绪平：每个节拍都在 {min(levels)}–{max(levels)} 之间", "让节拍有起伏，一步步推高"),
-                )
+    levels = [beat.intensity for beat in ep.beats]
+    n = ep.number
+    if len(levels) > 1 and max(levels) - min(levels) < FLAT_SPREAD:
+        issues.append(
+            _issue(
+                lang,
+                ep.beats[0].description,
+                (
+                    f"episode {n}'s arc is flat: every beat is at intensity {min(levels)}–{max(levels)}",
+                    "let the beats climb: a quieter turn, then a sharper one",
+                ),
+                (f"第{n}集情绪平：每个节拍都在 {min(levels)}–{max(levels)} 之间", "让节拍有起伏，一步步推高"),
             )
-        if levels[-1] < max(levels):
-            issues.append(
-                _issue(
-                    lang,
-                    ep.beats[-1].description,
-                    (
-                        f"episode {n} peaks at intensity {max(levels)} before its last beat ({levels[-1]})",
-                        "end the episode on its strongest beat",
-                    ),
-                    (f"第{n}集高潮（{max(levels)}）在最后一个节拍（{levels[-1]}）之前", "把最强的节拍放在结尾"),
-                )
+        )
+    if levels[-1] < max(levels):
+        issues.append(
+            _issue(
+                lang,
+                ep.beats[-1].description,
+                (
+                    f"episode {n} peaks at intensity {max(levels)} before its last beat ({levels[-1]})",
+                    "end the episode on its strongest beat",
+                ),
+                (f"第{n}集高潮（{max(levels)}）在最后一个节拍（{levels[-1]}）之前", "把最强的节拍放在结尾"),
             )
-        if not opens_question(ep.cliffhanger):
-            issues.append(
-                _issue(
-                    lang,
-                    ep.cliffhanger or ep.title,
-                    (
-                        f"episode {n}'s cliffhanger opens no question",
-                        "end on a reveal, a threat or a question the next episode must answer",
-                    ),
-                    (f"第{n}集的结尾钩子没有留下悬念", "以反转、威胁或一个必须在下一集回答的问题收尾"),
-                )
+        )
+    if not opens_question(ep.cliffhanger):
+        issues.append(
+            _issue(
+                lang,
+                ep.cliffhanger or ep.title,
+                (
+                    f"episode {n}'s cliffhanger opens no question",
+                    "end on a reveal, a threat or a question the next episode must answer",
+                ),
+                (f"第{n}集的结尾钩子没有留下悬念", "以反转、威胁或一个必须在下一集回答的问题收尾"),
             )
-        if not at_stake(ep.hook):
-            issues.append(
-                _issue(
-                    lang,
-                    ep.hook or ep.title,
-                    (
-                        f"nothing is at stake in episode {n}'s hook",
-                        "open on a threat, a loss, a secret or a humiliation",
-                    ),
-                    (f"第{n}集开头没有钩子，看不出利害", "开场就给出威胁、损失、秘密或羞辱"),
-                )
+        )
+    if not at_stake(ep.hook):
+        issues.append(
+            _issue(
+                lang,
+                ep.hook or ep.title,
+                (
+                    f"nothing is at stake in episode {n}'s hook",
+                    "open on a threat, a loss, a secret or a humiliation",
+                ),
+                (f"第{n}集开头没有钩子，看不出利害", "开场就给出威胁、损失、秘密或羞辱"),
             )
+        )
     return issues
 
 

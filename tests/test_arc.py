@@ -78,7 +78,9 @@ def test_a_script_that_opens_on_nothing_and_ends_settled_is_flagged():
     dull["scenes"][0]["action"] = "Lin Xia walks along the river."
     dull["scenes"][0]["lines"] = [{"speaker": "Lin Xia", "text": "Good morning.", "emotion": "calm"}]
     dull["scenes"][-1]["action"] = "They sit down to dinner."
-    dull["scenes"][-1]["lines"] = [{"speaker": "Zhou Min", "text": "We made up, and everyone is happy.", "emotion": "warm"}]
+    dull["scenes"][-1]["lines"] = [
+        {"speaker": "Zhou Min", "text": "We made up, and everyone is happy.", "emotion": "warm"}
+    ]
     problems = [i.problem for i in arc.check("script", dull, "", "en")]
     assert problems == ["nothing is at stake in the episode's first seconds", "the episode ends without a cliffhanger"]
 
@@ -96,7 +98,9 @@ def test_the_directors_finding_sends_a_flat_outline_back_to_the_screenwriter(scr
     runs, run_id, events = start(make_ctx(auto_approve=("pitch", "bible")))
     waiting = runs.view(run_id).waiting
     assert (waiting["gate"], waiting["version"], waiting["rounds"]) == ("outline", 2, 2)
-    flagged = next(e for e in events if e["type"] == "verdict" and e["role"] == "director" and e["artifact"] == "outline")
+    flagged = next(
+        e for e in events if e["type"] == "verdict" and e["role"] == "director" and e["artifact"] == "outline"
+    )
     assert (flagged["verdict"], flagged["issues"]) == ("revise", 3)
     revise_prompt = [c for c in script.calls if c["role"] == "screenwriter"][-1]["messages"][-1].content
     assert "[major] director" in revise_prompt and "arc is flat" in revise_prompt

@@ -122,6 +122,8 @@ def test_room_report_writes_one_file_that_opens_offline_and_the_studio_shows_the
         for row, d in zip(rows, decisions):
             assert f"<td>{d['id']}</td>" in row and d["at"] in row and d["gate"] in row and d["by"] in row
         assert f">ep01.mp4</a> · {duration:.1f} s" in doc
+        assert 'data-testid="arc-flags"' not in doc  # the scripted episode climbs, and speaks at once
+    assert view.values["production"]["1"]["produced"]["first_line_at"] <= 3.0
 
     # the file: frames embedded as small thumbnails, its CSS inlined, nothing fetched from a server or a path
     embedded = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', html)
@@ -165,7 +167,24 @@ def test_model_text_in_the_report_is_text(script, make_ctx):
         for text in ("premise", "a logline", "hook", "end", "my note"):
             assert f"{ESCAPED} {text}" in doc, text
         assert f"{ESCAPED}</li>" in doc  # the beat
+        flags = re.search(r'<ul class="flags" data-testid="arc-flags"[^>]*>(.*?)</ul>', doc, re.S).group(1)
+        assert flags == (
+            "<li>episode 1&#39;s cliffhanger opens no question</li><li>nothing is at stake in episode 1&#39;s hook</li>"
+        )
         assert f"<h1>{ESCAPED}" in doc  # the title
+
+
+def test_an_episodes_arc_flags_are_the_directors_findings_and_a_late_first_line():
+    episode = outline_of([[8, 8, 8]])["episodes"][0]
+    assert report.arc_flags(episode, {}, "en") == [
+        "episode 1's arc is flat: every beat is at intensity 8–8",
+        "episode 1's cliffhanger opens no question",
+        "nothing is at stake in episode 1's hook",
+    ]
+    climbing = {**f.outline(1)["episodes"][0]}
+    assert report.arc_flags(climbing, {"video": "ep01.mp4", "first_line_at": 0.4}, "en") == []
+    assert report.arc_flags(climbing, {"video": "ep01.mp4", "first_line_at": 4.2}, "zh") == ["前 3 秒没有一句台词"]
+    assert report.arc_flags({}, {"video": "ep02.mp4", "first_line_at": 1.0}, "en") == []  # beyond the outline
 
 
 def test_chinese_project_reports_in_chinese(script, make_ctx):

@@ -21,7 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from agents.arc import HOOK_SECONDS, episode_issues, hook_timing
 from agents.production.studio import episode_dir, episode_entry
+from agents.screenwriter import EpisodeOutline
 from cli.studio.security import served_file
 from cli.studio.words import translate
 from cli.views import spending_line
@@ -62,6 +66,7 @@ class EpisodeReport:
     video: str = ""  # relative to outputs/RUN, "" before the episode is rendered
     duration: float = 0.0
     approved: bool = False
+    flags: list[str] = field(default_factory=list)  # what the director's arc check finds in the episode
 
 
 @dataclass
@@ -192,9 +197,21 @@ def episode_reports(ctx: Context, run_id: str, values: dict[str, Any]) -> list[E
                 video=video if served_file(root, video) else "",
                 duration=float(made.get("duration") or 0.0),
                 approved=bool(entry.get("approved")),
+                flags=arc_flags(episode, made, ctx.lang),
             )
         )
     return reports
+
+
+def arc_flags(episode: dict, made: dict, lang: str) -> list[str]:
+    """The arc check's findings on an episode of the outline, and a first line heard late in its cut."""
+    try:
+        flags = [issue.problem for issue in episode_issues(EpisodeOutline.model_validate(episode), lang)]
+    except ValidationError:  # no outline for it (an episode produced beyond the outline)
+        flags = []
+    if made.get("video") and hook_timing(made.get("first_line_at"))["late_hook"]:
+        flags.append(translate(lang)("no line is heard in the first {} s", f"{HOOK_SECONDS:g}"))
+    return flags
 
 
 def episode_folder(root: Path, number: int) -> str:

@@ -160,6 +160,8 @@ WORDS: dict[str, dict[str, str]] = {
     "video": {"zh": "视频"},
     "frame": {"zh": "画面"},
     "not rendered yet": {"zh": "尚未渲染"},
+    "no line is heard in the first {} s": {"zh": "前 {} 秒没有一句台词"},
+    "arc check": {"zh": "情绪曲线检查"},
     # the episode page: re-voice one line
     "re-voice": {"zh": "重新配音"},
     "re-voice and re-render": {"zh": "重新配音并重新渲染"},

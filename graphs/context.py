@@ -199,11 +199,14 @@ class Context(BaseModel):
 
     def price(self, spec: str) -> Price | None:
         """What a chat model costs (None: unknown); one on this machine is free unless room.toml prices it."""
+        return price_of(price_table(self.prices), spec, local=self.is_local(spec))
+
+    def is_local(self, spec: str) -> bool:
+        """Whether a chat model runs on this machine (the embedded one, or a server on loopback)."""
         from agents.models import PROVIDERS
 
         parsed = BackendSpec.parse(spec, {"base_url": self.base_url} if self.base_url else {})
-        local = parsed.provider in PROVIDERS and PROVIDERS[parsed.provider].is_local(parsed)
-        return price_of(price_table(self.prices), spec, local=local)
+        return parsed.provider in PROVIDERS and PROVIDERS[parsed.provider].is_local(parsed)
 
     def remote(self) -> list[str]:
         """The backends that send what the room makes off this machine ("images openai:gpt-image-1", ...)."""

@@ -8,7 +8,8 @@ context names charge. Without one, from the room's
 structure: each negotiated artifact takes its owner's proposal and one
 critique per reviewer a round, for `ASSUMED_ROUNDS` rounds, each call a
 typical prompt and half the tokens it may write; priced with the models the
-context names.
+context names, and timed at a hosted model's speed or, for a model on this
+machine, at the embedded model's measured speed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ ASSUMED_ROUNDS = 2  # a negotiation without a ledger to go by: a proposal, criti
 ASSUMED_PROMPT = 1800  # tokens of a typical prompt: the task, its examples, recalled memory, earlier artifacts
 CRITIQUE_TOKENS = 700  # what a critique may write (graphs.negotiation)
 ASSUMED_SECONDS_PER_1K = 2.0  # model seconds per thousand tokens written, without a ledger (a hosted model)
+# a model on this machine reads its prompt as slowly as it writes: model seconds per thousand tokens read or
+# written, from a one-episode run of the embedded Gemma 3 270M on 2 CPU cores (1,125 s for 62,789 tokens read
+# and 7,201 written)
+LOCAL_SECONDS_PER_1K = 16.0
 FIELDS = ("calls", "input_tokens", "output_tokens", "seconds", "cost")
 
 
@@ -83,8 +88,12 @@ def from_structure(ctx: Context, episodes: int) -> Estimate:
             n = times * rounds
             out = n * writes / 2
             calls, inputs, outputs = calls + n, inputs + n * ASSUMED_PROMPT, outputs + out
-            seconds += out / 1000 * ASSUMED_SECONDS_PER_1K
-            price = ctx.price(ctx.model_for(role))
+            model = ctx.model_for(role)
+            if ctx.is_local(model):
+                seconds += (n * ASSUMED_PROMPT + out) / 1000 * LOCAL_SECONDS_PER_1K
+            else:
+                seconds += out / 1000 * ASSUMED_SECONDS_PER_1K
+            price = ctx.price(model)
             cost = None if price is None or cost is None else cost + price.of(n * ASSUMED_PROMPT, int(out))
     basis = f"the room's structure ({ASSUMED_ROUNDS} rounds a negotiation, typical sizes): no earlier run to go by"
     return Estimate(episodes, calls, inputs, outputs, seconds, cost, basis)

@@ -108,6 +108,23 @@ def test_the_estimate_without_a_ledger_follows_the_rooms_structure(make_ctx):
     assert "no earlier run" in forty.basis
 
 
+def test_the_estimate_without_a_ledger_times_a_model_on_this_machine_by_what_it_reads_too(make_ctx):
+    from graphs.estimate import ASSUMED_SECONDS_PER_1K, LOCAL_SECONDS_PER_1K
+
+    hosted, local = (
+        from_structure(make_ctx(model="openai:gpt-4.1-mini", role_models={}), 1),
+        from_structure(make_ctx(model="embedded:gemma3-270m", role_models={}), 1),
+    )
+    assert (local.calls, local.input_tokens, local.output_tokens) == (
+        hosted.calls,
+        hosted.input_tokens,
+        hosted.output_tokens,
+    )
+    assert hosted.seconds == pytest.approx(hosted.output_tokens / 1000 * ASSUMED_SECONDS_PER_1K)
+    assert local.seconds == pytest.approx((local.input_tokens + local.output_tokens) / 1000 * LOCAL_SECONDS_PER_1K)
+    assert local.seconds > 20 * hosted.seconds
+
+
 def test_the_estimate_comes_from_earlier_runs_when_the_ledger_has_them(script, make_ctx):
     runs, _, rows = priced_pitch(script, make_ctx)
     guess = estimate(runs.ctx, 5)

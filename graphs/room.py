@@ -80,6 +80,7 @@ def close_all() -> None:
         for mem in _memories.values():
             mem.close()
         _memories.clear()
+        _ledgers_read.clear()
 
 
 @dataclass
@@ -256,11 +257,28 @@ def run_spending(ctx: Context, run_id: str, budget: Budget) -> float:
     return sum(budget.spent(r.get("cost") or 0.0, r["input_tokens"] + r["output_tokens"]) for r in rows)
 
 
+# what this process has read of each ledger: (file identity, bytes read, rows); a ledger only grows by whole lines
+_ledgers_read: dict[Path, tuple[tuple[int, int], int, list[dict]]] = {}
+
+
 def read_ledger(ctx: Context, run_id: str | None = None) -> list[dict]:
+    """The ledger's rows (of one run, or all), reading only the lines written since this process last read it: the
+    budget is checked before every model call, and a long series writes thousands of rows."""
     path = ledger_path(ctx)
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with _lock:
+        identity, offset, rows = _ledgers_read.get(path, ((stat.st_dev, stat.st_ino), 0, []))
+        if identity != (stat.st_dev, stat.st_ino) or stat.st_size < offset:  # another file now: read it whole
+            identity, offset, rows = (stat.st_dev, stat.st_ino), 0, []
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            added = handle.read()
+        whole = added[: added.rfind(b"\n") + 1]  # a line another process is still writing waits for the next read
+        rows = rows + [json.loads(line) for line in whole.decode("utf-8").splitlines() if line.strip()]
+        _ledgers_read[path] = (identity, offset + len(whole), rows)
     return [r for r in rows if run_id is None or r["run_id"] == run_id]
 
 

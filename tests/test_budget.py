@@ -165,3 +165,28 @@ def test_a_run_keeps_its_budget_and_models_when_a_later_command_names_neither(sc
     list(Runs(load_context(project, {"produce": False, "prices": PRICED, "budget": "100"}, env={})).resume(run_id))
     assert runs.view(run_id).waiting["gate"] == "pitch"
     assert {r["model"] for r in read_ledger(runs.ctx, run_id)} <= {f"scripted:{r}" for r in PITCH_ROUND}
+
+
+def test_the_ledger_is_read_as_it_grows_a_half_written_line_waits_and_a_new_file_is_read_whole(make_ctx):
+    from graphs.room import ledger_path, read_ledger
+
+    ctx = make_ctx()
+    path = ledger_path(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def row(run: str, tokens: int) -> str:
+        return json.dumps({"run_id": run, "input_tokens": tokens, "output_tokens": 0}) + "\n"
+
+    assert read_ledger(ctx) == []
+    path.write_text(row("a", 1) + row("b", 2), encoding="utf-8")
+    assert [r["input_tokens"] for r in read_ledger(ctx)] == [1, 2]
+    with path.open("a", encoding="utf-8") as handle:  # another process appends, the last line half written
+        handle.write(row("a", 3) + row("a", 4)[:10])
+        handle.flush()
+        assert [r["input_tokens"] for r in read_ledger(ctx, "a")] == [1, 3]
+        handle.write(row("a", 4)[10:])
+    assert [r["input_tokens"] for r in read_ledger(ctx, "a")] == [1, 3, 4]
+    fresh = path.with_suffix(".new")
+    fresh.write_text(row("c", 9), encoding="utf-8")
+    fresh.replace(path)  # the ledger replaced by another file (a restored backup)
+    assert read_ledger(ctx) == [{"run_id": "c", "input_tokens": 9, "output_tokens": 0}]

@@ -452,7 +452,7 @@ class Runs:
         from graphs.episode import finished
 
         view = self.view(run_id)
-        studio = Room(self.ctx, run_id).studio
+        studio = Room.for_run(self.ctx, view.values).studio  # the run's models label what it makes
         studio = replace(studio, progress=progress) if progress else studio
         inputs = production.load_inputs(studio, view.values, episode)
         if not inputs:
@@ -501,7 +501,7 @@ class Runs:
         from agents.production import casting
 
         view = self.view(run_id)
-        studio = Room(self.ctx, run_id).studio
+        studio = Room.for_run(self.ctx, view.values).studio  # the run's models label what it makes
         values = view.values
         if character is not None:
             voices = casting.recast(studio, values, character, voice or "", **settings)

@@ -190,3 +190,26 @@ def test_the_ledger_is_read_as_it_grows_a_half_written_line_waits_and_a_new_file
     fresh.write_text(row("c", 9), encoding="utf-8")
     fresh.replace(path)  # the ledger replaced by another file (a restored backup)
     assert read_ledger(ctx) == [{"run_id": "c", "input_tokens": 9, "output_tokens": 0}]
+
+
+def test_a_later_render_labels_what_it_makes_with_the_runs_models_not_the_processs(
+    script, make_ctx, project, monkeypatch
+):
+    from agents import production
+    from graphs.context import load_context
+    from waiting import waiting_at
+
+    runs, run_id = waiting_at(script, make_ctx, "final_cut")
+    started = runs.view(run_id).values["models"]
+    labelled = []
+
+    def render_episode(studio, values, episode, inputs):
+        labelled.append(set(studio.models))
+        raise RuntimeError("stop before the render")
+
+    monkeypatch.setattr(production, "render_episode", render_episode)
+    later = Runs(load_context(project, {"produce": True, "render": "tiny", "speech": "espeak"}, env={}))
+    assert later.ctx.model.startswith("embedded")
+    with pytest.raises(RuntimeError, match="stop before the render"):
+        later.render(run_id, 1)
+    assert labelled == [{started["model"], *started["role_models"].values()}]

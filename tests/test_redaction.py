@@ -240,14 +240,15 @@ def reached(log: list[dict]) -> list[tuple[str, str]]:
     return [(schema, item) for schema, body in bodies(log) for item in RUN_PLANTED if item in body]
 
 
-def test_no_planted_item_reaches_a_remote_server_in_a_whole_run(project, server, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+def whole_run(project: Path, server: FaultServer, redact: str) -> tuple[Runs, str, dict, str, list[dict]]:
+    """A run on the server as a remote model (OPENAI_API_KEY set): its pitch, rejected with a note and made
+    again, and a chat question; the runs, the run, its first pitch, the chat answer and what the server got."""
     ctx = load_context(
         project,
         {
             "model": "openai:test",
             "base_url": server.base_url,
-            "redact": "always",
+            "redact": redact,
             "produce": False,
             "embeddings": "openai:test",
             "embeddings_base_url": server.base_url,
@@ -265,19 +266,22 @@ def test_no_planted_item_reaches_a_remote_server_in_a_whole_run(project, server,
     runs = Runs(ctx)
     run_id, events = runs.start(RUN_PREMISE)
     list(events)
-    assert runs.view(run_id).waiting["gate"] == "pitch"
-    pitch = runs.view(run_id).values["artifacts"]["pitch"]
+    first = runs.view(run_id).values["artifacts"]["pitch"]
+    list(runs.answer(run_id, "reject", note=NOTE))
+    answer = "".join(Conversation(runs, run_id).answer("screenwriter", QUESTION))
+    return runs, run_id, first, answer, server.log()
+
+
+def test_no_planted_item_reaches_a_remote_server_in_a_whole_run(project, server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    runs, run_id, pitch, answer, log = whole_run(project, server, "always")
     assert pitch["logline"] == (
         "Li Wei (13812345678, li.wei@example.com) leaves 北京市朝阳区建国路88号 and returns as CEO."
     )
     assert pitch["hook"] == "Li Wei shows the board card 11010519491231002X."
-    list(runs.answer(run_id, "reject", note=NOTE))
     revised = runs.view(run_id).values["artifacts"]["pitch"]
     assert revised["hook"] == "Zhang San of 9 Elm Street (zs@lawfirm.cn, 021-55556666) walks in beside Li Wei."
-    answer = "".join(Conversation(runs, run_id).answer("screenwriter", QUESTION))
     assert answer == "Yes: Li Wei first."
-
-    log = server.log()
     kinds = {entry["schema"] for entry in log}
     assert {
         "Pitch",
@@ -289,5 +293,19 @@ def test_no_planted_item_reaches_a_remote_server_in_a_whole_run(project, server,
     assert "PitchRevision" in kinds  # the pitch again, with the note
     assert "⟦NAME_2⟧" in "".join(body for _, body in bodies(log))  # the note's name went as a placeholder
     assert reached(log) == []
-    remembered = " ".join(record.text for record in project_memory(ctx).list(run_id=run_id))
+    remembered = " ".join(record.text for record in project_memory(runs.ctx).list(run_id=run_id))
     assert "Li Wei" in remembered and "⟦" not in remembered  # memory holds the writer's values
+
+
+def test_the_cli_says_which_models_get_placeholders(project, monkeypatch):
+    from rich.console import Console
+
+    from cli import app
+
+    shown = Console(record=True, width=200)
+    monkeypatch.setattr(app, "console", shown)
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
+    app.announce_models(load_context(project, {"model": "deepseek:deepseek-chat"}, env={}))
+    assert "personal data goes as placeholders to: deepseek:deepseek-chat" in shown.export_text()
+    app.announce_models(load_context(project, {"model": "ollama:qwen3"}, env={}))
+    assert shown.export_text().count("placeholders") == 0  # export_text clears: the local model gets none

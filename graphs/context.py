@@ -218,7 +218,8 @@ class Context(BaseModel):
     def remote(self) -> list[str]:
         """The backends that send what the room makes off this machine ("images openai:gpt-image-1", ...)."""
 
-        away = [f"chat {text}" for text in sorted({self.model, *self.role_models.values()}) if self._away(text)]
+        chat = sorted({self.model, *self.role_models.values()})
+        away = [f"chat {BackendSpec.parse(text)}" for text in chat if self._away(text)]
         for kind in BACKEND_DEFAULTS:
             spec = getattr(self, kind)
             if spec is not None and not backend_registry(kind).is_local(spec):

@@ -27,6 +27,7 @@ from graphs.context import load_context
 from graphs.room import Room, project_memory
 from graphs.runs import Runs
 from scripted import ScriptedChatModel
+from tools.errors import ConfigError
 from tools.redaction import PLACEHOLDER, Redactor, find_personal_data, marked_names, strip_marks, valid_cn_id
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "personal_data.json").read_text(encoding="utf-8"))
@@ -190,6 +191,11 @@ def test_redact_and_private_names_are_settings(project):
     assert not local.redacts_chat(local.model)
     remote = load_context(project, {"model": "deepseek:deepseek-chat"}, env={})
     assert remote.redacts_chat(remote.model)
+    (project / "room.toml").write_text('[room]\nredact = "sometimes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="redact: Input should be 'remote' or 'always'"):
+        load_context(project, env={})
+    (project / "room.toml").write_text('[room]\nprivate_names = ["Li Wei", "王芳"]\n', encoding="utf-8")
+    assert load_context(project, env={}).private_names == ("Li Wei", "王芳")
 
 
 # ── the whole run on the wire ────────────────────────────────────────────

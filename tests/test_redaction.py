@@ -24,7 +24,7 @@ from agents.structured import ask_structured, stream_text
 from fault_server import FaultServer
 from graphs.chat import Conversation
 from graphs.context import load_context
-from graphs.room import Room, project_memory
+from graphs.room import Room, close_all, project_memory
 from graphs.runs import Runs
 from scripted import ScriptedChatModel
 from tools.errors import ConfigError
@@ -248,7 +248,9 @@ def reached(log: list[dict]) -> list[tuple[str, str]]:
 
 def whole_run(project: Path, server: FaultServer, redact: str) -> tuple[Runs, str, dict, str, list[dict]]:
     """A run on the server as a remote model (OPENAI_API_KEY set): its pitch, rejected with a note and made
-    again, and a chat question; the runs, the run, its first pitch, the chat answer and what the server got."""
+    again, a chat question, then (as `room approve` in a new process: the placeholders' map is gone, the marks in
+    the run's state are not) the pitch approved and the bible made; the runs, the run, its first pitch, the chat
+    answer and what the server got."""
     ctx = load_context(
         project,
         {
@@ -266,6 +268,7 @@ def whole_run(project: Path, server: FaultServer, redact: str) -> tuple[Runs, st
             "Pitch": [ECHO_PITCH],
             "PitchRevision": [f.revision(ECHO_REVISED)],
             "Critique": [f.approve()],
+            "Bible": [f.bible()],
             "text": ["Yes: ⟦NAME_1⟧ first."],
         }
     )
@@ -275,6 +278,9 @@ def whole_run(project: Path, server: FaultServer, redact: str) -> tuple[Runs, st
     first = runs.view(run_id).values["artifacts"]["pitch"]
     list(runs.answer(run_id, "reject", note=NOTE))
     answer = "".join(Conversation(runs, run_id).answer("screenwriter", QUESTION))
+    close_all()
+    list(runs.answer(run_id, "approve"))
+    assert runs.view(run_id).waiting["gate"] == "bible"
     return runs, run_id, first, answer, server.log()
 
 
@@ -289,13 +295,9 @@ def test_no_planted_item_reaches_a_remote_server_in_a_whole_run(project, server,
     assert revised["hook"] == "Zhang San of 9 Elm Street (zs@lawfirm.cn, 021-55556666) walks in beside Li Wei."
     assert answer == "Yes: Li Wei first."
     kinds = {entry["schema"] for entry in log}
-    assert {
-        "Pitch",
-        "PitchRevision",
-        "Critique",
-        "text",
-        "embeddings",
-    } <= kinds  # chat, streaming and the embedder all went out
+    assert {"Pitch", "PitchRevision", "Critique", "Bible", "text", "embeddings"} <= kinds  # chat, stream, embedder
+    bible = "".join(body for schema, body in bodies(log) if schema == "Bible")
+    assert "walks in beside ⟦NAME_" in bible  # the pitch went with the bible's request, the names hidden
     assert "PitchRevision" in kinds  # the pitch again, with the note
     assert "⟦NAME_2⟧" in "".join(body for _, body in bodies(log))  # the note's name went as a placeholder
     assert reached(log) == []

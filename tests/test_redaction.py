@@ -98,7 +98,11 @@ def test_a_streamed_answer_is_restored_wherever_the_chunks_cut_a_placeholder():
 def test_marked_names_are_read_from_a_runs_state():
     state = {"premise": "[[Li Wei]] returns", "notes": {"pitch": ["make [[ 陈晓东 ]] her lawyer"]}, "episode": 2}
     assert marked_names(state) == {"Li Wei", "陈晓东"}
-    assert strip_marks("[[Li Wei]] and [[ 陈晓东 ]]") == "Li Wei and 陈晓东"
+    assert (
+        strip_marks("[[Li Wei]] and [[ 陈晓东 ]] and [[Mary-Jane O'Neil]]") == "Li Wei and 陈晓东 and Mary-Jane O'Neil"
+    )
+    nested = json.dumps({"pairs": [["Lin Xia", "CEO"]], "grid": [[1, 2]]})  # JSON's nested lists are not marks
+    assert strip_marks(nested) == nested and marked_names(nested) == set()
 
 
 PIECES = st.sampled_from(

@@ -30,7 +30,8 @@ from typing import Any
 
 PLACEHOLDER = re.compile(r"⟦([A-Z]+)_(\d+)⟧")
 _LONGEST_PLACEHOLDER = 24  # how much of a streamed answer's tail may be a placeholder still arriving
-MARK = re.compile(r"\[\[([^\[\]\n]{1,80})\]\]")
+# a name the writer marks: letters (any script), spaces, dots, hyphens, apostrophes; never JSON's `[["a", "b"]]`
+MARK = re.compile(r"\[\[( *[^\W\d_](?:[^\W\d_]|[ .'’·-]){0,79})\]\]")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
 from agents.errors import ArtifactError
@@ -201,7 +202,9 @@ def incoming(model: RoomModel, reply: AIMessage) -> AIMessage:
     return reply.model_copy(update=update)
 
 
-def call_model(runnable, messages: Sequence[BaseMessage], model: RoomModel, on_usage: UsageSink | None) -> AIMessage:
+def call_model(
+    runnable: Runnable, messages: Sequence[BaseMessage], model: RoomModel, on_usage: UsageSink | None
+) -> AIMessage:
     """Invoke once through the boundary (`outgoing`, `incoming`), turning transport failures into typed errors
     and recording usage."""
     started = time.perf_counter()

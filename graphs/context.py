@@ -217,7 +217,6 @@ class Context(BaseModel):
 
     def remote(self) -> list[str]:
         """The backends that send what the room makes off this machine ("images openai:gpt-image-1", ...)."""
-
         chat = sorted({self.model, *self.role_models.values()})
         away = [f"chat {BackendSpec.parse(text)}" for text in chat if self._away(text)]
         for kind in BACKEND_DEFAULTS:

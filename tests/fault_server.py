@@ -7,7 +7,8 @@ It serves /v1/chat/completions (plain and streamed), /v1/models and
 else a 404. A test sets its plan through the control endpoint
 (`FaultServer.plan` below): valid replies queued per response-format schema
 name (the last one of a queue is repeated; `"text"` for free-text chat), and
-a schedule of faults. Each request takes the first fault whose `match` fits
+a schedule of faults. The log (`FaultServer.log`) records each request's
+body as it arrived, so a test can see all that reached the server. Each request takes the first fault whose `match` fits
 its schema name (or any request, without `match`), `times` times:
 
     prose · truncated · wrong_types · empty · length (finish_reason=length)
@@ -61,7 +62,7 @@ class Plan:
             self.faults: list[dict] = [dict(f) for f in body.get("faults", [])]
             self.log: list[dict] = []
 
-    def take(self, schema: str, stream: bool, asked: str = "") -> tuple[dict | None, object]:
+    def take(self, schema: str, stream: bool, asked: str = "", body: str = "") -> tuple[dict | None, object]:
         """The fault for this request (if any) and the valid reply it is built on."""
         with self.lock:
             fault = next((f for f in self.faults if f.get("match") in (None, schema)), None)
@@ -77,6 +78,7 @@ class Plan:
                     "stream": stream,
                     "fault": fault and fault["fault"],
                     "asked": asked,
+                    "body": body,
                     "at": time.time(),
                 }
             )
@@ -142,7 +144,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def read_body(self) -> dict:
         length = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(length) or b"{}")
+        self.raw = self.rfile.read(length).decode("utf-8", "replace")
+        return json.loads(self.raw or "{}")
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
@@ -167,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
             schema, stream = schema_name(body), bool(body.get("stream"))
         else:
             schema, stream = self.path.rsplit("/", 1)[-1], False
-        fault, reply = self.plan.take(schema, stream, last_message(body))
+        fault, reply = self.plan.take(schema, stream, last_message(body), self.raw)
         kind = fault["fault"] if fault else None
         if kind in ("status", "429", "500"):
             status = int(fault.get("status", kind if kind != "status" else 500))
@@ -286,7 +289,8 @@ class FaultServer:
         self._call("/control/plan", {"replies": replies or {}, "faults": faults or []})
 
     def log(self) -> list[dict]:
-        """What each request since the last plan asked for and which fault it got."""
+        """What each request since the last plan asked for (`body`: all it sent, as it arrived) and which fault
+        it got."""
         return self._call("/control/log")
 
     def close(self) -> None:

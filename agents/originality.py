@@ -9,23 +9,27 @@ How. Texts are embedded with the bundled multilingual e5 model (the process-wide
 uses, on e5's "query:" side, which e5 asks for when two texts are compared as equals); closeness is cosine
 similarity. e5's similarities are compressed (two unrelated loglines score about 0.8) and higher between two
 Chinese texts than between two English ones, so against the library a text counts as close to an entry only
-when the entry stands out from the rest of the library: its similarity to the entry must exceed the mean of its
-next ten nearest entries of the entry's language by `LIBRARY_EXCESS`. A plain beat ("she drops the bouquet")
-is about as near a dozen tropes; a stock logline is far nearer its own than any other. An earlier episode's text is close when the raw
-similarity reaches `SERIES_SIMILARITY` (the same series' texts share names and places, so only a near repeat
-gets there).
+when the entry stands out: its similarity to the entry must exceed the mean of the text's next ten nearest
+entries of the entry's language by `LIBRARY_EXCESS`. A plain beat ("she drops the bouquet") is about as near a
+dozen tropes; a stock logline is far nearer its own than any other. An earlier episode's text is close when the
+raw similarity reaches `SERIES_SIMILARITY` (the same series' texts share names and places, so only a near repeat
+gets there). An episode's hook is not compared with the cliffhanger just before it, which it is meant to pick up.
 
 The premise is not counted against the writer. A writer whose premise is a trope ("a contract marriage with a
 CEO") wants that trope, executed freshly: an entry counts only when the text is closer to it than the premise
-itself is, by `PREMISE_MARGIN`. The premise's own trope passes; the stock logline of it, word for word, does not.
+itself is, by `PREMISE_MARGIN`. The premise's own trope passes; the stock logline of it, nearly word for word,
+does not. Earlier episodes get no such allowance: a repeat is a repeat whatever the premise.
 
 The thresholds were chosen on the dev half of a planted set (`bench/data/originality_planted.yaml`: near-copies
 of library entries, paraphrased, translated or with names swapped; near-copies of earlier beats; premises that
-are tropes executed their own way; genuinely new ideas) and are measured on its held-out half by
-`python bench/originality.py`. They are e5's: another embedding model would need its own.
+are tropes executed their own way; genuinely new ideas; plain beats) by `python bench/originality.py --tune`,
+and are measured on its held-out half by the same bench (dev: precision 1.00, recall 0.89; held-out: precision
+0.89, recall 0.89). Translations are the weak spot: e5-small ranks a stock logline's translation below its
+same-language relatives now and then. The thresholds are e5's: another embedding model would need its own.
 
-Cost: the library is embedded once a process (155 entries, about a second on one core), then each check embeds
-only the texts it is given.
+Cost: embedding the 155 entries takes seconds on a busy CPU, so the vectors are kept in the project's `.room/`
+(`library_vectors`) and read back by the next process; each check then embeds only the texts it is given (a
+text seen before in this process not again).
 """
 
 from __future__ import annotations

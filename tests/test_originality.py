@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,8 @@ def test_the_library_holds_at_least_150_entries_in_both_languages():
     assert min(len(v) for v in by_lang.values()) >= 60
     assert all(any("\u4e00" <= c <= "\u9fff" for c in t.text) for t in by_lang["zh"])
     assert originality.library_vectors().shape == (len(entries), originality.DIMENSIONS)
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["agents"]
+    assert any((ROOT / "agents" / "tropes.yaml").match(str(ROOT / "agents" / g)) for g in globs)  # it ships
 
 
 def test_a_stock_logline_is_flagged_quoting_its_library_neighbour():

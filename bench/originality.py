@@ -110,7 +110,7 @@ def tune(items: list[dict]) -> dict[str, float]:
     best = max(grid.values())
     excess = _middle([e for (e, m), v in grid.items() if v == best])
     margin = _middle([m for (e, m), v in grid.items() if v == best and e == excess])
-    return {"excess": float(excess), "margin": float(margin), "series": float(series), "dev_f1": best}
+    return {"excess": float(excess), "margin": float(margin), "series": float(series), "dev_f1": round(float(best), 3)}
 
 
 def costs() -> dict[str, float]:

@@ -176,6 +176,8 @@ def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
         (w["status"], "green" if w["status"] == "consensus" else "yellow"),
     )
     parts: list = [head, Markdown(to_markdown(w["gate"], w["content"], lang))]
+    if w.get("originality"):
+        parts.append(originality_line(w["originality"]))
     if w["dissent"]:
         table = Table(title="Open dissent", show_lines=True, expand=True)
         table.add_column("reviewer", no_wrap=True)
@@ -194,6 +196,18 @@ def gate_panel(view: RunView, draft_path: str | None = None) -> Panel:
         hints.insert(1, f"room approve {rid} --edit {draft_path}")
     parts.append(Text("\n".join(hints), style="cyan"))
     return Panel(Group(*parts), title=Text(f"Gate · run {rid}"), border_style="magenta")
+
+
+def originality_line(score: dict) -> Text:
+    """The originality guard's score of the waiting version: its text nearest a stock trope or an earlier one."""
+    kind = "stock trope" if score["library"] else "earlier"
+    flagged = score["flagged"]
+    return Text.assemble(
+        ("originality: ", "bold"),
+        (f"{score['similarity']:.2f}", "yellow" if flagged else "green"),
+        f" similar (limit {score['limit']:.2f}) · {score['where']} near {kind} {score['source']}: “{score['neighbour']}”",
+        (f" · {flagged} of {score['checked']} texts too close" if flagged else "", "yellow"),
+    )
 
 
 def stopped_line(view: RunView) -> Text:

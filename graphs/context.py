@@ -70,6 +70,8 @@ class Context(BaseModel):
     # postgresql://… for checkpoints in Postgres; None: SQLite in the project. Never shown: it may hold a password
     checkpoints: str | None = Field(None, repr=False)
     round_limit: int = Field(3, ge=1, le=10)
+    # [room] originality / ROOM_ORIGINALITY: the director sends back stock tropes and repeated beats
+    originality: bool = True
     max_retries: int = Field(2, ge=0, le=5)
     auto_approve: tuple[str, ...] = ()  # gate names, or ("all",)
     episodes: int = Field(3, ge=1, le=100)
@@ -280,6 +282,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_RENDER": "render",
         "ROOM_MUSIC": "music",
         "ROOM_PRIVACY": "privacy",
+        "ROOM_ORIGINALITY": "originality",
         "ROOM_BUDGET": "budget",
         "ROOM_REDACT": "redact",
         "ROOM_PRIVATE_NAMES": "private_names",

@@ -51,6 +51,7 @@ class Gate:
     rounds: int = 0
     status: str = ""
     dissent: list[dict] = field(default_factory=list)
+    originality: dict = field(default_factory=dict)  # the originality guard's score (`graphs.originality`)
     content: dict = field(default_factory=dict)
     actions: tuple[str, ...] = ACTIONS
     memory_version: int = 0  # the version the decision's memory record names (0: none in particular)
@@ -66,6 +67,7 @@ class Gate:
             "rounds": self.rounds,
             "status": self.status,
             "dissent": self.dissent,
+            "originality": self.originality,
             "content": self.content,
             "actions": list(self.actions),
         }
@@ -95,6 +97,7 @@ def artifact_gate(state: RoomState) -> Gate:
             {"reviewer": d["reviewer"], "verdict": d["verdict"], "summary": d["summary"], "issues": d["issues"]}
             for d in outcome.get("dissent", [])
         ],
+        originality=outcome.get("originality") or {},
         content=state["artifacts"][name],
         memory_version=version,
     )

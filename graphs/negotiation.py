@@ -29,6 +29,7 @@ from agents.handed import Setting, setting_of
 from agents.models import RoomModel
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
+from graphs import originality
 from graphs.context import Context
 from graphs.events import emit
 from graphs.room import Room
@@ -185,14 +186,19 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         stage=name,
     )
     result = result.grounded_in(list(strings_of(task["artifacts"][name])))
-    if reviewer.check is not None:
-        found = reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"])
-        if found:  # a deterministic finding overrides a model's approval
-            verdict = Verdict.BLOCK if result.verdict == Verdict.BLOCK else Verdict.REVISE
-            result = result.model_copy(update={"verdict": verdict, "issues": [*found, *result.issues][:5]})
+    found = list(
+        reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"]) if reviewer.check else []
+    )
+    report = originality.guard(room, task)
+    found += report.issues(task["lang"]) if report else []
+    if found:  # a deterministic finding overrides a model's approval
+        verdict = Verdict.BLOCK if result.verdict == Verdict.BLOCK else Verdict.REVISE
+        result = result.model_copy(update={"verdict": verdict, "issues": [*found, *result.issues][:5]})
+    score = report.summary() if report else {}
     text = f"{reviewer.name} on {name} v{version}: {result.verdict}. {result.summary}" + "".join(
         f'\n- [{i.severity}] "{i.quote}": {i.problem} → {i.fix}' for i in result.issues
     )
+    text += originality.score_line(score) if score else ""
     room.memory.put(
         [
             MemoryRecord(
@@ -217,9 +223,8 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         issues=len(result.issues),
         summary=result.summary,
     )
-    return {
-        "reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): result.model_dump(mode="json")}
-    }
+    review = result.model_dump(mode="json") | ({"originality": score} if score else {})
+    return {"reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): review}}
 
 
 def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
@@ -228,8 +233,18 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     reviews = current_reviews(state)
     dissent = [{"reviewer": r, **c} for r, c in reviews.items() if c["verdict"] != Verdict.APPROVE]
     rounds = state["round"]
+    # the originality guard's score of this version, shown at the gate whether or not it was flagged
+    score = next((c["originality"] for c in reviews.values() if c.get("originality")), {})
     if dissent and rounds < ctx.round_limit:
-        return {"outcome": {"artifact": name, "status": "revising", "rounds": rounds, "dissent": dissent}}
+        return {
+            "outcome": {
+                "artifact": name,
+                "status": "revising",
+                "rounds": rounds,
+                "dissent": dissent,
+                "originality": score,
+            }
+        }
     status = "escalated" if dissent else "consensus"
     version = state["versions"][name]
     text = f"{name} v{version}: {status} after {rounds} round(s)" + "".join(
@@ -251,7 +266,8 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         ]
     )
     emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent))
-    return {"outcome": {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}}
+    outcome = {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}
+    return {"outcome": outcome | {"originality": score}}
 
 
 def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
@@ -340,6 +356,7 @@ def fan_out(state: NegotiationState) -> list[Send]:
                 artifacts={name: state["artifacts"][name]},
                 versions={name: state["versions"][name]},
                 reviewer=reviewer.name,
+                premise=state.get("premise", ""),
                 era=series_era(state),
                 episode=state.get("episode", 0),
                 **run_terms(state),

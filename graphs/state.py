@@ -160,6 +160,7 @@ class CritiqueTask(RunTerms, total=True):
     versions: dict[str, int]
     reviewer: str
     episode: int
+    premise: str  # what the writer asked for: the originality guard does not count it against the writer
     era: str  # the bible's era, for deterministic era checks ("" before there is a bible)
 
 

@@ -16,7 +16,7 @@ def scripted_env(project: Path, script: dict | None, name: str = "script", extra
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ROOM_", "OPENAI_"))}
     path = project.parent / f"{name}.json"
     path.write_text(json.dumps(script or {}, ensure_ascii=False))
-    env.update({"ROOM_TEST_SCRIPT": str(path), "ROOM_MODEL": "scripted:*", "COLUMNS": "120"})
+    env.update({"ROOM_TEST_SCRIPT": str(path), "ROOM_MODEL": "scripted:*", "ROOM_ORIGINALITY": "0", "COLUMNS": "120"})
     env.update({f"ROOM_MODEL_{r.upper()}": f"scripted:{r}" for r in ROLES})
     env.update(extra or {})
     return env

@@ -104,4 +104,5 @@ def scripted_factory(script: Script):
 
 def scripted_overrides() -> dict[str, Any]:
     """Context overrides that point every role at its own script queue."""
-    return {"model": "scripted:*", "role_models": {r: f"scripted:{r}" for r in ROLES}}
+    # scripted replies are fixed: a guard sending them back to vary would only run the queues dry
+    return {"model": "scripted:*", "role_models": {r: f"scripted:{r}" for r in ROLES}, "originality": False}

@@ -23,6 +23,7 @@ from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import RunStateError, RunStopped
 from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
 from graphs.runs import Runs, check_premise, draft_name
+from graphs.served_runs import ServedRuns
 from memory.errors import WriterLockedError
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
@@ -38,15 +39,20 @@ memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared 
 app.add_typer(memory_app, name="memory")
 
 
+SERVED_COMMANDS = ("status", "approve", "resume")  # what --server / ROOM_SERVER works with
+
+
 class Options:
     """Global flags; they win over room.toml and the environment."""
 
     project_dir: Path = Path(".")
     overrides: dict = {}
+    server: str | None = None  # a LangGraph server's URL: status, approve and resume work on the runs it serves
 
 
 @app.callback()
 def _global(
+    invoked: typer.Context,
     project_dir: Annotated[Path, typer.Option("--project-dir", "-C", help="Project folder (default: here).")] = Path(
         "."
     ),
@@ -59,8 +65,17 @@ def _global(
     private: Annotated[
         bool, typer.Option("--private", help="Privacy mode: refuse every backend that is not on this machine.")
     ] = False,
+    server: Annotated[
+        Optional[str],
+        typer.Option(
+            envvar="ROOM_SERVER", help="A LangGraph server's URL: status, approve and resume work on its runs."
+        ),
+    ] = None,
 ) -> None:
     Options.project_dir = project_dir
+    Options.server = server or None
+    if Options.server and invoked.invoked_subcommand not in SERVED_COMMANDS:
+        local_only(invoked.invoked_subcommand or "")
     Options.overrides = {
         "model": model,
         "base_url": base_url,
@@ -76,6 +91,18 @@ def context(**extra) -> Context:
     return load_context(Options.project_dir, flags)
 
 
+def open_runs(ctx: Context, *, writer: bool = True) -> Runs | ServedRuns:
+    """The runs a command works on: this project's, or with --server / ROOM_SERVER the runs a LangGraph server
+    serves (the same commands, checks, output and exit codes)."""
+    return ServedRuns(ctx, Options.server) if Options.server else Runs(ctx, writer=writer)
+
+
+def local_only(command: str) -> None:
+    """A command that works on this project's runs only."""
+    if Options.server:
+        raise InputError(f"`room {command}` works on this project's runs, not on a server's (--server / ROOM_SERVER)")
+
+
 def announce_models(ctx: Context) -> None:
     """Say which model runs (and check each spec before anything starts)."""
     specs = {ctx.model_for(r) for r in ROLE_NAMES}
@@ -89,7 +116,7 @@ def announce_models(ctx: Context) -> None:
         console.print(embedded.NOTICE, style="yellow")
 
 
-def drive(runs: Runs, run_id: str, events) -> None:
+def drive(runs: Runs | ServedRuns, run_id: str, events) -> None:
     """Show a run's events live, then what it waits for (or that it finished)."""
     view = None
     with views.progress() as live:
@@ -137,7 +164,7 @@ def status(
 ) -> None:
     """Runs of this project and what each waits for."""
     ctx = context()
-    runs = Runs(ctx, writer=False)
+    runs = open_runs(ctx, writer=False)
     if run_id:
         view = runs.view(run_id)
         totals = summarize_ledger(read_ledger(ctx, run_id))
@@ -195,7 +222,7 @@ def approve(
     if edit and reject:
         raise InputError("use --edit or --reject, not both")
     ctx = context(budget=budget)
-    runs = Runs(ctx)
+    runs = open_runs(ctx)
     expected = {"gate": gate, "episode": episode}
     if edit:
         events = runs.answer(run_id, "edit", content=read_edit(edit), **expected)
@@ -203,7 +230,8 @@ def approve(
         events = runs.answer(run_id, "reject", note=reject, **expected)
     else:
         events = runs.answer(run_id, "approve", **expected)
-    announce_models(ctx)
+    if not Options.server:  # a served run goes on with the server's models
+        announce_models(ctx)
     drive(runs, run_id, events)
 
 
@@ -225,6 +253,12 @@ def resume(
 ) -> None:
     """Continue a run that stopped between steps (killed, crashed, stopped, out of budget), or redo one of its steps."""
     ctx = context(budget=budget)
+    if redo:
+        local_only("resume --redo")
+    if Options.server:  # a served run goes on with the server's models
+        runs = open_runs(ctx)
+        drive(runs, run_id, runs.resume(run_id))
+        return
     announce_models(ctx)
     runs = Runs(ctx)
     drive(runs, run_id, runs.redo(run_id, redo, episode) if redo else runs.resume(run_id))

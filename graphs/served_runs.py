@@ -1,0 +1,138 @@
+"""Run control of runs that live on a LangGraph server (`room --server URL`), through its SDK.
+
+`ServedRuns` is the part of `graphs.runs.Runs` that `room status`, `approve`
+and `resume` use — list, view, answer a gate, go on — read from and sent to a
+served deployment of `langgraph.json` (`graphs.served`): a run is a thread of
+the `development` graph and its id is the thread's. The checks are the local
+ones (`gate_answer`, `check_resumable`), so a command says the same thing and
+ends with the same exit code either way. The server drives the run; one run
+per thread at a time is the server's rule too (a second is refused, not
+queued).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from langgraph_sdk import get_sync_client
+from langgraph_sdk.errors import APIConnectionError, ConflictError, LangGraphError, NotFoundError
+
+from graphs.context import Context
+from graphs.errors import RunBusyError, RunStateError, UnknownRunError
+from graphs.runs import RunView, check_resumable, gate_answer, run_view
+from tools.errors import ConfigError, RoomError
+
+GRAPH = "development"  # the served graph a run is a thread of (langgraph.json)
+LISTED = 100  # the most runs `room status` lists from a server
+
+
+class ServerUnavailableError(ConfigError):
+    """The LangGraph server named by --server / ROOM_SERVER cannot be reached."""
+
+
+class ServedRunError(RoomError):
+    """A served run failed on the server; its error, as the server reports it."""
+
+
+class ServedRuns:
+    """The runs of a LangGraph server, as `room` reads and drives them."""
+
+    def __init__(self, ctx: Context, url: str):
+        self.ctx = ctx  # this machine's settings: where `room approve` writes the draft it shows
+        self.url = url.rstrip("/")
+        self.client = get_sync_client(url=self.url)
+
+    def close(self) -> None:
+        self.client.http.client.close()
+
+    @contextmanager
+    def _calling(self, run_id: str | None = None) -> Iterator[None]:
+        """The SDK's and httpx's errors as the room's, in one place."""
+        try:
+            yield
+        except NotFoundError:
+            raise UnknownRunError(f"no run '{run_id}' on the server {self.url}") from None
+        except ConflictError:
+            raise RunBusyError(
+                f"run {run_id} is being driven on the server {self.url}: try again when it waits"
+            ) from None
+        except (APIConnectionError, httpx.TransportError) as exc:
+            raise ServerUnavailableError(f"cannot reach the LangGraph server at {self.url}: {exc}") from None
+        except LangGraphError as exc:
+            raise ServedRunError(f"the LangGraph server at {self.url} refused: {str(exc).splitlines()[0]}") from None
+
+    # ── reading ──────────────────────────────────────────────────────────
+
+    def run_ids(self) -> list[str]:
+        """The served runs, oldest first."""
+        with self._calling():
+            threads = self.client.threads.search(
+                metadata={"graph_id": GRAPH}, limit=LISTED, sort_by="created_at", sort_order="asc"
+            )
+        return [t["thread_id"] for t in threads if (t.get("values") or {}).get("premise")]
+
+    def latest(self) -> str:
+        ids = self.run_ids()
+        if not ids:
+            raise RunStateError(f"the server {self.url} has no run yet")
+        return ids[-1]
+
+    def view(self, run_id: str) -> RunView:
+        try:
+            uuid.UUID(run_id)
+        except ValueError:
+            raise UnknownRunError(f"no run '{run_id}' on the server {self.url} (a served run's id is its thread's)")
+        with self._calling(run_id):
+            snap = self.client.threads.get_state(run_id)
+        values = snap.get("values") or {}
+        if not isinstance(values, dict) or not values.get("premise"):
+            raise UnknownRunError(f"no run '{run_id}' on the server {self.url}")
+        tasks = snap.get("tasks") or []
+        return run_view(
+            run_id,
+            values,
+            waiting=next((i["value"] for i in snap.get("interrupts") or []), None),
+            pending=bool(snap.get("next") or tasks),
+            errors=[(t["name"], str(t["error"])) for t in tasks if t.get("error")],
+            checkpoint_id=(snap.get("checkpoint") or {}).get("checkpoint_id", ""),
+            updated=snap.get("created_at") or "",
+        )
+
+    # ── driving ──────────────────────────────────────────────────────────
+
+    def answer(
+        self,
+        run_id: str,
+        action: str,
+        *,
+        content: Any = None,
+        note: str | None = None,
+        gate: str | None = None,
+        episode: int | None = None,
+    ) -> Iterator[dict]:
+        """Answer the gate a served run waits at, checked as a local run's answer is (see `Runs.answer`)."""
+        view = self.view(run_id)
+        answer = gate_answer(view, action, content=content, note=note, gate=gate, episode=episode)
+        return self._stream(run_id, command={"resume": answer})
+
+    def resume(self, run_id: str) -> Iterator[dict]:
+        """Continue a served run that stopped between steps."""
+        check_resumable(self.view(run_id))
+        return self._stream(run_id, input=None)
+
+    def _stream(self, run_id: str, **payload: Any) -> Iterator[dict]:
+        """The run's own events (the custom stream the CLI shows) while the server drives it to its next stop."""
+        with self._calling(run_id):
+            for part in self.client.runs.stream(
+                run_id, GRAPH, stream_mode="custom", stream_subgraphs=True, multitask_strategy="reject", **payload
+            ):
+                if part.event == "error":
+                    data = part.data if isinstance(part.data, dict) else {"message": str(part.data)}
+                    error = data.get("error", "error")
+                    raise ServedRunError(f"run {run_id} failed on the server: {error}: {data.get('message', '')}")
+                if part.event.startswith("custom") and isinstance(part.data, dict):
+                    yield part.data

@@ -28,9 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from graphs import chat, development, episode, negotiation
 from graphs.context import Context, load_context
 from graphs.runs import MAX_PREMISE_CHARS, initial_state
-from tools.errors import InputError, first_problem
+from tools.errors import ConfigError, InputError, first_problem
 
 PROJECT_ENV = "ROOM_PROJECT"
+
+
+class RunInputError(InputError, ValueError):
+    """A served run refused before it starts (its input, or the project's settings): a `ValueError` as well, the
+    kind of error whose message the server shows its client (it hides other errors' text)."""
 
 
 class ServedRunInput(BaseModel):
@@ -91,10 +96,13 @@ class ProjectGraph(CompiledStateGraph):
     input_model: type[BaseModel] | None = None
 
     def _prepare(self, payload: Any, config: dict | None) -> tuple[Any, Context]:
-        ctx = server_context()
-        if isinstance(payload, Command):
-            return payload, ctx
-        return type(self).complete(payload, config, ctx), ctx
+        try:
+            ctx = server_context()
+            if isinstance(payload, Command):
+                return payload, ctx
+            return type(self).complete(payload, config, ctx), ctx
+        except (InputError, ConfigError) as exc:
+            raise RunInputError(str(exc)) from None
 
     def stream(self, input: Any, config: Any = None, *, context: Any = None, **kwargs: Any) -> Iterator[Any]:
         payload, ctx = self._prepare(input, config)

@@ -208,9 +208,13 @@ def test_a_served_run_refuses_bad_input_in_one_line(served):
     url, _ = served
     client = get_sync_client(url=url)
     thread = client.threads.create()
-    result = client.runs.wait(thread["thread_id"], "development", input={"premise": "  ", "episodes": 1})
-    error = result.get("__error__") if isinstance(result, dict) else None
-    assert error and error["error"] == "InputError" and "the premise is empty" in error["message"], result
-    result = client.runs.wait(thread["thread_id"], "development", input={"premise": PREMISE, "lang": "fr"})
-    error = result.get("__error__") if isinstance(result, dict) else None
-    assert error and error["error"] == "InputError" and "lang" in error["message"], result
+    for given, said in [
+        ({"premise": "  ", "episodes": 1}, "the premise is empty"),
+        ({"premise": PREMISE, "lang": "fr"}, "invalid run input lang"),
+        ({"premise": PREMISE, "auto_approve": ["casting"]}, "unknown gate(s) casting"),
+        ({"premise": PREMISE, "model": "openai:gpt-4o"}, "invalid run input model"),
+    ]:
+        result = client.runs.wait(thread["thread_id"], "development", input=given, raise_error=False)
+        error = result.get("__error__") if isinstance(result, dict) else None
+        assert error and error["error"] == "RunInputError" and said in error["message"], (given, result)
+        assert len(error["message"].splitlines()) == 1

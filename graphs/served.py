@@ -48,7 +48,7 @@ class ServedRunInput(BaseModel):
     episodes: int | None = Field(None, ge=1, le=100, description="Episodes in the outline (default: the project's).")
     auto_approve: list[str] | None = Field(
         None,
-        description="Gates that pass on their own: pitch, bible, outline, script, shots, final_cut, or 'all' "
+        description="Gates that pass on their own: pitch, bible, outline, script, final_cut, or 'all' "
         "(default: the project's).",
     )
 
@@ -71,10 +71,13 @@ def start_run(payload: Any, config: dict | None, ctx: Context) -> Any:
     run_id = ((config or {}).get("configurable") or {}).get("thread_id")
     if not run_id:
         raise InputError("a served run needs a thread: create one and start the run on it")
-    terms = load_context(
-        ctx.project_dir,
-        {"lang": given.lang, "episodes": given.episodes, "auto_approve": _gates(given.auto_approve)},
-    )  # the terms checked as the project's settings are, with the same one-line errors
+    try:  # the terms checked as the project's settings are, with the same one-line errors
+        terms = load_context(
+            ctx.project_dir,
+            {"lang": given.lang, "episodes": given.episodes, "auto_approve": _gates(given.auto_approve)},
+        )
+    except ConfigError as exc:
+        raise InputError(f"invalid run input {str(exc).removeprefix('invalid setting ')}") from None
     return initial_state(
         ctx, str(run_id), given.premise, lang=terms.lang, episodes=terms.episodes, auto_approve=terms.auto_approve
     )

@@ -39,7 +39,7 @@ memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared 
 app.add_typer(memory_app, name="memory")
 
 
-SERVED_COMMANDS = ("status", "approve", "resume")  # what --server / ROOM_SERVER works with
+SERVED_COMMANDS = ("run", "status", "approve", "resume")  # what --server / ROOM_SERVER works with
 
 
 class Options:
@@ -47,7 +47,7 @@ class Options:
 
     project_dir: Path = Path(".")
     overrides: dict = {}
-    server: str | None = None  # a LangGraph server's URL: status, approve and resume work on the runs it serves
+    server: str | None = None  # a LangGraph server's URL: run, status, approve and resume work on the runs it serves
 
 
 @app.callback()
@@ -68,7 +68,7 @@ def _global(
     server: Annotated[
         Optional[str],
         typer.Option(
-            envvar="ROOM_SERVER", help="A LangGraph server's URL: status, approve and resume work on its runs."
+            envvar="ROOM_SERVER", help="A LangGraph server's URL: run, status, approve and resume work on its runs."
         ),
     ] = None,
 ) -> None:
@@ -149,6 +149,16 @@ def run(
 ) -> None:
     """Develop a series from a premise and produce its episodes; stops at each gate for your approval."""
     gates = ("all",) if auto_approve else tuple(g for g in (auto or "").split(",") if g) or None
+    if Options.server:
+        if model or budget or round_limit:
+            raise InputError("a served run's models, budget and rounds are the server's settings (its room.toml)")
+        runs = open_runs(context())
+        run_id, events = runs.start(
+            premise, lang=lang or Options.overrides["lang"], episodes=episodes, auto_approve=gates
+        )
+        console.print(styled("run [bold]{}[/] on {}", run_id, Options.server))
+        drive(runs, run_id, events)
+        return
     ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model, budget=budget)
     announce_models(ctx)
     runs = Runs(ctx)

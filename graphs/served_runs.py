@@ -1,7 +1,7 @@
 """Run control of runs that live on a LangGraph server (`room --server URL`), through its SDK.
 
-`ServedRuns` is the part of `graphs.runs.Runs` that `room status`, `approve`
-and `resume` use — list, view, answer a gate, go on — read from and sent to a
+`ServedRuns` is the part of `graphs.runs.Runs` that `room run`, `status`,
+`approve` and `resume` use — start, list, view, answer a gate, go on — read from and sent to a
 served deployment of `langgraph.json` (`graphs.served`): a run is a thread of
 the `development` graph and its id is the thread's. The checks are the local
 ones (`gate_answer`, `check_resumable`), so a command says the same thing and
@@ -23,8 +23,9 @@ from langgraph_sdk.errors import APIConnectionError, ConflictError, LangGraphErr
 
 from graphs.context import Context
 from graphs.errors import RunBusyError, RunStateError, UnknownRunError
-from graphs.runs import RunView, check_resumable, gate_answer, run_view
-from tools.errors import ConfigError, RoomError
+from graphs.runs import RunView, check_premise, check_resumable, gate_answer, run_view
+from graphs.served import RunInputError
+from tools.errors import ConfigError, InputError, RoomError
 
 GRAPH = "development"  # the served graph a run is a thread of (langgraph.json)
 LISTED = 100  # the most runs `room status` lists from a server
@@ -104,6 +105,25 @@ class ServedRuns:
 
     # ── driving ──────────────────────────────────────────────────────────
 
+    def start(
+        self,
+        premise: str,
+        *,
+        lang: str | None = None,
+        episodes: int | None = None,
+        auto_approve: tuple[str, ...] | None = None,
+    ) -> tuple[str, Iterator[dict]]:
+        """A new served run of `premise` (a new thread); the terms not given are the server's project's."""
+        given = {
+            "premise": check_premise(premise),
+            "lang": lang,
+            "episodes": episodes,
+            "auto_approve": list(auto_approve) if auto_approve is not None else None,
+        }
+        with self._calling():
+            run_id = self.client.threads.create(metadata={"graph_id": GRAPH})["thread_id"]
+        return run_id, self._stream(run_id, input={k: v for k, v in given.items() if v is not None})
+
     def answer(
         self,
         run_id: str,
@@ -132,7 +152,9 @@ class ServedRuns:
             ):
                 if part.event == "error":
                     data = part.data if isinstance(part.data, dict) else {"message": str(part.data)}
-                    error = data.get("error", "error")
-                    raise ServedRunError(f"run {run_id} failed on the server: {error}: {data.get('message', '')}")
+                    error, message = data.get("error", "error"), data.get("message", "")
+                    if error == RunInputError.__name__:  # the input refused before the run started
+                        raise InputError(message)
+                    raise ServedRunError(f"run {run_id} failed on the server: {error}: {message}")
                 if part.event.startswith("custom") and isinstance(part.data, dict):
                     yield part.data

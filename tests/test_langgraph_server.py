@@ -3,7 +3,7 @@
 The server serves `langgraph.json` from a project whose model is the fault
 server's scripted replies (tests/fault_server.py). A run starts from a premise
 alone, stops at the pitch gate, is approved, and stops at the bible's; `room
---server URL status | approve` read and answer it as they do a local run.
+--server URL status | approve | resume | run` read, answer and start runs as they do local ones.
 
 Without the `server` extra (`langgraph` CLI) the test is skipped, saying so;
 `ROOM_TEST_SERVER=1` (CI: see .ci/run) makes it fail instead.
@@ -148,7 +148,7 @@ def room(url: str, project: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_served_run_starts_from_a_premise_alone_and_room_answers_its_gate(served, tmp_path):
+def test_a_served_run_starts_from_a_premise_alone_and_room_answers_its_gate(served, fault_server, tmp_path):
     from langgraph_sdk import get_sync_client
 
     url, project = served
@@ -199,6 +199,14 @@ def test_a_served_run_starts_from_a_premise_alone_and_room_answers_its_gate(serv
 
     not_stopped = room(url, here, "resume", run_id)
     assert not_stopped.returncode == 5 and "waits at the outline gate" in not_stopped.stderr, not_stopped.stderr
+
+    # `room --server run`: a new thread, the run shown as a local one is, waiting at its first gate
+    fault_server.plan(REPLIES)
+    second = room(url, here, "run", PREMISE, "--episodes", "1")
+    assert second.returncode == 0 and "waiting for you: pitch v1" in second.stdout, second.stdout + second.stderr
+    refused = room(url, here, "run", PREMISE, "--auto", "casting")
+    assert refused.returncode == 6 and "unknown gate(s) casting" in refused.stderr, refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
     print(f"a served run through two gates, with room --server: {time.monotonic() - started:.1f} s")
 
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from graphs import chat, development, episode, negotiation
 from graphs.context import Context, load_context
 from graphs.runs import MAX_PREMISE_CHARS, initial_state
-from tools.errors import ConfigError, InputError, first_problem
+from tools.errors import ConfigError, InputError, RoomError, first_problem
 
 PROJECT_ENV = "ROOM_PROJECT"
 
@@ -36,6 +36,15 @@ PROJECT_ENV = "ROOM_PROJECT"
 class RunInputError(InputError, ValueError):
     """A served run refused before it starts (its input, or the project's settings): a `ValueError` as well, the
     kind of error whose message the server shows its client (it hides other errors' text)."""
+
+
+class RoomFailure(ValueError):
+    """A room error that stopped a served run, as one line "Kind: message" — a `ValueError`, so the server shows
+    its client the line (`graphs.served_runs` turns it back into the room's error, for the same exit code)."""
+
+    @classmethod
+    def of(cls, exc: RoomError) -> RoomFailure:
+        return cls(f"{type(exc).__name__}: {exc}")
 
 
 class ServedRunInput(BaseModel):
@@ -109,12 +118,18 @@ class ProjectGraph(CompiledStateGraph):
 
     def stream(self, input: Any, config: Any = None, *, context: Any = None, **kwargs: Any) -> Iterator[Any]:
         payload, ctx = self._prepare(input, config)
-        yield from super().stream(payload, config, context=ctx, **kwargs)
+        try:
+            yield from super().stream(payload, config, context=ctx, **kwargs)
+        except RoomError as exc:
+            raise RoomFailure.of(exc) from exc
 
     async def astream(self, input: Any, config: Any = None, *, context: Any = None, **kwargs: Any) -> AsyncIterator:
         payload, ctx = await asyncio.to_thread(self._prepare, input, config)  # reads room.toml: off the event loop
-        async for chunk in super().astream(payload, config, context=ctx, **kwargs):
-            yield chunk
+        try:
+            async for chunk in super().astream(payload, config, context=ctx, **kwargs):
+                yield chunk
+        except RoomError as exc:
+            raise RoomFailure.of(exc) from exc
 
     def get_input_jsonschema(self, config: Any = None) -> dict[str, Any]:
         if self.input_model is not None:

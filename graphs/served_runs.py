@@ -24,7 +24,7 @@ from langgraph_sdk.errors import APIConnectionError, ConflictError, LangGraphErr
 from graphs.context import Context
 from graphs.errors import RunBusyError, RunStateError, UnknownRunError
 from graphs.runs import RunView, check_premise, check_resumable, gate_answer, run_view
-from graphs.served import RunInputError
+from graphs.served import RoomFailure, RunInputError
 from tools.errors import ConfigError, InputError, RoomError
 
 GRAPH = "development"  # the served graph a run is a thread of (langgraph.json)
@@ -152,9 +152,31 @@ class ServedRuns:
             ):
                 if part.event == "error":
                     data = part.data if isinstance(part.data, dict) else {"message": str(part.data)}
-                    error, message = data.get("error", "error"), data.get("message", "")
-                    if error == RunInputError.__name__:  # the input refused before the run started
-                        raise InputError(message)
-                    raise ServedRunError(f"run {run_id} failed on the server: {error}: {message}")
+                    raise room_error(run_id, data.get("error", "error"), data.get("message", ""))
                 if part.event.startswith("custom") and isinstance(part.data, dict):
                     yield part.data
+
+
+def room_error(run_id: str, name: str, message: str) -> RoomError:
+    """The room's error for a served run's error event: its refused input, a room error by its kind (so the command
+    ends with the exit code it does locally), else the server's own words."""
+    if name == RunInputError.__name__:
+        return InputError(message)
+    if name == RoomFailure.__name__:
+        kind, _, text = message.partition(": ")
+        known = _room_errors().get(kind)
+        try:
+            return known(text) if known else ServedRunError(message)
+        except TypeError:  # one that is not made from a line (RunStopped)
+            return ServedRunError(message)
+    return ServedRunError(f"run {run_id} failed on the server: {name}: {message}")
+
+
+def _room_errors() -> dict[str, type[RoomError]]:
+    found: dict[str, type[RoomError]] = {}
+    todo = [RoomError]
+    while todo:
+        kind = todo.pop()
+        found[kind.__name__] = kind
+        todo.extend(kind.__subclasses__())
+    return found

@@ -207,6 +207,13 @@ def test_a_served_run_starts_from_a_premise_alone_and_room_answers_its_gate(serv
     refused = room(url, here, "run", PREMISE, "--auto", "casting")
     assert refused.returncode == 6 and "unknown gate(s) casting" in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+    # a run the model server refuses stops with the line and the exit code it has locally (3: a refused key)
+    fault_server.plan(REPLIES, [{"fault": "status", "status": 401, "times": 9}])
+    failed = room(url, here, "run", PREMISE, "--episodes", "1")
+    assert failed.returncode == 3 and "refused the key (401)" in failed.stderr, failed.stdout + failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1 and "Traceback" not in failed.stdout + failed.stderr
+    fault_server.plan(REPLIES)
     print(f"a served run through two gates, with room --server: {time.monotonic() - started:.1f} s")
 
 

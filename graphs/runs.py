@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from agents import models
 from agents.roles import ARTIFACTS
 from graphs import development
-from graphs.checkpoints import open_checkpoints
+from graphs.checkpoints import Checkpoints, open_checkpoints
 from graphs.context import DEVELOPMENT, ROLE_NAMES, Context
 from graphs.errors import RunStateError, RunStopped, UnknownRunError
 from graphs.forks import fork_run
@@ -256,12 +256,12 @@ def initial_state(
 class Runs:
     """The runs of one project folder."""
 
-    def __init__(self, ctx: Context, *, writer: bool = True):
+    def __init__(self, ctx: Context, *, writer: bool = True, checkpoints: Checkpoints | None = None):
         self.ctx = ctx
         ctx.state_dir.mkdir(parents=True, exist_ok=True)
         if writer:
             project_memory(ctx)  # takes the project's writer lock before anything is written
-        self.checkpoints = open_checkpoints(ctx)
+        self.checkpoints = checkpoints or open_checkpoints(ctx)  # given: a LangGraph server's (graphs.served)
         self.saver = self.checkpoints.saver
         self.graph = development.builder.compile(checkpointer=self.saver)
 

@@ -10,8 +10,14 @@ stores) are the server's project's: `room.toml` and `ROOM_*` in the folder
 is not read: what a run is allowed to spend, the models it sends work to and
 the folders it writes are the server's to say.
 
-The wrapper `ProjectGraph` is the compiled graph with these two steps before
-every run; nodes, checkpoints and the state's schema are unchanged.
+The `chat` graph's input is a line about a run (`graphs.chat.ChatInput`: a
+run id, an action, a message): on the server the run it reads and changes is
+the server's, a thread in its own checkpoints, not one in the project's
+database.
+
+The wrapper `ProjectGraph` is the compiled graph with these steps before
+every run (and a room error after one as a line the server shows its
+client); nodes, checkpoints and the state's schema are unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graphs import chat, development, episode, negotiation
 from graphs.context import Context, load_context
+from graphs.room import SERVED
 from graphs.runs import MAX_PREMISE_CHARS, initial_state
 from tools.errors import ConfigError, InputError, RoomError, first_problem
 
@@ -100,6 +107,14 @@ def as_is(payload: Any, config: dict | None, ctx: Context) -> Any:
     return payload
 
 
+def served_config(config: Any) -> dict:
+    """A served run's config, marked: the runs its nodes read and change (chat's) are the server's, in its
+    checkpointer (`graphs.room.project_runs`)."""
+    config = dict(config or {})
+    config["configurable"] = {**(config.get("configurable") or {}), SERVED: True}
+    return config
+
+
 class ProjectGraph(CompiledStateGraph):
     """A compiled graph whose runs get the server's project as their context and their input completed."""
 
@@ -118,6 +133,7 @@ class ProjectGraph(CompiledStateGraph):
 
     def stream(self, input: Any, config: Any = None, *, context: Any = None, **kwargs: Any) -> Iterator[Any]:
         payload, ctx = self._prepare(input, config)
+        config = served_config(config)
         try:
             yield from super().stream(payload, config, context=ctx, **kwargs)
         except RoomError as exc:
@@ -125,6 +141,7 @@ class ProjectGraph(CompiledStateGraph):
 
     async def astream(self, input: Any, config: Any = None, *, context: Any = None, **kwargs: Any) -> AsyncIterator:
         payload, ctx = await asyncio.to_thread(self._prepare, input, config)  # reads room.toml: off the event loop
+        config = served_config(config)
         try:
             async for chunk in super().astream(payload, config, context=ctx, **kwargs):
                 yield chunk

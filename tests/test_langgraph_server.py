@@ -2,7 +2,8 @@
 
 The server serves `langgraph.json` from a project whose model is the fault
 server's scripted replies (tests/fault_server.py). A run starts from a premise
-alone, stops at the pitch gate, is approved, and stops at the bible's; `room
+alone, stops at the pitch gate, is approved, and stops at the bible's; the chat
+graph answers a question about it; `room
 --server URL status | approve | resume | run` read, answer and start runs as they do local ones.
 
 Without the `server` extra (`langgraph` CLI) the test is skipped, saying so;
@@ -173,6 +174,13 @@ def test_a_served_run_starts_from_a_premise_alone_and_room_answers_its_gate(serv
     (waiting,) = [i["value"] for i in state["interrupts"]]
     assert waiting["gate"] == "bible" and state["values"]["approved"] == {"pitch": 1}
     assert state["values"]["artifacts"]["bible"]["tone"] == f.bible()["tone"]
+
+    # chat is a served graph too: a question and a run id; it reads the served run, in the server's checkpoints
+    session = client.threads.create()["thread_id"]
+    said = client.runs.wait(
+        session, "chat", input={"run_id": run_id, "action": "ask", "message": "@screenwriter what is it about?"}
+    )
+    assert said["role"] == "screenwriter" and said["answer"] == REPLIES["text"][0], said
 
     # `room --server`: status as it is shown locally, then an answer with the local checks and exit codes
     here = tmp_path / "elsewhere"

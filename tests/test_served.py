@@ -9,6 +9,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
+import factories as f
 from graphs import served
 from graphs.context import load_context
 from graphs.runs import Runs
@@ -79,3 +80,27 @@ def test_the_served_graph_runs_on_the_servers_project_whatever_context_it_is_giv
     snap = graph.get_state(THREAD)
     assert [i.value["gate"] for i in snap.interrupts] == ["bible"] and snap.values["approved"] == {"pitch": 1}
     assert not Runs(load_context(project, env={}), writer=False).run_ids()  # the server's run, not the project's
+
+
+def test_served_chat_talks_about_and_changes_a_run_in_the_servers_checkpoints(script, project, monkeypatch):
+    settings(project)
+    monkeypatch.setenv(served.PROJECT_ENV, str(project))
+    saver = InMemorySaver()  # the server's: both graphs keep their threads in it
+    development = served.development_graph.copy({"checkpointer": saver})
+    chat = served.chat_graph.copy({"checkpointer": saver})
+    enqueue(script, PITCH_ROUND)
+    list(development.stream({"premise": PREMISE, "episodes": 1}, THREAD))
+    run_id = THREAD["configurable"]["thread_id"]
+    session = {"configurable": {"thread_id": "chat-session"}}
+
+    script.enqueue("director", "Open on the slap itself, not the lobby.")
+    said = chat.invoke({"run_id": run_id, "action": "ask", "message": "@director how is the hook?"}, session)
+    assert said == {"role": "director", "answer": "Open on the slap itself, not the lobby."}
+
+    script.enqueue("screenwriter", f.revision(f.pitch("Slap First"), issues=2))
+    accepted = chat.invoke({"run_id": run_id, "action": "accept"}, session)
+    assert accepted["changed"] == {"artifact": "pitch", "version": 2}
+    snap = development.get_state(THREAD)  # the served run has the new version, and waits at its gate again
+    assert snap.values["artifacts"]["pitch"]["title"] == "Slap First"
+    assert [(i.value["gate"], i.value["version"]) for i in snap.interrupts] == [("pitch", 2)]
+    assert not Runs(load_context(project, env={}), writer=False).run_ids()  # nothing in the project's database

@@ -39,7 +39,7 @@ memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared 
 app.add_typer(memory_app, name="memory")
 
 
-SERVED_COMMANDS = ("run", "status", "approve", "resume")  # what --server / ROOM_SERVER works with
+SERVED_COMMANDS = ("run", "status", "approve", "resume", "chat")  # what --server / ROOM_SERVER works with
 
 
 class Options:
@@ -47,7 +47,7 @@ class Options:
 
     project_dir: Path = Path(".")
     overrides: dict = {}
-    server: str | None = None  # a LangGraph server's URL: run, status, approve and resume work on the runs it serves
+    server: str | None = None  # a LangGraph server's URL: run, status, approve, resume and chat work on its runs
 
 
 @app.callback()
@@ -68,7 +68,8 @@ def _global(
     server: Annotated[
         Optional[str],
         typer.Option(
-            envvar="ROOM_SERVER", help="A LangGraph server's URL: run, status, approve and resume work on its runs."
+            envvar="ROOM_SERVER",
+            help="A LangGraph server's URL: run, status, approve, resume and chat work on its runs.",
         ),
     ] = None,
 ) -> None:
@@ -317,8 +318,9 @@ def chat(
     from cli.chat import ChatSession
 
     ctx = context()
-    runs = Runs(ctx)
-    announce_models(ctx)
+    runs = open_runs(ctx)
+    if not Options.server:  # a served chat answers with the server's models
+        announce_models(ctx)
     ChatSession(runs, run_id or runs.latest()).loop()
 
 

@@ -1,13 +1,14 @@
 """Run control of runs that live on a LangGraph server (`room --server URL`), through its SDK.
 
 `ServedRuns` is the part of `graphs.runs.Runs` that `room run`, `status`,
-`approve` and `resume` use — start, list, view, answer a gate, go on — read from and sent to a
-served deployment of `langgraph.json` (`graphs.served`): a run is a thread of
-the `development` graph and its id is the thread's. The checks are the local
-ones (`gate_answer`, `check_resumable`), so a command says the same thing and
-ends with the same exit code either way. The server drives the run; one run
-per thread at a time is the server's rule too (a second is refused, not
-queued).
+`approve`, `resume` and `chat` use — start, list, view, answer a gate, go on,
+talk — read from and sent to a served deployment of `langgraph.json`
+(`graphs.served`): a run is a thread of the `development` graph and its id is
+the thread's; a chat session is a thread of the `chat` graph. The checks are
+the local ones (`gate_answer`, `check_resumable`), so a command says the same
+thing and ends with the same exit code either way. The server drives the run;
+one run per thread at a time is the server's rule too (a second is refused,
+not queued).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from graphs.served import RoomFailure, RunInputError
 from tools.errors import ConfigError, InputError, RoomError
 
 GRAPH = "development"  # the served graph a run is a thread of (langgraph.json)
+CHAT = "chat"  # the served graph a chat session is a thread of
 LISTED = 100  # the most runs `room status` lists from a server
 
 
@@ -144,17 +146,65 @@ class ServedRuns:
         check_resumable(self.view(run_id))
         return self._stream(run_id, input=None)
 
-    def _stream(self, run_id: str, **payload: Any) -> Iterator[dict]:
-        """The run's own events (the custom stream the CLI shows) while the server drives it to its next stop."""
+    def chat(self, run_id: str) -> ServedConversation:
+        """A chat session on a served run: a thread of the server's chat graph."""
+        self.view(run_id)  # unknown run → clear error before the prompt appears
+        return ServedConversation(self, run_id)
+
+    def _stream(self, run_id: str, graph: str = GRAPH, thread: str | None = None, **payload: Any) -> Iterator[dict]:
+        """The run's own events (the custom stream the CLI shows) while the server drives `graph` on the run's
+        thread (or on `thread`, a chat session's) to its next stop."""
         with self._calling(run_id):
             for part in self.client.runs.stream(
-                run_id, GRAPH, stream_mode="custom", stream_subgraphs=True, multitask_strategy="reject", **payload
+                thread or run_id,
+                graph,
+                stream_mode="custom",
+                stream_subgraphs=True,
+                multitask_strategy="reject",
+                **payload,
             ):
                 if part.event == "error":
                     data = part.data if isinstance(part.data, dict) else {"message": str(part.data)}
                     raise room_error(run_id, data.get("error", "error"), data.get("message", ""))
                 if part.event.startswith("custom") and isinstance(part.data, dict):
                     yield part.data
+
+
+class ServedConversation:
+    """One chat session on a served run, as `graphs.chat.Conversation` is on a local one: each line is a run of
+    the server's `chat` graph on the session's thread."""
+
+    def __init__(self, runs: ServedRuns, run_id: str):
+        self.runs = runs
+        self.run_id = run_id
+        with runs._calling(run_id):
+            self.session = runs.client.threads.create()["thread_id"]
+
+    def values(self) -> dict:
+        return self.runs.view(self.run_id).values
+
+    def _line(self, action: str, message: str = "", role: str | None = None) -> Iterator[dict]:
+        line = {"run_id": self.run_id, "action": action, "message": message, "role": role}
+        yield from self.runs._stream(self.run_id, CHAT, self.session, input=line)
+
+    def ask(self, line: str, role: str | None = None) -> Iterator[dict]:
+        return self._line("ask", line, role)
+
+    def answer(self, role: str, message: str) -> Iterator[str]:
+        return (event["text"] for event in self.ask(message, role) if event["type"] == "chunk")
+
+    def _change(self, action: str) -> tuple[str, int]:
+        for _ in self._line(action):
+            pass
+        with self.runs._calling(self.run_id):
+            changed = self.runs.client.threads.get_state(self.session)["values"]["changed"]
+        return changed["artifact"], changed["version"]
+
+    def accept(self) -> tuple[str, int]:
+        return self._change("accept")
+
+    def undo(self) -> tuple[str, int]:
+        return self._change("undo")
 
 
 def room_error(run_id: str, name: str, message: str) -> RoomError:

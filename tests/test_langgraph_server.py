@@ -4,7 +4,7 @@ The server serves `langgraph.json` from a project whose model is the fault
 server's scripted replies (tests/fault_server.py). A run starts from a premise
 alone, stops at the pitch gate, is approved, and stops at the bible's; the chat
 graph answers a question about it; `room
---server URL status | approve | resume | run` read, answer and start runs as they do local ones.
+--server URL status | approve | resume | run | chat` read, answer, start and discuss runs as they do local ones.
 
 Without the `server` extra (`langgraph` CLI) the test is skipped, saying so;
 `ROOM_TEST_SERVER=1` (CI: see .ci/run) makes it fail instead.
@@ -136,12 +136,13 @@ def served(tmp_path_factory, fault_server):
         log.close()
 
 
-def room(url: str, project: Path, *args: str) -> subprocess.CompletedProcess:
+def room(url: str, project: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """`room --server URL ...` in a folder of its own: everything it reads comes from the server."""
     env = {**_clean_env(), "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "cli", "-C", str(project), "--server", url, *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
@@ -204,6 +205,10 @@ def test_a_served_run_starts_from_a_premise_alone_and_room_answers_its_gate(serv
     assert listed.returncode == 0 and run_id[:8] in listed.stdout, listed.stdout
     state = client.threads.get_state(run_id)
     assert state["values"]["approved"] == {"pitch": 1, "bible": 1}
+
+    chat = room(url, here, "chat", run_id, stdin="@screenwriter what is it about?\n/status\n/quit\n")
+    assert chat.returncode == 0 and REPLIES["text"][0] in chat.stdout, chat.stdout + chat.stderr
+    assert "outline" in chat.stdout and "Traceback" not in chat.stdout + chat.stderr
 
     not_stopped = room(url, here, "resume", run_id)
     assert not_stopped.returncode == 5 and "waits at the outline gate" in not_stopped.stderr, not_stopped.stderr

@@ -23,6 +23,7 @@ from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import RunStateError, RunStopped
 from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
 from graphs.runs import Runs, check_premise, draft_name
+from graphs.served_runs import ServedRuns
 from memory.errors import WriterLockedError
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
@@ -38,15 +39,20 @@ memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared 
 app.add_typer(memory_app, name="memory")
 
 
+SERVED_COMMANDS = ("run", "status", "approve", "resume", "chat")  # what --server / ROOM_SERVER works with
+
+
 class Options:
     """Global flags; they win over room.toml and the environment."""
 
     project_dir: Path = Path(".")
     overrides: dict = {}
+    server: str | None = None  # a LangGraph server's URL: run, status, approve, resume and chat work on its runs
 
 
 @app.callback()
 def _global(
+    invoked: typer.Context,
     project_dir: Annotated[Path, typer.Option("--project-dir", "-C", help="Project folder (default: here).")] = Path(
         "."
     ),
@@ -59,8 +65,18 @@ def _global(
     private: Annotated[
         bool, typer.Option("--private", help="Privacy mode: refuse every backend that is not on this machine.")
     ] = False,
+    server: Annotated[
+        Optional[str],
+        typer.Option(
+            envvar="ROOM_SERVER",
+            help="A LangGraph server's URL: run, status, approve, resume and chat work on its runs.",
+        ),
+    ] = None,
 ) -> None:
     Options.project_dir = project_dir
+    Options.server = server or None
+    if Options.server and invoked.invoked_subcommand not in SERVED_COMMANDS:
+        local_only(invoked.invoked_subcommand or "")
     Options.overrides = {
         "model": model,
         "base_url": base_url,
@@ -74,6 +90,18 @@ def context(**extra) -> Context:
     """Flags of the command win over global flags, which win over room.toml and the environment."""
     flags = {**Options.overrides, **{k: v for k, v in extra.items() if v is not None}}
     return load_context(Options.project_dir, flags)
+
+
+def open_runs(ctx: Context, *, writer: bool = True) -> Runs | ServedRuns:
+    """The runs a command works on: this project's, or with --server / ROOM_SERVER the runs a LangGraph server
+    serves (the same commands, checks, output and exit codes)."""
+    return ServedRuns(ctx, Options.server) if Options.server else Runs(ctx, writer=writer)
+
+
+def local_only(command: str) -> None:
+    """A command that works on this project's runs only."""
+    if Options.server:
+        raise InputError(f"`room {command}` works on this project's runs, not on a server's (--server / ROOM_SERVER)")
 
 
 def announce_models(ctx: Context) -> None:
@@ -92,7 +120,7 @@ def announce_models(ctx: Context) -> None:
         console.print(embedded.NOTICE, style="yellow")
 
 
-def drive(runs: Runs, run_id: str, events) -> None:
+def drive(runs: Runs | ServedRuns, run_id: str, events) -> None:
     """Show a run's events live, then what it waits for (or that it finished)."""
     view = None
     with views.progress() as live:
@@ -125,6 +153,16 @@ def run(
 ) -> None:
     """Develop a series from a premise and produce its episodes; stops at each gate for your approval."""
     gates = ("all",) if auto_approve else tuple(g for g in (auto or "").split(",") if g) or None
+    if Options.server:
+        if model or budget or round_limit:
+            raise InputError("a served run's models, budget and rounds are the server's settings (its room.toml)")
+        runs = open_runs(context())
+        run_id, events = runs.start(
+            premise, lang=lang or Options.overrides["lang"], episodes=episodes, auto_approve=gates
+        )
+        console.print(styled("run [bold]{}[/] on {}", run_id, Options.server))
+        drive(runs, run_id, events)
+        return
     ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model, budget=budget)
     announce_models(ctx)
     runs = Runs(ctx)
@@ -140,7 +178,7 @@ def status(
 ) -> None:
     """Runs of this project and what each waits for."""
     ctx = context()
-    runs = Runs(ctx, writer=False)
+    runs = open_runs(ctx, writer=False)
     if run_id:
         view = runs.view(run_id)
         totals = summarize_ledger(read_ledger(ctx, run_id))
@@ -198,7 +236,7 @@ def approve(
     if edit and reject:
         raise InputError("use --edit or --reject, not both")
     ctx = context(budget=budget)
-    runs = Runs(ctx)
+    runs = open_runs(ctx)
     expected = {"gate": gate, "episode": episode}
     if edit:
         events = runs.answer(run_id, "edit", content=read_edit(edit), **expected)
@@ -206,7 +244,8 @@ def approve(
         events = runs.answer(run_id, "reject", note=reject, **expected)
     else:
         events = runs.answer(run_id, "approve", **expected)
-    announce_models(ctx)
+    if not Options.server:  # a served run goes on with the server's models
+        announce_models(ctx)
     drive(runs, run_id, events)
 
 
@@ -228,6 +267,12 @@ def resume(
 ) -> None:
     """Continue a run that stopped between steps (killed, crashed, stopped, out of budget), or redo one of its steps."""
     ctx = context(budget=budget)
+    if redo:
+        local_only("resume --redo")
+    if Options.server:  # a served run goes on with the server's models
+        runs = open_runs(ctx)
+        drive(runs, run_id, runs.resume(run_id))
+        return
     announce_models(ctx)
     runs = Runs(ctx)
     drive(runs, run_id, runs.redo(run_id, redo, episode) if redo else runs.resume(run_id))
@@ -276,8 +321,9 @@ def chat(
     from cli.chat import ChatSession
 
     ctx = context()
-    runs = Runs(ctx)
-    announce_models(ctx)
+    runs = open_runs(ctx)
+    if not Options.server:  # a served chat answers with the server's models
+        announce_models(ctx)
     ChatSession(runs, run_id or runs.latest()).loop()
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -184,6 +185,43 @@ class PostgresCheckpoints(Checkpoints):
 
     def close(self) -> None:
         self._conn.close()
+
+
+class ServerCheckpoints(Checkpoints):
+    """The checkpoints of the LangGraph server this process is (`graphs.served`): its own saver, whatever it
+    keeps them in. The server runs one run a thread at a time; a change a node makes to another run (chat's)
+    takes the run for this process meanwhile."""
+
+    where = "the LangGraph server's checkpoints"
+
+    def __init__(self, saver: BaseCheckpointSaver):
+        self.saver = saver
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+
+    def run_ids(self) -> list[str]:
+        first: dict[str, str] = {}  # thread id -> its first checkpoint's id (time-ordered), oldest run first
+        for saved in self.saver.list(None):
+            configurable = saved.config["configurable"]
+            if not configurable.get("checkpoint_ns"):
+                thread, checkpoint = configurable["thread_id"], configurable["checkpoint_id"]
+                first[thread] = min(first.get(thread, checkpoint), checkpoint)
+        return sorted(first, key=first.__getitem__)
+
+    @contextmanager
+    def driving(self, run_id: str) -> Iterator[None]:
+        with self._lock:
+            if run_id in self._held:
+                raise busy(run_id)
+            self._held.add(run_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.discard(run_id)
+
+    def close(self) -> None:
+        pass  # the server's own
 
 
 def open_checkpoints(ctx: Context) -> Checkpoints:

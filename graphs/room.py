@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
+from langgraph.constants import CONFIG_KEY_CHECKPOINTER
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
@@ -44,6 +47,7 @@ _runs_lock = threading.Lock()
 _runs: dict[str, Runs] = {}
 _redactors_lock = threading.Lock()
 _redactors: dict[str, Redactor] = {}
+SERVED = "__room_served__"  # in a run's configurable: a LangGraph server runs it (graphs.served marks its runs)
 
 
 def project_memory(ctx: Context, *, writer: bool = True) -> RoomMemory:
@@ -72,15 +76,28 @@ def project_redactor(ctx: Context) -> Redactor:
     return redactor
 
 
+def served_saver() -> BaseCheckpointSaver | None:
+    """The checkpointer of the LangGraph server running this node's graph (None: not on a server)."""
+    try:
+        configurable = get_config().get("configurable", {})
+    except RuntimeError:  # not in a graph's step
+        return None
+    saver = configurable.get(CONFIG_KEY_CHECKPOINTER) if configurable.get(SERVED) else None
+    return saver if isinstance(saver, BaseCheckpointSaver) else None
+
+
 def project_runs(ctx: Context) -> Runs:
     """The project's runs, opened once a process: how a node reads and changes a run other than its own
-    (the chat graph's, the run it talks about)."""
+    (the chat graph's, the run it talks about). On a LangGraph server (`graphs.served` marks its runs `SERVED`)
+    they are the server's runs, in its own checkpoints."""
+    from graphs.checkpoints import ServerCheckpoints
     from graphs.runs import Runs  # the runs drive the graphs whose nodes use this module
 
-    key = ctx.model_dump_json()
+    saver = served_saver()
+    key = ctx.model_dump_json() + (f"|served {id(saver)}" if saver is not None else "")
     with _runs_lock:
         if key not in _runs:
-            _runs[key] = Runs(ctx)
+            _runs[key] = Runs(ctx, checkpoints=ServerCheckpoints(saver) if saver is not None else None)
         return _runs[key]
 
 

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from agents import models
 from agents.roles import ARTIFACTS
 from graphs import development
-from graphs.checkpoints import open_checkpoints
+from graphs.checkpoints import Checkpoints, open_checkpoints
 from graphs.context import DEVELOPMENT, ROLE_NAMES, Context
 from graphs.errors import RunStateError, RunStopped, UnknownRunError
 from graphs.forks import fork_run
@@ -138,15 +138,130 @@ def validate_edit(gate: str, content: Any) -> dict:
         raise InputError(f"the edited {gate} is not valid: {where or gate}: {what}") from None
 
 
+def run_view(
+    run_id: str,
+    values: dict[str, Any],
+    *,
+    waiting: dict[str, Any] | None,
+    pending: bool,
+    errors: list[tuple[str, str]],
+    checkpoint_id: str,
+    updated: str,
+    forked_from: str = "",
+) -> RunView:
+    """What a run is doing, from its latest checkpoint: its values, the gate it waits at, whether steps are left
+    (`pending`), and the (node, error) of each step that failed — wherever the checkpoint was read."""
+    # a step begun and not checkpointed as done (its writes may be saved already) is not the end either
+    state = "waiting" if waiting else ("interrupted" if pending else "finished")
+    failed = next(
+        (
+            {"stage": stage_of(node, values), "error": _error_line(error)}
+            for node, error in errors
+            if not error.startswith(StopAtSafePoint.__name__)
+        ),
+        None,
+    )
+    return RunView(
+        run_id=run_id,
+        premise=values.get("premise", ""),
+        state=state,
+        waiting=waiting,
+        approved=dict(values.get("approved", {})),
+        values=dict(values),
+        checkpoint_id=checkpoint_id,
+        updated=updated,
+        failed=failed,
+        forked_from=forked_from,
+    )
+
+
+def gate_answer(
+    view: RunView,
+    action: str,
+    *,
+    content: Any = None,
+    note: str | None = None,
+    gate: str | None = None,
+    episode: int | None = None,
+) -> dict[str, Any]:
+    """The answer to the gate a run waits at (what its `interrupt` resumes with), checked: the run waits, at the
+    gate meant (with `gate` and `episode`), and an edit is a valid artifact, a rejection has a note."""
+    run_id = view.run_id
+    if not view.waiting:
+        raise RunStateError(f"run {run_id} is not waiting for approval (it is {view.state})")
+    waits = (view.waiting["gate"], view.waiting.get("episode", 0))
+    if gate is not None and (gate != waits[0] or episode is not None and episode != waits[1]):
+        at = f"{waits[0]}" + (f" of episode {waits[1]}" if waits[1] else "")
+        meant = f"{gate}" + (f" of episode {episode}" if episode else "")
+        raise RunStateError(f"run {run_id} waits at {at}, not at {meant}: see `room status {run_id}`")
+    answer: dict[str, Any] = {"action": action}
+    if action == "edit":
+        answer["content"] = validate_edit(view.waiting["gate"], content)
+    elif action == "reject":
+        if not (note or "").strip():
+            raise InputError("a rejection needs a note saying what to change")
+        answer["note"] = note.strip()
+    elif action != "approve":
+        raise InputError(f"unknown action '{action}'")
+    return answer
+
+
+def check_resumable(view: RunView) -> RunView:
+    """A run `room resume` may continue: one stopped between steps, not one at a gate or finished."""
+    if view.state == "waiting":
+        raise RunStateError(
+            f"run {view.run_id} waits at the {view.waiting['gate']} gate: use `room approve {view.run_id}`"
+        )
+    if view.state == "finished":
+        raise RunStateError(f"run {view.run_id} is finished; nothing to resume")
+    return view
+
+
+def initial_state(
+    ctx: Context,
+    run_id: str,
+    premise: str,
+    *,
+    lang: str | None = None,
+    episodes: int | None = None,
+    auto_approve: tuple[str, ...] | None = None,
+    model: str | None = None,
+) -> dict[str, Any]:
+    """What a new run of `premise` starts with (`graphs.state.RunInput`): its id, its terms (language, episodes,
+    the gates that pass on their own, models and budget) from the arguments, else from the context."""
+    text = check_premise(premise)
+    if model:
+        models.check_spec(model, ctx.base_url)
+    initial: dict[str, Any] = {
+        "run_id": run_id,
+        "premise": text,
+        "lang": lang or ctx.lang,
+        "episodes": episodes or ctx.episodes,
+        "decisions": [],
+        "auto_approve": list(ctx.auto_approve if auto_approve is None else auto_approve),
+        "models": {"model": model, "role_models": {}} if model else ctx.models(),
+    }
+    budget = ctx.run_budget()
+    if budget:
+        unpriced = sorted({s for s in map(ctx.model_for, ROLE_NAMES) if ctx.price(s) is None})
+        if unpriced and budget.unit == "usd":
+            raise ConfigError(
+                f"a budget of {budget.shown()} needs a price for {', '.join(unpriced)}: set it in room.toml "
+                "[prices], or give the budget in tokens (e.g. --budget 200000tok)"
+            )
+        initial["budget"] = budget.as_json()
+    return initial
+
+
 class Runs:
     """The runs of one project folder."""
 
-    def __init__(self, ctx: Context, *, writer: bool = True):
+    def __init__(self, ctx: Context, *, writer: bool = True, checkpoints: Checkpoints | None = None):
         self.ctx = ctx
         ctx.state_dir.mkdir(parents=True, exist_ok=True)
         if writer:
             project_memory(ctx)  # takes the project's writer lock before anything is written
-        self.checkpoints = open_checkpoints(ctx)
+        self.checkpoints = checkpoints or open_checkpoints(ctx)  # given: a LangGraph server's (graphs.served)
         self.saver = self.checkpoints.saver
         self.graph = development.builder.compile(checkpointer=self.saver)
 
@@ -170,27 +285,14 @@ class Runs:
         if not snap.values:
             known = ", ".join(self.run_ids()[-5:]) or "none yet"
             raise UnknownRunError(f"no run '{run_id}' in this project (recent: {known})")
-        waiting = next((i.value for i in snap.interrupts), None)
-        # a step begun and not checkpointed as done (its writes may be saved already) is not the end either
-        state = "waiting" if waiting else ("interrupted" if snap.next or snap.tasks else "finished")
-        failed = next(
-            (
-                {"stage": stage_of(t.name, snap.values), "error": _error_line(t.error)}
-                for t in snap.tasks
-                if t.error and not t.error.startswith(StopAtSafePoint.__name__)
-            ),
-            None,
-        )
-        return RunView(
-            run_id=run_id,
-            premise=snap.values.get("premise", ""),
-            state=state,
-            waiting=waiting,
-            approved=dict(snap.values.get("approved", {})),
-            values=dict(snap.values),
+        return run_view(
+            run_id,
+            snap.values,
+            waiting=next((i.value for i in snap.interrupts), None),
+            pending=bool(snap.next or snap.tasks),
+            errors=[(t.name, t.error) for t in snap.tasks if t.error],
             checkpoint_id=snap.config["configurable"]["checkpoint_id"],
             updated=snap.created_at or "",
-            failed=failed,
             forked_from=self._forked_from(run_id),
         )
 
@@ -293,28 +395,10 @@ class Runs:
     ) -> tuple[str, Iterator[dict]]:
         """A new run of `premise`; its gates in `auto_approve` (default: the context's) pass on their own; with
         `model` (provider:model) every role of the run writes on it, else on the context's models."""
-        text = check_premise(premise)
-        if model:
-            models.check_spec(model, self.ctx.base_url)
         run_id = new_run_id()
-        initial = {
-            "run_id": run_id,
-            "premise": text,
-            "lang": lang or self.ctx.lang,
-            "episodes": episodes or self.ctx.episodes,
-            "decisions": [],
-            "auto_approve": list(self.ctx.auto_approve if auto_approve is None else auto_approve),
-            "models": {"model": model, "role_models": {}} if model else self.ctx.models(),
-        }
-        budget = self.ctx.run_budget()
-        if budget:
-            unpriced = sorted({s for s in map(self.ctx.model_for, ROLE_NAMES) if self.ctx.price(s) is None})
-            if unpriced and budget.unit == "usd":
-                raise ConfigError(
-                    f"a budget of {budget.shown()} needs a price for {', '.join(unpriced)}: set it in room.toml "
-                    "[prices], or give the budget in tokens (e.g. --budget 200000tok)"
-                )
-            initial["budget"] = budget.as_json()
+        initial = initial_state(
+            self.ctx, run_id, premise, lang=lang, episodes=episodes, auto_approve=auto_approve, model=model
+        )
         return run_id, self._stream(initial, self.config(run_id))
 
     def answer(
@@ -330,32 +414,12 @@ class Runs:
         """Answer the gate a run waits at: approve, edit (with content) or reject (with a note). With `gate` (and
         `episode`), only that gate: an answer meant for one gate never lands on the next one."""
         view = self.view(run_id)
-        if not view.waiting:
-            raise RunStateError(f"run {run_id} is not waiting for approval (it is {view.state})")
-        waits = (view.waiting["gate"], view.waiting.get("episode", 0))
-        if gate is not None and (gate != waits[0] or episode is not None and episode != waits[1]):
-            at = f"{waits[0]}" + (f" of episode {waits[1]}" if waits[1] else "")
-            meant = f"{gate}" + (f" of episode {episode}" if episode else "")
-            raise RunStateError(f"run {run_id} waits at {at}, not at {meant}: see `room status {run_id}`")
-        gate = view.waiting["gate"]
-        answer: dict[str, Any] = {"action": action}
-        if action == "edit":
-            answer["content"] = validate_edit(gate, content)
-        elif action == "reject":
-            if not (note or "").strip():
-                raise InputError("a rejection needs a note saying what to change")
-            answer["note"] = note.strip()
-        elif action != "approve":
-            raise InputError(f"unknown action '{action}'")
+        answer = gate_answer(view, action, content=content, note=note, gate=gate, episode=episode)
         return self._stream(Command(resume=answer), self.config(run_id), read_at=view.checkpoint_id)
 
     def resume(self, run_id: str) -> Iterator[dict]:
         """Continue a run that stopped between steps (killed, crashed, out of time)."""
-        view = self.view(run_id)
-        if view.state == "waiting":
-            raise RunStateError(f"run {run_id} waits at the {view.waiting['gate']} gate: use `room approve {run_id}`")
-        if view.state == "finished":
-            raise RunStateError(f"run {run_id} is finished; nothing to resume")
+        view = check_resumable(self.view(run_id))
         return self._stream(None, self.config(run_id), read_at=view.checkpoint_id)
 
     def rewind(self, run_id: str, checkpoint: str) -> tuple[str, str, Iterator[dict]]:

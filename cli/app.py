@@ -24,6 +24,7 @@ from graphs.errors import RunStateError, RunStopped
 from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
 from graphs.runs import Runs, check_premise, draft_name
 from memory.errors import WriterLockedError
+from tools import credentials
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
 from tools.prices import BudgetExceededError
@@ -342,6 +343,7 @@ def _render(run_id: str, episode: int, **change) -> None:
         ),
         soft_wrap=True,
     )
+    console.print(styled("[dim]{}[/]", credentials.describe(Path(produced.video))), soft_wrap=True)
 
 
 @app.command()

@@ -248,6 +248,8 @@ def test_c2pa_manifest_on_the_labelled_mp4_and_a_frame_and_a_changed_byte_breaks
             a for s in active["assertions"] if s["label"].startswith("c2pa.actions") for a in s["data"]["actions"]
         ]
         assert actions == [{"action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE}]
+        notes = [s["data"]["trust"] for s in active["assertions"] if s["label"] == "org.writers-room.signer"]
+        assert len(notes) == 1 and "not on any C2PA trust list" in notes[0]  # the manifest says so itself
     with av.open(str(video)) as container:  # signing kept the labels it signed over
         check_standard(container.metadata[METADATA_KEY], "ab" * 32)
     with Image.open(frame) as image:

@@ -4,7 +4,8 @@ Every frame, the contact sheet and the episode MP4 get a C2PA manifest
 (`c2pa-python`), signed after their AIGC labels are written, so it binds the
 labelled bytes: a byte changed afterwards makes a reader report a hash
 mismatch. The manifest holds one `c2pa.actions` assertion, `c2pa.created` with
-the IPTC digital source type `trainedAlgorithmicMedia`, and names the claim
+the IPTC digital source type `trainedAlgorithmicMedia`, and one of the room's
+own (NOTE_LABEL) saying the certificate is on no trust list; it names the claim
 generator CLAIM_GENERATOR.
 
 The signing key is the project's own, made on first use in `KEY_DIR` under the
@@ -45,6 +46,7 @@ UNTRUSTED_NOTE = (
     "C2PA credentials are signed with this project's own certificate, which is not on any C2PA trust list: "
     "readers show the signature as valid and the signer as untrusted"
 )
+NOTE_LABEL = "org.writers-room.signer"  # an assertion of the room's own: what the signer's certificate is
 MIME_TYPES = {".png": "image/png", ".mp4": "video/mp4", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 # offline, and no thumbnail in the manifest (it doubled the time to sign a 1080x1920 frame)
 SETTINGS = {
@@ -73,7 +75,8 @@ def manifest(title: str) -> dict:
             {
                 "label": "c2pa.actions",
                 "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE}]},
-            }
+            },
+            {"label": NOTE_LABEL, "data": {"trust": UNTRUSTED_NOTE}},
         ],
     }
 
@@ -215,13 +218,14 @@ def read_credentials(path: Path) -> dict:
         if assertion.get("label", "").startswith("c2pa.actions")
         for action in assertion.get("data", {}).get("actions", [])
     ]
+    notes = [a.get("data", {}).get("trust") for a in active.get("assertions", []) if a.get("label") == NOTE_LABEL]
     return {
         "state": state,
         "failures": failures,
         "actions": actions,
         "generator": [info.get("name") for info in active.get("claim_generator_info", [])],
         "signer": active.get("signature_info", {}),
-        "note": UNTRUSTED_NOTE,
+        "note": next(iter(notes), None),
     }
 
 

@@ -287,3 +287,16 @@ def test_without_the_library_files_stay_labelled_and_one_warning_says_so(tmp_pat
     assert len(caplog.records) == 1 and "\n" not in caplog.records[0].getMessage()
     assert "C2PA" in caplog.records[0].getMessage()
     assert frame.read_bytes() == before and not (tmp_path / "c2pa").exists()
+
+
+def test_a_broken_project_key_is_a_clear_error(tmp_path):
+    from tools.errors import OutputError
+
+    keys = tmp_path / "c2pa"
+    Credentials(keys).signer()
+    (keys / "signer.key").write_text("not a key")
+    frame = label_and_save(Image.new("RGB", (90, 160), GREY), _Request(), tmp_path / "1A.png", ["flux"])
+    with pytest.raises(OutputError, match="cannot sign") as raised:
+        Credentials(keys).sign(frame)
+    assert "\n" not in str(raised.value) and str(keys) in str(raised.value)
+    assert read_credentials(frame) == {}  # left as it was: labelled, unsigned

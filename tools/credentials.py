@@ -25,7 +25,6 @@ unsigned and one warning line says so (`sign` returns False).
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 import os
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from tools.errors import OutputError
-from tools.files import atomic_write_bytes, atomic_write_text
+from tools.files import atomic_target, atomic_write_bytes, atomic_write_text
 from tools.labels import PRODUCER
 
 CLAIM_GENERATOR = PRODUCER
@@ -61,7 +60,7 @@ def _c2pa():
     """The c2pa module, or None where it cannot be loaded (no wheel for the platform, a broken native library)."""
     try:
         import c2pa
-    except (ImportError, OSError):
+    except (ImportError, OSError, RuntimeError):  # RuntimeError: a native library that loads without its symbols
         return None
     return c2pa
 
@@ -166,7 +165,13 @@ class Credentials:
             return None
         if self._signer is None:
             chain, key = self._keys()
-            self._signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key, None))
+            try:
+                info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key, None)  # None: no timestamp server
+                self._signer = c2pa.Signer.from_info(info)
+            except c2pa.C2paError as exc:
+                raise OutputError(
+                    f"the project's C2PA key in {self.folder} cannot sign ({exc}); remove that folder to make a new one"
+                ) from None
         return self._signer
 
     def sign(self, path: Path, title: str | None = None) -> bool:
@@ -180,17 +185,13 @@ class Credentials:
             return False
         c2pa = _c2pa()
         try:
-            source = io.BytesIO(path.read_bytes())
+            with atomic_target(path, suffix=path.suffix) as tmp, path.open("rb") as source, tmp.open("w+b") as signed:
+                with c2pa.Builder(manifest(title or path.name), c2pa.Context.from_dict(SETTINGS)) as builder:
+                    builder.sign(signer, mime, source, signed)
         except OSError as exc:
-            raise OutputError(f"cannot read {path} to sign it: {exc.strerror or exc}") from None
-        signed = io.BytesIO()
-        try:
-            context = c2pa.Context.from_dict(SETTINGS)
-            with c2pa.Builder(manifest(title or path.name), context) as builder:
-                builder.sign(signer, mime, source, signed)
+            raise OutputError(f"cannot sign {path}: {exc.strerror or exc}") from None
         except c2pa.C2paError as exc:
             raise OutputError(f"cannot sign {path.name} with C2PA credentials: {exc}") from None
-        atomic_write_bytes(path, signed.getvalue())
         return True
 
 

@@ -1,9 +1,10 @@
 """The AIGC label on every image: visible mark + machine-readable JSON.
 
 Visible: VISIBLE_TEXT ("AI生成 / AI-generated"), one line per language, in an
-opaque box of contrasting colour in the top-left corner. Each line's glyphs are
-at least 5% of the image's short side tall, the size GB 45438-2025 asks of the
-visible label on an image.
+opaque box of contrasting colour in the top-left corner. Each line's glyphs, and
+even its capitals ("AI", the shortest), are at least 5% of the image's short
+side tall, the size GB 45438-2025 asks of the visible label; the video's large
+label is sized by the same rule (`label_font_size`).
 
 Machine-readable: `tools.labels.aigc_label(...)` as UTF-8 JSON in two PNG iTXt
 chunks (`label_texts`): the standard's object under the keyword METADATA_KEY and

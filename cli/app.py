@@ -25,6 +25,7 @@ from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
 from graphs.runs import Runs, check_premise, draft_name
 from graphs.served_runs import ServedRuns
 from memory.errors import WriterLockedError
+from tools import credentials
 from tools.errors import ConfigError, InputError, ModelOutputError, ModelUnavailableError, OutputError, RoomError
 from tools.files import atomic_write_json
 from tools.prices import BudgetExceededError
@@ -391,6 +392,7 @@ def _render(run_id: str, episode: int, **change) -> None:
         ),
         soft_wrap=True,
     )
+    console.print(styled("[dim]{}[/]", credentials.describe(Path(produced.video))), soft_wrap=True)
 
 
 @app.command()

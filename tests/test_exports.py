@@ -24,7 +24,7 @@ from agents.screenwriter import DialogueLine, EpisodeScript, Scene
 from tools.contact_sheet import CAPTION_HEIGHT, GUTTER, THUMB_HEIGHT, THUMB_WIDTH, contact_sheet
 from tools.cut import Cut, CutClip, SpokenLine
 from tools.fountain import to_fountain, write_fountain
-from tools.labels import METADATA_KEY, aigc_label
+from tools.labels import FIELDS, METADATA_KEY, PROVENANCE_KEY, aigc_label, label_texts
 from tools.timeline import to_otio, write_otio
 
 # ---------------------------------------------------------------- Fountain
@@ -232,7 +232,8 @@ def test_otio_reads_back_with_clip_per_shot_and_lines_at_their_times(tmp_path, r
         assert audio.is_file() and audio.resolve() == line.audio.resolve()
         assert clip.metadata["writers_room"]["subtitle"] == line.text
 
-    label = timeline.metadata[METADATA_KEY]
+    assert timeline.metadata[METADATA_KEY]["Label"] == "1"
+    label = timeline.metadata[PROVENANCE_KEY]
     assert (
         label["label"] == "AI-generated"
         and label["content_id"] == "run/ep01"
@@ -337,7 +338,8 @@ def _frames(folder: Path, count: int, model: str = "flux-schnell") -> list[tuple
     for i in range(count):
         path = folder / f"f{i}.png"
         info = PngInfo()
-        info.add_itxt(METADATA_KEY, json.dumps(aigc_label(f"s{i}", "0" * 64, [model], "image")))
+        for key, text in label_texts(aigc_label(f"s{i}", "0" * 64, [model], "image")).items():
+            info.add_itxt(key, text)
         Image.new("RGB", (90, 160), (30 + 20 * i, 200 - 15 * i, 90)).save(path, pnginfo=info)
         out.append((f"s{i + 1}", path))
     return out
@@ -372,7 +374,8 @@ def test_contact_sheet_grid_captions_and_label(tmp_path):
         height = _run_length(rgb, x + 10, y, 0, 1)
         assert (width, height) == (THUMB_WIDTH, THUMB_HEIGHT) and abs(height / width - 16 / 9) < 0.01
 
-    label = json.loads(nine.text[METADATA_KEY])[METADATA_KEY]
+    assert list(json.loads(nine.text[METADATA_KEY])[METADATA_KEY]) == list(FIELDS)
+    label = json.loads(nine.text[PROVENANCE_KEY])[PROVENANCE_KEY]
     assert label["label"] == "AI-generated" and label["label_zh"] == "AI生成"
     assert label["content_type"] == "contact_sheet" and label["content_id"] == "Episode 1 · 第1集"
     assert label["models"] == ["flux-schnell"]  # from the frames' own labels

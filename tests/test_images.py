@@ -63,7 +63,7 @@ def labelled_panel(path: Path) -> tuple[dict, Image.Image]:
     """A generated panel's AIGC label and pixels; it is 1080x1920 and the label's hash is of these pixels."""
     with Image.open(path) as image:
         assert image.size == (W, H)
-        label = json.loads(image.text["AIGC"])["AIGC"]
+        label = json.loads(image.text["provenance"])["provenance"]
         pixels = image.convert("RGB")
     assert label["sha256"] == hashlib.sha256(pixels.tobytes()).hexdigest()
     return label, pixels
@@ -216,16 +216,18 @@ def test_visible_label_sits_in_a_contrasting_box_in_the_corner(storyboard, tmp_p
 def test_png_carries_the_machine_readable_label(storyboard, tmp_path):
     out = storyboard.render(request(shot_id="2C"), tmp_path / "2C.png")
     chunks = png_text_chunks(out)
-    assert "AIGC" in chunks
-    label = json.loads(chunks["AIGC"])["AIGC"]
-    assert label["producer"] == "Writers' Room"
+    assert "AIGC" in chunks and "provenance" in chunks
+    standard = json.loads(chunks["AIGC"])["AIGC"]
+    assert standard["Label"] == "1" and standard["ContentProducer"] == "Writers' Room"
+    label = json.loads(chunks["provenance"])["provenance"]
     assert label["content_id"] == "2C"
     assert label["content_type"] == "image"
     assert label["models"] == ["writers-room-storyboard"]
     with Image.open(out) as image:
-        assert json.loads(image.text["AIGC"]) == json.loads(chunks["AIGC"])
+        assert {k: json.loads(image.text[k]) for k in chunks} == {k: json.loads(v) for k, v in chunks.items()}
         pixels = image.convert("RGB").tobytes()
     assert label["sha256"] == hashlib.sha256(pixels).hexdigest()
+    assert standard["ReservedCode1"] == f"sha256:{label['sha256']}"
 
 
 def test_request_rejects_what_the_director_does_not_know():

@@ -19,6 +19,8 @@ from PIL import Image
 
 import factories as f
 from cli_helpers import room, run_id_of
+from tools.credentials import read_credentials
+from tools.labels import FIELDS
 
 pytestmark = pytest.mark.integration
 
@@ -71,8 +73,9 @@ def test_the_run_ends_with_a_vertical_labelled_video(produced):
         assert v.codec_context.name == "h264" and a.codec_context.name == "aac"
         duration = container.duration / av.time_base
         label = json.loads(container.metadata.get("comment", "{}"))
+        provenance = json.loads(container.metadata.get("provenance", "{}")).get("provenance", {})
         samples = np.concatenate([frame.to_ndarray().ravel() for frame in container.decode(audio=0)])
-    assert label["AIGC"]["producer"] == "Writers' Room" and len(label["AIGC"]["sha256"]) == 64
+    assert label["AIGC"]["ContentProducer"] == "Writers' Room" and len(provenance["sha256"]) == 64
     assert np.sqrt(np.mean(samples.astype(np.float64) ** 2)) > 1e-3  # not silent
     episode = json.loads((folder / "episode.json").read_text())
     assert abs(duration - episode["duration"]) <= 0.1
@@ -103,7 +106,7 @@ def test_frames_are_labelled_and_exports_exist(produced):
     assert [p.stem for p in frames] == [f"shot_{n:03d}" for n in range(1, 6)]  # numbered: an id is never a file name
     with Image.open(frames[0]) as image:
         assert image.size == (1080, 1920)
-        assert json.loads(image.info["AIGC"])["AIGC"]["content_id"] == "1A"
+        assert json.loads(image.info["provenance"])["provenance"]["content_id"] == "1A"
     for name in ("script.json", "script.md", "shots.json", "contact_sheet.png", "episode.json"):
         assert (folder / name).is_file(), name
     cast = json.loads((project / "outputs" / run_id / "cast.json").read_text())
@@ -115,6 +118,25 @@ def test_frames_are_labelled_and_exports_exist(produced):
     assert "\nGUARD\n" in screenplay and "ZHOU MN" not in screenplay
     audio = sorted((folder / "audio").glob("*.wav"))
     assert len(audio) == 12
+
+
+def test_frames_sheet_and_video_carry_c2pa_credentials_and_every_wav_its_label(produced):
+    project, run_id, folder, _ = produced
+    signed = [*sorted((folder / "frames").glob("*.png")), folder / "contact_sheet.png", folder / "ep01.mp4"]
+    for path in signed:
+        found = read_credentials(path)
+        assert found["state"] == "Valid" and found["failures"] == ["signingCredential.untrusted"], path
+        assert [a["action"] for a in found["actions"]] == ["c2pa.created"]
+    key = project / ".room" / "c2pa" / "signer.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert not any(p.name.endswith((".key", ".pem")) for p in (project / "outputs").rglob("*"))
+    wavs = [*sorted((folder / "audio").glob("*.wav")), folder / "music.wav"]
+    wavs += sorted((project / "outputs" / run_id / "cast").glob("*.wav"))
+    assert len(wavs) > 3
+    for path in wavs:
+        with av.open(str(path)) as container:
+            standard = json.loads(container.metadata["AIGC"], object_pairs_hook=list)[0][1]
+        assert [k for k, _ in standard] == list(FIELDS) and dict(standard)["Label"] == "1", path
 
 
 def shot_lengths(path) -> dict[str, int]:
@@ -133,6 +155,8 @@ def test_rerender_after_one_changed_line_redoes_only_that_line(produced):
     result = room(project, "render", run_id, "--episode", "1", "--script", str(edited), timeout=600)
     assert result.returncode == 0, result.stderr
     assert "1 line(s) synthesised, 0 frame(s) drawn" in result.stdout
+    assert "ep01.mp4: C2PA Valid" in result.stdout and "not on any C2PA trust list" in result.stdout
+    assert read_credentials(folder / "ep01.mp4")["state"] == "Valid"  # signed again over the new bytes
     # re-encoded: the line's shot, and any shot the editor now holds longer or shorter to keep the runtime
     shots = json.loads((folder / "shots.json").read_text())["shots"]
     touched = {s["id"] for s in shots if s["scene"] == 2 and 0 in s["lines"]}

@@ -22,7 +22,7 @@ from hypothesis import given, settings, strategies as st
 
 from tools.cut import Cut, CutClip, SpokenLine
 from tools.errors import OutputError
-from tools.labels import METADATA_KEY, aigc_label
+from tools.labels import METADATA_KEY, PROVENANCE_KEY, aigc_label
 from tools.subtitle_style import SubtitleStyle
 from tools.subtitles import CJK_LINE_CHARS, LATIN_LINE_CHARS, wrap_line, write_srt
 
@@ -256,7 +256,7 @@ def test_probe_reports_what_pyav_reads(rendered):
     info = probe(out)
     assert (info["width"], info["height"], info["video_codec"], info["audio_codec"]) == (W, H, "h264", "aac")
     assert abs(info["duration"] - cut.duration) <= 0.1
-    assert METADATA_KEY in json.loads(info["metadata"]["aigc"])
+    assert METADATA_KEY in json.loads(info["metadata"][METADATA_KEY])
 
 
 @pytest.mark.integration
@@ -325,10 +325,11 @@ def test_label_json_round_trips_through_mp4_metadata(rendered):
     cut, out, _ = rendered
     with av.open(str(out)) as container:
         tags = container.metadata
-    for key in ("aigc", "comment"):
-        label = json.loads(tags[key])
-        assert label == cut.metadata
-        assert len(label[METADATA_KEY]["sha256"]) == 64 and label[METADATA_KEY]["label_zh"] == "AI生成"
+    for key in (METADATA_KEY, "comment"):
+        assert json.loads(tags[key]) == {METADATA_KEY: cut.metadata[METADATA_KEY]}
+    provenance = json.loads(tags[PROVENANCE_KEY])[PROVENANCE_KEY]
+    assert provenance == cut.metadata[PROVENANCE_KEY] and provenance["label_zh"] == "AI生成"
+    assert len(provenance["sha256"]) == 64
 
 
 @pytest.mark.integration
@@ -341,7 +342,7 @@ def test_crossfades_and_music_keep_the_timeline(tmp_path):
     out = render_episode(cut, tmp_path / "ep.mp4", font=_font()).path
     with av.open(str(out)) as container:
         assert abs(container.duration / 1e6 - cut.duration) <= 0.1
-        label = json.loads(container.metadata["aigc"])[METADATA_KEY]
+        label = json.loads(container.metadata[PROVENANCE_KEY])[PROVENANCE_KEY]
     assert label["content_id"] == cut.title and len(label["sha256"]) == 64
 
     boundary = frames_at(out, [2.4])[2.4][1600:1700, 100:200].mean(axis=(0, 1))

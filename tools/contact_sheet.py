@@ -5,12 +5,11 @@ title beside it), then rows of `columns` thumbnails, 9:16 like the frames,
 each above a caption band with its shot id. Gutters of GUTTER pixels surround
 every cell. The sheet is an image the room publishes, so it carries the same
 two labels as every frame (see `tools.images.stamp`): the visible mark, and the
-JSON label in a PNG text chunk whose sha256 is that of the sheet's own pixels.
+JSON label in PNG text chunks whose sha256 is that of the sheet's own pixels.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 from tools.errors import OutputError
 from tools.fonts import drawable
 from tools.images.stamp import HASH_SCOPE, font, pixel_sha256, save_labelled, stamp
-from tools.labels import METADATA_KEY, aigc_label
+from tools.labels import PROVENANCE_KEY, aigc_label, read_label
 
 THUMB_WIDTH = 270  # a quarter of a 1080-wide frame
 THUMB_HEIGHT = THUMB_WIDTH * 16 // 9
@@ -44,10 +43,9 @@ def _models_in(paths: list[Path]) -> list[str]:
     for path in paths:
         try:
             with Image.open(path) as image:
-                text = getattr(image, "text", {}).get(METADATA_KEY)
-            if text:
-                models.update(json.loads(text)[METADATA_KEY].get("models", []))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                label = read_label(getattr(image, "text", {}))
+            models.update(label.get(PROVENANCE_KEY, {}).get("models", []))
+        except (OSError, TypeError, AttributeError):
             continue  # an unlabelled frame names no model
     return sorted(models)
 
@@ -119,6 +117,5 @@ def contact_sheet(
     stamped = stamp(sheet)
     if models is None:
         models = _models_in([Path(path) for _, path in images])
-    label = aigc_label(content_id=title, sha256=pixel_sha256(stamped), models=list(models), kind="contact_sheet")
-    label[METADATA_KEY]["sha256_scope"] = HASH_SCOPE
+    label = aigc_label(title, pixel_sha256(stamped), list(models), "contact_sheet", HASH_SCOPE)
     return save_labelled(stamped, Path(out), label)

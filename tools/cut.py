@@ -13,6 +13,7 @@ from pathlib import Path
 from tools.labels import METADATA_KEY, aigc_label, sha256_of
 from tools.subtitle_style import SubtitleStyle
 
+INPUTS_SCOPE = "sha256 of the concatenated sha256 hex digests of the stills, then the spoken lines' audio"
 FPS = 30  # the frame grid every cut is timed on
 # what an episode is rendered at (width, height, fps): the delivery size, a draft for previews (the same cut,
 # smaller), and the smallest whole episode, for checking the pipeline many times (the property tests)
@@ -91,4 +92,4 @@ class Cut:
             return dict(self.metadata)
         parts = [sha256_of(Path(c.image)) for c in self.clips if Path(c.image).is_file()]
         parts += [sha256_of(Path(line.audio)) for _, line in self.spoken() if Path(line.audio).is_file()]
-        return aigc_label(name, sha256_of("".join(parts).encode()), [], kind)
+        return aigc_label(name, sha256_of("".join(parts).encode()), [], kind, INPUTS_SCOPE)

@@ -5,7 +5,8 @@ three moods (tense, tender, triumphant), written as a WAV the episode's video
 mixes under the dialogue (ducked under speech) and its timeline shows as its
 own track. A person's music (room.toml `[music] source = "…"`, a file or a
 folder) is used as it is: from a folder, the file named for the mood if there
-is one, else one per episode in turn.
+is one, else one per episode in turn. The built-in bed carries the AIGC label
+(`tools.wav_labels`), as every file in an AI-made episode does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Literal
 from tools.errors import InputError
 from tools.ffmpeg import ffmpeg_exe, run_ffmpeg
 from tools.files import atomic_target
+from tools.labels import PRODUCER
+from tools.wav_labels import write_labelled_wav
 
 Mood = Literal["tense", "tender", "triumphant"]
 MOODS: tuple[Mood, ...] = ("tense", "tender", "triumphant")
@@ -48,6 +51,8 @@ def write_bed(path: Path, seconds: float, mood: Mood) -> Path:
         run_ffmpeg(
             [*command, "-filter_complex", graph, "-map", "[out]", "-f", "wav", str(tmp)], "writing the music bed"
         )
+        content_id = f"music:{mood}:{length}s"
+        write_labelled_wav(Path(tmp), Path(tmp), content_id, [f"{PRODUCER} built-in pad"], "music")
     return Path(path)
 
 

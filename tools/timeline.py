@@ -6,7 +6,8 @@ line at its absolute time, gaps between), and a music track when the cut has a
 bed. Times are whole frames at the cut's frame rate, on the same grid the
 video renderer uses, so the timeline lines up with the MP4 frame for frame.
 
-Metadata: the timeline carries the AIGC label under METADATA_KEY; each clip
+Metadata: the timeline carries the AIGC label under METADATA_KEY and the room's
+provenance under PROVENANCE_KEY (`tools.labels`); each clip
 carries what an editor needs to rebuild the look under "writers_room" (the
 shot id and camera move of a still, the speaker and subtitle text of a line).
 """
@@ -23,7 +24,7 @@ from opentimelineio.adapters.file_bundle_utils import MediaReferencePolicy
 
 from tools.cut import Cut, CutClip
 from tools.files import atomic_target, inside
-from tools.labels import METADATA_KEY
+from tools.labels import METADATA_KEY, PROVENANCE_KEY
 
 NAMESPACE = "writers_room"  # OTIO metadata is namespaced by the application that wrote it
 
@@ -113,7 +114,9 @@ def to_otio(cut: Cut, *, name: str, relative_to: Path | None = None) -> otio.sch
     clips = cut.ordered()
     fps = cut.fps
     timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
-    timeline.metadata[METADATA_KEY] = cut.label(name, "timeline")[METADATA_KEY]
+    label = cut.label(name, "timeline")
+    timeline.metadata[METADATA_KEY] = label[METADATA_KEY]
+    timeline.metadata[PROVENANCE_KEY] = label.get(PROVENANCE_KEY, {})
     timeline.metadata[NAMESPACE] = {
         "title": cut.title,
         "lang": cut.lang,

@@ -27,7 +27,7 @@ from tools.cut import Cut
 from tools.errors import OutputError
 from tools.ffmpeg import argument_text, ffmpeg_exe, run_ffmpeg
 from tools.files import atomic_target, scratch_dir
-from tools.labels import label_json, sha256_of
+from tools.labels import METADATA_KEY, label_texts, sha256_of
 from tools.progress import Progress, silent
 from tools.registry import MissingPackageError
 
@@ -142,8 +142,10 @@ def _audio_command(cut: Cut, out: Path) -> list[str]:
 
 
 def _mux_command(cut: Cut, listing: Path, sound: Path, out: Path, label: dict) -> list[str]:
-    """Join the segments (stream copy) with the sound track and the AIGC label."""
-    text = label_json(label)
+    """Join the segments (stream copy) with the sound track and the AIGC label: a tag per part of the label
+    (`label_texts`, keys as written: `AIGC`, `provenance`), the standard's object in `comment` too, for players
+    that show only that."""
+    texts = label_texts(label)
     return [
         ffmpeg_exe(),
         "-hide_banner",
@@ -169,10 +171,9 @@ def _mux_command(cut: Cut, listing: Path, sound: Path, out: Path, label: dict) -
         "+faststart+use_metadata_tags",
         "-metadata",
         f"title={argument_text(cut.title)}",
+        *(arg for key, text in texts.items() for arg in ("-metadata", f"{key}={text}")),
         "-metadata",
-        f"comment={text}",
-        "-metadata",
-        f"aigc={text}",
+        f"comment={texts[METADATA_KEY]}",
         "-f",
         "mp4",
         str(out),

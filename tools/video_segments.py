@@ -30,10 +30,11 @@ import srt
 from tools.cut import Cut
 from tools.ffmpeg import ffmpeg_exe, filter_value
 from tools.fonts import drawable, font_family
+from tools.images.stamp import label_font_size
 from tools.labels import CORNER_TEXT, VISIBLE_TEXT, sha256_of
 
-FORMAT_VERSION = 2  # bump when the filters below change what a key renders
-LABEL_SECONDS = 2.5  # the large visible label, then the corner mark
+FORMAT_VERSION = 3  # bump when the filters below change what a key renders
+LABEL_SECONDS = 2.5  # the large visible label (GB 45438-2025: at least 2 s at the start), then the corner mark
 PRESET = "veryfast"  # measured: ~2.5x smaller files than superfast for ~1.3x the time
 CRF = 21
 
@@ -42,7 +43,6 @@ ZOOM = 1.15  # push-in / pull-out between 100 % and 115 %
 DRIFT = 1.04  # "static": a very slow drift over a still at 104 %
 
 REFERENCE = (1080, 1920)  # the frame the sizes below are given on; other 9:16 sizes scale them
-LABEL_SIZE = 72
 LABEL_TOP = 0.13  # share of the height: below the mark stamped on every frame (top-left, to about 0.1)
 CORNER_SIZE = 40
 
@@ -214,7 +214,9 @@ def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: 
     """Burned-in subtitles, then the large label until `switch` and the corner mark from it.
 
     Sizes are set on the 1080 x 1920 reference frame and scaled to the cut's
-    (libass scales the subtitles itself), so a smaller render looks the same.
+    (libass scales the subtitles itself), so a smaller render looks the same;
+    the large label's glyphs are at least 5 % of the frame's short side tall
+    (`label_font_size`, as on the stills).
     """
     steps = []
 
@@ -232,7 +234,7 @@ def _overlays(cut: Cut, font: Path, srt_path: Path | None, switch: int, frames: 
     if switch > 0:
         steps.append(
             f"drawtext=fontfile={fontfile}:text={filter_value(VISIBLE_TEXT)}:expansion=none"
-            f":fontsize={px(LABEL_SIZE)}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={px(28)}"
+            f":fontsize={label_font_size(min(cut.width, cut.height), [VISIBLE_TEXT])}:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw={px(28)}"
             f":x=(w-text_w)/2:y=h*{LABEL_TOP}" + (f":enable='lt(n,{switch})'" if switch < frames else "")
         )
     if switch < frames:

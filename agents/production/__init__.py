@@ -152,13 +152,15 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
             title=f"{title} · {episode}",
         )
     )
+    studio.credentials.sign(Path(files["contact_sheet"]), f"{title} · {episode} contact sheet")
     out = inside(folder, f"{name}.mp4")
     models = sorted({*studio.models} | {studio.images.label, _speech_label(values)})
-    cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video")
+    cut.metadata = aigc_label(f"{run_id}/{name}", _content_hash(script, frames, audio), models, "video", CONTENT_SCOPE)
     cache = inside(studio.state_dir, "render-cache", run_id, name)
     rendered = video.render_episode(
         cut, out, font=cjk_font_path(), subtitles=Path(files["srt"]), cache=cache, progress=studio.progress
     )
+    studio.credentials.sign(out, f"{title} · {episode}")  # after the mux wrote the labels: it binds them
     files["video"] = str(out)
     first_line_at = min((at for at, _ in cut.spoken()), default=None)
     episode_json = {
@@ -286,6 +288,9 @@ def load_inputs(studio: Studio, values: dict, episode: int) -> dict:
 def _speech_label(values: dict) -> str:
     backends = sorted({v.get("backend", "") for v in values.get("voices", {}).values()})
     return "speech:" + ",".join(backends)
+
+
+CONTENT_SCOPE = "sha256 over the script's JSON, then the sha256 hex digests of the frames and the lines' audio"
 
 
 def _content_hash(script: EpisodeScript, frames: dict[str, str], audio: dict[str, list]) -> str:

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from agents.production.studio import Studio
 from memory import Kind, MemoryRecord, Status
 from tools.errors import InputError, first_problem
-from tools.files import atomic_write_bytes, atomic_write_json, inside
+from tools.files import atomic_write_json, inside
 from tools.speech import VoiceSpec, synthesize_cached
+from tools.wav_labels import write_labelled_wav
 
 CAST_FILE = "cast.json"
 SAMPLE = {"en": "Hello. This is how I sound when I tell you the truth.", "zh": "你好。我说真话的时候，就是这个声音。"}
@@ -150,9 +151,8 @@ def samples(studio: Studio, values: dict) -> list[tuple[str, VoiceSpec, Path]]:
             studio.state_dir / "speech-cache",
             backend=backends[spec.backend],
         )
-        target = atomic_write_bytes(
-            inside(studio.outputs_dir, values["run_id"], "cast", f"voice_{number:02d}.wav"),
-            Path(result.path).read_bytes(),
-        )
+        target = inside(studio.outputs_dir, values["run_id"], "cast", f"voice_{number:02d}.wav")
+        content_id = target.relative_to(Path(studio.outputs_dir).resolve()).as_posix()
+        write_labelled_wav(Path(result.path), target, content_id, [f"{spec.backend}:{spec.voice}"], "speech")
         made.append((name, spec, target))
     return made

@@ -82,10 +82,16 @@ def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lan
     )
 
 
+def _draw(studio: Studio, backend, request, path: Path) -> None:
+    """One frame drawn and labelled by the backend, then signed (C2PA) over its labelled bytes."""
+    backend.render(request, path)
+    studio.credentials.sign(path, f"{path.parent.parent.name} {path.name}")
+
+
 def render_frames(
     studio: Studio, folder: Path, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str
 ) -> tuple[dict[str, str], int]:
-    """One labelled still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
+    """One labelled and signed still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
     a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn. `inputs`
     holds the episode's per-shot prompts, negative prompts and seeds (`agents.production.INPUTS`)."""
     backend = studio.image_backend()
@@ -94,7 +100,7 @@ def render_frames(
         request = _image_request(shot, inputs, sheets, style, lang, RENDER_SIZES[studio.render][:2])
         out = inside(folder, "frames", f"shot_{number:03d}.png")
         key = hashlib.sha256(repr((studio.images.identity, request)).encode()).hexdigest()
-        drawn += made_from(out, key, lambda path, request=request: backend.render(request, path))
+        drawn += made_from(out, key, lambda path, request=request: _draw(studio, backend, request, path))
         frames[shot.id] = str(out)
         studio.progress("frames", number, len(shots.shots))
     return frames, drawn

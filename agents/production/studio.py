@@ -1,5 +1,5 @@
 """What production works with: the project's folders, the image and speech backends, the render size, the
-models an AIGC label names, and the shared memory that keeps the series' cast.
+models an AIGC label names, the project's C2PA signer, and the shared memory that keeps the series' cast.
 
 Plain values and one memory handle, built by whoever drives production (the
 episode graph's nodes and `room render`, from the run's context).
@@ -8,10 +8,12 @@ episode graph's nodes and `room render`, from the run's context).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from memory import RoomMemory
+from tools.credentials import KEY_DIR, Credentials
 from tools.files import inside
 from tools.images import ImageBackend, create_image_backend
 from tools.progress import Progress, silent
@@ -32,6 +34,11 @@ class Studio:
     subtitles: SubtitleStyle = SubtitleStyle()  # how the burned-in subtitles look and wrap
     music: str | None = None  # the person's music, a file or a folder; None = the built-in pad by mood
     progress: Progress = silent  # told how far each long step is (frames, lines, segments)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        """The project's C2PA signer (its key in the state folder, made on first use), one per production pass."""
+        return Credentials(Path(self.state_dir) / KEY_DIR)
 
     def image_backend(self) -> ImageBackend:
         """The configured image backend, built with its options (once a production pass)."""

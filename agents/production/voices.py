@@ -1,5 +1,7 @@
 """The episode's voices: a voice cast once per character and bit part, every line spoken in it.
 
+Each line's WAV in the episode folder carries the AIGC label (`tools.wav_labels`).
+
 A voice once cast never changes (kept in `outputs/RUN/cast.json` and in memory);
 audio is cached by content hash, so a re-render synthesises only changed lines.
 """
@@ -7,7 +9,6 @@ audio is cached by content hash, so a re-render synthesises only changed lines.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from agents.production.casting import save_cast
@@ -16,7 +17,7 @@ from agents.screenwriter import Bible, EpisodeScript
 from agents.speakers import MAX_CAST, bit_parts, script_in_cast
 from agents.structured import stored_artifact
 from tools.files import inside
-from tools.labels import sha256_of
+from tools.wav_labels import write_labelled_wav
 
 
 def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
@@ -89,9 +90,8 @@ def synthesize_lines(
             result = synthesize_cached(voice.backend, line.text, voice, cache_dir, backend=backends[voice.backend])
             synthesized += not result.cached
             target = inside(folder, "audio", f"s{scene.number:02d}_l{index:02d}.wav")
-            if not target.exists() or sha256_of(target) != sha256_of(Path(result.path)):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(result.path, target)
+            content_id = target.relative_to(Path(studio.outputs_dir).resolve()).as_posix()
+            write_labelled_wav(Path(result.path), target, content_id, [f"{voice.backend}:{voice.voice}"], "speech")
             audio[key] = [str(target), result.duration]
             studio.progress("lines", len(audio), total)
     return audio, synthesized

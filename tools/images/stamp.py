@@ -1,12 +1,14 @@
 """The AIGC label on every image: visible mark + machine-readable JSON.
 
 Visible: VISIBLE_TEXT ("AI生成 / AI-generated"), one line per language, in an
-opaque box of contrasting colour in the top-left corner. Each line's glyphs are
-at least 5% of the image's short side tall, the size GB 45438-2025 asks of the
-visible label on an image.
+opaque box of contrasting colour in the top-left corner. Each line's glyphs, and
+even its capitals ("AI", the shortest), are at least 5% of the image's short
+side tall, the size GB 45438-2025 asks of the visible label; the video's large
+label is sized by the same rule (`label_font_size`).
 
-Machine-readable: `tools.labels.aigc_label(...)` as UTF-8 JSON in a PNG iTXt
-chunk with the keyword METADATA_KEY. Its `sha256` is `pixel_sha256` of the
+Machine-readable: `tools.labels.aigc_label(...)` as UTF-8 JSON in two PNG iTXt
+chunks (`label_texts`): the standard's object under the keyword METADATA_KEY and
+the room's provenance under PROVENANCE_KEY. Its `sha256` is `pixel_sha256` of the
 stamped image: the SHA-256 of the raw pixel bytes as 8-bit RGB, row by row from
 the top, left to right, R G B per pixel, with no header — what
 `hashlib.sha256(PIL.Image.open(png).convert("RGB").tobytes())` recomputes from
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from tools.files import atomic_write_bytes
 from tools.fonts import cjk_font_path
-from tools.labels import METADATA_KEY, VISIBLE_TEXT, aigc_label, label_json
+from tools.labels import CORNER_TEXT, VISIBLE_TEXT, aigc_label, label_texts
 
 LABEL_MIN_HEIGHT = 0.05  # share of the short side, per line of the visible label
 HASH_SCOPE = "sha256 of raw 8-bit RGB pixel bytes, row-major, no header"
@@ -43,15 +46,25 @@ def pixel_sha256(image: Image.Image) -> str:
     return hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()
 
 
-def _label_font(short_side: int, lines: list[str]) -> ImageFont.FreeTypeFont:
-    """The smallest font size whose every line is at least LABEL_MIN_HEIGHT of the short side tall."""
-    target = max(8, round(short_side * LABEL_MIN_HEIGHT))
+def text_height(face: ImageFont.FreeTypeFont, text: str) -> int:
+    """How tall `text`'s glyphs are in `face`, in pixels (ink top to ink bottom)."""
+    box = face.getbbox(text)
+    return box[3] - box[1]
+
+
+def label_font_size(short_side: int, lines: list[str]) -> int:
+    """The smallest font size at which every line, and its shortest glyphs (the capitals CORNER_TEXT, "AI"),
+    are at least LABEL_MIN_HEIGHT of the short side tall: the size a visible label is drawn at."""
+    target = max(8, math.ceil(short_side * LABEL_MIN_HEIGHT))
     size = target
-    while True:
-        face = font(size)
-        if min(face.getbbox(line)[3] - face.getbbox(line)[1] for line in lines) >= target:
-            return face
-        size += 2
+    while min(text_height(font(size), text) for text in (*lines, CORNER_TEXT)) < target:
+        size += 1
+    return size
+
+
+def label_lines() -> list[str]:
+    """VISIBLE_TEXT one language a line, as the stamp draws it."""
+    return [part.strip() for part in VISIBLE_TEXT.split("/")]
 
 
 def stamp(image: Image.Image, request=None) -> Image.Image:
@@ -63,8 +76,8 @@ def stamp(image: Image.Image, request=None) -> Image.Image:
     out = image.convert("RGB")  # always a copy
     width, height = out.size
     short = min(width, height)
-    lines = [part.strip() for part in VISIBLE_TEXT.split("/")]
-    face = _label_font(short, lines)
+    lines = label_lines()
+    face = font(label_font_size(short, lines))
     margin = max(4, round(short * 0.03))
     pad = max(3, round(short * 0.015))
     boxes = [face.getbbox(line) for line in lines]
@@ -86,9 +99,10 @@ def stamp(image: Image.Image, request=None) -> Image.Image:
 
 
 def save_labelled(image: Image.Image, out: Path, label: dict) -> Path:
-    """Write `image` as a PNG carrying `label` (iTXt, keyword METADATA_KEY), atomically."""
+    """Write `image` as a PNG carrying `label` (an iTXt chunk per part, `label_texts`), atomically."""
     info = PngInfo()
-    info.add_itxt(METADATA_KEY, label_json(label))
+    for key, text in label_texts(label).items():
+        info.add_itxt(key, text)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG", pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
     return atomic_write_bytes(Path(out), buffer.getvalue())
@@ -97,6 +111,5 @@ def save_labelled(image: Image.Image, out: Path, label: dict) -> Path:
 def label_and_save(image: Image.Image, request, out: Path, models: list[str]) -> Path:
     """Stamp the visible mark, label the stamped pixels, and save: what every backend ends with."""
     stamped = stamp(image, request)
-    label = aigc_label(content_id=request.shot_id, sha256=pixel_sha256(stamped), models=models, kind="image")
-    label[METADATA_KEY]["sha256_scope"] = HASH_SCOPE
+    label = aigc_label(request.shot_id, pixel_sha256(stamped), models, "image", HASH_SCOPE)
     return save_labelled(stamped, out, label)

@@ -46,7 +46,9 @@ def _lexicon() -> dict:
 
 # the lexicon's lists of rules, one per kind of mistake
 KINDS = ("objects", "titles", "currency", "idioms", "customs", "platform")
-_LATIN = r"[0-9A-Za-z_\u00C0-\u024F-]"  # what continues an English word (a Chinese character does not)
+# what continues an English word: a letter or a digit, or a hyphen before it (e-mail is not mail); not a Chinese
+# character (说OK吧), nor a hyphen after it (an Edo-period town is of Edo)
+_LATIN = r"[0-9A-Za-z_\u00C0-\u024F]"
 
 
 @cache
@@ -56,7 +58,7 @@ def word_pattern(word: str) -> re.Pattern:
     if not word.isascii():
         return re.compile(re.escape(word), re.IGNORECASE)
     stem, end = (word[:-1], _LATIN + "*") if word.endswith("*") else (word, f"(?!{_LATIN})")
-    return re.compile(f"(?<!{_LATIN})" + re.escape(stem) + end, re.IGNORECASE)
+    return re.compile(f"(?<!{_LATIN}|-)" + re.escape(stem) + end, re.IGNORECASE)
 
 
 def era_words() -> list[str]:
@@ -137,8 +139,8 @@ def era_issues(texts: list[str], era: str, lang: str = "en") -> list[Issue]:
                         Issue(
                             severity=Severity(rule.get("severity", "critical")),
                             quote=_sentence(text, *match.span()),
-                            problem=message["problem"].format(**values),
-                            fix=message["fix"].format(**values),
+                            problem=message["problem"].format(**values)[:300],
+                            fix=message["fix"].format(**values)[:300],
                         )
                     )
                     break

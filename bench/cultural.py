@@ -3,7 +3,8 @@
 Runs the consultant on a corpus of short scenes (bench/data/cultural/, zh and en, many eras), each with the
 mistakes planted in it (kind: object, title, custom, currency, idiom, platform) or none (a clean control, often
 with a word that looks risky but fits its era: tea in Tang, silver taels in Qing). Prints, per half of the corpus
-(development: the lexicon was grown on it; heldout: never looked at while growing it) and per kind:
+(development: the lexicon was grown on it; heldout: written first and not grown on, until its first measure
+showed general gaps that were then fixed; heldout2: written after that, measured once) and per kind:
 - recall: planted mistakes caught / planted; a mistake is caught when an issue's quote holds its word;
 - false alarms: clean scenes with any issue / clean scenes (by the kind of word the clean scene tempts with);
 then the misses and false alarms by scene.
@@ -37,7 +38,7 @@ from agents.prompt_file import load_prompts  # noqa: E402
 from tools.errors import ModelOutputError, RoomError  # noqa: E402
 
 CORPUS = ROOT / "bench" / "data" / "cultural"
-SPLITS = ("development", "heldout")
+SPLITS = ("development", "heldout", "heldout2")
 KINDS = ("object", "title", "custom", "currency", "idiom", "platform")
 
 Review = Callable[[dict], list[Issue]]

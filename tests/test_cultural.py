@@ -88,10 +88,12 @@ def test_one_place_is_reported_once():
     assert len(issues) == 1  # 刷手机, not again 手机 inside it
 
 
-def test_a_hyphenated_era_word_names_its_era():
+def test_era_words_hyphenated_or_added_name_their_era():
     assert era_year("Edo-period Kyoto") == 1800
     assert era_year("Joseon-era Hanyang") == 1550
     assert era_year("东汉洛阳") == 200
+    assert era_year("五十年代，北京") == 1975
+    assert era_year("1940s Lisbon") == 1949
 
 
 def test_the_lexicon_is_well_formed():

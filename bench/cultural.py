@@ -71,11 +71,11 @@ def lexicon_review(scene: dict) -> list[Issue]:
     return check("script", artifact(scene), scene["era"], scene["lang"])
 
 
-def model_review(model: RoomModel, failures: Counter) -> Review:
+def model_review(model: RoomModel, outcomes: Counter) -> Review:
     """The consultant's critique on `model` through the room's own path (its prompt, examples, structured answer
     and grounding in the reviewed text); its issues count only when it does not approve."""
 
-    def review(scene: dict) -> list[Issue]:
+    def review(scene: dict) -> list[Issue]:  # counts in `outcomes` how each critique went
         lang, content = scene["lang"], artifact(scene)
         setting = f"故事设定在{scene['era']}。" if lang == "zh" else f"Set in {scene['era']}."
         variables = {
@@ -87,10 +87,16 @@ def model_review(model: RoomModel, failures: Counter) -> Review:
         try:
             critique = perform(ROLE, "critique", Critique, model=model, lang=lang, variables=variables, max_tokens=700)
         except ModelOutputError:
-            failures["no valid answer"] += 1
+            outcomes["no valid answer"] += 1
             return []
-        critique = critique.grounded_in(list(strings_of(content)))
-        return critique.issues if critique.verdict != Verdict.APPROVE else []
+        grounded = critique.grounded_in(list(strings_of(content)))
+        if critique.verdict == Verdict.APPROVE:
+            outcomes["approved"] += 1
+        elif grounded.verdict == Verdict.APPROVE:
+            outcomes["asked for changes, quoting nothing of the scene"] += 1
+        else:
+            outcomes["asked for changes"] += 1
+        return grounded.issues if grounded.verdict != Verdict.APPROVE else []
 
     return review
 
@@ -153,9 +159,9 @@ def main() -> None:
     parser.add_argument("--spec", default="embedded:gemma3-270m", help="the model, as provider:model")
     parser.add_argument("--sample", type=int, default=0, help="only N scenes of each half, evenly spaced")
     args = parser.parse_args()
-    failures: Counter = Counter()
+    outcomes: Counter = Counter()
     try:
-        model = model_review(load_chat_model(args.spec), failures) if args.model else None
+        model = model_review(load_chat_model(args.spec), outcomes) if args.model else None
         for split in SPLITS if args.split == "both" else (args.split,):
             scenes, started = load(split), time.monotonic()
             if 0 < args.sample < len(scenes):
@@ -167,7 +173,7 @@ def main() -> None:
             for scene in scenes:  # the slow part, once a scene
                 found[scene["id"]] = model(scene)
                 print(f"  {scene['id']}: {len(found[scene['id']])} issues", file=sys.stderr, flush=True)
-            print(f"\n{len(scenes)} critiques in {time.monotonic() - started:.0f} s, {dict(failures) or 'all valid'}")
+            print(f"\n{len(scenes)} critiques in {time.monotonic() - started:.0f} s: {dict(outcomes)}")
             report(f"{split} ({args.spec} alone)", measure(scenes, lambda scene: found[scene["id"]]))
             combined = measure(scenes, lambda scene: lexicon_review(scene) + found[scene["id"]])
             report(f"{split} (lexicon + {args.spec})", combined)

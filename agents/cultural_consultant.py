@@ -1,8 +1,11 @@
 """The cultural consultant 文化顾问: cultural/era accuracy, sensitivity, platform rules, localisation.
 
-Besides the model's judgment, the consultant runs a deterministic era check:
-the bible's era names a year, and any thing in the text that came into use
-later (a phone in a Tang palace) is a critical issue, quoted where it stands.
+Besides the model's judgment, the consultant runs a deterministic check,
+its rules data in `era_lexicon.yaml`: the bible's era names a span of years
+(and a place), and a word of the text that came into use later (a phone in a
+Tang palace), had ended before (the imperial examination in 1925), belongs
+to another place (dollars in Victorian London) or breaks a platform rule (a
+real brand, a swear word) is an issue, quoted where it stands.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from agents.critique import Issue, Severity, strings_of
 
 
 def check(name: str, artifact: dict, era: str, lang: str) -> list[Issue]:
-    """The deterministic part of a review: every string of the artifact against the era."""
-    return era_issues(list(strings_of(artifact)), era, lang) if era else []
+    """The deterministic part of a review: every string of the artifact against the era and the platform rules."""
+    return era_issues(list(strings_of(artifact)), era, lang)
 
 
 ROLE = Role(
@@ -41,14 +44,21 @@ def _lexicon() -> dict:
     return yaml.safe_load((resources.files("agents") / "era_lexicon.yaml").read_text(encoding="utf-8"))
 
 
+# the lexicon's lists of rules, one per kind of mistake
+KINDS = ("objects", "titles", "currency", "idioms", "customs", "platform")
+# what continues an English word: a letter or a digit, or a hyphen before it (e-mail is not mail); not a Chinese
+# character (说OK吧), nor a hyphen after it (an Edo-period town is of Edo)
+_LATIN = r"[0-9A-Za-z_\u00C0-\u024F]"
+
+
 @cache
 def word_pattern(word: str) -> re.Pattern:
     """How a word of the room's data is found in a text: English on word boundaries, case-blind (a trailing *
-    takes any ending); Chinese as a substring."""
+    takes any ending), also beside Chinese ("说OK吧"); Chinese as a substring."""
     if not word.isascii():
-        return re.compile(re.escape(word))
-    stem, end = (word[:-1], r"[\w-]*") if word.endswith("*") else (word, r"(?![\w-])")
-    return re.compile(r"(?<![\w-])" + re.escape(stem) + end, re.IGNORECASE)
+        return re.compile(re.escape(word), re.IGNORECASE)
+    stem, end = (word[:-1], _LATIN + "*") if word.endswith("*") else (word, f"(?!{_LATIN})")
+    return re.compile(f"(?<!{_LATIN}|-)" + re.escape(stem) + end, re.IGNORECASE)
 
 
 def era_words() -> list[str]:
@@ -56,17 +66,38 @@ def era_words() -> list[str]:
     return [word for entry in _lexicon()["eras"] for word in entry["words"]]
 
 
-def era_year(era: str) -> int | None:
-    """The year an era description stands for, from the lexicon (the first era it names), else a year it names."""
+def era_entry(era: str) -> dict | None:
+    """The lexicon's entry for an era description (the first era it names), else one for a year it names."""
+    eras = _lexicon()["eras"]
     found = [
-        (m.start(), entry["year"])
-        for entry in _lexicon()["eras"]
-        for w in entry["words"]
-        if (m := word_pattern(w).search(era))
+        (m.start(), i) for i, entry in enumerate(eras) for w in entry["words"] if (m := word_pattern(w).search(era))
     ]
-    if not found and (year := YEAR.search(era)):
-        return int(year.group(1))
-    return min(found)[1] if found else None
+    if found:
+        return eras[min(found)[1]]
+    if year := YEAR.search(era):
+        return {"year": int(year.group(1))}
+    return None
+
+
+def era_year(era: str) -> int | None:
+    """The year an era description stands for: the latest year its setting allows."""
+    entry = era_entry(era)
+    return entry["year"] if entry else None
+
+
+def breach(rule: dict, era: dict | None) -> str | None:
+    """Which limit of a lexicon rule `era` is outside (the name of its message), or None when the rule holds.
+    A rule with no limit of time or place (a platform rule) is broken in any era."""
+    if era is not None:
+        if rule.get("since", era["year"]) > era["year"]:
+            return "since"
+        if rule.get("until", era.get("start", era["year"])) < era.get("start", era["year"]):
+            return "until"
+        if era.get("region") and rule.get("regions") and era["region"] not in rule["regions"]:
+            return "regions"
+    if not {"since", "until", "regions"} & rule.keys():
+        return rule["message"]
+    return None
 
 
 def _sentence(text: str, start: int, end: int) -> str:
@@ -77,31 +108,40 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left:right].strip()[:300]
 
 
-def era_issues(texts: list[str], era: str, lang: str = "en") -> list[Issue]:
-    """Critical issues for things in `texts` that did not exist in `era`."""
-    year = era_year(era)
-    if year is None:
-        return []
-    issues: list[Issue] = []
-    seen: set[str] = set()
-    for thing in _lexicon()["things"]:
-        if thing["year"] <= year:
+def _first(word: str, rule: dict, text: str, taken: list[tuple[int, int]]) -> re.Match | None:
+    """The first place `word` stands in `text` as itself: not inside one of the rule's longer fine words
+    (`not`), and not over a place another word was already reported at (手机 inside 刷手机)."""
+    fine = [m.span() for other in rule.get("not", ()) for m in word_pattern(other).finditer(text)]
+    for match in word_pattern(word).finditer(text):
+        start, end = match.span()
+        if any(s <= start and end <= e for s, e in fine) or any(s < end and start < e for s, e in taken):
             continue
-        for word in thing["words"]:
-            for text in texts:
-                match = word_pattern(word).search(text)
-                if match and word.lower() not in seen:
-                    seen.add(word.lower())
-                    quote = _sentence(text, match.start(), match.end())
-                    if lang == "zh":
-                        problem, fix = (
-                            f"“{match.group(0)}”在{era}还不存在（约{thing['year']}年才出现）",
-                            f"换成{era}真实存在的东西",
+        return match
+    return None
+
+
+def era_issues(texts: list[str], era: str, lang: str = "en") -> list[Issue]:
+    """Issues for words in `texts` that break a rule of the lexicon in `era`: a thing not yet in use, one no
+    longer in use, one of another place, or one no platform allows. Each word once, quoted where it stands."""
+    lexicon, setting = _lexicon(), era_entry(era) if era else None
+    taken: list[list[tuple[int, int]]] = [[] for _ in texts]
+    issues: list[Issue] = []
+    for rule in (rule for kind in KINDS for rule in lexicon.get(kind, ())):
+        if (broken := breach(rule, setting)) is None:
+            continue
+        message = lexicon["messages"][broken]["zh" if lang == "zh" else "en"]
+        for word in rule["words"]:
+            for index, text in enumerate(texts):
+                if match := _first(word, rule, text, taken[index]):
+                    taken[index].append(match.span())
+                    values = {"word": match.group(0), "era": era, "year": rule.get(broken, "")}
+                    issues.append(
+                        Issue(
+                            severity=Severity(rule.get("severity", "critical")),
+                            quote=_sentence(text, *match.span()),
+                            problem=message["problem"].format(**values)[:300],
+                            fix=message["fix"].format(**values)[:300],
                         )
-                    else:
-                        problem, fix = (
-                            f"'{match.group(0)}' in {era}: it came into use around {thing['year']}",
-                            f"replace it with something of {era}",
-                        )
-                    issues.append(Issue(severity=Severity.CRITICAL, quote=quote, problem=problem, fix=fix))
+                    )
+                    break
     return issues

@@ -22,6 +22,7 @@ import httpx
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.errors import APIConnectionError, ConflictError, LangGraphError, NotFoundError
 
+from graphs.chat import Conversation
 from graphs.context import Context
 from graphs.errors import RunBusyError, RunStateError, UnknownRunError
 from graphs.runs import RunView, check_premise, check_resumable, gate_answer, run_view
@@ -170,7 +171,7 @@ class ServedRuns:
                     yield part.data
 
 
-class ServedConversation:
+class ServedConversation(Conversation):
     """One chat session on a served run, as `graphs.chat.Conversation` is on a local one: each line is a run of
     the server's `chat` graph on the session's thread."""
 
@@ -180,31 +181,13 @@ class ServedConversation:
         with runs._calling(run_id):
             self.session = runs.client.threads.create()["thread_id"]
 
-    def values(self) -> dict:
-        return self.runs.view(self.run_id).values
-
     def _line(self, action: str, message: str = "", role: str | None = None) -> Iterator[dict]:
         line = {"run_id": self.run_id, "action": action, "message": message, "role": role}
         yield from self.runs._stream(self.run_id, CHAT, self.session, input=line)
 
-    def ask(self, line: str, role: str | None = None) -> Iterator[dict]:
-        return self._line("ask", line, role)
-
-    def answer(self, role: str, message: str) -> Iterator[str]:
-        return (event["text"] for event in self.ask(message, role) if event["type"] == "chunk")
-
-    def _change(self, action: str) -> tuple[str, int]:
-        for _ in self._line(action):
-            pass
+    def _session_values(self) -> dict:
         with self.runs._calling(self.run_id):
-            changed = self.runs.client.threads.get_state(self.session)["values"]["changed"]
-        return changed["artifact"], changed["version"]
-
-    def accept(self) -> tuple[str, int]:
-        return self._change("accept")
-
-    def undo(self) -> tuple[str, int]:
-        return self._change("undo")
+            return self.runs.client.threads.get_state(self.session)["values"]
 
 
 def room_error(run_id: str, name: str, message: str) -> RoomError:

@@ -48,9 +48,10 @@ def main() -> None:
     texts += [(text, []) for text in corpus["negatives"]]
     print(f"planted list: {len(corpus['positives'])} sentences with personal data, {len(corpus['negatives'])} without")
     figures(texts, corpus["names"])
-    held = [(p["text"], [tuple(f) for f in p["found"]]) for p in corpus["held_out"]]
-    print(f"held out (not tuned on): {len(held)} sentences")
-    figures(held, corpus["names"])
+    for key, what in (("held_out", "held out (not tuned on)"), ("held_out_2", "a second held-out set")):
+        held = [(p["text"], [tuple(f) for f in p["found"]]) for p in corpus[key]]
+        print(f"{what}: {len(held)} sentences")
+        figures(held, corpus["names"])
 
 
 if __name__ == "__main__":

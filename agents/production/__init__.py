@@ -27,7 +27,8 @@ from agents.production import casting
 from agents.production.casting import edited_cast
 from agents.production.cut import build_cut
 from agents.production.fitting import episode_as_cast
-from agents.production.frames import render_frames
+from agents.production.frames import frame_requests, render_frames
+from agents.production.looks import write_look_check
 from agents.production.music import episode_bed
 from agents.production.studio import Studio, episode_dir, episode_entry, episode_key
 from agents.production.voices import cast_episode, line_keys, line_voice, synthesize_lines
@@ -112,7 +113,15 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     script, shots = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
-    frames, drawn = render_frames(studio, folder, shots, inputs, art.get("sheets", {}), style, lang)
+    requests = frame_requests(studio, shots, inputs, art.get("sheets", {}), style, lang)
+    frames, drawn = render_frames(studio, folder, requests)
+    looks = write_look_check(
+        folder,
+        requests,
+        [Path(frames[r.shot_id]) for r in requests],
+        studio.images.provider == "storyboard",
+        studio.images.label,
+    )
     audio, synthesized = synthesize_lines(
         studio, folder, script, values.get("voices", {}), lang, inputs.get("voicing") or {}
     )
@@ -141,6 +150,7 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
         ),
         "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
         "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
+        "consistency": str(looks),
     }
     files["otio"] = str(
         timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}", relative_to=folder)

@@ -88,19 +88,23 @@ def _draw(studio: Studio, backend, request, path: Path) -> None:
     studio.credentials.sign(path, f"{path.parent.parent.name} {path.name}")
 
 
-def render_frames(
-    studio: Studio, folder: Path, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str
-) -> tuple[dict[str, str], int]:
-    """One labelled and signed still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
-    a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn. `inputs`
-    holds the episode's per-shot prompts, negative prompts and seeds (`agents.production.INPUTS`)."""
+def frame_requests(studio: Studio, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str) -> list:
+    """What the image backend is asked for each shot, in shot order. `inputs` holds the episode's per-shot prompts,
+    negative prompts and seeds (`agents.production.INPUTS`)."""
+    size = RENDER_SIZES[studio.render][:2]
+    return [_image_request(shot, inputs, sheets, style, lang, size) for shot in shots.shots]
+
+
+def render_frames(studio: Studio, folder: Path, requests: list) -> tuple[dict[str, str], int]:
+    """One labelled and signed still per request, from the run's image backend, numbered in shot order
+    (frames/shot_001.png: a shot id is the model's, never a file name); a frame whose request is unchanged is not
+    redrawn. Returns the frames by shot id and how many were drawn now."""
     backend = studio.image_backend()
     frames, drawn = {}, 0
-    for number, shot in enumerate(shots.shots, start=1):
-        request = _image_request(shot, inputs, sheets, style, lang, RENDER_SIZES[studio.render][:2])
+    for number, request in enumerate(requests, start=1):
         out = inside(folder, "frames", f"shot_{number:03d}.png")
         key = hashlib.sha256(repr((studio.images.identity, request)).encode()).hexdigest()
         drawn += made_from(out, key, lambda path, request=request: _draw(studio, backend, request, path))
-        frames[shot.id] = str(out)
-        studio.progress("frames", number, len(shots.shots))
+        frames[request.shot_id] = str(out)
+        studio.progress("frames", number, len(requests))
     return frames, drawn

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from agents.production.looks import CONSISTENCY_FILE, THRESHOLDS, check_looks, write_look_check
+from graphs.runs import Runs
 from tools.images import CharacterLook, ImageRequest, create_image_backend
 from tools.images.consistency import dhash, figure_match, frame_similarity
 from tools.images.storyboard import figure_layer
@@ -146,3 +148,105 @@ def test_a_scripted_episode_has_its_look_check_in_the_report(script, make_ctx):
     assert all(line.endswith("look holds") for line in lines)
     runs.close()
     close_all()
+
+
+# --- reference images -------------------------------------------------------------------------
+
+
+def reference(path, colours=((30, 160, 90), (240, 220, 40), (20, 20, 120)), size=(128, 160)) -> Path:
+    """A picture of a few colour blocks, the first the largest."""
+    image = Image.new("RGB", size, colours[0])
+    image.paste(colours[1], (0, 0, size[0], size[1] // 4))
+    image.paste(colours[2], (0, size[1] - size[1] // 8, size[0], size[1]))
+    image.save(path)
+    return path
+
+
+def test_a_reference_draws_the_figure_in_its_dominant_colours(storyboard, tmp_path):
+    from tools.images.reference import reference_colours
+
+    given = reference(tmp_path / "lin.png")
+    assert reference_colours(given)[:3] == ["#1ea05a", "#f0dc28", "#141478"]
+    plain = shot(1, [LIN])
+    referenced = shot(1, [replace(LIN, reference_image=given)])
+    first, again = storyboard.draw(referenced), storyboard.draw(referenced)
+    assert first.tobytes() == again.tobytes()  # deterministic
+    assert first.tobytes() != storyboard.draw(plain).tobytes()
+    found = {c for _, c in first.getcolors(W * H)}
+    assert (30, 160, 90) in found and (192, 57, 43) not in found  # the reference's colour, not the sheet's red
+    lin = row(
+        check_looks(
+            [referenced, shot(2, [replace(LIN, reference_image=given)])],
+            drawn(storyboard, tmp_path, [referenced, shot(2, [replace(LIN, reference_image=given)])]),
+            True,
+            "storyboard",
+        ),
+        "Lin Xia",
+    )
+    assert lin["holds"]
+
+
+def test_a_reference_is_a_png_or_jpeg_of_a_sane_size(tmp_path):
+    from tools.errors import InputError
+    from tools.images.reference import checked_reference
+
+    assert checked_reference(reference(tmp_path / "a.png")) == ".png"
+    Image.new("RGB", (100, 100), (1, 2, 3)).save(tmp_path / "b.jpeg")
+    assert checked_reference(tmp_path / "b.jpeg") == ".jpg"
+    (tmp_path / "c.png").write_bytes(b"not an image")
+    Image.new("RGB", (20, 400)).save(tmp_path / "d.png")
+    Image.new("RGB", (100, 100)).save(tmp_path / "e.gif")
+    for name, says in (("c.png", "not an image"), ("d.png", "20x400"), ("e.gif", "GIF"), ("none.png", "no image")):
+        with pytest.raises(InputError, match=says):
+            checked_reference(tmp_path / name)
+
+
+def test_a_reference_changes_only_its_characters_requests(tmp_path):
+    import factories as f
+    from agents.director import ShotList
+    from agents.production.frames import _image_request
+
+    shots = ShotList.model_validate(f.shots()).shots
+    given = {"Zhou Min": reference(tmp_path / "zhou.png")}
+    for s in shots:
+        plain = _image_request(s, {}, {}, {}, "en", (W, H))
+        referenced = _image_request(s, {}, {}, {}, "en", (W, H), given)
+        assert (plain == referenced) == ("Zhou Min" not in s.characters), s.id
+
+
+@pytest.mark.integration
+def test_room_look_keeps_a_reference_and_the_next_render_redraws_that_characters_shots(script, make_ctx, project):
+    from cli_helpers import room
+    from graphs.room import close_all
+
+    runs, run_id = waiting_at_final_cut(script, make_ctx)
+    root = runs.ctx.outputs_dir / run_id
+    runs.close()
+    close_all()
+    given = reference(project / "zhou.jpg")
+    unknown = room(project, "look", run_id, "Nobody", str(given))
+    assert unknown.returncode == 6 and "Lin Xia" in unknown.stderr and len(unknown.stderr.strip().splitlines()) == 1
+    (project / "bad.png").write_bytes(b"\x89PNG not really")
+    assert room(project, "look", run_id, "Zhou Min", str(project / "bad.png")).returncode == 6
+    assert "no reference image" in room(project, "look", run_id, "Zhou Min").stdout
+    done = room(project, "look", run_id, "Zhou Min", str(given))
+    assert done.returncode == 0, done.stderr
+    kept = json.loads((root / "looks.json").read_text(encoding="utf-8"))["Zhou Min"]
+    assert kept["from"] == "zhou.jpg" and (root / kept["image"]).read_bytes() == given.read_bytes()
+    assert kept["image"] in room(project, "look", run_id, "Zhou Min").stdout
+
+    runs = Runs(runs.ctx)
+    produced = runs.render(run_id, 1)
+    shots = json.loads((root / "episodes" / "ep01" / "shots.json").read_text(encoding="utf-8"))["shots"]
+    assert produced.rendered_frames == sum("Zhou Min" in s["characters"] for s in shots)
+    looks = json.loads((root / "episodes" / "ep01" / CONSISTENCY_FILE).read_text(encoding="utf-8"))
+    assert all(c["holds"] for c in looks["characters"])  # the figure drawn from the reference, in every shot
+    assert runs.render(run_id, 1).rendered_frames == 0  # kept: nothing to redraw
+    runs.close()
+    close_all()
+
+
+def waiting_at_final_cut(script, make_ctx):
+    from waiting import waiting_at
+
+    return waiting_at(script, make_ctx, "final_cut")

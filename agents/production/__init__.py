@@ -30,6 +30,7 @@ from agents.production.fitting import episode_as_cast
 from agents.production.frames import frame_requests, render_frames
 from agents.production.looks import write_look_check
 from agents.production.music import episode_bed
+from agents.production.references import character_references
 from agents.production.studio import Studio, episode_dir, episode_entry, episode_key
 from agents.production.voices import cast_episode, line_keys, line_voice, synthesize_lines
 from agents.screenwriter import EpisodeScript
@@ -113,9 +114,10 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     script, shots = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
-    requests = frame_requests(studio, shots, inputs, art.get("sheets", {}), style, lang)
+    looks = character_references(studio, values, episode)
+    requests = frame_requests(studio, shots, inputs, art.get("sheets", {}), style, lang, looks)
     frames, drawn = render_frames(studio, folder, requests)
-    looks = write_look_check(
+    checked = write_look_check(
         folder,
         requests,
         [Path(frames[r.shot_id]) for r in requests],
@@ -150,7 +152,7 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
         ),
         "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
         "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
-        "consistency": str(looks),
+        "consistency": str(checked),
     }
     files["otio"] = str(
         timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}", relative_to=folder)

@@ -50,9 +50,12 @@ def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> 
     return sheets
 
 
-def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int]):
+def _image_request(
+    shot, inputs: dict, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int], references=None
+):
     """What the image backend is asked for one shot: the art director's prompt and negative prompt, or the
-    person's (`room redraw`), the characters' fixed looks, and the shot's own seed when it was given one."""
+    person's (`room redraw`), the characters' fixed looks and reference images, and the shot's own seed when it
+    was given one."""
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = []
@@ -61,7 +64,11 @@ def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lan
         sheet = sheets.get(name) or fallback_sheet(name, "")
         looks.append(
             CharacterLook(
-                name=name, appearance=sheet["appearance_tokens"], palette=sheet["palette"], seed=sheet["seed"]
+                name=name,
+                appearance=sheet["appearance_tokens"],
+                palette=sheet["palette"],
+                seed=sheet["seed"],
+                reference_image=(references or {}).get(name),
             )
         )
     return ImageRequest(
@@ -88,11 +95,13 @@ def _draw(studio: Studio, backend, request, path: Path) -> None:
     studio.credentials.sign(path, f"{path.parent.parent.name} {path.name}")
 
 
-def frame_requests(studio: Studio, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str) -> list:
+def frame_requests(
+    studio: Studio, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str, references: dict
+) -> list:
     """What the image backend is asked for each shot, in shot order. `inputs` holds the episode's per-shot prompts,
-    negative prompts and seeds (`agents.production.INPUTS`)."""
+    negative prompts and seeds (`agents.production.INPUTS`); `references` the characters' reference images."""
     size = RENDER_SIZES[studio.render][:2]
-    return [_image_request(shot, inputs, sheets, style, lang, size) for shot in shots.shots]
+    return [_image_request(shot, inputs, sheets, style, lang, size, references) for shot in shots.shots]
 
 
 def render_frames(studio: Studio, folder: Path, requests: list) -> tuple[dict[str, str], int]:

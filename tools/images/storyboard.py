@@ -23,6 +23,7 @@ from PIL import Image, ImageDraw
 
 from tools.fonts import drawable
 from tools.images.base import CharacterLook, ImageRequest, hex_to_rgb
+from tools.images.reference import reference_colours
 from tools.images.stamp import font, label_and_save, label_box
 from tools.registry import BackendInfo
 
@@ -145,9 +146,12 @@ class FigureStyle:
 
 
 def figure_style(look: CharacterLook) -> FigureStyle:
-    """The same look → the same figure, in every shot: palette first, then tokens, then the seed."""
+    """The same look → the same figure, in every shot: the reference's colours or the palette first, then tokens,
+    then the seed."""
     rng = _stable_rng("figure", look.seed, look.name)
-    palette = [hex_to_rgb(c) for c in look.palette]
+    # a reference image given for the character draws the figure in its colours
+    colours = reference_colours(look.reference_image) if look.reference_image else look.palette
+    palette = [hex_to_rgb(c) for c in colours]
     tokens = " " + " ".join(look.appearance).lower() + " "
     clothes = palette[0] if palette else hex_to_rgb(rng.choice(CLOTHES))
     hair_hex = _pick(tokens, _HAIR_WORDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import replace
@@ -12,6 +13,7 @@ from PIL import Image
 
 from agents.production.looks import CONSISTENCY_FILE, THRESHOLDS, check_looks, write_look_check
 from graphs.runs import Runs
+from tools.errors import ConfigError
 from tools.images import CharacterLook, ImageRequest, create_image_backend
 from tools.images.consistency import dhash, figure_match, frame_similarity
 from tools.images.storyboard import figure_layer
@@ -250,3 +252,66 @@ def waiting_at_final_cut(script, make_ctx):
     from waiting import waiting_at
 
     return waiting_at(script, make_ctx, "final_cut")
+
+
+@pytest.mark.integration
+def test_diffusers_draws_a_shot_with_a_reference_image_to_image(tmp_path, one_torch_thread):
+    from test_images import _tiny_stable_diffusion
+
+    model = _tiny_stable_diffusion(tmp_path)
+    backend = create_image_backend("diffusers", model=str(model), height=64, num_inference_steps=2)
+    plain = shot(1, [LIN])
+    referenced = shot(1, [replace(LIN, reference_image=reference(tmp_path / "lin.png"))])
+    without = backend.render(plain, tmp_path / "plain.png")
+    assert backend._from_image is None  # text to image
+    first = backend.render(referenced, tmp_path / "ref.png")
+    assert backend._from_image is not None  # image to image, from the same components
+    assert backend._from_image.unet is backend._load().unet
+    again = backend.render(referenced, tmp_path / "ref-again.png")
+    assert first.read_bytes() == again.read_bytes()
+    with Image.open(without) as a, Image.open(first) as b:
+        assert a.convert("RGB").tobytes() != b.convert("RGB").tobytes()
+    with pytest.raises(ConfigError, match="takes a strength in"):
+        create_image_backend("diffusers", model=str(model), strength=0)
+
+
+def test_openai_edits_the_reference_image(tmp_path, monkeypatch):
+    import io
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Edits(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append({"path": self.path, "type": self.headers["Content-Type"], "body": body})
+            buffer = io.BytesIO()
+            Image.new("RGB", (1024, 1536), (10, 200, 60)).save(buffer, format="PNG")
+            payload = json.dumps({"created": 0, "data": [{"b64_json": base64.b64encode(buffer.getvalue()).decode()}]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Edits)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-images")
+    try:
+        backend = create_image_backend("openai", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1")
+        given = reference(tmp_path / "lin.png")
+        out = backend.render(shot(1, [replace(LIN, reference_image=given)]), tmp_path / "1A.png")
+        backend.render(shot(2, [LIN]), tmp_path / "2A.png")
+    finally:
+        server.shutdown()
+        server.server_close()
+    edit, generation = seen
+    assert edit["path"] == "/v1/images/edits" and edit["type"].startswith("multipart/form-data")
+    assert given.read_bytes() in edit["body"] and b"long hair" in edit["body"]
+    assert generation["path"] == "/v1/images/generations"
+    with Image.open(out) as image:
+        assert image.convert("RGB").getpixel((W // 2, H // 2)) == (10, 200, 60)

@@ -244,6 +244,23 @@ def test_room_look_keeps_a_reference_and_the_next_render_redraws_that_characters
     looks = json.loads((root / "episodes" / "ep01" / CONSISTENCY_FILE).read_text(encoding="utf-8"))
     assert all(c["holds"] for c in looks["characters"])  # the figure drawn from the reference, in every shot
     assert runs.render(run_id, 1).rendered_frames == 0  # kept: nothing to redraw
+
+    # an approved episode's first frame of a character is its reference for the next episodes, with image models
+    from agents.production.references import character_references
+    from graphs.room import Room
+    from tools.registry import BackendSpec
+
+    list(runs.answer(run_id, "approve"))
+    values = runs.view(run_id).values
+    studio = Room.for_run(runs.ctx, values).studio
+    assert set(character_references(studio, values, 2)) == {"Zhou Min"}  # the storyboard: only what was given
+    models = replace(studio, images=BackendSpec(provider="diffusers", model="sd"))
+    found = character_references(models, values, 2)
+    assert found["Zhou Min"].read_bytes() == given.read_bytes()  # a reference given stays the reference
+    first = next(place for place, s in enumerate(shots, start=1) if "Lin Xia" in s["characters"])
+    frame = root / "episodes" / "ep01" / "frames" / f"shot_{first:03d}.png"
+    assert found["Lin Xia"].read_bytes() == frame.read_bytes()
+    assert set(character_references(models, values, 1)) == {"Zhou Min"}  # not for the episode it came from
     runs.close()
     close_all()
 

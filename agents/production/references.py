@@ -14,7 +14,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from agents.production.studio import Studio, episode_dir, episode_key
+from agents.production.studio import Studio, episode_dir
 from agents.speakers import character_names
 from tools.errors import InputError
 from tools.files import atomic_write_bytes, atomic_write_json, inside
@@ -66,21 +66,21 @@ def set_reference(studio: Studio, values: dict, character: str, image: Path) -> 
 
 
 def first_approved_frames(studio: Studio, values: dict, before: int) -> dict[str, dict]:
-    """Per character, the first frame it appears in of the earliest approved episode numbered below `before`."""
+    """Per character, the first frame it appears in of the earliest approved episode numbered below `before`
+    (an approved episode keeps its shot list and its frames, numbered in shot order, in its folder)."""
     found: dict[str, dict] = {}
-    for number in sorted(int(k) for k in values.get("production", {}) if str(k).isdigit()):
-        entry = values["production"][episode_key(number)] if number < before else {}
-        frames = entry.get("produced", {}).get("frames", {}) if entry.get("approved") else {}
-        if not frames:
-            continue
+    approved = sorted(int(k) for k, e in values.get("production", {}).items() if str(k).isdigit() and e.get("approved"))
+    for number in (n for n in approved if n < before):
+        folder = episode_dir(studio.outputs_dir, values["run_id"], number)
         try:
-            shots = json.loads((episode_dir(studio.outputs_dir, values["run_id"], number) / "shots.json").read_bytes())
-        except (OSError, ValueError):
+            shots = json.loads((folder / "shots.json").read_bytes()).get("shots", [])
+        except (OSError, ValueError, AttributeError):
             continue
-        for shot in shots.get("shots", []):
+        for place, shot in enumerate(shots, start=1):
+            frame = folder / "frames" / f"shot_{place:03d}.png"
             for name in shot.get("characters", []):
-                if name not in found and shot.get("id") in frames and Path(frames[shot["id"]]).is_file():
-                    found[name] = {"frame": frames[shot["id"]], "from": f"episode {number} shot {shot['id']}"}
+                if name not in found and frame.is_file():
+                    found[name] = {"frame": str(frame), "from": f"episode {number} shot {shot.get('id', place)}"}
     return found
 
 

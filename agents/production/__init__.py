@@ -9,6 +9,8 @@ steps (script, shots, art direction) are the graph's.
 
     fitting  the script and shot list as production takes them (names resolved, shots fitted)
     frames   visual sheets and one labelled still per shot
+    references  each character's reference image (`room look`, else its first approved frame)
+    looks    the look check: does each character look the same in every frame (consistency.json)
     voices   the cast, and every line spoken
     cut      the edit, timed from the real audio
 """

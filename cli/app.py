@@ -421,6 +421,24 @@ def cast(
 
 
 @app.command()
+def look(
+    run_id: Annotated[str, typer.Argument()],
+    character: Annotated[str, typer.Argument(help="A character of the bible.")],
+    image: Annotated[Optional[Path], typer.Argument(help="A PNG or JPEG to draw them from.")] = None,
+) -> None:
+    """Show a character's reference image, or give them one: the next render redraws only their shots from it."""
+    shown = Runs(context()).look(run_id, character, image)
+    if not shown:
+        console.print(styled("{}: [dim]no reference image: drawn from the visual sheet[/]", character))
+        return
+    console.print(styled("{}: {} [dim](from {})[/]", character, shown["image"], shown["from"]), soft_wrap=True)
+    if image is not None:
+        console.print(
+            styled("[green]{} has a reference[/]: the next `room render` redraws their shots only", character)
+        )
+
+
+@app.command()
 def export(
     run_id: Annotated[str, typer.Argument()],
     to: Annotated[Path, typer.Option("--to", help="Folder to copy the exports into.")],

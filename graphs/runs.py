@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langgraph.types import Command
@@ -572,6 +573,17 @@ class Runs:
             self._keep_voices(view, voices)
             values = {**values, "voices": voices}
         return casting.samples(studio, values), casting.offered(studio, values)
+
+    def look(self, run_id: str, character: str, image: Path | None = None) -> dict:
+        """The character's reference image and where it came from ({} for none); with `image`, that picture kept
+        as its reference first (the next render redraws only its shots)."""
+        from agents.production import references
+
+        view = self.view(run_id)
+        studio = Room.for_run(self.ctx, view.values).studio
+        if image is not None:
+            references.set_reference(studio, view.values, character, image)
+        return references.shown_reference(studio, view.values, character)
 
     def _keep_voices(self, view: RunView, voices: dict[str, dict]) -> None:
         """The run's cast changed: a finished run keeps it; a run waiting at a gate keeps it and waits there again."""

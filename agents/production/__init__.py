@@ -9,6 +9,8 @@ steps (script, shots, art direction) are the graph's.
 
     fitting  the script and shot list as production takes them (names resolved, shots fitted)
     frames   visual sheets and one labelled still per shot
+    references  each character's reference image (`room look`, else its first approved frame)
+    looks    the look check: does each character look the same in every frame (consistency.json)
     voices   the cast, and every line spoken
     cut      the edit, timed from the real audio
 """
@@ -27,8 +29,10 @@ from agents.production import casting
 from agents.production.casting import edited_cast
 from agents.production.cut import build_cut
 from agents.production.fitting import episode_as_cast
-from agents.production.frames import render_frames
+from agents.production.frames import frame_requests, render_frames
+from agents.production.looks import write_look_check
 from agents.production.music import episode_bed
+from agents.production.references import character_references
 from agents.production.studio import Studio, episode_dir, episode_entry, episode_key
 from agents.production.voices import cast_episode, line_keys, line_voice, synthesize_lines
 from agents.screenwriter import EpisodeScript
@@ -112,7 +116,16 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
     script, shots = episode_as_cast(values.get("artifacts", {}).get("bible"), inputs["script"], inputs["shots"])
     art = values.get("art", {})
     style = stored_artifact(StyleGuide, art["style"], "style guide").model_dump() if art.get("style") else {}
-    frames, drawn = render_frames(studio, folder, shots, inputs, art.get("sheets", {}), style, lang)
+    looks = character_references(studio, values, episode)
+    requests = frame_requests(studio, shots, inputs, art.get("sheets", {}), style, lang, looks)
+    frames, drawn = render_frames(studio, folder, requests)
+    checked = write_look_check(
+        folder,
+        requests,
+        [Path(frames[r.shot_id]) for r in requests],
+        studio.images.provider == "storyboard",
+        studio.images.label,
+    )
     audio, synthesized = synthesize_lines(
         studio, folder, script, values.get("voices", {}), lang, inputs.get("voicing") or {}
     )
@@ -141,6 +154,7 @@ def produce_episode(studio: Studio, values: dict, episode: int, inputs: dict) ->
         ),
         "shots": str(atomic_write_json(inside(folder, "shots.json"), shots.model_dump(mode="json"))),
         "srt": str(subtitles.write_srt(cut, inside(folder, f"{name}.srt"))),
+        "consistency": str(checked),
     }
     files["otio"] = str(
         timeline.write_otio(cut, inside(folder, f"{name}.otio"), name=f"{title} · {episode}", relative_to=folder)

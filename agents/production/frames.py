@@ -50,9 +50,12 @@ def settle_sheets(bible: dict, known: dict[str, dict], proposed: list[dict]) -> 
     return sheets
 
 
-def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int]):
+def _image_request(
+    shot, inputs: dict, sheets: dict[str, dict], style: dict, lang: str, size: tuple[int, int], references=None
+):
     """What the image backend is asked for one shot: the art director's prompt and negative prompt, or the
-    person's (`room redraw`), the characters' fixed looks, and the shot's own seed when it was given one."""
+    person's (`room redraw`), the characters' fixed looks and reference images, and the shot's own seed when it
+    was given one."""
     from tools.images.base import CharacterLook, ImageRequest
 
     looks = []
@@ -61,7 +64,11 @@ def _image_request(shot, inputs: dict, sheets: dict[str, dict], style: dict, lan
         sheet = sheets.get(name) or fallback_sheet(name, "")
         looks.append(
             CharacterLook(
-                name=name, appearance=sheet["appearance_tokens"], palette=sheet["palette"], seed=sheet["seed"]
+                name=name,
+                appearance=sheet["appearance_tokens"],
+                palette=sheet["palette"],
+                seed=sheet["seed"],
+                reference_image=(references or {}).get(name),
             )
         )
     return ImageRequest(
@@ -88,19 +95,25 @@ def _draw(studio: Studio, backend, request, path: Path) -> None:
     studio.credentials.sign(path, f"{path.parent.parent.name} {path.name}")
 
 
-def render_frames(
-    studio: Studio, folder: Path, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str
-) -> tuple[dict[str, str], int]:
-    """One labelled and signed still per shot, from the run's image backend, numbered in shot order (frames/shot_001.png:
-    a shot id is the model's, never a file name); a frame whose request is unchanged is not redrawn. `inputs`
-    holds the episode's per-shot prompts, negative prompts and seeds (`agents.production.INPUTS`)."""
+def frame_requests(
+    studio: Studio, shots: ShotList, inputs: dict, sheets: dict, style: dict, lang: str, references: dict
+) -> list:
+    """What the image backend is asked for each shot, in shot order. `inputs` holds the episode's per-shot prompts,
+    negative prompts and seeds (`agents.production.INPUTS`); `references` the characters' reference images."""
+    size = RENDER_SIZES[studio.render][:2]
+    return [_image_request(shot, inputs, sheets, style, lang, size, references) for shot in shots.shots]
+
+
+def render_frames(studio: Studio, folder: Path, requests: list) -> tuple[dict[str, str], int]:
+    """One labelled and signed still per request, from the run's image backend, numbered in shot order
+    (frames/shot_001.png: a shot id is the model's, never a file name); a frame whose request is unchanged is not
+    redrawn. Returns the frames by shot id and how many were drawn now."""
     backend = studio.image_backend()
     frames, drawn = {}, 0
-    for number, shot in enumerate(shots.shots, start=1):
-        request = _image_request(shot, inputs, sheets, style, lang, RENDER_SIZES[studio.render][:2])
+    for number, request in enumerate(requests, start=1):
         out = inside(folder, "frames", f"shot_{number:03d}.png")
         key = hashlib.sha256(repr((studio.images.identity, request)).encode()).hexdigest()
         drawn += made_from(out, key, lambda path, request=request: _draw(studio, backend, request, path))
-        frames[shot.id] = str(out)
-        studio.progress("frames", number, len(shots.shots))
+        frames[request.shot_id] = str(out)
+        studio.progress("frames", number, len(requests))
     return frames, drawn

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import threading
@@ -24,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agents.arc import HOOK_SECONDS, episode_issues, hook_timing
+from agents.production.looks import CONSISTENCY_FILE
 from agents.production.studio import episode_dir, episode_entry
 from agents.screenwriter import EpisodeOutline
 from cli.studio.security import served_file
@@ -67,6 +69,7 @@ class EpisodeReport:
     duration: float = 0.0
     approved: bool = False
     flags: list[str] = field(default_factory=list)  # what the director's arc check finds in the episode
+    looks: dict = field(default_factory=dict)  # the look check (agents.production.looks), {} before it ran
 
 
 @dataclass
@@ -198,6 +201,7 @@ def episode_reports(ctx: Context, run_id: str, values: dict[str, Any]) -> list[E
                 duration=float(made.get("duration") or 0.0),
                 approved=bool(entry.get("approved")),
                 flags=arc_flags(episode, made, ctx.lang),
+                looks=episode_looks(root, number),
             )
         )
     return reports
@@ -217,6 +221,16 @@ def arc_flags(episode: dict, made: dict, lang: str) -> list[str]:
 def episode_folder(root: Path, number: int) -> str:
     """Where production writes the episode (`agents.production.episode_dir`), relative to the run's folder `root`."""
     return episode_dir(root.parent, root.name, number).relative_to(root.resolve()).as_posix()
+
+
+def episode_looks(root: Path, number: int) -> dict:
+    """The episode's look check as production wrote it, {} when there is none (or it cannot be read)."""
+    try:
+        path = inside(root, episode_folder(root, number), CONSISTENCY_FILE)
+        looks = json.loads(path.read_text(encoding="utf-8"))
+    except (OutputError, OSError, ValueError):
+        return {}
+    return looks if isinstance(looks, dict) and isinstance(looks.get("characters"), list) else {}
 
 
 def episode_frames(root: Path, number: int) -> list[str]:

@@ -167,6 +167,9 @@ WORDS: dict[str, dict[str, str]] = {
     "not rendered yet": {"zh": "尚未渲染"},
     "no line is heard in the first {} s": {"zh": "前 {} 秒没有一句台词"},
     "arc check": {"zh": "情绪曲线检查"},
+    "look check": {"zh": "造型一致性检查"},
+    "look holds": {"zh": "造型一致"},
+    "look does not hold": {"zh": "造型不一致"},
     # the episode page: re-voice one line
     "re-voice": {"zh": "重新配音"},
     "re-voice and re-render": {"zh": "重新配音并重新渲染"},

@@ -114,6 +114,11 @@ class ImageRequest:
             return self.shot_seed
         return self.characters[0].seed if self.characters else self.seed
 
+    @property
+    def reference_image(self) -> Path | None:
+        """The picture the shot is drawn from: the first of its characters that has a reference image."""
+        return next((look.reference_image for look in self.characters if look.reference_image), None)
+
     def prompt_with_looks(self) -> str:
         """The prompt with each character's fixed appearance tokens, the framing and the location."""
         parts = [self.prompt.strip()] if self.prompt.strip() else []

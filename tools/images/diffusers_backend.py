@@ -7,7 +7,9 @@ model that is not where the spec says is a one-line error, not a download.
 
 A character keeps its face through the fixed seed of its visual sheet (the
 first character's seed, else the request's) and its appearance tokens in the
-prompt. The model draws at a smaller 9:16 size (both sides multiples of 8),
+prompt; when a character of the shot has a reference image (`room look`), the
+shot is drawn image-to-image from it (the image-to-image pipeline made from the
+same loaded components, `strength` saying how far from the reference it goes). The model draws at a smaller 9:16 size (both sides multiples of 8),
 and the result is upscaled to the request's 1080x1920, so a CPU run stays
 affordable. torch, diffusers and transformers load only when the backend is
 built.
@@ -17,8 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.errors import ModelUnavailableError
+from tools.errors import ConfigError, ModelUnavailableError
 from tools.images.base import ImageRequest
+from tools.images.reference import reference_picture
 from tools.images.stamp import label_and_save
 from tools.registry import BackendInfo, MissingModelError
 
@@ -52,6 +55,7 @@ class DiffusersBackend:
         height: int = 512,
         num_inference_steps: int = 20,
         guidance_scale: float = 7.0,
+        strength: float = 0.6,
         device: str = "cpu",
         local_files_only: bool | None = None,
     ):
@@ -61,6 +65,9 @@ class DiffusersBackend:
         self.height = int(height)
         self.num_inference_steps = int(num_inference_steps)
         self.guidance_scale = float(guidance_scale)
+        if not 0.0 < float(strength) <= 1.0:
+            raise ConfigError(f"the images backend 'diffusers' takes a strength in (0, 1], got {strength}")
+        self.strength = float(strength)
         self.device = device
         # a folder on disk never needs the hub; anything else is a hub id only when asked for
         folder = Path(self.model).is_dir()
@@ -71,6 +78,7 @@ class DiffusersBackend:
                 "(a hub id is fetched only with local_files_only = false)"
             )
         self._pipeline = None
+        self._from_image = None
 
     def models(self) -> list[str]:
         # a local folder is named by its folder name only: the label must not carry a user's paths
@@ -91,23 +99,40 @@ class DiffusersBackend:
             self._pipeline = pipeline.to(self.device)
         return self._pipeline
 
+    def _image_to_image(self):
+        """The image-to-image pipeline over the loaded text-to-image pipeline's components (made once)."""
+        if self._from_image is None:
+            from diffusers import AutoPipelineForImage2Image
+
+            try:
+                self._from_image = AutoPipelineForImage2Image.from_pipe(self._load())
+            except ValueError as exc:
+                raise ModelUnavailableError(
+                    f"the diffusers model '{self.model}' has no image-to-image form: {exc}"
+                ) from None
+            self._from_image.set_progress_bar_config(disable=True)
+        return self._from_image
+
     def render(self, request: ImageRequest, out: Path) -> Path:
         import torch
         from PIL import Image
 
-        pipeline = self._load()
         width, height = generation_size(request.width, request.height, self.height)
         generator = torch.Generator(device="cpu").manual_seed(request.generation_seed)
+        reference = request.reference_image
+        common = {
+            "prompt": request.prompt_with_looks(),
+            "negative_prompt": request.negative_prompt or None,
+            "num_inference_steps": self.num_inference_steps,
+            "guidance_scale": self.guidance_scale,
+            "generator": generator,
+        }
         with torch.inference_mode():
-            result = pipeline(
-                prompt=request.prompt_with_looks(),
-                negative_prompt=request.negative_prompt or None,
-                width=width,
-                height=height,
-                num_inference_steps=self.num_inference_steps,
-                guidance_scale=self.guidance_scale,
-                generator=generator,
-            )
+            if reference is None:
+                result = self._load()(width=width, height=height, **common)
+            else:
+                start = reference_picture(reference, (width, height))
+                result = self._image_to_image()(image=start, strength=self.strength, **common)
         image = result.images[0].convert("RGB")
         if image.size != (request.width, request.height):
             image = image.resize((request.width, request.height), Image.Resampling.LANCZOS)

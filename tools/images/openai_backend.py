@@ -4,7 +4,8 @@ The server is the `base_url` option, which the configuration resolves for
 images alone (`ROOM_IMAGES_BASE_URL`, `base_url` in `[images]`), else OpenAI's
 own: never the chat server's. The key is in the variable `key_env` names
 (OPENAI_API_KEY), or the `api_key` argument in code; a server on this machine
-needs none. The image the model returns is scaled to cover 1080x1920,
+needs none. A shot with a character's reference image (`room look`) is an
+image edit of that picture (`images.edit`). The image the model returns is scaled to cover 1080x1920,
 centre-cropped and labelled.
 """
 
@@ -64,10 +65,21 @@ class OpenAIImageBackend:
         return self._client
 
     def _fetch(self, request: ImageRequest) -> bytes:
+        reference = request.reference_image
         with openai_errors("the images server", self.key_env):
-            response = self._client_().images.generate(
-                model=self.model, prompt=request.prompt_with_looks(), size=self.size, n=1
-            )
+            if reference is None:
+                response = self._client_().images.generate(
+                    model=self.model, prompt=request.prompt_with_looks(), size=self.size, n=1
+                )
+            else:  # drawn from the character's reference image (`room look`)
+                mime = "image/png" if reference.suffix.lower() == ".png" else "image/jpeg"
+                response = self._client_().images.edit(
+                    model=self.model,
+                    image=(reference.name, reference.read_bytes(), mime),
+                    prompt=request.prompt_with_looks(),
+                    size=self.size,
+                    n=1,
+                )
         item = response.data[0] if response.data else None
         if item is not None and item.b64_json:
             return base64.b64decode(item.b64_json)

@@ -67,14 +67,8 @@ def label_lines() -> list[str]:
     return [part.strip() for part in VISIBLE_TEXT.split("/")]
 
 
-def stamp(image: Image.Image, request=None) -> Image.Image:
-    """A copy of `image` with the visible AIGC mark in the top-left corner.
-
-    `request` is accepted so every backend calls the stamp the same way; the
-    mark depends only on the image.
-    """
-    out = image.convert("RGB")  # always a copy
-    width, height = out.size
+def _label_layout(width: int, height: int) -> tuple[tuple[int, int, int, int], ImageFont.FreeTypeFont, int, int, int]:
+    """Where the visible mark sits on an image of this size: its box, font, padding, line height and line gap."""
     short = min(width, height)
     lines = label_lines()
     face = font(label_font_size(short, lines))
@@ -85,7 +79,25 @@ def stamp(image: Image.Image, request=None) -> Image.Image:
     gap = round(line_h * 0.3)
     box_w = max(b[2] - b[0] for b in boxes) + 2 * pad
     box_h = len(lines) * line_h + (len(lines) - 1) * gap + 2 * pad
-    region = (margin, margin, min(width, margin + box_w), min(height, margin + box_h))
+    return (margin, margin, min(width, margin + box_w), min(height, margin + box_h)), face, pad, line_h, gap
+
+
+def label_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The visible mark's box on an image of this size (what covers the picture there)."""
+    return _label_layout(width, height)[0]
+
+
+def stamp(image: Image.Image, request=None) -> Image.Image:
+    """A copy of `image` with the visible AIGC mark in the top-left corner.
+
+    `request` is accepted so every backend calls the stamp the same way; the
+    mark depends only on the image.
+    """
+    out = image.convert("RGB")  # always a copy
+    region, face, pad, line_h, gap = _label_layout(*out.size)
+    lines = label_lines()
+    boxes = [face.getbbox(line) for line in lines]
+    margin = region[0]
     # a box of the colour the corner has least of: dark box on a light corner, light box on a dark one
     luminance = ImageStat.Stat(out.crop(region).convert("L")).mean[0]
     box, ink = ((16, 16, 16), (255, 255, 255)) if luminance >= 128 else ((250, 250, 250), (10, 10, 10))

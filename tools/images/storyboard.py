@@ -23,7 +23,8 @@ from PIL import Image, ImageDraw
 
 from tools.fonts import drawable
 from tools.images.base import CharacterLook, ImageRequest, hex_to_rgb
-from tools.images.stamp import font, label_and_save
+from tools.images.reference import reference_colours
+from tools.images.stamp import font, label_and_save, label_box
 from tools.registry import BackendInfo
 
 INFO = BackendInfo(
@@ -145,9 +146,12 @@ class FigureStyle:
 
 
 def figure_style(look: CharacterLook) -> FigureStyle:
-    """The same look → the same figure, in every shot: palette first, then tokens, then the seed."""
+    """The same look → the same figure, in every shot: the reference's colours or the palette first, then tokens,
+    then the seed."""
     rng = _stable_rng("figure", look.seed, look.name)
-    palette = [hex_to_rgb(c) for c in look.palette]
+    # a reference image given for the character draws the figure in its colours
+    colours = reference_colours(look.reference_image) if look.reference_image else look.palette
+    palette = [hex_to_rgb(c) for c in colours]
     tokens = " " + " ".join(look.appearance).lower() + " "
     clothes = palette[0] if palette else hex_to_rgb(rng.choice(CLOTHES))
     hair_hex = _pick(tokens, _HAIR_WORDS)
@@ -383,30 +387,79 @@ def _name_tag(draw: ImageDraw.ImageDraw, name: str, centre_x: float, bottom_y: f
     draw.text((x0 + 2 * pad + dot, y0 + box_h / 2), name, font=face, fill=(245, 245, 245), anchor="lm")
 
 
-def _draw_cast(image: Image.Image, request: ImageRequest, framing: Framing, picture_h: int) -> None:
-    draw = ImageDraw.Draw(image)
-    w = image.width
+@dataclass(frozen=True)
+class Placement:
+    """Where one character's figure stands in a panel: its style, centre line, head top and scale (pixels)."""
+
+    style: FigureStyle
+    x: float
+    top: float
+    scale: float
+
+
+def placements(request: ImageRequest, width: int, picture_h: int) -> tuple[list[Placement], FigureStyle | None]:
+    """The figures a panel shows, front first, and the listener seen from behind over the shoulder (or None)."""
+    framing = FRAMINGS[request.shot_size]
     styles = [figure_style(look) for look in request.characters]
     if not styles:
-        return
+        return [], None
     shown = styles[: framing.max_figures]
     n = len(shown)
     scale = framing.figure_height * picture_h
     if n > 1:  # side by side: a figure is about 0.4 of its height wide; a group shot steps back to fit them
-        scale = min(scale, w / (n * 0.42)) if framing.max_figures > 3 else scale / (1 + 0.3 * (n - 1))
+        scale = min(scale, width / (n * 0.42)) if framing.max_figures > 3 else scale / (1 + 0.3 * (n - 1))
     top = framing.head_top * picture_h
     over_shoulder = styles[1] if framing.max_figures == 1 and len(styles) > 1 and framing.figure_height < 5 else None
-    xs = [w * (i + 0.5) / n for i in range(n)] if n > 1 else [w * (0.6 if over_shoulder else 0.5)]
-    for style, x in reversed(list(zip(shown, xs))):  # the first character in front
-        draw_figure(draw, style, x, top, scale)
+    xs = [width * (i + 0.5) / n for i in range(n)] if n > 1 else [width * (0.6 if over_shoulder else 0.5)]
+    return [Placement(style, x, top, scale) for style, x in zip(shown, xs)], over_shoulder
+
+
+def figure_layer(request: ImageRequest, name: str) -> Image.Image | None:
+    """The character's figure as the panel shows it, alone on a transparent picture (the figures in front of it
+    cut out): what the look check compares a frame's pixels with. None when the panel shows no figure of it."""
+    picture_h = round(request.height * (1 - BAND_SHARE))
+    shown, over_shoulder = placements(request, request.width, picture_h)
+    layer = Image.new("RGBA", (request.width, picture_h))
+    mine = [i for i, place in enumerate(shown) if place.style.name == name]
+    if not mine:
+        return None
+    place = shown[mine[0]]
+    draw_figure(ImageDraw.Draw(layer), place.style, place.x, place.top, place.scale)
+    # what the panel draws over it: the figures in front, the listener's back, the name tags, the camera's
+    # marks, the visible mark
+    cover = Image.new("RGBA", layer.size)
+    draw = ImageDraw.Draw(cover)
+    for front in shown[: mine[0]]:
+        draw_figure(draw, front.style, front.x, front.top, front.scale)
+    _draw_overlays(draw, shown, over_shoulder, request.width, picture_h)
+    _draw_camera(cover, request.camera, picture_h)
+    draw.rectangle(label_box(request.width, request.height), fill=(0, 0, 0))
+    layer.paste((0, 0, 0, 0), mask=cover.getchannel("A"))
+    return layer
+
+
+def _draw_cast(image: Image.Image, request: ImageRequest, picture_h: int) -> None:
+    draw = ImageDraw.Draw(image)
+    w = image.width
+    shown, over_shoulder = placements(request, w, picture_h)
+    for place in reversed(shown):  # the first character in front
+        draw_figure(draw, place.style, place.x, place.top, place.scale)
+    _draw_overlays(draw, shown, over_shoulder, w, picture_h)
+
+
+def _draw_overlays(draw, shown: list[Placement], over_shoulder: FigureStyle | None, w: int, picture_h: int) -> None:
+    """What a panel draws over its figures: the listener seen from behind, and the name tags."""
     if over_shoulder:  # the listener, seen from behind at the frame edge
         draw.ellipse([-0.25 * w, 0.86 * picture_h, 0.45 * w, 1.25 * picture_h], fill=over_shoulder.clothes)
         draw.ellipse([-0.08 * w, 0.58 * picture_h, 0.3 * w, 0.95 * picture_h], fill=over_shoulder.hair)
+    if not shown:
+        return
     # name tags above the heads (clear of hats and buns), or along the bottom when the head fills the top
+    top, scale = shown[0].top, shown[0].scale
     above = top - 0.06 * scale - 0.012 * picture_h
     tag_bottom = above if above > 0.13 * picture_h else picture_h - 8
-    for style, x in zip(shown, xs):
-        _name_tag(draw, style.name, x, tag_bottom, style.clothes, w)
+    for place in shown:
+        _name_tag(draw, place.style.name, place.x, tag_bottom, place.style.clothes, w)
     if over_shoulder:
         _name_tag(draw, over_shoulder.name, 0.12 * w, picture_h - 8, over_shoulder.clothes, w)
 
@@ -524,7 +577,7 @@ class StoryboardBackend:
         framing = FRAMINGS[request.shot_size]
         image = Image.new("RGB", (w, h))
         _draw_set(image, request, framing, picture_h)
-        _draw_cast(image, request, framing, picture_h)
+        _draw_cast(image, request, picture_h)
         _draw_camera(image, request.camera, picture_h)
         _draw_band(image, request, picture_h)
         return image

@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel
 
 from agents.errors import PromptError
+from agents.examples import shown
 from agents.models import RoomModel
 from agents.prompt_file import load_prompts, render
 from agents.structured import UsageSink, ask_structured
@@ -46,14 +47,15 @@ def _dump(value: Any) -> str:
 def task_messages(
     role: str, task: str, lang: str, variables: dict[str, Any], few_shot: int | None = None
 ) -> list[BaseMessage]:
-    """System prompt, few-shot examples as prior turns (the first `few_shot` of them, or all), then the real input."""
+    """System prompt, few-shot examples as prior turns (all, or the `few_shot` nearest the input's story:
+    `agents.examples.shown`), then the real input."""
     prompts = load_prompts(role, lang)
     spec = prompts.tasks.get(task)
     if spec is None:
         raise PromptError(f"role {role} has no task '{task}' in its {lang} prompts")
     system = render(prompts.persona, variables) + "\n\n" + spec.instruction
     messages: list[BaseMessage] = [SystemMessage(system)]
-    for example in spec.examples[:few_shot]:
+    for example in shown(spec.examples, variables, few_shot, lang):
         messages.append(HumanMessage(render(spec.input, example.vars)))
         output = example.output
         messages.append(AIMessage(output if isinstance(output, str) else _dump(output)))
@@ -73,6 +75,7 @@ def perform(
     max_tokens: int = 1024,
     on_usage: UsageSink | None = None,
     copies: Callable[[BaseModel], list[str]] | None = None,
+    scrub: Callable[[BaseModel], BaseModel] | None = None,
 ) -> BaseModel:
     """Run one structured task of a role and return the validated output.
 
@@ -80,15 +83,16 @@ def perform(
     examples') is asked for once more without the examples: a small model
     copies what it is shown, and told so it copies again, while without an
     example the constrained decoder still gives the shape and the only story
-    in view is the series' own. The answer that copies less stands.
+    in view is the series' own. The answer that copies less stands, and
+    `scrub` then takes out what it still copies word for word.
     """
     ask = dict(retries=retries, max_tokens=max_tokens, on_usage=on_usage)
     answer = ask_structured(model, task_messages(role.name, task, lang, variables, model.few_shot), schema, **ask)
     copied = copies(answer) if copies else []
-    if not copied:
-        return answer
-    try:
-        bare = ask_structured(model, task_messages(role.name, task, lang, variables, 0), schema, **ask)
-    except ModelOutputError:  # without an example it gave nothing valid: the valid answer it gave stands
-        return answer
-    return bare if len(copies(bare)) < len(copied) else answer
+    if copied:
+        try:
+            bare = ask_structured(model, task_messages(role.name, task, lang, variables, 0), schema, **ask)
+            answer = bare if len(copies(bare)) < len(copied) else answer
+        except ModelOutputError:  # without an example it gave nothing valid: the valid answer it gave stands
+            pass
+    return scrub(answer) if scrub else answer

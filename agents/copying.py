@@ -188,3 +188,113 @@ def copy_check(role: str, lang: str, premise: str, own: str = "") -> Callable[[B
         return copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{own}")
 
     return check
+
+
+# ── taking out what was copied word for word ─────────────────────────────
+
+# a field whose words are at least this share copied is the example's, not the series'
+_MOSTLY = 0.5
+# a short field equal to an example's ("现代 重生复仇", "真假千金") counts from this many words or Han characters
+_SHORT = {"en": 3, "zh": 4}
+
+
+@cache
+def _example_values(role: str, lang: str) -> frozenset[str]:
+    """Every string of `role`'s examples' answers, folded (`_fold`): what a short field copies whole."""
+    return frozenset(
+        _fold(text)
+        for task in load_prompts(role, lang).tasks.values()
+        for example in task.examples
+        for _, text in _texts(example.output)
+    )
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _leaves(value: Any, path: tuple = ()):
+    """(path, string) for every string of a dumped answer, deepest and last first (so a list item can be
+    dropped without moving the ones still to come)."""
+    if isinstance(value, dict):
+        for key in reversed(list(value)):
+            yield from _leaves(value[key], (*path, key))
+    elif isinstance(value, list):
+        for index in reversed(range(len(value))):
+            yield from _leaves(value[index], (*path, index))
+    elif isinstance(value, str):
+        yield path, value
+
+
+def is_copied(text: str, role: str, lang: str, own: str) -> bool:
+    """Whether a field is another story's: mostly runs of `role`'s prompt (`copied_phrases`), or, short, an
+    example's answer word for word; in both cases only what the series' `own` text does not hold."""
+    units = _units(text, lang)
+    if not units:
+        return False
+    copied = sum(len(_units(run, lang)) for run in copied_phrases(text, role, lang, own))
+    if copied >= _MOSTLY * len(units):
+        return True
+    folded = _fold(text)
+    return len(units) >= _SHORT.get(lang, 3) and folded in _example_values(role, lang) and folded not in _fold(own)
+
+
+def _set(data: Any, path: tuple, value: Any) -> Any:
+    """A copy of `data` with the item at `path` replaced (`value`) or, with `_DROP`, taken out of its list."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(data, list):
+        items = list(data)
+        if not rest and value is _DROP:
+            del items[head]
+        else:
+            items[head] = _set(items[head], rest, value)
+        return items
+    return {**data, head: _set(data[head], rest, value)}
+
+
+_DROP = object()
+_SAID = ("text",)  # a field that is its list item's whole point: a dialogue line's words
+
+
+# what a copied field says in place of the series' premise, where the premise would not read as one
+_PLAIN = {
+    "genre": {"en": "drama", "zh": "短剧"},
+    "target_audience": {"en": "viewers of vertical short drama", "zh": "爱看竖屏短剧的观众"},
+}
+
+
+def plain(path: tuple, lang: str, premise: str) -> str:
+    """What a copied field at `path` becomes: a plain word for a genre or an audience, else the premise."""
+    words = _PLAIN.get(str(path[-1]), {})
+    return words.get(lang, words.get("en", premise))
+
+
+def scrub(
+    answer: BaseModel, role: str, lang: str, own: str, fallback: Callable[[tuple], str]
+) -> tuple[BaseModel, list[str]]:
+    """`answer` with every field that is another story's word for word (`is_copied`) taken out of its list
+    of strings, or else replaced by `fallback(path)` (`plain`: the series' premise), whichever its schema
+    still accepts; a field neither fits stays, measured by the bench. Returns the answer and the fields
+    changed, as dotted paths."""
+    schema = type(answer)
+    data = answer.model_dump(mode="json")
+    changed: list[str] = []
+    for path, text in list(_leaves(data)):
+        if not is_copied(text, role, lang, own):
+            continue
+        mends = [(path, _DROP)] if isinstance(path[-1], int) else []
+        if path[-1] in _SAID and len(path) > 1 and isinstance(path[-2], int):
+            mends.append((path[:-1], _DROP))  # a copied line is not said, rather than said as the premise
+        mends.append((path, fallback(path)))
+        for where, mend in mends:
+            candidate = _set(data, where, mend)
+            try:
+                schema.model_validate(candidate)
+            except ValueError:
+                continue
+            data = candidate
+            changed.append(".".join(map(str, where)))
+            break
+    return (schema.model_validate(data) if changed else answer), changed

@@ -162,6 +162,11 @@ class Live:
             console.print(
                 styled("  [" + style + "]→ {}: {} after {} round(s)[/]", e["artifact"], e["status"], e["rounds"])
             )
+        elif kind == "scrubbed":
+            fields = ", ".join(e["fields"][:4]) + (" …" if len(e["fields"]) > 4 else "")
+            console.print(
+                styled("  [dim]↺ {}: copied from an example, taken out of the {}: {}[/]", who, e["artifact"], fields)
+            )
         elif kind == "decision":
             console.print(styled("[bold cyan]◆[/] {} v{}: {} ({})", e["artifact"], e["version"], e["action"], e["by"]))
 

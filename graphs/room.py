@@ -28,12 +28,13 @@ from pydantic import BaseModel
 
 from agents import models
 from agents.base import Role, perform, task_messages
-from agents.copying import copy_check
+from agents.copying import copy_check, plain, scrub
+from agents.handed import opening_of
 from agents.models import RoomModel
 from agents.production import Studio
 from agents.structured import Usage, stream_text
 from graphs.context import Context
-from graphs.events import progress_event
+from graphs.events import emit, progress_event
 from memory import RoomMemory, make_embedding_function
 from tools.prices import Budget, BudgetExceededError
 from tools.redaction import Redactor, marked_names
@@ -210,8 +211,22 @@ class Room:
     ) -> BaseModel:
         """`role`'s structured `task` on its model (`agents.base.perform`), its tokens in the ledger under `stage`
         (default: the task). With `own`, what the series itself says besides its premise, an answer that copies
-        an example's names is asked for once more without the examples."""
+        an example's names is asked for once more without the examples, and what it copies word for word from
+        its prompt is taken out (`agents.copying.scrub`)."""
         copies = copy_check(role.name, self.lang, self.premise, own) if own is not None else None
+
+        def scrubbed(answer: BaseModel) -> BaseModel:
+            clean, changed = scrub(
+                answer,
+                role.name,
+                self.lang,
+                f"{self.premise}\n{own}",
+                lambda path: plain(path, self.lang, opening_of(self.premise)),
+            )
+            if changed:
+                emit(type="scrubbed", role=role.name, artifact=task, fields=changed)
+            return clean
+
         return perform(
             role,
             task,
@@ -223,6 +238,7 @@ class Room:
             max_tokens=max_tokens,
             on_usage=self.ledger(role.name, stage or task),
             copies=copies,
+            scrub=scrubbed if own is not None else None,
         )
 
     def stream(self, role: str, task: str, variables: dict[str, Any], *, stage: str) -> Iterator[str]:

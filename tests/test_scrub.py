@@ -1,0 +1,135 @@
+"""What a model copies word for word from its prompt is taken out, and it is shown examples from its own world."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import factories as f
+from agents.copying import is_copied, plain, scrub
+from agents.examples import shown
+from agents.prompt_file import load_prompts
+from agents.screenwriter import EpisodeScript, Pitch
+from graphs.runs import Runs
+
+SONG = "北宋汴京，一个卖饼的小娘子意外捡到了皇子的玉佩"
+
+
+def _scrub(answer, lang, premise, own=""):
+    return scrub(answer, "screenwriter", lang, f"{premise}\n{own}", lambda path: plain(path, lang, premise))
+
+
+def test_a_pitch_that_copies_the_rebirth_example_keeps_only_its_own_words():
+    copied = Pitch(
+        title="卖饼娘子",
+        logline=f"{SONG}。",
+        genre="现代 重生复仇",
+        tropes=["重生", "真假千金", "玉佩"],
+        hook="被推下天台的千金猛然惊醒，日历上写着：订婚宴，明天。",
+        target_audience="18到40岁爱看复仇爽剧的女性观众，通勤和睡前刷剧",
+    )
+    clean, changed = _scrub(copied, "zh", SONG)
+    assert sorted(changed) == ["genre", "hook", "target_audience", "tropes.1"]
+    assert clean.hook == SONG and clean.genre == "短剧" and clean.target_audience == "爱看竖屏短剧的观众"
+    assert clean.tropes == ["重生", "玉佩"]  # too short to tell a copy from a common word: they stay
+    assert (clean.title, clean.logline) == (copied.title, copied.logline)
+
+
+def test_what_the_series_itself_says_is_not_taken_out():
+    premise = "豪门千金被推下天台，重生回到订婚宴前一天"
+    own = Pitch(
+        title="天台之后",
+        logline=premise,
+        genre="现代 重生复仇",
+        tropes=["真假千金"],
+        hook="被推下天台的千金猛然惊醒，日历上写着：订婚宴，明天。",
+        target_audience="女性观众",
+    )
+    # the writer's approved bible says the genre and the trope, and the premise holds the hook's words
+    clean, changed = _scrub(own, "zh", premise, own="类型：现代 重生复仇；真假千金")
+    assert changed == ["hook"]  # only the part of the hook the premise does not hold
+    clean, changed = _scrub(own, "zh", premise, own="类型：现代 重生复仇；真假千金；" + own.hook)
+    assert changed == [] and clean == own
+
+
+def test_a_copied_dialogue_line_is_not_said_rather_than_said_as_the_premise():
+    script = EpisodeScript.model_validate(f.script())
+    line = load_prompts("screenwriter", "en").tasks["script"].examples[0].output["scenes"][0]["lines"][0]["text"]
+    data = script.model_dump(mode="json")
+    data["scenes"][0]["lines"][0]["text"] = line
+    clean, changed = _scrub(EpisodeScript.model_validate(data), "en", "A lighthouse keeper hears a drowned voice")
+    assert changed == ["scenes.0.lines.0"]
+    assert [ln.text for ln in clean.scenes[0].lines] == [ln.text for ln in script.scenes[0].lines][1:]
+
+
+def test_the_room_takes_out_a_copied_hook_and_says_so(script, make_ctx):
+    hook = load_prompts("screenwriter", "en").tasks["pitch"].examples[0].output["hook"]
+    script.enqueue("screenwriter", {**f.pitch(), "hook": hook})
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs = Runs(make_ctx())
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    seen = list(events)
+    assert runs.view(run_id).waiting["content"]["hook"] == "A disowned heiress returns as a CEO"
+    said = [e for e in seen if e["type"] == "scrubbed"]
+    assert said == [{"type": "scrubbed", "role": "screenwriter", "artifact": "pitch", "fields": ["hook"]}]
+
+
+def test_an_answer_of_its_own_is_left_as_it_is(script, make_ctx):
+    script.enqueue("screenwriter", f.pitch())
+    script.enqueue("cultural_consultant", f.approve())
+    script.enqueue("director", f.approve())
+    runs = Runs(make_ctx())
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    assert not [e for e in events if e["type"] == "scrubbed"]
+    assert runs.view(run_id).waiting["content"] == f.pitch()
+
+
+@pytest.mark.parametrize(
+    "lang, premise, world",
+    [
+        ("zh", SONG, "古代"),
+        ("zh", "清朝末年，一个绣娘被卷进宫廷秘案", "古代"),
+        ("zh", "2049年的上海，一个送外卖的机器人爱上了它的顾客", "现代"),
+        ("zh", "九十年代东北，下岗女工开起了烧烤摊", "现代"),
+    ],
+)
+def test_a_small_model_is_shown_the_example_from_its_premises_world(lang, premise, world):
+    task = load_prompts("screenwriter", lang).tasks["pitch"]
+    (example,) = shown(task.examples, {"premise": premise}, 1, lang)
+    ancient = {"古代": "侯府", "现代": "豪门千金"}[world]
+    assert ancient in example.vars["premise"]
+    assert shown(task.examples, {"premise": premise}, None, lang) == list(task.examples)
+    assert shown(task.examples, {"premise": premise}, 0, lang) == []
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=120)
+_examples = [
+    text
+    for lang in ("en", "zh")
+    for task in load_prompts("screenwriter", lang).tasks.values()
+    for example in task.examples
+    if isinstance(example.output, dict)
+    for text in (example.output.get("hook"), example.output.get("genre"), example.output.get("target_audience"))
+    if text
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lang=st.sampled_from(["en", "zh"]),
+    premise=st.text(min_size=1, max_size=80),
+    fields=st.lists(st.one_of(_text, st.sampled_from(_examples)), min_size=5, max_size=5),
+    tropes=st.lists(st.one_of(_text, st.sampled_from(_examples)), max_size=6),
+)
+def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, premise, fields, tropes):
+    title, logline, genre, hook, audience = (t[:80] for t in fields)
+    pitch = Pitch(title=title, logline=logline, genre=genre, tropes=tropes, hook=hook, target_audience=audience)
+    clean, changed = _scrub(pitch, lang, premise)
+    assert Pitch.model_validate(clean.model_dump()) == clean
+    for path in changed:
+        assert "." in path or getattr(clean, path) in (plain((path,), lang, premise),)
+    for name in ("genre", "hook", "target_audience"):
+        if getattr(pitch, name) == getattr(clean, name):
+            assert name not in changed

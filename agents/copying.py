@@ -228,7 +228,8 @@ def _leaves(value: Any, path: tuple = ()):
 
 def is_copied(text: str, role: str, lang: str, own: str) -> bool:
     """Whether a field is another story's: mostly runs of `role`'s prompt (`copied_phrases`), or, short, an
-    example's answer word for word; in both cases only what the series' `own` text does not hold."""
+    example's answer word for word that the series' `own` text does not hold (`_held`: "present-day London" is
+    the series' once it is set in London)."""
     units = _units(text, lang)
     if not units:
         return False
@@ -236,7 +237,9 @@ def is_copied(text: str, role: str, lang: str, own: str) -> bool:
     if copied >= _MOSTLY * len(units):
         return True
     folded = _fold(text)
-    return len(units) >= _SHORT.get(lang, 3) and folded in _example_values(role, lang) and folded not in _fold(own)
+    return (
+        len(units) >= _SHORT.get(lang, 3) and folded in _example_values(role, lang) and not _held(text, own.casefold())
+    )
 
 
 def _set(data: Any, path: tuple, value: Any) -> Any:

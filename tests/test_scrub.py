@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import factories as f
-from agents.copying import is_copied, plain, scrub
+from agents.copying import plain, scrub
 from agents.examples import shown
 from agents.prompt_file import load_prompts
 from agents.screenwriter import EpisodeScript, Pitch

@@ -167,6 +167,9 @@ class Live:
             console.print(
                 styled("  [dim]↺ {}: copied from an example, taken out of the {}: {}[/]", who, e["artifact"], fields)
             )
+        elif kind == "kept":
+            kept = [*(f"shot {s}" for s in e["shots"]), *(f"line {k}" for k in e["lines"])]
+            console.print(styled("  [dim]✓ episode {} made again: kept your {}[/]", e["episode"], ", ".join(kept)))
         elif kind == "decision":
             console.print(styled("[bold cyan]◆[/] {} v{}: {} ({})", e["artifact"], e["version"], e["action"], e["by"]))
 

@@ -24,6 +24,7 @@ from langgraph.runtime import Runtime
 from agents import production
 from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
 from agents.production import episode_entry, episode_key
+from agents.production.choices import keep_choices
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import settle_sheets
 from agents.roles import ARTIFACTS
@@ -35,6 +36,7 @@ from graphs.room import Room
 from graphs.state import EpisodeInput, EpisodeOutput, RoomState
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
+from tools.errors import InputError
 
 # an episode's artifacts in the order they are made: the script, then its shots
 EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
@@ -136,6 +138,14 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
     studio, episode = Room.of(runtime, state).studio, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
     inputs = production.episode_inputs(state, episode)
+    if production.inputs_saved(studio, state["run_id"], episode):  # made again: the person's choices stay
+        try:
+            previous = production.load_inputs(studio, dict(state), episode)
+        except InputError:  # its saved inputs cannot be read: made again without them
+            previous = {}
+        inputs, kept = keep_choices(previous, inputs, state["artifacts"].get("bible"))
+        if kept:
+            emit(type="kept", episode=episode, shots=list(kept.shots), lines=list(kept.lines))
     produced = production.produce_episode(studio, dict(state), episode, inputs)
     production.save_inputs(studio, state["run_id"], episode, inputs)
     entry = {**episode_entry(state, episode), "produced": produced.as_state()}

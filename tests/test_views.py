@@ -64,6 +64,15 @@ def test_live_events_show_summaries_as_written():
     assert TRICKY in flat(captured.get())
 
 
+def test_what_the_room_took_out_or_kept_is_one_line_each():
+    with views.progress(quiet=True) as live, views.console.capture() as captured:
+        live.line({"type": "scrubbed", "role": "screenwriter", "artifact": "pitch", "fields": ["hook", "[x]"]}, "en")
+        live.line({"type": "kept", "episode": 2, "shots": ["1B"], "lines": ["1:0", "2:3"]}, "en")
+    out = flat(captured.get())
+    assert "copied from an example, taken out of the pitch: hook, [x]" in out
+    assert "episode 2 made again: kept your shot 1B, line 1:0, line 2:3" in out
+
+
 def test_styled_escapes_values_and_keeps_number_formats():
     text = views.styled("[green]{}[/] · {:.2f} · {}", "[/]", 0.5, TRICKY)
     assert text.plain == f"[/] · 0.50 · {TRICKY}"

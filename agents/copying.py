@@ -98,10 +98,25 @@ def example_names(role: str, lang: str) -> frozenset[str]:
     )
 
 
-def _appears(name: str, text: str) -> bool:
+@cache
+def _example_titles(role: str, lang: str) -> frozenset[str]:
+    """The titles of a role's examples (a series', an episode's)."""
+    return frozenset(
+        text.strip()
+        for task in load_prompts(role, lang).tasks.values()
+        for example in task.examples
+        for key, text in _texts([example.vars, example.output])
+        if key == "title"
+    )
+
+
+def _appears(name: str, text: str, titles: frozenset[str] = frozenset()) -> bool:
+    """Whether an example's name is in `text` as a word: a name of several words whatever its case ("Dunn &
+    Ashdown car park"); one capitalised word, or a title or part of one ("I Don't", "Wrong Bride": phrases anyone
+    may write in lower case), as written."""
     if not name.isascii():
         return name in text
-    flags = 0 if " " not in name else re.IGNORECASE  # one capitalised word is a proper noun only as written
+    flags = re.IGNORECASE if " " in name and not any(name in title for title in titles) else 0
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags) is not None
 
 
@@ -110,7 +125,8 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     (its premise, notes, approved artifacts) does not hold anywhere."""
     text = artifact_text(artifact)
     held = own.casefold()
-    return sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text))
+    titles = _example_titles(role, lang)
+    return sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, titles))
 
 
 def artifact_text(artifact: Any) -> str:

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 import factories as f
+from agents.copying import copied_names
 from graphs.room import project_memory
 from graphs.runs import Runs
 from memory import Kind
@@ -138,6 +139,20 @@ def test_an_answer_of_the_premises_own_passes_the_copy_check(script, make_ctx):
     list(events)
     assert runs.view(run_id).waiting["content"]["logline"] == own["logline"]
     assert len([c for c in script.calls if c["role"] == "screenwriter"]) == 1
+
+
+@pytest.mark.parametrize(
+    "text, copied",
+    [
+        ("Segun Okonkwo: I don't want the secret I have been keeping.", []),  # an example episode's title, "I Don't"
+        ("The wrong bride walks in.", []),  # part of an example's title, "The Wrong Bride"
+        ("Episode one: I Don't", ["I Don't"]),
+        ("They meet in the dunn & ashdown car park.", ["Dunn & Ashdown car park"]),  # a place, whatever its case
+        ("Mia chen waves from the lobby.", ["Mia Chen"]),
+    ],
+)
+def test_a_title_is_copied_as_written_and_a_name_whatever_its_case(text, copied):
+    assert copied_names({"text": text}, "screenwriter", "en", "") == copied
 
 
 def test_model_that_never_validates_raises_typed_error(script, make_ctx):

@@ -74,12 +74,7 @@ def example_names(role: str, lang: str) -> frozenset[str]:
     "玉佩") is not a name, nor is a capitalised word the examples also write in lower case, nor one word of
     fewer than five letters ("Lin", "Mark": too common to tell a copy)."""
     found: set[str] = set()
-    texts = [
-        text
-        for task in load_prompts(role, lang).tasks.values()
-        for example in task.examples
-        for text in _texts([example.vars, example.output])
-    ]
+    texts = _example_texts(role, lang)
     lower = {word for _, text in texts for word in re.findall(r"[a-z][a-z'-]+", text)}
     for key, text in texts:
         text = text.strip()
@@ -99,24 +94,30 @@ def example_names(role: str, lang: str) -> frozenset[str]:
 
 
 @cache
-def _example_titles(role: str, lang: str) -> frozenset[str]:
-    """The titles of a role's examples (a series', an episode's)."""
-    return frozenset(
-        text.strip()
+def _example_texts(role: str, lang: str) -> tuple[tuple[str, str], ...]:
+    """(key, string) for every string of a role's examples, their variables and answers."""
+    return tuple(
+        text
         for task in load_prompts(role, lang).tasks.values()
         for example in task.examples
-        for key, text in _texts([example.vars, example.output])
-        if key == "title"
+        for text in _texts([example.vars, example.output])
     )
 
 
-def _appears(name: str, text: str, titles: frozenset[str] = frozenset()) -> bool:
+@cache
+def _as_written(role: str, lang: str) -> frozenset[str]:
+    """The example names found only as written: a title or part of one ("I Don't", "Wrong Bride"), phrases anyone
+    may write in lower case."""
+    titles = [text.strip() for key, text in _example_texts(role, lang) if key == "title"]
+    return frozenset(name for name in example_names(role, lang) if any(name in title for title in titles))
+
+
+def _appears(name: str, text: str, as_written: bool = False) -> bool:
     """Whether an example's name is in `text` as a word: a name of several words whatever its case ("Dunn &
-    Ashdown car park"); one capitalised word, or a title or part of one ("I Don't", "Wrong Bride": phrases anyone
-    may write in lower case), as written."""
+    Ashdown car park"), unless `as_written`; one capitalised word as written."""
     if not name.isascii():
         return name in text
-    flags = re.IGNORECASE if " " in name and not any(name in title for title in titles) else 0
+    flags = re.IGNORECASE if " " in name and not as_written else 0
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags) is not None
 
 
@@ -125,8 +126,10 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     (its premise, notes, approved artifacts) does not hold anywhere."""
     text = artifact_text(artifact)
     held = own.casefold()
-    titles = _example_titles(role, lang)
-    return sorted(name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, titles))
+    as_written = _as_written(role, lang)
+    return sorted(
+        name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, name in as_written)
+    )
 
 
 def artifact_text(artifact: Any) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agents.production import SHOT_INPUTS
 from agents.production.fitting import episode_as_cast
-from agents.production.voices import line_keys
+from agents.production.voices import spoken_lines
 
 # what a shot's frame shows: a shot that keeps all of it is drawn as before
 _DRAWN = ("scene", "size", "characters", "location", "visual_intent")
@@ -30,16 +31,17 @@ class Kept:
         return bool(self.shots or self.lines)
 
 
-def _drawn(bible: dict | None, inputs: dict) -> dict[str, tuple]:
-    _, shots = episode_as_cast(bible, inputs["script"], inputs["shots"])
-    return {shot.id: tuple(getattr(shot, key) for key in _DRAWN) for shot in shots.shots}
+def _made(bible: dict | None, inputs: dict) -> tuple[dict[str, tuple], dict[str, tuple[str, str]]]:
+    """What each shot of these inputs shows (`_DRAWN`, by shot id) and who says what on each line (by key)."""
+    script, shots = episode_as_cast(bible, inputs["script"], inputs["shots"])
+    drawn = {shot.id: tuple(getattr(shot, key) for key in _DRAWN) for shot in shots.shots}
+    said = {key: (line.speaker, line.text) for key, line in spoken_lines(script).items()}
+    return drawn, said
 
 
-def _said(bible: dict | None, inputs: dict) -> dict[str, tuple[str, str]]:
-    script, _ = episode_as_cast(bible, inputs["script"], inputs["shots"])
-    speakers = line_keys(script)
-    texts = {f"{scene.number}:{i}": line.text for scene in script.scenes for i, line in enumerate(scene.lines)}
-    return {key: (speaker, texts[key]) for key, speaker in speakers.items()}
+def _same(chosen: dict, before: dict, now: dict) -> list[str]:
+    """The chosen keys whose shot or line is made as before."""
+    return [key for key in chosen if key in now and before.get(key) == now[key]]
 
 
 def keep_choices(previous: dict, inputs: dict, bible: dict | None) -> tuple[dict, Kept]:
@@ -47,13 +49,12 @@ def keep_choices(previous: dict, inputs: dict, bible: dict | None) -> tuple[dict
     redrawn shot (one with a seed of its own) drawn as before, a re-voiced line said as before."""
     if not previous or not (previous.get("seeds") or previous.get("voicing")):
         return inputs, Kept()
-    before, now = _drawn(bible, previous), _drawn(bible, inputs)
-    shots = [shot for shot in previous.get("seeds") or {} if shot in now and before.get(shot) == now[shot]]
-    said_before, said_now = _said(bible, previous), _said(bible, inputs)
-    lines = [key for key in previous.get("voicing") or {} if key in said_now and said_before.get(key) == said_now[key]]
-    kept = {key: dict(inputs.get(key) or {}) for key in ("prompts", "negatives", "seeds", "voicing")}
+    (drawn_before, said_before), (drawn_now, said_now) = _made(bible, previous), _made(bible, inputs)
+    shots = _same(previous.get("seeds") or {}, drawn_before, drawn_now)
+    lines = _same(previous.get("voicing") or {}, said_before, said_now)
+    kept = {key: dict(inputs.get(key) or {}) for key in (*SHOT_INPUTS, "voicing")}
     for shot in shots:
-        for key in ("prompts", "negatives", "seeds"):
+        for key in SHOT_INPUTS:
             if shot in (previous.get(key) or {}):
                 kept[key][shot] = previous[key][shot]
             else:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from agents.production.casting import save_cast
 from agents.production.studio import Studio
-from agents.screenwriter import Bible, EpisodeScript
+from agents.screenwriter import Bible, DialogueLine, EpisodeScript
 from agents.speakers import MAX_CAST, bit_parts, script_in_cast
 from agents.structured import stored_artifact
 from tools.files import inside
@@ -45,11 +45,14 @@ def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
     return voices
 
 
+def spoken_lines(script: EpisodeScript) -> dict[str, DialogueLine]:
+    """Each dialogue line by its key ("scene:index", as its audio is named and `room revoice` names it)."""
+    return {f"{scene.number}:{index}": line for scene in script.scenes for index, line in enumerate(scene.lines)}
+
+
 def line_keys(script: EpisodeScript) -> dict[str, str]:
-    """Each dialogue line's key ("scene:index", as its audio is named and `room revoice` names it) -> its speaker."""
-    return {
-        f"{scene.number}:{index}": line.speaker for scene in script.scenes for index, line in enumerate(scene.lines)
-    }
+    """Each dialogue line's key -> its speaker."""
+    return {key: line.speaker for key, line in spoken_lines(script).items()}
 
 
 def line_key(audio: Path | str) -> str | None:

@@ -160,7 +160,15 @@ class Live:
         elif kind == "outcome":
             style = "green" if e["status"] == "consensus" else "yellow"
             console.print(
-                styled("  [" + style + "]→ {}: {} after {} round(s)[/]", e["artifact"], e["status"], e["rounds"])
+                styled(
+                    "  ["
+                    + style
+                    + "]→ {}: {} after {} round(s)[/]"
+                    + (" [dim](its revision fixed none of the room's checks' findings)[/]" if e.get("stalled") else ""),
+                    e["artifact"],
+                    e["status"],
+                    e["rounds"],
+                )
             )
         elif kind == "scrubbed":
             fields = ", ".join(e["fields"][:4]) + (" …" if len(e["fields"]) > 4 else "")

@@ -191,6 +191,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     )
     report = originality.guard(room, task)
     found += report.issues(task["lang"]) if report else []
+    judged = result.verdict  # the model's own verdict, before the room's checks have their say
     if found:  # a deterministic finding overrides a model's approval
         verdict = Verdict.BLOCK if result.verdict == Verdict.BLOCK else Verdict.REVISE
         result = result.model_copy(update={"verdict": verdict, "issues": [*found, *result.issues][:5]})
@@ -223,8 +224,28 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         issues=len(result.issues),
         summary=result.summary,
     )
-    review = result.model_dump(mode="json") | ({"originality": score} if score else {})
+    review = result.model_dump(mode="json") | {"judged": str(judged), "checked": len(found)}
+    review |= {"originality": score} if score else {}
     return {"reviews": {review_key(name, version, reviewer.name, task.get("episode", 0)): review}}
+
+
+STALLED = " (its revision fixed none of the room's own checks' findings)"
+
+
+def stalled(state: NegotiationState, dissent: list[dict]) -> bool:
+    """Whether another round would only repeat this one: the owner's revision fixed none of the findings of the
+    room's own checks (arc, era, originality: `Role.check` and the guard), and no reviewer's model dissents
+    for a reason of its own. A model sent back for what it does not see writes the same faults again (the
+    270M default did, for every outline, up to the round limit); the findings go to the gate instead."""
+    name = state["current"]
+    if state["round"] < 2 or not dissent:
+        return False
+    previous, episode, reviews = state["versions"][name] - 1, state.get("episode", 0), state.get("reviews", {})
+    return all(
+        d.get("judged") == Verdict.APPROVE
+        and 0 < reviews.get(review_key(name, previous, d["reviewer"], episode), {}).get("checked", 0) <= d["checked"]
+        for d in dissent
+    )
 
 
 def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
@@ -235,7 +256,8 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     rounds = state["round"]
     # the originality guard's score of this version, shown at the gate whether or not it was flagged
     score = next((c["originality"] for c in reviews.values() if c.get("originality")), {})
-    if dissent and rounds < ctx.round_limit:
+    stuck = stalled(state, dissent)
+    if dissent and rounds < ctx.round_limit and not stuck:
         return {
             "outcome": {
                 "artifact": name,
@@ -247,8 +269,10 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         }
     status = "escalated" if dissent else "consensus"
     version = state["versions"][name]
-    text = f"{name} v{version}: {status} after {rounds} round(s)" + "".join(
-        f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent
+    text = (
+        f"{name} v{version}: {status} after {rounds} round(s)"
+        + (STALLED if stuck else "")
+        + "".join(f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent)
     )
     Room.of(runtime, state).memory.put(
         [
@@ -265,8 +289,9 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
             )
         ]
     )
-    emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent))
+    emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent), stalled=stuck)
     outcome = {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}
+    outcome |= {"stalled": True} if stuck else {}
     return {"outcome": outcome | {"originality": score}}
 
 

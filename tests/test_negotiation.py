@@ -182,6 +182,49 @@ def test_consultant_flags_a_planted_anachronism(script, make_ctx):
     assert "[critical] cultural_consultant" in revise_prompt and "smartphone" in revise_prompt
 
 
+def tang_bible(sleeve: str) -> dict:
+    bible = f.bible()
+    bible["world"]["era"] = "Tang dynasty"
+    bible["characters"][0]["visual_description"] = f"palace maid in a green ruqun who hides {sleeve} in her sleeve"
+    return bible
+
+
+@pytest.mark.parametrize(
+    ("consultant", "rounds", "status"),
+    [
+        # the model approves each time, the check finds the smartphone each time: the third round is not asked for
+        ((f.approve(), f.approve()), 2, "escalated"),
+        # the consultant's model dissents for its own reason too: another round, up to the limit
+        ((f.approve(), f.revise(), f.approve()), 3, "consensus"),
+    ],
+)
+def test_a_revision_that_fixes_none_of_the_checks_findings_goes_to_the_gate(
+    script, make_ctx, consultant, rounds, status
+):
+    versions = [tang_bible("a smartphone"), tang_bible("a charged smartphone"), f.bible()]
+    versions[2]["world"]["era"] = "Tang dynasty"
+    script.enqueue("screenwriter", f.pitch(), versions[0], *(f.revision(v) for v in versions[1:rounds]))
+    script.enqueue("cultural_consultant", f.approve(), *consultant)
+    script.enqueue("director", f.approve())
+    script.enqueue("art_director", *[f.approve()] * rounds)
+    runs, run_id, events = start(make_ctx(auto_approve=("pitch",), round_limit=3))
+    waiting = runs.view(run_id).waiting
+    assert (waiting["gate"], waiting["status"], waiting["rounds"], waiting["version"]) == (
+        "bible",
+        status,
+        rounds,
+        rounds,
+    )
+    outcome = next(e for e in events if e["type"] == "outcome" and e["artifact"] == "bible")
+    assert outcome["stalled"] is (status == "escalated")
+    if status == "escalated":  # the finding the revision kept is what the person sees
+        assert [d["reviewer"] for d in waiting["dissent"]] == ["cultural_consultant"]
+        assert "smartphone" in waiting["dissent"][0]["issues"][0]["quote"]
+        decision = project_memory(runs.ctx).list(run_id=run_id, kind=Kind.DECISION, artifact="bible")
+        assert "fixed none of the room's own checks' findings" in decision[0].text
+    assert script.remaining() == 0
+
+
 def test_an_owner_prompt_receives_exactly_the_inputs_its_artifact_declares(make_ctx):
     from types import SimpleNamespace
 

@@ -32,7 +32,7 @@ function describe(e) {
   switch (e.type) {
     case "speak": return [`speak`, `● ${e.role} ${e.action} ${e.artifact} (round ${e.round})`];
     case "verdict": return [`verdict ${e.verdict}`, `  ${e.role}: ${e.verdict}${e.issues ? `, ${e.issues} issue(s)` : ""} — ${e.summary || ""}`];
-    case "outcome": return [`outcome`, `→ ${e.artifact}: ${e.status} after ${e.rounds} round(s)`];
+    case "outcome": return [`outcome`, `→ ${e.artifact}: ${e.status} after ${e.rounds} round(s)` + (e.stalled ? " (its revision fixed none of the room's checks' findings)" : "")];
     case "decision": return [`decision`, `◆ ${e.artifact} v${e.version}: ${e.action} (${e.by})`];
     case "rendered": return [`rendered`, `▶ episode ${e.episode}: ${e.duration} s` + (e.segments === undefined ? "" :
       ` · ${e.frames} frame(s) drawn, ${e.lines} line(s) spoken, ${e.segments} of ${e.of} segment(s) encoded`)];

@@ -19,6 +19,7 @@ import yaml
 from agents import embedded, models
 from cli import views
 from cli.views import console, err, styled
+from graphs import pipeline
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import RunStateError, RunStopped
 from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
@@ -135,6 +136,11 @@ def drive(runs: Runs | ServedRuns, run_id: str, events) -> None:
         console.print(styled("[green]run {} finished[/] — outputs in {}", run_id, runs.ctx.outputs_dir / run_id))
     else:
         console.print(views.stopped_line(view))
+    if not pipeline.wait_all(timeout=0):  # an episode still being made while the run waits at a gate
+        console.print(
+            "[dim]finishing the episode being made in the background (Ctrl-C leaves it to the next command)…[/]"
+        )
+        pipeline.wait_all()
 
 
 @app.command()

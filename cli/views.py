@@ -178,6 +178,10 @@ class Live:
         elif kind == "kept":
             kept = [*(f"shot {s}" for s in e["shots"]), *(f"line {k}" for k in e["lines"])]
             console.print(styled("  [dim]✓ episode {} made again: kept your {}[/]", e["episode"], ", ".join(kept)))
+        elif kind == "producing":
+            console.print(
+                styled("  [dim]▶ episode {} is being made in the background; the room writes on[/]", e["episode"])
+            )
         elif kind == "decision":
             console.print(styled("[bold cyan]◆[/] {} v{}: {} ({})", e["artifact"], e["version"], e["action"], e["by"]))
 

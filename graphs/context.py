@@ -77,6 +77,9 @@ class Context(BaseModel):
     episodes: int = Field(3, ge=1, le=100)
     recall_budget: int = Field(800, ge=100)
     produce: bool = True  # after the outline, produce the episodes (False: develop only)
+    # [room] pipeline / ROOM_PIPELINE: an episode whose final cut passes on its own is made in the background
+    # while the room writes the next one (`graphs.pipeline`)
+    pipeline: bool = True
     images: BackendSpec = BackendSpec(provider=BACKEND_DEFAULTS["images"])
     # draft: the same cut at a quarter of the size and 10 fps, for previews; tiny: 72x128 at 4 fps, to check a pipeline
     render: Literal["full", "draft", "tiny"] = "full"
@@ -283,6 +286,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "ROOM_MUSIC": "music",
         "ROOM_PRIVACY": "privacy",
         "ROOM_ORIGINALITY": "originality",
+        "ROOM_PIPELINE": "pipeline",
         "ROOM_BUDGET": "budget",
         "ROOM_REDACT": "redact",
         "ROOM_PRIVATE_NAMES": "private_names",

@@ -3,7 +3,12 @@
     next_episode ─▶ negotiate (script) ─▶ gate ─▶ record ─┬─▶ start_shots ─▶ negotiate (shots) ─▶ art ─▶ cast
          ▲                ▲                              └─ reject ─┘ (back to the script)                   │
          │                └──────────── reject (final cut) ◀─ record_final ◀─ final_gate ◀─ produce ◀─────┘
-         └──────────────────────────── approve ─────────────────┘
+         └──────────────────────────── approve ─────────────────┘                     ▲   └─▶ collect ─┘
+                                                                       (nothing made yet) └──────┘
+
+When the final cut passes on its own, `produce` only starts the episode's production in the background
+(`graphs.pipeline`) and `collect` takes it to its final cut once made, while the room writes the next episode;
+`next_episode` goes to `collect` when everything is written and an episode is still being made.
 
 `add_production` puts these nodes into a graph that has (or gets) the room's
 `negotiate`, `gate` and `record` nodes: the development graph, so that every
@@ -28,9 +33,10 @@ from agents.production.choices import keep_choices
 from agents.production.fitting import episode_as_cast
 from agents.production.frames import settle_sheets
 from agents.roles import ARTIFACTS
+from graphs import pipeline
 from graphs.context import Context
 from graphs.events import emit
-from graphs.gates import final_cut_gate, final_gate, gate, log_decision, record
+from graphs.gates import FINAL_CUT, auto_approved, final_cut_gate, final_gate, gate, log_decision, record
 from graphs.negotiation import dump, graph as negotiation, task_variables
 from graphs.room import Room
 from graphs.state import EpisodeInput, EpisodeOutput, RoomState
@@ -42,11 +48,27 @@ from tools.errors import InputError
 EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
 
 
+def episodes_where(state: RoomState, test) -> list[int]:
+    """The outline's episodes (by place, as the outline numbers them) whose production entry passes `test`."""
+    numbers = range(1, len(state["artifacts"]["outline"]["episodes"]) + 1)
+    return [n for n in numbers if test(episode_entry(state, n))]
+
+
+PENDING = ("pending", "inputs", "version")  # what an episode's entry holds while it is being made
+
+
+def being_made(entry: dict) -> bool:
+    return bool(entry.get("pending"))
+
+
+def to_write(entry: dict) -> bool:
+    return not entry.get("approved") and not entry.get("pending")
+
+
 def next_episode(state: RoomState) -> dict:
-    """The first outline episode not yet approved as a final cut; none left ends production."""
-    done = {n for n, p in state.get("production", {}).items() if p.get("approved")}
-    numbers = range(1, len(state["artifacts"]["outline"]["episodes"]) + 1)  # by place, as the outline numbers them
-    pending = [n for n in numbers if episode_key(n) not in done]
+    """The first outline episode not yet written (approved as a final cut, or being made); none left ends
+    production, once no episode is being made."""
+    pending = episodes_where(state, to_write)
     if not pending:
         return {"episode": 0, "current": None}
     return {
@@ -60,7 +82,9 @@ def next_episode(state: RoomState) -> dict:
 
 
 def after_next(state: RoomState) -> str:
-    return "negotiate" if state.get("current") else END
+    if state.get("current"):
+        return "negotiate"
+    return "collect" if episodes_where(state, being_made) else END
 
 
 def after_negotiate(state: RoomState) -> str:
@@ -133,10 +157,32 @@ def cast(state: RoomState, runtime: Runtime[Context]) -> dict:
     return {"voices": voices} if voices else {}
 
 
+def pipelined(state: RoomState, runtime: Runtime[Context]) -> bool:
+    """Whether the episode is made in the background while the room writes the next one: its final cut passes on
+    its own (a person who answers it sees the episode before anything else is written), and `pipeline` is on."""
+    return runtime.context.pipeline and auto_approved(state, runtime, FINAL_CUT)
+
+
 def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
-    """Frames, voices, the cut, the exports and the video (skipping what is unchanged)."""
+    """Frames, voices, the cut, the exports and the video (skipping what is unchanged); `pipelined`, started in the
+    background, for `collect` to take to the final cut."""
     studio, episode = Room.of(runtime, state).studio, state["episode"]
     emit(type="speak", role="editor", action="renders", artifact=f"episode {episode}", round=1)
+    inputs = chosen_inputs(studio, state, episode)
+    if pipelined(state, runtime):
+        pipeline.submit(studio, dict(state), episode, inputs)
+        emit(type="producing", episode=episode)
+        # what it is made from stays in the run until it is made: a new process (or a fork) makes it from there
+        pending = {"pending": True, "inputs": inputs, "version": state["versions"]["script"]}
+        return {"production": {episode_key(episode): {**episode_entry(state, episode), **pending}}}
+    produced = production.produce_episode(studio, dict(state), episode, inputs)
+    production.save_inputs(studio, state["run_id"], episode, inputs)
+    return made_entry(state, episode, produced)
+
+
+def chosen_inputs(studio: production.Studio, state: RoomState, episode: int) -> dict:
+    """What the episode is made from: its artifacts and prompts, with a person's redraws and re-voices kept where
+    the episode is made again and the shot or line is unchanged."""
     inputs = production.episode_inputs(state, episode)
     if production.inputs_saved(studio, state["run_id"], episode):  # made again: the person's choices stay
         try:
@@ -146,11 +192,45 @@ def produce(state: RoomState, runtime: Runtime[Context]) -> dict:
         inputs, kept = keep_choices(previous, inputs, state["artifacts"].get("bible"))
         if kept:
             emit(type="kept", episode=episode, shots=list(kept.shots), lines=list(kept.lines))
-    produced = production.produce_episode(studio, dict(state), episode, inputs)
-    production.save_inputs(studio, state["run_id"], episode, inputs)
-    entry = {**episode_entry(state, episode), "produced": produced.as_state()}
+    return inputs
+
+
+def made_entry(state: RoomState, episode: int, produced: production.Produced) -> dict:
+    """The update that says the episode is made: its production entry with what was made, no longer pending."""
+    entry = {k: v for k, v in episode_entry(state, episode).items() if k not in PENDING}
     emit(type="rendered", episode=episode, video=produced.video, duration=round(produced.duration, 1))
-    return {"production": {episode_key(episode): entry}}
+    return {"production": {episode_key(episode): {**entry, "produced": produced.as_state()}}}
+
+
+def collect(state: RoomState, runtime: Runtime[Context]) -> dict:
+    """The oldest episode being made, to its final cut: once its job has ended, or, when nothing is left to
+    write, waited for. It is the episode in the works again, with the script and shots it was made from."""
+    waiting = episodes_where(state, being_made)
+    if not waiting:
+        return {}
+    studio, episode = Room.of(runtime, state).studio, waiting[0]
+    entry = episode_entry(state, episode)
+    inputs = entry["inputs"]
+    if episodes_where(state, to_write) and not pipeline.poll(studio, dict(state), episode, inputs):
+        return {}  # the room writes the next episode meanwhile
+    produced = pipeline.made(studio, dict(state), episode, inputs)
+    production.save_inputs(studio, state["run_id"], episode, inputs)
+    version = entry.get("version", 1)
+    return {
+        **made_entry(state, episode, produced),
+        "episode": episode,
+        "artifacts": {name: inputs[name] for name in EPISODE},
+        "versions": {"script": version},
+    }
+
+
+def after_collect(state: RoomState) -> str:
+    """A made episode goes to its final cut; with none made yet, the room writes on."""
+    return "next_episode" if being_made(episode_entry(state, state["episode"])) else "final_gate"
+
+
+def after_produce(state: RoomState) -> str:
+    return "collect" if being_made(episode_entry(state, state["episode"])) else "final_gate"
 
 
 def finished(entry: dict) -> dict:
@@ -192,18 +272,20 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
         ("art", art),
         ("cast", cast),
         ("produce", produce),
+        ("collect", collect),
         ("final_gate", final_gate),
         ("record_final", record_final),
     ):
         builder.add_node(name, node if name == "negotiate" else at_safe_point(node))
-    builder.add_conditional_edges("next_episode", after_next, ["negotiate", END])
+    builder.add_conditional_edges("next_episode", after_next, ["negotiate", "collect", END])
     builder.add_conditional_edges("negotiate", after_negotiate, ["gate", "art"])
     builder.add_edge("gate", "record")
     builder.add_conditional_edges("record", after_record, ["negotiate", "start_shots", *(["plan"] if develop else [])])
     builder.add_edge("start_shots", "negotiate")
     builder.add_edge("art", "cast")
     builder.add_edge("cast", "produce")
-    builder.add_edge("produce", "final_gate")
+    builder.add_conditional_edges("produce", after_produce, ["collect", "final_gate"])
+    builder.add_conditional_edges("collect", after_collect, ["next_episode", "final_gate"])
     builder.add_edge("final_gate", "record_final")
     builder.add_conditional_edges("record_final", after_final, ["next_episode", "negotiate"])
     return builder

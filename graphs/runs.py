@@ -519,6 +519,8 @@ class Runs:
         view = self.view(run_id)
         studio = Room.for_run(self.ctx, view.values).studio  # the run's models label what it makes
         studio = replace(studio, progress=progress) if progress else studio
+        if production.episode_entry(view.values, episode).get("pending"):
+            raise RunStateError(f"episode {episode} of run {run_id} is being made: render it once it is made")
         inputs = production.load_inputs(studio, view.values, episode)
         if not inputs:
             raise RunStateError(f"episode {episode} of run {run_id} has no approved script and shot list yet")

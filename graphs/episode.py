@@ -224,13 +224,10 @@ def collect(state: RoomState, runtime: Runtime[Context]) -> dict:
     }
 
 
-def after_collect(state: RoomState) -> str:
-    """A made episode goes to its final cut; with none made yet, the room writes on."""
-    return "next_episode" if being_made(episode_entry(state, state["episode"])) else "final_gate"
-
-
-def after_produce(state: RoomState) -> str:
-    return "collect" if being_made(episode_entry(state, state["episode"])) else "final_gate"
+def made_yet(state: RoomState) -> str:
+    """After `produce` or `collect`: whether the episode in the works is made (its final cut next) or still being
+    made (`collect` after `produce`; the next episode's writing after `collect`)."""
+    return "being made" if being_made(episode_entry(state, state["episode"])) else "made"
 
 
 def finished(entry: dict) -> dict:
@@ -284,8 +281,8 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
     builder.add_edge("start_shots", "negotiate")
     builder.add_edge("art", "cast")
     builder.add_edge("cast", "produce")
-    builder.add_conditional_edges("produce", after_produce, ["collect", "final_gate"])
-    builder.add_conditional_edges("collect", after_collect, ["next_episode", "final_gate"])
+    builder.add_conditional_edges("produce", made_yet, {"being made": "collect", "made": "final_gate"})
+    builder.add_conditional_edges("collect", made_yet, {"being made": "next_episode", "made": "final_gate"})
     builder.add_edge("final_gate", "record_final")
     builder.add_conditional_edges("record_final", after_final, ["next_episode", "negotiate"])
     return builder

@@ -514,12 +514,12 @@ class Runs:
         (kept for its next render), redoing only what changed (lines re-synthesised, frames redrawn, video segments re-encoded); `progress` is told how far."""
         from agents import production
         from agents.screenwriter import EpisodeScript
-        from graphs.episode import finished
+        from graphs.episode import being_made, finished
 
         view = self.view(run_id)
         studio = Room.for_run(self.ctx, view.values).studio  # the run's models label what it makes
         studio = replace(studio, progress=progress) if progress else studio
-        if production.episode_entry(view.values, episode).get("pending"):
+        if being_made(production.episode_entry(view.values, episode)):
             raise RunStateError(f"episode {episode} of run {run_id} is being made: render it once it is made")
         inputs = production.load_inputs(studio, view.values, episode)
         if not inputs:

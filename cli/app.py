@@ -19,7 +19,7 @@ import yaml
 from agents import embedded, models
 from cli import views
 from cli.views import console, err, styled
-from graphs import pipeline
+from graphs import pipeline, served_runs
 from graphs.context import ROLE_NAMES, STATE_DIR, Context, load_context
 from graphs.errors import RunStateError, RunStopped
 from graphs.room import close_all, project_memory, read_ledger, summarize_ledger
@@ -41,7 +41,7 @@ memory_app = typer.Typer(no_args_is_help=True, help="Search and list the shared 
 app.add_typer(memory_app, name="memory")
 
 
-SERVED_COMMANDS = ("run", "status", "approve", "resume", "chat")  # what --server / ROOM_SERVER works with
+SERVED_COMMANDS = ("run", "status", "approve", "resume", "chat", "studio")  # what --server / ROOM_SERVER works with
 
 
 class Options:
@@ -103,7 +103,7 @@ def open_runs(ctx: Context, *, writer: bool = True) -> Runs | ServedRuns:
 def local_only(command: str) -> None:
     """A command that works on this project's runs only."""
     if Options.server:
-        raise InputError(f"`room {command}` works on this project's runs, not on a server's (--server / ROOM_SERVER)")
+        raise served_runs.local_only(f"`room {command}`")
 
 
 def announce_models(ctx: Context) -> None:
@@ -496,10 +496,11 @@ def studio(
         Optional[str], typer.Option(envvar="ROOM_STUDIO_TOKEN", help="Access token (default: a new one).")
     ] = None,
 ) -> None:
-    """Open the studio, the room as a web app, for this project; the URL with its token is printed."""
+    """Open the studio, the room as a web app, for this project (or with --server, a server's runs); the URL with
+    its token is printed."""
     from cli.studio.serve import serve
 
-    serve(context(), host=host, port=port, token=token)
+    serve(open_runs(context()), host=host, port=port, token=token)
 
 
 @app.command()

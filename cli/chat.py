@@ -13,7 +13,6 @@ from rich.markdown import Markdown
 from agents.roles import to_markdown
 from cli import views
 from cli.views import console, styled
-from graphs.chat import Conversation
 from graphs.runs import Runs
 from graphs.served_runs import ServedRuns
 from tools.errors import InputError, RoomError
@@ -34,11 +33,7 @@ class ChatSession:
     def __init__(self, runs: Runs | ServedRuns, run_id: str):
         self.runs = runs
         self.run_id = run_id
-        if isinstance(runs, ServedRuns):  # a thread of the server's chat graph
-            self.convo = runs.chat(run_id)
-        else:
-            self.convo = Conversation(runs, run_id)
-            runs.view(run_id)  # unknown run → clear error before the prompt appears
+        self.convo = runs.chat(run_id)  # on a server, a thread of its chat graph
 
     def loop(self) -> None:
         console.print(styled("chatting about run [bold]{}[/] — /help for commands, /quit to leave", self.run_id))

@@ -300,14 +300,14 @@ class Conversation:
         """Stream `role`'s in-character answer to `message`; the exchange is remembered."""
         return (event["text"] for event in self.ask(message, role) if event["type"] == "chunk")
 
-    def _session_values(self) -> dict:
+    def session_values(self) -> dict:
         """The chat session's own state (what its last line changed)."""
         return self.graph.get_state(self.config).values
 
     def _change(self, action: str) -> tuple[str, int]:
         for _ in self._line(action):
             pass
-        changed = self._session_values()["changed"]
+        changed = self.session_values()["changed"]
         return changed["artifact"], changed["version"]
 
     def accept(self) -> tuple[str, int]:

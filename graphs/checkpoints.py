@@ -16,13 +16,14 @@ not state, and every message shows it masked (`masked`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +35,9 @@ from graphs.context import Context, url_password
 from graphs.errors import CheckpointsUnavailableError, RunBusyError
 
 SQLITE_FILE = "checkpoints.sqlite"
+SERVED_SQLITE_FILE = "served-checkpoints.sqlite"  # the runs a LangGraph server serves for the project
+SERVED_SCHEMA = "room_served"  # in Postgres: the served runs' tables, beside the project's own in one database
+SERVED_POOL = 8  # connections the server's runs share (each of its jobs holds one while it saves)
 CONNECT_TIMEOUT = 10  # seconds
 SETUP_WAIT = 120  # seconds another process may take to make the tables
 SETUP_KEY = "hashtextextended('room checkpoints setup', 0)"
@@ -53,6 +57,15 @@ def masked(url: str) -> str:
         return url.partition("://")[0] + "://…"
     host = parts.netloc.rpartition("@")[2]
     return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
+
+
+def postgres_options(schema: str = "") -> dict:
+    """How a connection to the checkpoints is opened (as `PostgresSaver.from_conn_string` opens it), its tables
+    looked up in `schema` when one is named."""
+    from psycopg.rows import dict_row
+
+    options = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    return options | ({"options": f"-c search_path={schema}"} if schema else {})
 
 
 def busy(run_id: str) -> RunBusyError:
@@ -115,14 +128,15 @@ class SqliteCheckpoints(Checkpoints):
 
 
 class PostgresCheckpoints(Checkpoints):
-    def __init__(self, url: str):
-        self.where = masked(url)
+    def __init__(self, url: str, schema: str = ""):
+        """The checkpoints in the database at `url`; in its `schema` when one is named (made if it is not there)."""
+        self.where = masked(url) + (f" (schema {schema})" if schema else "")
+        self._schema = schema
         self._password = url_password(url)
         try:
             import psycopg
             from langgraph.checkpoint.postgres import PostgresSaver
             from psycopg.conninfo import conninfo_to_dict
-            from psycopg.rows import dict_row
         except ImportError:
             raise CheckpointsUnavailableError(
                 'checkpoints in Postgres need the postgres extra: pip install "writers-room[postgres]"'
@@ -132,9 +146,7 @@ class PostgresCheckpoints(Checkpoints):
             # a server that does not answer is an error in seconds, unless the URL says how long to wait
             wait = {} if "connect_timeout" in conninfo_to_dict(url) else {"connect_timeout": CONNECT_TIMEOUT}
             # opened as PostgresSaver.from_conn_string opens it, and kept for the life of `Runs`
-            self._conn = psycopg.Connection.connect(
-                url, autocommit=True, prepare_threshold=0, row_factory=dict_row, **wait
-            )
+            self._conn = psycopg.Connection.connect(url, **postgres_options(schema), **wait)
             self.saver = PostgresSaver(self._conn)
             self._set_up()
 
@@ -152,6 +164,8 @@ class PostgresCheckpoints(Checkpoints):
                 )
             time.sleep(0.05)
         try:
+            if self._schema:
+                self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
             self.saver.setup()
         finally:
             self._conn.execute(f"SELECT pg_advisory_unlock({SETUP_KEY})")
@@ -229,3 +243,47 @@ def open_checkpoints(ctx: Context) -> Checkpoints:
     if ctx.checkpoints:
         return PostgresCheckpoints(ctx.checkpoints)
     return SqliteCheckpoints(ctx.state_dir)
+
+
+_served: list[BaseCheckpointSaver] = []  # the served runs' saver this process opened (`served_checkpoints`)
+
+
+@asynccontextmanager
+async def served_checkpoints(ctx: Context) -> AsyncIterator[BaseCheckpointSaver]:
+    """The checkpoints of the runs a LangGraph server serves for the project (`graphs.served.checkpointer`, the
+    server's own while it runs): in the project's Postgres when `ctx.checkpoints` names one, in the schema
+    `SERVED_SCHEMA`, else in `.room/served-checkpoints.sqlite`. Kept across restarts of the server, and apart
+    from the project's own runs, which a local `room` lists and drives."""
+    if ctx.checkpoints:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg_pool import AsyncConnectionPool
+
+        # the schema and its tables, made once by whichever process comes first; an unreachable server fails here
+        await asyncio.to_thread(lambda: PostgresCheckpoints(ctx.checkpoints, SERVED_SCHEMA).close())
+        kwargs = postgres_options(SERVED_SCHEMA) | {"connect_timeout": CONNECT_TIMEOUT}
+        async with AsyncConnectionPool(ctx.checkpoints, kwargs=kwargs, max_size=SERVED_POOL, open=False) as pool:
+            async with _opened(AsyncPostgresSaver(pool)) as saver:
+                yield saver
+    else:
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        ctx.state_dir.mkdir(parents=True, exist_ok=True)
+        async with AsyncSqliteSaver.from_conn_string(str(ctx.state_dir / SERVED_SQLITE_FILE)) as saver:
+            await saver.setup()
+            async with _opened(saver) as saver:
+                yield saver
+
+
+@asynccontextmanager
+async def _opened(saver: BaseCheckpointSaver) -> AsyncIterator[BaseCheckpointSaver]:
+    _served.append(saver)
+    try:
+        yield saver
+    finally:
+        _served.remove(saver)
+
+
+def served_saver_here() -> BaseCheckpointSaver | None:
+    """The saver `served_checkpoints` opened in this process, if it did: what a node on the server reads another
+    served run with (the server hands its graphs a wrapper of it that answers only asynchronously)."""
+    return _served[-1] if _served else None

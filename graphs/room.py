@@ -84,7 +84,11 @@ def served_saver() -> BaseCheckpointSaver | None:
     except RuntimeError:  # not in a graph's step
         return None
     saver = configurable.get(CONFIG_KEY_CHECKPOINTER) if configurable.get(SERVED) else None
-    return saver if isinstance(saver, BaseCheckpointSaver) else None
+    if saver is None:
+        return None
+    from graphs.checkpoints import served_saver_here
+
+    return served_saver_here() or (saver if isinstance(saver, BaseCheckpointSaver) else None)
 
 
 def project_runs(ctx: Context) -> Runs:

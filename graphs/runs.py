@@ -37,6 +37,7 @@ from tools.progress import Progress
 
 if TYPE_CHECKING:
     from agents.production import Redraw, Revoice
+    from graphs.chat import Conversation
 
 MAX_PREMISE_CHARS = 2000
 # the node a finished run's state is changed as: from it, with nothing in the works, the graph goes to its end
@@ -561,6 +562,13 @@ class Runs:
         elif voices:
             self._keep_voices(view, voices)
         return produced
+
+    def chat(self, run_id: str) -> Conversation:
+        """A chat session on the run (`graphs.chat`): one conversation, its own thread of the chat graph."""
+        from graphs.chat import Conversation
+
+        self.view(run_id)  # unknown run → clear error before the prompt appears
+        return Conversation(self, run_id)
 
     def cast(self, run_id: str, character: str | None = None, voice: str | None = None, **settings):
         """Each cast voice with a sample of it, and the voices there are to choose from; with `character` and

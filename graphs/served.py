@@ -25,13 +25,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from graphs import chat, development, episode, negotiation
+from graphs.checkpoints import served_checkpoints
 from graphs.context import Context, load_context
 from graphs.room import SERVED
 from graphs.runs import MAX_PREMISE_CHARS, initial_state
@@ -170,6 +173,15 @@ def serve(
     )
     attrs = {k: v for k, v in compiled.__dict__.items() if k != "__orig_class__"}
     return kind(**attrs)
+
+
+@asynccontextmanager
+async def checkpointer() -> AsyncIterator[BaseCheckpointSaver]:
+    """The served runs' checkpoints (`langgraph.json`'s `checkpointer`): the project's own database
+    (`graphs.checkpoints.served_checkpoints`), so a served run outlives the server that ran it."""
+    ctx = await asyncio.to_thread(server_context)
+    async with served_checkpoints(ctx) as saver:
+        yield saver
 
 
 development_graph = serve(development.graph, start_run, ServedRunInput)

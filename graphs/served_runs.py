@@ -86,12 +86,18 @@ class ServedRuns:
         return ids[-1]
 
     def view(self, run_id: str) -> RunView:
+        return self._view(run_id, self._snapshot(run_id))
+
+    def _snapshot(self, run_id: str) -> dict:
+        """The run's thread's state, as the server gives it."""
         try:
             uuid.UUID(run_id)
         except ValueError:
             raise UnknownRunError(f"no run '{run_id}' on the server {self.url} (a served run's id is its thread's)")
         with self._calling(run_id):
-            snap = self.client.threads.get_state(run_id)
+            return self.client.threads.get_state(run_id)
+
+    def _view(self, run_id: str, snap: dict) -> RunView:
         values = snap.get("values") or {}
         if not isinstance(values, dict) or not values.get("premise"):
             raise UnknownRunError(f"no run '{run_id}' on the server {self.url}")
@@ -115,8 +121,11 @@ class ServedRuns:
         lang: str | None = None,
         episodes: int | None = None,
         auto_approve: tuple[str, ...] | None = None,
+        model: str | None = None,
     ) -> tuple[str, Iterator[dict]]:
         """A new served run of `premise` (a new thread); the terms not given are the server's project's."""
+        if model:
+            raise InputError(f"a served run's models are the server's settings ({self.url}): start it without one")
         given = {
             "premise": check_premise(premise),
             "lang": lang,
@@ -137,15 +146,38 @@ class ServedRuns:
         gate: str | None = None,
         episode: int | None = None,
     ) -> Iterator[dict]:
-        """Answer the gate a served run waits at, checked as a local run's answer is (see `Runs.answer`)."""
-        view = self.view(run_id)
-        answer = gate_answer(view, action, content=content, note=note, gate=gate, episode=episode)
-        return self._stream(run_id, command={"resume": answer})
+        """Answer the gate a served run waits at, checked as a local run's answer is (see `Runs.answer`).
+
+        The answer is addressed to the gate's interrupt as this command read it: if the run moved on meanwhile
+        (another client answered it), the answer lands on no gate, and the command says so."""
+        snap = self._snapshot(run_id)
+        answer = gate_answer(self._view(run_id, snap), action, content=content, note=note, gate=gate, episode=episode)
+        asked = next((i["id"] for i in snap.get("interrupts") or [] if i.get("id")), None)
+        events = self._stream(run_id, command={"resume": {asked: answer} if asked else answer})
+        return self._landed(run_id, events)
+
+    def _landed(self, run_id: str, events: Iterator[dict]) -> Iterator[dict]:
+        """The answer's events; an answer that no gate took (no decision was made) is a refusal at the end."""
+        decided = False
+        for event in events:
+            decided = decided or event.get("type") == "decision"
+            yield event
+        if not decided:
+            raise RunStateError(
+                f"run {run_id} moved on since this command read it: another client answered it "
+                f"(see `room status {run_id}`)"
+            )
 
     def resume(self, run_id: str) -> Iterator[dict]:
         """Continue a served run that stopped between steps."""
         check_resumable(self.view(run_id))
         return self._stream(run_id, input=None)
+
+    def render(self, run_id: str, *args: Any, **kwargs: Any) -> Any:
+        raise local_only("rendering an episode again")
+
+    def cast(self, run_id: str, *args: Any, **kwargs: Any) -> Any:
+        raise local_only("casting a voice")
 
     def chat(self, run_id: str) -> ServedConversation:
         """A chat session on a served run: a thread of the server's chat graph."""
@@ -185,9 +217,13 @@ class ServedConversation(Conversation):
         line = {"run_id": self.run_id, "action": action, "message": message, "role": role}
         yield from self.runs._stream(self.run_id, CHAT, self.session, input=line)
 
-    def _session_values(self) -> dict:
+    def session_values(self) -> dict:
         with self.runs._calling(self.run_id):
             return self.runs.client.threads.get_state(self.session)["values"]
+
+
+def local_only(what: str) -> InputError:
+    return InputError(f"{what} works on this project's runs, not on a server's (--server / ROOM_SERVER)")
 
 
 def room_error(run_id: str, name: str, message: str) -> RoomError:

@@ -3,6 +3,8 @@ the room and LangGraph's server read. Docker itself does not run here; its input
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import shutil
@@ -48,7 +50,7 @@ def test_the_database_password_must_be_given():
 
 def test_every_service_it_names_is_defined_and_every_image_but_the_rooms_is_pinned():
     services = compose(ENV)["services"]
-    assert set(services) == {"postgres", "redis", "chroma", "langgraph-api"}
+    assert set(services) == {"postgres", "redis", "chroma", "langgraph-api", "langgraph-worker"}
     declared = set(compose(ENV)["volumes"])
     for name, service in services.items():
         assert set(service.get("depends_on", {})) <= set(services), name
@@ -68,6 +70,25 @@ def test_the_servers_addresses_point_at_the_services_with_the_databases_own_cred
     assert api["REDIS_URI"] == "redis://redis:6379"
     chroma_port = services["chroma"]["ports"][0].split(":")[1]
     assert api["ROOM_CHROMA_URL"] == f"http://chroma:{chroma_port}"
+    # the served runs' checkpoints (langgraph.json's checkpointer) in the same database, with its credentials
+    assert api["ROOM_CHECKPOINTS"] == api["DATABASE_URI"].replace("postgres://", "postgresql://", 1)
+
+
+def test_its_workers_take_runs_from_the_servers_queue_with_the_servers_settings_and_project():
+    services = compose(ENV)["services"]
+    api, worker = services["langgraph-api"], services["langgraph-worker"]
+    assert worker["image"] == api["image"] and "ports" not in worker
+    assert (worker["environment"], worker["volumes"], worker["depends_on"]) == (
+        api["environment"],
+        api["volumes"],
+        api["depends_on"],
+    )
+    assert int(api["environment"]["N_JOBS_PER_WORKER"]) >= 1
+    python, flag, module = worker["command"]
+    assert (python, flag) == ("python", "-m")
+    if importlib.util.find_spec("langgraph_api") is None:
+        pytest.skip("LangGraph's server is not installed (pip install -e '.[server]'): its queue entrypoint unchecked")
+    assert importlib.util.find_spec(module) is not None, module
 
 
 def test_the_rooms_settings_in_it_are_ones_the_room_reads(tmp_path):
@@ -75,10 +96,11 @@ def test_the_rooms_settings_in_it_are_ones_the_room_reads(tmp_path):
     ours = {k: v for k, v in api.items() if k.startswith("ROOM_")}
     assert PROJECT_ENV in ours  # graphs.served reads the project folder from it
     ctx = load_context(tmp_path, env={k: v for k, v in ours.items() if k != PROJECT_ENV})
-    assert (ctx.chroma_url, ctx.model, ctx.base_url) == (
+    assert (ctx.chroma_url, ctx.model, ctx.base_url, ctx.checkpoints) == (
         ours["ROOM_CHROMA_URL"],
         ENV["ROOM_MODEL"],
         ENV["ROOM_BASE_URL"],
+        ours["ROOM_CHECKPOINTS"],
     )
     # unset, the model is the room's default (the embedded one), not an empty name
     default = compose({"ROOM_DB_PASSWORD": "x"})["services"]["langgraph-api"]["environment"]
@@ -105,3 +127,6 @@ def test_the_servers_image_is_built_from_the_projects_langgraph_json(tmp_path):
     graphs = re.search(r"LANGSERVE_GRAPHS='(\{.*\})'", dockerfile).group(1)
     for name in ("development", "episode", "chat"):
         assert f'"{name}": "/deps/' in graphs and "graphs/served.py" in graphs
+    # the served runs' checkpoints: the room's own saver (graphs.served.checkpointer), from the image's copy
+    saver = json.loads(re.search(r"LANGGRAPH_CHECKPOINTER='(\{.*\})'", dockerfile).group(1))
+    assert saver["path"].startswith("/deps/") and saver["path"].endswith("graphs/served.py:checkpointer")

@@ -15,18 +15,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import factories as f
 from fault_server import FaultServer
+from langgraph_dev import clean_env, langgraph_dev
 
 ROOT = Path(__file__).resolve().parent.parent
 PREMISE = "A disowned heiress returns as the CEO who owns them"
@@ -38,7 +36,6 @@ REPLIES = {
     "text": ["Noted."],
 }
 SERVER_TESTS = os.environ.get("ROOM_TEST_SERVER", "")  # "1": required; read here, each test's guard clears ROOM_*
-STARTUP = 120  # seconds `langgraph dev` may take to serve (it imports every graph)
 
 pytestmark = pytest.mark.integration
 
@@ -58,16 +55,6 @@ def _server_cli() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("ROOM_", "OPENAI_", "LANGSMITH_", "LANGCHAIN_"))}
-
-
 @pytest.fixture(scope="module")
 def fault_server():
     s = FaultServer()
@@ -76,11 +63,9 @@ def fault_server():
     s.close()
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, fault_server):
-    """`langgraph dev` serving the room's graphs for a project on the fault server; its URL and project folder."""
-    cli = _server_cli()
-    project = tmp_path_factory.mktemp("served-project")
+def served_project(project: Path, fault_server: FaultServer) -> Path:
+    """A project whose model and embeddings are the fault server's; its folder."""
+    project.mkdir(parents=True, exist_ok=True)
     (project / "room.toml").write_text(
         "[room]\n"
         'model = "openai:test"\n'
@@ -91,54 +76,22 @@ def served(tmp_path_factory, fault_server):
         f'embeddings_base_url = "{fault_server.base_url}"\n',
         encoding="utf-8",
     )
-    port = _free_port()
-    env = {
-        **_clean_env(),
-        "ROOM_PROJECT": str(project),
-        "OPENAI_API_KEY": "sk-test",
-        "PYTHONPATH": str(ROOT),  # this checkout's packages, whatever is installed
-        "LANGSMITH_TRACING": "false",
-        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-    }
+    return project
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, fault_server):
+    """`langgraph dev` serving the room's graphs for a project on the fault server; its URL and project folder."""
+    cli = _server_cli()
+    project = served_project(tmp_path_factory.mktemp("served-project"), fault_server)
     workdir = tmp_path_factory.mktemp("served-workdir")  # where the dev server keeps its own state
-    config = json.loads((ROOT / "langgraph.json").read_text(encoding="utf-8"))  # the checkout's, its paths absolute
-    config["dependencies"] = [str(ROOT)]
-    config["graphs"] = {name: str(ROOT / spec) for name, spec in config["graphs"].items()}
-    (workdir / "langgraph.json").write_text(json.dumps(config), encoding="utf-8")
-    log = (workdir / "server.log").open("w")
-    command = [cli, "dev", "--no-browser", "--no-reload", "--port", str(port), "--config", "langgraph.json"]
-    process = subprocess.Popen(
-        command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/ok", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() - started > STARTUP:
-                pytest.fail(f"`langgraph dev` did not serve: {(workdir / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-        print(f"langgraph dev served in {time.monotonic() - started:.1f} s")
+    with langgraph_dev(cli, project, workdir, {"OPENAI_API_KEY": "sk-test"}) as url:
         yield url, project
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        log.close()
 
 
 def room(url: str, project: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """`room --server URL ...` in a folder of its own: everything it reads comes from the server."""
-    env = {**_clean_env(), "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
+    env = {**clean_env(), "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "cli", "-C", str(project), "--server", url, *args],
         env=env,
@@ -246,3 +199,139 @@ def test_a_served_run_refuses_bad_input_in_one_line(served):
         error = result.get("__error__") if isinstance(result, dict) else None
         assert error and error["error"] == "RunInputError" and said in error["message"], (given, result)
         assert len(error["message"].splitlines()) == 1
+
+
+def test_served_runs_outlive_their_server_which_runs_as_many_at_once_as_it_is_told(checkpoints, fault_server, tmp_path):
+    """Two runs on a server told to run 2 jobs are driven at once; a second server on the same project (1 job)
+    finds both at their gates, in the project's database (SQLite or Postgres), apart from its local runs."""
+    from langgraph_sdk import get_sync_client
+
+    cli = _server_cli()
+    project = served_project(tmp_path / "project", fault_server)
+    workdir = tmp_path / "server"
+    workdir.mkdir()
+    env = {"OPENAI_API_KEY": "sk-test", **({"ROOM_CHECKPOINTS": checkpoints} if checkpoints else {})}
+    # each run's first model call hangs 4 s: long enough to see whether the other run is driven meanwhile
+    fault_server.plan(REPLIES, [{"fault": "hang", "seconds": 4, "match": "Pitch", "times": 2}])
+    with langgraph_dev(cli, project, workdir, env, jobs=2) as url:
+        client = get_sync_client(url=url)
+        threads = [client.threads.create()["thread_id"] for _ in range(2)]
+        runs = [client.runs.create(t, "development", input={"premise": PREMISE, "episodes": 1}) for t in threads]
+        together, deadline = False, time.monotonic() + 30
+        while not together and time.monotonic() < deadline:
+            statuses = [client.runs.get(t, r["run_id"])["status"] for t, r in zip(threads, runs, strict=True)]
+            together = statuses == ["running", "running"]
+            time.sleep(0.2)
+        assert together, statuses
+        for thread, run in zip(threads, runs, strict=True):
+            client.runs.join(thread, run["run_id"])
+    fault_server.plan(REPLIES)
+
+    with langgraph_dev(cli, project, workdir, env, jobs=1) as url:
+        here = tmp_path / "elsewhere"
+        here.mkdir()
+        for thread in threads:
+            status = room(url, here, "status", thread, "--json")
+            assert status.returncode == 0, status.stderr
+            assert json.loads(status.stdout)["waiting"]["gate"] == "pitch"
+        approved = room(url, here, "approve", threads[0], "--gate", "pitch")
+        assert approved.returncode == 0 and "waiting for you: bible v1" in approved.stdout, approved.stderr
+
+    # where they are: the project's database, not the server's memory, and not among the project's own runs
+    local = subprocess.run(
+        [sys.executable, "-m", "cli", "-C", str(project), "status", "--json"],
+        env={**clean_env(), **env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert local.returncode in (0, 5) and not any(t in local.stdout for t in threads), local.stdout + local.stderr
+    assert set(served_threads(project, checkpoints)) == set(threads)
+
+
+def served_threads(project: Path, checkpoints: str | None) -> list[str]:
+    """The threads whose checkpoints the served runs' database holds (see graphs.checkpoints.served_checkpoints)."""
+    query = "SELECT DISTINCT thread_id FROM checkpoints"
+    if checkpoints is None:
+        import sqlite3
+
+        with sqlite3.connect(project / ".room" / "served-checkpoints.sqlite") as conn:
+            return [row[0] for row in conn.execute(query)]
+    import psycopg
+
+    with psycopg.connect(checkpoints, options="-c search_path=room_served") as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def test_the_studio_starts_answers_and_discusses_a_servers_runs(served, fault_server):
+    """`room --server URL studio`: the studio's pages on the runs a server serves, as on the project's own."""
+    from langgraph_sdk import get_sync_client
+
+    from graphs.context import load_context
+    from graphs.served_runs import ServedRuns
+    from studio_client import post, settle, studio_client
+
+    url, project = served
+    fault_server.plan(REPLIES)
+    client, control = studio_client(ServedRuns(load_context(project), url))
+
+    # the start form starts a served run: a thread of the server's, waiting at its pitch gate
+    started = post(client, "/runs", {"premise": PREMISE, "episodes": "1"})
+    assert started.status_code == 303, started.text
+    run_id = started.headers["location"].rsplit("/", 1)[1]
+    settle(control, run_id)
+    server = get_sync_client(url=url)
+    assert [i["value"]["gate"] for i in server.threads.get_state(run_id)["interrupts"]] == ["pitch"]
+    assert run_id[:8] in client.get("/").text
+    gate = client.get(f"/runs/{run_id}/gate")
+    assert gate.status_code == 200 and f.pitch()["title"] in gate.text
+
+    # the gate's form answers it on the server, which goes on to the bible
+    answered = post(client, f"/runs/{run_id}/gate", {"action": "approve", "gate": "pitch", "episode": "0"})
+    assert answered.status_code == 303, answered.text
+    settle(control, run_id)
+    state = server.threads.get_state(run_id)
+    assert state["values"]["approved"] == {"pitch": 1}
+    assert [i["value"]["gate"] for i in state["interrupts"]] == ["bible"]
+
+    # chat goes through the server's chat graph
+    asked = post(client, f"/runs/{run_id}/chat", {"line": "@screenwriter what is it about?"})
+    assert asked.status_code == 303, asked.text
+    settle(control, run_id)
+    assert REPLIES["text"][0] in client.get(f"/runs/{run_id}/chat").text
+
+    # what only a local run can do is refused in one line, and so is a model the server did not choose
+    recast = post(client, f"/runs/{run_id}/episodes/1/recast", {"character": "Mara", "voice": "joe"})
+    assert recast.status_code == 400 and "not on a server's" in recast.text, recast.text
+    chosen = post(client, "/runs", {"premise": PREMISE, "model": "openai:gpt-4o"})
+    assert chosen.status_code == 400 and "the server's settings" in chosen.text, chosen.text
+    control.runs.close()
+
+
+def test_an_answer_to_a_gate_another_client_answered_first_lands_on_no_gate(served, fault_server):
+    """Read at the pitch gate, sent after another client approved it: the bible gate is not answered for it."""
+    from langgraph_sdk import get_sync_client
+
+    from graphs.context import load_context
+    from graphs.errors import RunStateError
+    from graphs.served_runs import ServedRuns
+
+    url, project = served
+    fault_server.plan(REPLIES)
+    server = get_sync_client(url=url)
+    run_id = server.threads.create()["thread_id"]
+    server.runs.wait(run_id, "development", input={"premise": PREMISE, "episodes": 1})
+    runs = ServedRuns(load_context(project), url)
+    late = runs.answer(run_id, "approve")  # read now, at the pitch gate; sent when its events are read
+    server.runs.wait(run_id, "development", command={"resume": {"action": "approve"}})  # the other client
+    with pytest.raises(RunStateError, match="moved on since this command read it"):
+        list(late)
+    state = server.threads.get_state(run_id)
+    assert state["values"]["approved"] == {"pitch": 1}  # the bible was not approved by the late answer
+    assert [i["value"]["gate"] for i in state["interrupts"]] == ["bible"]
+    assert [d["gate"] for d in state["values"]["decisions"]] == ["pitch"]
+    # read after, the same answer lands on the bible gate it was read at
+    decided = [e for e in runs.answer(run_id, "approve") if e.get("type") == "decision"]
+    assert len(decided) == 1 and server.threads.get_state(run_id)["values"]["approved"] == {"pitch": 1, "bible": 1}
+    runs.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -39,18 +39,12 @@ class Chats:
     def session(self, run_id: str) -> Conversation:
         with self._lock:
             if run_id not in self._sessions:
-                self.runs.view(run_id)  # an unknown run is a one-line error, not a session
-                self._sessions[run_id] = Conversation(self.runs, run_id)
+                self._sessions[run_id] = self.runs.chat(run_id)  # an unknown run: a one-line error
             return self._sessions[run_id]
 
 
 def chats_of(request: Request) -> Chats:
     return request.app.state.chats  # made with the app (`cli.studio.app.create_app`)
-
-
-def session_values(convo: Conversation) -> dict[str, Any]:
-    """The session so far: its `turns` (oldest first), what `undo` can put back, the last change."""
-    return convo.graph.get_state(convo.config).values
 
 
 def read_line(line: str, role: str) -> tuple[str, str | None]:
@@ -67,7 +61,7 @@ def read_line(line: str, role: str) -> tuple[str, str | None]:
 
 def check_change(convo: Conversation, action: str) -> None:
     """Accept needs an exchange, undo an accepted change: refused before any work starts."""
-    values = session_values(convo)
+    values = convo.session_values()
     if action == "accept" and not values.get("turns"):
         raise InputError("nothing to accept yet: ask the room something first")
     if action == "undo" and not values.get("undo"):
@@ -93,7 +87,7 @@ def chat_page(request: Request, run_id: str, *, status_code: int = 200, error: s
     control: Control = request.app.state.control
     view = control.runs.view(run_id)
     convo = chats_of(request).session(run_id)
-    values = session_values(convo)
+    values = convo.session_values()
     name = target_artifact(view.values)
     feed = control.feed(run_id)
     return page(

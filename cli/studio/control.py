@@ -18,8 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphs.errors import RunBusyError
+from graphs.room import project_memory
 from graphs.runs import Runs
+from graphs.served_runs import ServedRuns
 from graphs.stops import ask_stop
+from memory.store import RoomMemory
 from tools.errors import RoomError
 
 KEEP_EVENTS = 2000  # per run: a page that connects late gets at most this many
@@ -51,12 +54,17 @@ class Feed:
 class Control:
     """The studio's runs: read at once, driven in the background."""
 
-    def __init__(self, runs: Runs):
+    def __init__(self, runs: Runs | ServedRuns):
         self.runs = runs
         self.ctx = runs.ctx
         self._feeds: dict[str, Feed] = {}
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
+
+    def memory(self) -> RoomMemory:
+        """The project's memory as the studio reads it: as the writer of the project's runs, or beside the server
+        that writes it (a served run's records are written by the server)."""
+        return project_memory(self.ctx, writer=not isinstance(self.runs, ServedRuns))
 
     def feed(self, run_id: str) -> Feed:
         with self._lock:

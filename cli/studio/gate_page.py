@@ -18,7 +18,6 @@ from cli.studio import gate_view
 from cli.studio.app import page
 from cli.studio.control import Control
 from cli.studio.documents import document
-from graphs.room import project_memory
 from graphs.runs import RunView, validate_edit
 from tools.errors import InputError
 
@@ -38,7 +37,7 @@ def gate_values(control: Control, view: RunView, a: int | None = None, b: int | 
     gate, episode = waiting["gate"], waiting.get("episode", 0)
     lang = view.values.get("lang") or control.ctx.lang
     artifact = gate_view.memory_artifact(gate, episode)
-    records = gate_view.records_of(project_memory(control.ctx), view.run_id, artifact)
+    records = gate_view.records_of(control.memory(), view.run_id, artifact)
     found = gate_view.versions(records)
     compared = gate_view.pair(found, a, b)
     name = "script" if gate == "final_cut" else gate

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from cli.studio.app import page
 from cli.studio.control import Control
 from graphs.context import ROLE_NAMES
-from graphs.room import project_memory
 from memory.records import Kind, MemoryRecord, Status
 from memory.store import RoomMemory
 from tools.errors import InputError
@@ -80,7 +79,7 @@ def memory(request: Request):
     run_ids = control.runs.run_ids()
     form = typed(request.query_params)
     try:
-        rows, error = found(project_memory(control.ctx), read_filters(form, run_ids)), None
+        rows, error = found(control.memory(), read_filters(form, run_ids)), None
     except InputError as exc:
         if "text/html" not in request.headers.get("accept", ""):
             raise

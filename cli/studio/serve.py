@@ -11,8 +11,8 @@ from cli.studio import security
 from cli.studio.app import create_app
 from cli.studio.control import Control
 from cli.views import console, err
-from graphs.context import Context
 from graphs.runs import Runs
+from graphs.served_runs import ServedRuns
 from tools.errors import InputError
 from tools.registry import is_loopback_host
 
@@ -29,10 +29,11 @@ def check_free(host: str, port: int) -> None:
             raise InputError(f"{host}:{port} {why}: choose another with --port") from None
 
 
-def serve(ctx: Context, *, host: str, port: int, token: str | None) -> None:
+def serve(runs: Runs | ServedRuns, *, host: str, port: int, token: str | None) -> None:
+    """The studio of `runs`: the project's (the studio is its writer while it runs), or a LangGraph server's."""
     check_free(host, port)
+    ctx = runs.ctx
     token = token or security.new_token()
-    runs = Runs(ctx)  # the studio is the project's writer while it runs
     app = create_app(Control(runs), token)
     shown = f"[{host}]" if ":" in host else host
     if not is_loopback_host(host):
@@ -40,6 +41,7 @@ def serve(ctx: Context, *, host: str, port: int, token: str | None) -> None:
             f"warning: the studio listens on {host}, reachable from other machines; it still needs its token",
             style="yellow",
         )
-    console.print(f"studio of {ctx.project_dir}: http://{shown}:{port}/?token={token}", soft_wrap=True)
+    of = f"the runs of {runs.url}" if isinstance(runs, ServedRuns) else str(ctx.project_dir)
+    console.print(f"studio of {of}: http://{shown}:{port}/?token={token}", soft_wrap=True)
     console.print("Ctrl-C stops it (runs in the works stop before their next step, resumable)", style="dim")
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")

@@ -110,6 +110,20 @@ def time_said(premise: str) -> str:
     return premise[start:end]
 
 
+AGES = ("present", "period", "ancient")  # how far back a story is set, nearest the present first
+
+
+def age_of(story: str, lang: str) -> int:
+    """How far back the story is set (an index of `AGES`): its culture's `era`, else the oldest year it names
+    (before 1800 ancient, before 1990 a period), else present day."""
+    culture = culture_of(story, lang)
+    if "era" in culture:
+        return AGES.index(culture["era"])
+    years = [int(y) for y in YEAR.findall(story)]
+    oldest = min(years, default=9999)
+    return 2 if oldest < 1800 else 1 if oldest < 1990 else 0
+
+
 def era_of(premise: str, lang: str) -> str:
     """When and where the series is set: the time the premise names, else its culture's; then its culture's place."""
     culture = culture_of(premise, lang)

@@ -180,10 +180,14 @@ def test_input_template_uses_exactly_the_task_variables(role, lang, task):
     assert used == TASK_VARS[task]
 
 
+PERIOD_TOO = {("screenwriter", task) for task in ("pitch", "bible", "outline", "script")}
+
+
 @pytest.mark.parametrize(("role", "lang", "task"), CASES, ids=CASE_IDS)
 def test_task_renders_with_its_examples(role, lang, task):
     shots = examples(role, lang, task)
-    assert len(shots) == (1 if task == "chat" else 2)
+    # the writer's first drafts: two set today and one in the past (agents.examples shows a small model the nearest)
+    assert len(shots) == (1 if task == "chat" else 3 if (role, task) in PERIOD_TOO else 2)
     for example in shots:
         assert set(example["vars"]) == TASK_VARS[task]
         messages = task_messages(role, task, lang, example["vars"])
@@ -414,7 +418,7 @@ def test_the_episode_checks_themselves_catch_mistakes():
 def test_script_examples_play_as_one_episode(lang):
     """60-120 s by the editor's own estimate, 2-4 scenes, 8-16 subtitle-length lines, screenplay headings."""
     scripts = written_scripts(lang)
-    assert len(scripts) == 4
+    assert len(scripts) == 5
     for script in scripts:
         assert 2 <= len(script.scenes) <= 4, script.title
         assert [s.number for s in script.scenes] == list(range(1, len(script.scenes) + 1))

@@ -92,13 +92,18 @@ def test_an_answer_of_its_own_is_left_as_it_is(script, make_ctx):
         ("zh", "清朝末年，一个绣娘被卷进宫廷秘案", "古代"),
         ("zh", "2049年的上海，一个送外卖的机器人爱上了它的顾客", "现代"),
         ("zh", "九十年代东北，下岗女工开起了烧烤摊", "现代"),
+        ("zh", "民国二十六年的上海滩，一个舞女替地下党传递情报", "民国"),
+        ("en", "In 1943 Cairo, a nightclub singer hides a wounded pilot from both armies", "period"),
+        ("en", "A knight's squire falls in love with the dragon he was sent to slay", "period"),  # nearer than today
+        ("en", "A Seoul webtoon artist's villain walks out of her drawings", "today"),
+        ("en", "In 2031 Lagos, a drone courier finds a baby in a delivery box", "today"),
     ],
 )
 def test_a_small_model_is_shown_the_example_from_its_premises_world(lang, premise, world):
     task = load_prompts("screenwriter", lang).tasks["pitch"]
     (example,) = shown(task.examples, {"premise": premise}, 1, lang)
-    ancient = {"古代": "侯府", "现代": "豪门千金"}[world]
-    assert ancient in example.vars["premise"]
+    said = {"古代": "侯府", "现代": "豪门千金", "民国": "民国", "period": "1895", "today": "Manhattan"}[world]
+    assert said in example.vars["premise"]
     assert shown(task.examples, {"premise": premise}, None, lang) == list(task.examples)
     assert shown(task.examples, {"premise": premise}, 0, lang) == []
 

@@ -49,13 +49,14 @@ class ArtDirection(BaseModel):
 @cache
 def direction_for(cast: tuple[str, ...], shot_ids: tuple[str, ...]) -> type[ArtDirection]:
     """ArtDirection with a sheet only for the bible's characters and a prompt only for the shot list's
-    shots, so a constrained decoder can name nothing else (empty: left free)."""
+    shots, and no more of either than there are, so a constrained decoder can name nothing else and cannot go
+    on listing them until it runs out of tokens (empty: left free)."""
 
     def held(model: type[BaseModel], field: str, names: tuple[str, ...], limits: dict) -> tuple:
         if not names:
             return list[model], Field(**limits)
         own = create_model(model.__name__, __base__=model, **{field: (Literal[names], ...)})
-        return list[own], Field(**limits)
+        return list[own], Field(**(limits | {"max_length": min(limits["max_length"], len(names))}))
 
     return create_model(
         "ArtDirection",

@@ -175,6 +175,15 @@ class Live:
             console.print(
                 styled("  [dim]↺ {}: copied from an example, taken out of the {}: {}[/]", who, e["artifact"], fields)
             )
+        elif kind == "stand_in":
+            console.print(
+                styled(
+                    "  [yellow]⚠ {}: no usable {} ({}); its frames are drawn from the shot list[/]",
+                    who,
+                    e["artifact"],
+                    e["reason"][:160],
+                )
+            )
         elif kind == "kept":
             kept = [*(f"shot {s}" for s in e["shots"]), *(f"line {k}" for k in e["lines"])]
             console.print(styled("  [dim]✓ episode {} made again: kept your {}[/]", e["episode"], ", ".join(kept)))

@@ -31,7 +31,7 @@ from agents.art_director import DIRECTION, ROLE as ART_DIRECTOR, ArtDirection
 from agents.production import episode_entry, episode_key
 from agents.production.choices import keep_choices
 from agents.production.fitting import episode_as_cast
-from agents.production.frames import settle_sheets
+from agents.production.frames import fallback_style, settle_sheets
 from agents.roles import ARTIFACTS
 from graphs import pipeline
 from graphs.context import Context
@@ -42,7 +42,7 @@ from graphs.room import Room
 from graphs.state import EpisodeInput, EpisodeOutput, RoomState
 from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord, Status
-from tools.errors import InputError
+from tools.errors import InputError, ModelOutputError
 
 # an episode's artifacts in the order they are made: the script, then its shots
 EPISODE = tuple(name for name, spec in ARTIFACTS.items() if spec.per_episode)
@@ -124,19 +124,27 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
         "notes": "",
         "memory": room.recall("visual style characters looks"),
     }
-    direction: ArtDirection = room.perform(
-        ART_DIRECTOR,
-        spec.name,
-        spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)),
-        variables,
-        max_tokens=spec.max_tokens,
-        own=dump(state["artifacts"]),
-    )
+    try:
+        direction: ArtDirection | None = room.perform(
+            ART_DIRECTOR,
+            spec.name,
+            spec.schema_in(values, room.ctx.episodes, small=bool(model.schema_limits)),
+            variables,
+            max_tokens=spec.max_tokens,
+            own=dump(state["artifacts"]),
+        )
+    except ModelOutputError as exc:
+        # no one negotiates or gates the art direction: when the model cannot write one, the episode is drawn from
+        # the shot list (each shot's visual intent) with fixed looks, rather than never made (a rerun would fail alike)
+        direction = None
+        emit(type="stand_in", role=ART_DIRECTOR.name, artifact=spec.name, reason=str(exc))
     known = state.get("art", {})
-    style = known.get("style") or direction.style.model_dump(mode="json")
-    sheets = settle_sheets(
-        state["artifacts"]["bible"], known.get("sheets", {}), [s.model_dump(mode="json") for s in direction.sheets]
+    style = known.get("style") or (
+        direction.style.model_dump(mode="json") if direction else fallback_style(state["artifacts"]["bible"])
     )
+    proposed = [s.model_dump(mode="json") for s in direction.sheets] if direction else []
+    sheets = settle_sheets(state["artifacts"]["bible"], known.get("sheets", {}), proposed)
+    prompts = direction.prompts if direction else []
     new = sorted(set(sheets) - set(known.get("sheets", {})))
     base = {"role": ART_DIRECTOR.name, "run_id": run_id, "artifact": "art", "status": Status.APPROVED}
     records = [MemoryRecord(kind=Kind.STYLE, key="style", text=dump(style), **base)] if not known.get("style") else []
@@ -145,8 +153,8 @@ def art(state: RoomState, runtime: Runtime[Context]) -> dict:
         room.memory.put(records)
     entry = {
         **episode_entry(state, episode),
-        "prompts": {p.shot_id: p.prompt for p in direction.prompts},
-        "negatives": {p.shot_id: p.negative_prompt for p in direction.prompts if p.negative_prompt.strip()},
+        "prompts": {p.shot_id: p.prompt for p in prompts},
+        "negatives": {p.shot_id: p.negative_prompt for p in prompts if p.negative_prompt.strip()},
     }
     return {"art": {"style": style, "sheets": sheets}, "production": {episode_key(episode): entry}}
 

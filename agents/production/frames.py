@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from agents.art_director import VisualSheet
+from agents.art_director import StyleGuide, VisualSheet
 from agents.director import ShotList
 from agents.production.studio import Studio
 from agents.screenwriter import Bible
@@ -28,6 +28,19 @@ def fallback_sheet(name: str, description: str) -> dict:
         tokens.append(name)
     return VisualSheet(
         character=name, appearance_tokens=tokens, palette=palette, seed=int.from_bytes(digest[:4], "big") % (2**31)
+    ).model_dump()
+
+
+def fallback_style(bible: dict) -> dict:
+    """A deterministic style guide from the bible's own visual style, for a series the art director gave none."""
+    visual = str(bible.get("visual_style") or bible.get("tone") or "").strip()
+    digest = hashlib.sha256(visual.encode()).digest()
+    return StyleGuide(
+        look=visual[:200] or "vertical drama, faces close",
+        palette=["#%02x%02x%02x" % tuple(digest[i : i + 3]) for i in (0, 3, 6)],
+        lighting="soft key light, deep shadows",
+        lens="35mm, shallow depth of field",
+        texture="clean digital",
     ).model_dump()
 
 

@@ -2,6 +2,7 @@
 
     python bench/workers.py                       # 4 series of 1 episode, on 1 job then on 2
     python bench/workers.py --series 2 --jobs 1 2 3 --episodes 2 --keep /tmp/workers
+    python bench/workers.py --only 5,6 --jobs 2         # chosen premises (bench/completion.py's indexes)
 
 For each number of jobs, a fresh project (the embedded model at temperature
 0, the default render, every gate passing on its own), a fresh PostgreSQL
@@ -159,6 +160,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=4, choices=range(1, len(CHOSEN) + 1))
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--episodes", type=int, default=1)
+    parser.add_argument("--only", help="premises of bench/completion.py's set by index (e.g. 5,6) instead of --series")
     parser.add_argument("--keep", type=Path, help="keep the projects and the servers' folders here")
     args = parser.parse_args()
     cli = shutil.which("langgraph")
@@ -168,7 +170,7 @@ def main() -> None:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     place = contextlib.nullcontext(tempfile.mkdtemp(dir=args.keep)) if args.keep else tempfile.TemporaryDirectory()
-    series = premises(args.series)
+    series = [PREMISES[int(i)] for i in args.only.split(",")] if args.only else premises(args.series)
     cluster = start_cluster(bin_dir)
     results = {}
     try:

@@ -74,17 +74,17 @@ def test_every_call_is_priced_in_the_ledger(script, make_ctx):
 
 def test_a_run_stops_before_the_call_that_would_pass_its_budget_and_goes_on_with_a_higher_one(script, make_ctx):
     enqueue(script, PITCH_ROUND)
-    runs = Runs(make_ctx(prices=PRICED, budget="2.00"))  # the pitch's proposal fits, its critiques do not
+    runs = Runs(make_ctx(prices=PRICED, budget="2.50"))  # the pitch's proposal fits (at most $2.15 with its 3 examples), its critiques do not
     run_id, events = runs.start("A lighthouse keeper's daughter")
-    with pytest.raises(BudgetExceededError, match=r"spent \$0\.\d+ of its \$2\.00 budget") as stopped:
+    with pytest.raises(BudgetExceededError, match=r"spent \$0\.\d+ of its \$2\.50 budget") as stopped:
         list(events)
     assert f"room resume {run_id} --budget" in str(stopped.value)
     rows = read_ledger(runs.ctx, run_id)
     spent = sum(r["cost"] for r in rows)
-    assert 1 <= len(rows) < 3 and spent <= 2.00
+    assert 1 <= len(rows) < 3 and spent <= 2.50
     view = runs.view(run_id)
     assert view.state == "interrupted" and "BudgetExceededError" in view.failed["error"]
-    assert view.values["budget"] == {"amount": 2.0, "unit": "usd"}
+    assert view.values["budget"] == {"amount": 2.5, "unit": "usd"}
     again = Runs(make_ctx(prices=PRICED, budget="100"))
     list(again.resume(run_id))
     assert again.view(run_id).waiting["gate"] == "pitch"
@@ -150,7 +150,7 @@ def test_a_run_keeps_its_budget_and_models_when_a_later_command_names_neither(sc
     from graphs.context import load_context
 
     enqueue(script, PITCH_ROUND)
-    runs = Runs(make_ctx(prices=PRICED, budget="2.00"))
+    runs = Runs(make_ctx(prices=PRICED, budget="2.50"))
     run_id, events = runs.start("A lighthouse keeper's daughter")
     with pytest.raises(BudgetExceededError):
         list(events)

@@ -74,7 +74,8 @@ def test_every_call_is_priced_in_the_ledger(script, make_ctx):
 
 def test_a_run_stops_before_the_call_that_would_pass_its_budget_and_goes_on_with_a_higher_one(script, make_ctx):
     enqueue(script, PITCH_ROUND)
-    runs = Runs(make_ctx(prices=PRICED, budget="2.50"))  # the pitch's proposal fits (at most $2.15 with its 3 examples), its critiques do not
+    # the pitch's proposal fits (at most $2.15 with its 3 examples), its critiques do not
+    runs = Runs(make_ctx(prices=PRICED, budget="2.50"))
     run_id, events = runs.start("A lighthouse keeper's daughter")
     with pytest.raises(BudgetExceededError, match=r"spent \$0\.\d+ of its \$2\.50 budget") as stopped:
         list(events)

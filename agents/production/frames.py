@@ -19,10 +19,15 @@ from tools.cut import RENDER_SIZES
 from tools.files import inside, made_from
 
 
+def _palette(digest: bytes) -> list[str]:
+    """Three hex colours read from a digest: the same name or text, the same colours."""
+    return ["#%02x%02x%02x" % tuple(digest[i : i + 3]) for i in (0, 3, 6)]
+
+
 def fallback_sheet(name: str, description: str) -> dict:
     """A deterministic visual sheet for a character the art director did not cover."""
     digest = hashlib.sha256(name.encode()).digest()
-    palette = ["#%02x%02x%02x" % tuple(digest[i : i + 3]) for i in (0, 3, 6)]
+    palette = _palette(digest)
     tokens = [t.strip() for t in description.replace("，", ",").split(",") if t.strip()][:6] or [name]
     while len(tokens) < 3:
         tokens.append(name)
@@ -37,7 +42,7 @@ def fallback_style(bible: dict) -> dict:
     digest = hashlib.sha256(visual.encode()).digest()
     return StyleGuide(
         look=visual[:200] or "vertical drama, faces close",
-        palette=["#%02x%02x%02x" % tuple(digest[i : i + 3]) for i in (0, 3, 6)],
+        palette=_palette(digest),
         lighting="soft key light, deep shadows",
         lens="35mm, shallow depth of field",
         texture="clean digital",

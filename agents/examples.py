@@ -30,7 +30,8 @@ def _world(story: str, lang: str) -> tuple[int, str]:
     """When the story is set (how far back: `agents.handed.age_of`) and in which culture."""
     from agents.handed import age_of, culture_of  # handed reads the cultural consultant, which imports prompts
 
-    return age_of(story, lang), str(culture_of(story, lang)["name"])
+    culture = culture_of(story, lang)
+    return age_of(story, culture), str(culture["name"])
 
 
 def shown(examples: Sequence[Example], variables: dict[str, Any], few_shot: int | None, lang: str) -> list[Example]:

@@ -58,10 +58,14 @@ def _says(premise: str, word: str) -> bool:
     return word_pattern(word).search(premise) is not None
 
 
+def _years(text: str) -> list[int]:
+    return [int(y) for y in YEAR.findall(text)]
+
+
 def culture_of(premise: str, lang: str) -> dict:
     """The culture the premise is set in: the first whose words it says, else the first whose years it names,
     else the language's default."""
-    years = [int(y) for y in YEAR.findall(premise)]
+    years = _years(premise)
     cultures = [c for c in _cultures() if c["lang"] == lang]
     for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
         if any(_says(premise, w) for w in culture["words"]):
@@ -113,14 +117,12 @@ def time_said(premise: str) -> str:
 AGES = ("present", "period", "ancient")  # how far back a story is set, nearest the present first
 
 
-def age_of(story: str, lang: str) -> int:
-    """How far back the story is set (an index of `AGES`): its culture's `era`, else the oldest year it names
-    (before 1800 ancient, before 1990 a period), else present day."""
-    culture = culture_of(story, lang)
+def age_of(story: str, culture: dict) -> int:
+    """How far back the story, set in `culture` (`culture_of`), is set (an index of `AGES`): the culture's `era`,
+    else the oldest year the story names (before 1800 ancient, before 1990 a period), else present day."""
     if "era" in culture:
         return AGES.index(culture["era"])
-    years = [int(y) for y in YEAR.findall(story)]
-    oldest = min(years, default=9999)
+    oldest = min(_years(story), default=9999)
     return 2 if oldest < 1800 else 1 if oldest < 1990 else 0
 
 

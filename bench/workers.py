@@ -104,11 +104,13 @@ def lost_vectors(client, project_dir: Path, run_id: str) -> tuple[int, int]:
             continue
         stored = collection.get(include=["embeddings"])
         records += len(stored["ids"])
-        for record, vector in zip(stored["ids"], stored["embeddings"], strict=True):
-            # a record found at its own distance; a twin of the same text (a revision that changed nothing) may tie
-            hits = collection.query(query_embeddings=[vector], n_results=TIES, include=["distances"])
-            nearest = hits["distances"][0][0] if hits["distances"][0] else 0.0
-            lost += record not in [i for i, d in zip(hits["ids"][0], hits["distances"][0]) if d <= nearest + 1e-6]
+        if not stored["ids"]:
+            continue
+        # every record's own vector in one query; it is found at its own distance (a twin of the same text, a
+        # revision that changed nothing, may tie with it)
+        hits = collection.query(query_embeddings=stored["embeddings"], n_results=TIES, include=["distances"])
+        for record, ids, distances in zip(stored["ids"], hits["ids"], hits["distances"], strict=True):
+            lost += record not in [i for i, d in zip(ids, distances) if d <= distances[0] + 1e-6]
     return records, lost
 
 

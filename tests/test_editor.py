@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from agents.director import ShotList
 from agents.editor import GAP, SILENT_SHOT, check, estimate_runtime, speaking_seconds
@@ -106,6 +107,23 @@ def test_an_episode_of_few_shots_still_reaches_the_minimum_runtime():
     spoken, silent = cut.clips
     assert spoken.duration > MAX_HOLD and silent.duration > MAX_HOLD  # past the cap, shared round-robin
     assert abs(spoken.duration - silent.duration) <= HOLD_STEP + 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0.05, 9.0), min_size=2, max_size=2),
+    st.sampled_from([4, 10, 30]),
+    st.floats(0, 90),
+)
+def test_a_cut_on_any_frame_grid_never_ends_short_of_the_minimum(seconds, fps, minimum):
+    """Shots are rounded to whole frames; rounding alone once ended a 4-fps episode at 59.75 s."""
+    images = {"1A": Path("1a.png"), "2A": Path("2a.png")}
+    audio = {(1, i): (Path(f"{i}.wav"), s) for i, s in enumerate(seconds)}
+    cut = build_cut(script(), shots(), images, audio, min_seconds=minimum, fps=fps)
+    assert cut.duration >= minimum - 1e-9
+    assert all(round(c.duration * fps, 6).is_integer() and round(c.start * fps, 6).is_integer() for c in cut.clips)
+    natural = build_cut(script(), shots(), images, audio, min_seconds=0, fps=fps).duration
+    assert cut.duration <= max(minimum + HOLD_STEP, natural) + 2 / fps  # held no longer than it takes
 
 
 def test_shot_list_is_fitted_to_cover_every_line_once():

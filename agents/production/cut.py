@@ -85,9 +85,11 @@ def build_cut(
     durations = [d for _, _, d in base]
     silent = [i for i, (_, spoken, _) in enumerate(base) if not spoken]
     holds = _holds(durations, silent, max(0.0, min_seconds - sum(durations)))
+    lengths = [max(1, round((duration + hold) * fps)) for duration, hold in zip(durations, holds)]
+    if lengths:  # rounding every shot to whole frames can end a frame short of the minimum: the last shot takes it
+        lengths[-1] += max(0, math.ceil(min_seconds * fps - 1e-6) - sum(lengths))
     clips, frame, scene = [], 0, None
-    for (shot, spoken, duration), hold in zip(base, holds):
-        frames = max(1, round((duration + hold) * fps))
+    for (shot, spoken, _), frames in zip(base, lengths):
         fade = SCENE_DISSOLVE if scene is not None and shot.scene != scene else 0.0
         clips.append(CutClip(shot.id, Path(images[shot.id]), frame / fps, frames / fps, str(shot.camera), spoken, fade))
         frame, scene = frame + frames, shot.scene

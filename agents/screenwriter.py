@@ -115,10 +115,19 @@ class SeriesOutline(BaseModel):
 
 
 @cache
-def outline_of(episodes: int) -> type[SeriesOutline]:
-    """A SeriesOutline with exactly `episodes` episodes, so the decoder cannot give fewer or more."""
-    field = (list[EpisodeOutline], Field(min_length=episodes, max_length=episodes))
-    return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
+def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
+    """A SeriesOutline with exactly `episodes` episodes, so the decoder cannot give fewer or more; given
+    `opening`, the first episode's hook opens with it (the decoder writes the series on from the premise).
+
+    For small models: left free, the 270M model outlines nothing of the premise ("封建时代, 开场中线").
+    """
+    if not opening:
+        field = (list[EpisodeOutline], Field(min_length=episodes, max_length=episodes))
+        return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
+    first = opened_with(EpisodeOutline, opening, "hook")
+    return create_model(
+        "SeriesOutline", __base__=SeriesOutline, episodes=(tuple[(first, *[EpisodeOutline] * (episodes - 1))], ...)
+    )
 
 
 class DialogueLine(BaseModel):
@@ -277,17 +286,17 @@ def literal(text: str) -> str:
 
 
 @cache
-def opened_with(schema: type[Pitch], opening: str) -> type[Pitch]:
-    """`schema` whose logline opens with `opening`, so a constrained decoder writes on from the premise.
+def opened_with(schema: type[BaseModel], opening: str, field: str = "logline") -> type[BaseModel]:
+    """`schema` whose `field` opens with `opening`, so a constrained decoder writes on from the premise.
 
     For small models: left to write the logline itself, the 270M model writes its example's story
     ("末世降临…" came back as the example's 重生 revenge, names and all).
     """
-    logline = schema.model_fields["logline"]  # its own bounds kept, whatever they are
+    bounds = schema.model_fields[field].metadata  # its own bounds kept, whatever they are
     return create_model(
         schema.__name__,
         __base__=schema,
-        logline=(Annotated[(str, *logline.metadata, Field(pattern=f"^{literal(opening)}.*"))], ...),
+        **{field: (Annotated[(str, *bounds, Field(pattern=f"^{literal(opening)}.*"))], ...)},
     )
 
 
@@ -344,13 +353,17 @@ def _script_canon(sc: dict) -> list[Canon]:
     ]
 
 
-def _pitch_held_to_premise(artifacts: dict, small: bool, handed) -> Held:
-    """A small model's logline opens with the premise it was handed."""
+def _held_to_premise(artifacts: dict, small: bool, handed) -> Held:
+    """A small model's logline, and its outline's first hook, open with the premise it was handed."""
     return Held(opening=handed.opening) if handed and handed.opening else Held()
 
 
 def _pitch_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
     return opened_with(schema, held.opening) if held.opening else schema
+
+
+def _outline_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
+    return outline_of(episodes, held.opening)
 
 
 def _bible_held_to_setting(artifacts: dict, small: bool, handed) -> Held:
@@ -385,7 +398,7 @@ ARTIFACTS = (
         inputs=("premise", "cast", "episodes", "notes", "memory"),
         handed_setting=True,
         shape=_pitch_shape,
-        holds=_pitch_held_to_premise,
+        holds=_held_to_premise,
         canon=_pitch_canon,
         # left at 0, a small model's title and hook come back empty
         small_model={
@@ -413,7 +426,9 @@ ARTIFACTS = (
         SeriesOutline,
         2000,
         inputs=("premise", "pitch", "bible", "episodes", "notes", "memory"),
-        shape=lambda schema, episodes, held: outline_of(episodes),
+        handed_setting=True,
+        shape=_outline_shape,
+        holds=_held_to_premise,
         canon=_outline_canon,
         markdown=export.outline_md,
         # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)

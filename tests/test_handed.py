@@ -252,6 +252,37 @@ def test_a_small_models_logline_opens_with_the_premise(make_ctx):
     assert owner_schema(ARTIFACTS["pitch"], values, make_ctx(), large) is ARTIFACTS["pitch"].schema
 
 
+@pytest.mark.parametrize("episodes", [1, 3])
+def test_a_small_models_outline_opens_its_first_hook_with_the_premise(make_ctx, episodes):
+    """Left free, the embedded model outlined nothing of the premise; held like the logline, the decoder writes
+    the series on from it. Only the first episode's hook: the others go on from there."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from agents.structured import closed_schema
+    from factories import outline
+    from graphs.negotiation import owner_schema
+
+    premise = "A night-shift nurse (RN) finds the hospital's new owner is her twin; 1+1 [x]"
+    values = {"premise": premise, "lang": "en", "episodes": episodes}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    for revision in (False, True):
+        schema = owner_schema(ARTIFACTS["outline"], values, make_ctx(), small, revision=revision)
+        doc = closed_schema(schema, {}, SMALL_MODEL_LIMITS)
+        hooks = [d["properties"]["hook"] for d in doc["$defs"].values() if "hook" in d.get("properties", {})]
+        assert sorted("pattern" in h for h in hooks) == ([False, True] if episodes > 1 else [True])
+        assert all(h["minLength"] == 12 for h in hooks)  # the small model's own floors still reach both
+    schema = owner_schema(ARTIFACTS["outline"], values, make_ctx(), small)
+    written = outline(episodes)
+    written["episodes"][0]["hook"] = premise + ", and nobody believes her."
+    held = schema.model_validate(written).model_dump(mode="json")
+    assert [e["number"] for e in held["episodes"]] == list(range(1, episodes + 1))
+    assert ARTIFACTS["outline"].schema.model_validate(held)  # stored as any outline is
+    with pytest.raises(ValueError):  # the first hook of some other story
+        schema.model_validate(outline(episodes))
+    large = RoomModel(chat=None, spec="openai:x")
+    assert owner_schema(ARTIFACTS["outline"], values, make_ctx(), large).model_validate(outline(episodes))
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(premise=st.text(min_size=1, max_size=400), tail=st.text(max_size=40))
 def test_any_premise_opens_a_logline_that_validates(premise, tail):

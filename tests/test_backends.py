@@ -290,7 +290,11 @@ def test_casting_takes_the_voices_a_backend_offers():
 def test_the_bundled_backends_offer_their_voices():
     espeak, piper = create_speech_backend("espeak"), create_speech_backend("piper")
     assert espeak.voices("zh").female[0] == "cmn+f2" and espeak.voices("fr").male[0] == "fr+m3"
-    assert piper.voices("en") == Voices.one("en_US-joe-medium") and not piper.voices("en").gendered
+    offered = piper.voices("en")  # the bundled voice and its variants, which carry gender themselves
+    assert offered.gendered and offered.male[0] == "en_US-joe-medium"
+    assert offered.female == ("en_US-joe-medium+warm", "en_US-joe-medium+clear")
+    cast = cast_voices(CAST, "en", piper)  # a voice of its own for each while any is left
+    assert len({v.voice for v in cast.values()}) == len(CAST)
 
 
 def test_a_backend_without_voices_fails_at_casting_with_one_line():

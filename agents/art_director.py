@@ -75,7 +75,7 @@ ROLE = Role(
 )
 
 
-def _direction_held_to_episode(artifacts: dict, small: bool, handed) -> Held:
+def _direction_held_to_episode(artifacts: dict, small: bool, handed, episode: int) -> Held:
     """A sheet only for the bible's characters, a prompt only for the shot list's shots (as production takes them)."""
     from agents.speakers import character_names  # speakers reads the screenwriter's and director's models
 

@@ -50,8 +50,8 @@ class Held(NamedTuple):
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)
 Shape = Callable[[type[BaseModel], int, Held], type[BaseModel]]
-# (approved artifacts, small model, handed setting) -> what this run holds the schema to
-Holds = Callable[[dict, bool, "Setting | None"], Held]
+# (approved artifacts, small model, handed setting, the episode in the works) -> what this run holds the schema to
+Holds = Callable[[dict, bool, "Setting | None", int], Held]
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,10 @@ class Artifact:
     ) -> type[BaseModel]:
         """The schema the owner writes this artifact in, in the run whose state is `values`: held to
         what the artifact's `holds` takes from the approved artifacts (and a small model's setting)."""
-        held = self.holds(values.get("artifacts", {}), small, handed) if self.holds else Held()
+        episode = values.get("episode", 0)
+        held = self.holds(values.get("artifacts", {}), small, handed, episode) if self.holds else Held()
         build = self.revision_for if revision else self.schema_for
-        return build(values.get("episodes", episodes), values.get("episode", 0), *held)
+        return build(values.get("episodes", episodes), episode, *held)
 
 
 @cache

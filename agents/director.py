@@ -49,7 +49,7 @@ def shots_in(schema: type[ShotList], cast: tuple[str, ...], scenes: tuple[int, .
     return create_model(schema.__name__, __base__=schema, shots=(list[shot], Field(min_length=1, max_length=MAX_SHOTS)))
 
 
-def _shots_held_to_episode(artifacts: dict, small: bool, handed) -> Held:
+def _shots_held_to_episode(artifacts: dict, small: bool, handed, episode: int) -> Held:
     """For every model a shot names only the bible's characters and the script's scenes."""
     from agents.speakers import character_names  # speakers reads this module's models
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
@@ -126,7 +126,7 @@ def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
         return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
     first = opened_with(EpisodeOutline, opening, "hook")
     return create_model(
-        "SeriesOutline", __base__=SeriesOutline, episodes=(tuple[(first, *[EpisodeOutline] * (episodes - 1))], ...)
+        "SeriesOutline", __base__=SeriesOutline, episodes=(_led_by(first, EpisodeOutline, episodes), ...)
     )
 
 
@@ -178,6 +178,9 @@ def _closes_nothing(text: str) -> bool:
     return text.count(closing) > text.count(opening)
 
 
+SMALL_SCENES = (3, 4)  # the scenes a small model's episode has: a minute's worth of lines, within two
+
+
 class Scene(BaseModel):
     number: int = Field(ge=1)
     heading: str = Field(description="INT./EXT. LOCATION - TIME", max_length=120)
@@ -209,10 +212,11 @@ class EpisodeScript(BaseModel):
 
         for scene in self.scenes:
             scene.lines = _first_by([line for line in scene.lines if line.text], said)
-        self.scenes = _first_by(
+        kept = _first_by(
             self.scenes,
             lambda scene: (_plain(scene.location), _plain(scene.action), *(_plain(line.text) for line in scene.lines)),
         )
+        self.scenes = type(self.scenes)(kept)  # a list, or the tuple a script opened on its hook is
         earlier: set[tuple] = set()  # and a line said again in a later scene: a loop across scenes
         for scene in self.scenes:
             scene.lines = [line for line in scene.lines if said(line) not in earlier]
@@ -222,11 +226,14 @@ class EpisodeScript(BaseModel):
 
 
 @cache
-def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[str, ...] = ()) -> type[EpisodeScript]:
+def spoken_by(
+    schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[str, ...] = (), opening: str = ""
+) -> type[EpisodeScript]:
     """`schema` with every line's speaker and every character in a scene one of `cast` and, given `places`,
-    every scene at one of them (its heading too), so a constrained decoder can write no other name or place.
+    every scene at one of them (its heading too), so a constrained decoder can write no other name or place;
+    given `opening`, the first scene's action opens with it, in a script of a small model's SMALL_SCENES.
 
-    For small models, which otherwise copy the names and places of their examples.
+    For small models, which otherwise copy the names, places and story of their examples.
     """
     line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
     fields: dict = {
@@ -239,7 +246,18 @@ def spoken_by(schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[
         fields["heading"] = (Literal[headings(places)], Field(description="INT./EXT. LOCATION - TIME"))
         validators["_heading_at_location"] = model_validator(mode="after")(_heading_at_location)
     scene = create_model("Scene", __base__=Scene, __validators__=validators, **fields)
-    return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
+    if not opening:
+        return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
+    first = opened_with(scene, opening, "action")
+    lengths = range(1, SMALL_SCENES[1] + 1)  # the decoder writes SMALL_SCENES; repeats dropped leave fewer
+    return create_model(
+        schema.__name__, __base__=schema, scenes=(Union[tuple(_led_by(first, scene, n) for n in lengths)], ...)
+    )
+
+
+def _led_by(first: type, rest: type, length: int) -> type:
+    """A tuple of `length` entries, the first a `first` and the others `rest`s (in JSON schema: prefixItems)."""
+    return tuple[(first, *[rest] * (length - 1))]
 
 
 def _heading_at_location(scene: Scene) -> Scene:
@@ -353,7 +371,7 @@ def _script_canon(sc: dict) -> list[Canon]:
     ]
 
 
-def _held_to_premise(artifacts: dict, small: bool, handed) -> Held:
+def _held_to_premise(artifacts: dict, small: bool, handed, episode: int) -> Held:
     """A small model's logline, and its outline's first hook, open with the premise it was handed."""
     return Held(opening=handed.opening) if handed and handed.opening else Held()
 
@@ -366,20 +384,24 @@ def _outline_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[B
     return outline_of(episodes, held.opening)
 
 
-def _bible_held_to_setting(artifacts: dict, small: bool, handed) -> Held:
+def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -> Held:
     """A bible written in the setting a small model was handed (names, places, era)."""
     return Held(cast=handed.names, places=handed.places, era=handed.era) if handed else Held()
 
 
-def _script_held_to_bible(artifacts: dict, small: bool, handed) -> Held:
-    """A small model's script is spoken by the bible's characters at its locations: left free, it copies its
-    examples' names and places (a real model may bring in a bit part, which production resolves)."""
+def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) -> Held:
+    """A small model's script is spoken by the bible's characters at its locations, and its first scene opens
+    on the episode's hook as the approved outline has it: left free, it copies its examples' names, places
+    and story (a real model may bring in a bit part, which production resolves)."""
     if not small:
         return Held()
+    from agents.handed import opening_of
     from agents.speakers import character_names, location_names  # speakers reads this module's models
 
     bible = artifacts.get("bible")
-    return Held(cast=tuple(character_names(bible)), places=tuple(location_names(bible)))
+    outline = artifacts.get("outline") or {}
+    hook = next((e.get("hook", "") for e in outline.get("episodes", []) if e.get("number") == episode), "")
+    return Held(cast=tuple(character_names(bible)), places=tuple(location_names(bible)), opening=opening_of(str(hook)))
 
 
 def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
@@ -387,7 +409,7 @@ def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Bas
 
 
 def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return spoken_by(schema, held.cast, held.places) if held.cast else schema
+    return spoken_by(schema, held.cast, held.places, held.opening) if held.cast else schema
 
 
 ARTIFACTS = (
@@ -451,7 +473,7 @@ ARTIFACTS = (
         markdown=export.script_md,
         # an episode's worth of scenes and lines, so the editor can time 60 s from real speech, within 120 s
         small_model={
-            "EpisodeScript.scenes": {"minItems": 3, "maxItems": 4},
+            "EpisodeScript.scenes": {"minItems": SMALL_SCENES[0], "maxItems": SMALL_SCENES[1]},
             "Scene.lines": {"minItems": 3, "maxItems": 4},
             "DialogueLine.text": {"maxLength": 80},
         },

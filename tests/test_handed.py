@@ -283,6 +283,39 @@ def test_a_small_models_outline_opens_its_first_hook_with_the_premise(make_ctx, 
     assert owner_schema(ARTIFACTS["outline"], values, make_ctx(), large).model_validate(outline(episodes))
 
 
+def test_a_small_models_script_opens_on_its_episodes_hook(make_ctx):
+    """The first scene's action opens with the episode's hook as the approved outline has it (episode 2's for
+    episode 2), in a script of the scenes a small model writes; a repeated scene is still dropped."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from agents.screenwriter import EpisodeScript
+    from agents.structured import closed_schema
+    from factories import bible, outline, script
+    from graphs.negotiation import owner_schema
+
+    planned = outline(2)
+    planned["episodes"][1]["hook"] = "Zhou Min (the uncle) signs the papers at dawn [1+1]"
+    values = {"premise": "p", "lang": "en", "episodes": 2, "episode": 2}
+    values["artifacts"] = {"bible": bible(), "outline": planned}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    for revision in (False, True):
+        schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small, revision=revision)
+        doc = json.dumps(closed_schema(schema, {}, SMALL_MODEL_LIMITS), ensure_ascii=False)
+        assert r'"pattern": "^Zhou Min \\(the uncle\\) signs the papers at dawn \\[1\\+1\\].*"' in doc
+    schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small)
+    written = script(2)
+    scene = {**written["scenes"][0], "location": "Board room", "heading": "INT. BOARD ROOM - NIGHT"}
+    first = {**scene, "action": planned["episodes"][1]["hook"] + ". Lin Xia watches."}
+    written["scenes"] = [first, scene, {**scene, "number": 7}, {**scene, "action": "Rain.", "lines": []}]
+    held = schema.model_validate(written).model_dump(mode="json")  # the third scene repeats the second
+    assert [s["number"] for s in held["scenes"]] == [1, 2, 3] and held["scenes"][0]["action"] == first["action"]
+    assert EpisodeScript.model_validate(held)  # stored as any script is
+    with pytest.raises(ValueError):  # a first scene of some other story
+        schema.model_validate({**written, "scenes": [scene, first, {**scene, "action": "Rain.", "lines": []}]})
+    large = RoomModel(chat=None, spec="openai:x")
+    assert owner_schema(ARTIFACTS["script"], values, make_ctx(), large) is ARTIFACTS["script"].schema_for(2, 2)
+
+
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(premise=st.text(min_size=1, max_size=400), tail=st.text(max_size=40))
 def test_any_premise_opens_a_logline_that_validates(premise, tail):

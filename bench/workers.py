@@ -69,18 +69,18 @@ def drive(url: str, series: list[tuple[str, str]], episodes: int) -> tuple[list[
     """Every series started at once on the server; the runs' ids and the seconds until the last one ended."""
     client = get_sync_client(url=url)
     started = time.perf_counter()
-    runs = {}
+    runs, premises = {}, {}
     for lang, premise in series:
         thread = client.threads.create(metadata={"graph_id": "development"})["thread_id"]
         given = {"premise": premise, "lang": lang, "episodes": episodes, "auto_approve": ["all"]}
-        runs[thread] = client.runs.create(thread, "development", input=given)["run_id"]
+        runs[thread], premises[thread] = client.runs.create(thread, "development", input=given)["run_id"], premise
     left = dict(runs)
     while left:
         time.sleep(POLL)
         for thread, run in list(left.items()):
             status = client.runs.get(thread, run)["status"]
-            if status in ENDED:
-                print(f"  {thread[:8]} {status} at {time.perf_counter() - started:.0f} s", flush=True)
+            if status in ENDED:  # ids made at the same moment share their first digits: the premise tells them apart
+                print(f"  {premises[thread][:24]} {status} at {time.perf_counter() - started:.0f} s", flush=True)
                 del left[thread]
     return list(runs), time.perf_counter() - started
 

@@ -45,7 +45,7 @@ class Held(NamedTuple):
     places: tuple[str, ...] = ()
     era: str = ""
     shot_ids: tuple[str, ...] = ()
-    opening: str = ""  # what the text opens with (a small model's logline: the premise)
+    opening: str = ""  # what the text opens with (a small model's logline: the premise; its script: the hook)
 
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model, field_validator, model_vali
 
 from agents.artifact import Artifact, Canon, Held
 from agents.base import Role
+from agents.handed import opening_of
 from memory import Kind
 from tools import export
 from tools.fonts import STRAIGHT_QUOTES
@@ -395,7 +396,6 @@ def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) ->
     and story (a real model may bring in a bit part, which production resolves)."""
     if not small:
         return Held()
-    from agents.handed import opening_of
     from agents.speakers import character_names, location_names  # speakers reads this module's models
 
     bible = artifacts.get("bible")

@@ -259,6 +259,14 @@ def test_piper_variants_differ_in_more_than_pitch(piper_pair, tmp_path):
     assert len(load(tmp_path / "short.wav")[0]) > 0
 
 
+@pytest.mark.parametrize("length", [0, 10, 1000, 1300])
+def test_a_sound_too_short_for_praat_keeps_its_timbre_or_length(length):
+    from tools.speech.timbre import Timbre, change_timbre
+
+    tone = (np.sin(np.arange(length) * 2 * np.pi * 120 / 22050) * 8000).astype(np.int16)
+    assert len(change_timbre(tone, 22050, Timbre(1.16, 12.0, 1.2))) == length
+
+
 def test_piper_unknown_voice():
     piper = create_speech_backend("piper")
     with pytest.raises(ConfigError, match="unknown Piper voice 'amy'"):

@@ -31,8 +31,11 @@ def change_timbre(samples: np.ndarray, sample_rate: int, timbre: Timbre) -> np.n
     """16-bit mono `samples` spoken with `timbre`, as long as before.
 
     A sound without a voiced frame (a breath, a hiss) keeps its pitch: only
-    its formants move.
+    its formants move. One too short for Praat to look for a pitch in (three
+    periods of the lowest) is left as it is.
     """
+    if len(samples) < 3.5 * sample_rate / PITCH_FLOOR:
+        return samples
     import parselmouth
     from parselmouth.praat import call
 

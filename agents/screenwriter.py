@@ -115,6 +115,11 @@ class SeriesOutline(BaseModel):
         return self
 
 
+def outline_episode(outline: dict | None, number: int) -> dict:
+    """Episode `number` as the outline has it ({} when it has none)."""
+    return next((e for e in (outline or {}).get("episodes", []) if e.get("number") == number), {})
+
+
 @cache
 def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
     """A SeriesOutline with exactly `episodes` episodes, so the decoder cannot give fewer or more; given
@@ -399,8 +404,7 @@ def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) ->
     from agents.speakers import character_names, location_names  # speakers reads this module's models
 
     bible = artifacts.get("bible")
-    outline = artifacts.get("outline") or {}
-    hook = next((e.get("hook", "") for e in outline.get("episodes", []) if e.get("number") == episode), "")
+    hook = outline_episode(artifacts.get("outline"), episode).get("hook", "")
     return Held(cast=tuple(character_names(bible)), places=tuple(location_names(bible)), opening=opening_of(str(hook)))
 
 

@@ -29,6 +29,7 @@ from agents.handed import Setting, setting_of
 from agents.models import RoomModel
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
+from agents.screenwriter import outline_episode
 from graphs import originality
 from graphs.context import Context
 from graphs.events import emit
@@ -107,7 +108,7 @@ def task_variables(spec: Artifact, state: NegotiationState, ctx: Context, model:
     artifacts = state.get("artifacts", {})
     episode = state.get("episode", 0)
     outline = artifacts.get("outline") or {"episodes": []}  # the episode in the works, as the outline has it
-    this = next((e for e in outline["episodes"] if e["number"] == episode), {})
+    this = outline_episode(outline, episode)
     earlier = [e for e in outline["episodes"] if e["number"] < episode]
     setting = handed(state, model) if {"cast", "era", "places"} & set(spec.inputs) else None
     known = {

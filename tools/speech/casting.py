@@ -60,20 +60,22 @@ def _count(text: str, words: str, chinese: tuple[str, ...]) -> int:
     return len(re.findall(rf"\b(?:{words})\b", text)) + sum(text.count(w) for w in chinese)
 
 
+def _gender_in(text: str) -> str:
+    """ "female" or "male" when `text` says one more often than the other, else ""."""
+    text = text.lower()
+    female, male = _count(text, _FEMALE_EN, _FEMALE_ZH), _count(text, _MALE_EN, _MALE_ZH)
+    return "" if female == male else "female" if female > male else "male"
+
+
 def _has(text: str, group: tuple[str, tuple[str, ...]]) -> bool:
     words, chinese = group
     return bool(re.search(rf"\b(?:{words})\b", text)) or any(w in text for w in chinese)
 
 
-def read_profile(description: str, voice_hint: str, name: str = "") -> Profile:
-    """Gender, age and tone from the hint, falling back to the description
-    and then the name ("Grandma Lin", "奶奶")."""
-    gender = "neutral"
-    for text in (voice_hint.lower(), description.lower(), name.lower()):
-        female, male = _count(text, _FEMALE_EN, _FEMALE_ZH), _count(text, _MALE_EN, _MALE_ZH)
-        if female != male:
-            gender = "female" if female > male else "male"
-            break
+def read_profile(description: str, voice_hint: str, name: str = "", gender: str = "") -> Profile:
+    """Gender, age and tone from the hint; the gender falls back to the one known for the name (`gender`), then
+    to the description and then the name's words ("Grandma Lin", "奶奶")."""
+    gender = _gender_in(voice_hint) or gender or _gender_in(description) or _gender_in(name) or "neutral"
     both = f"{voice_hint} {description} {name}".lower()
     years = re.search(r"(\d{1,3})\s*(?:-|\s)?(?:years?[- ]old|岁)", both)
     both = re.sub(r"years?[- ]old", " ", both)
@@ -122,9 +124,13 @@ def _offered(backend: SpeechBackend, lang: str) -> Voices:
 
 
 def cast_voices(
-    characters: list[tuple[str, str, str]], lang: str, backend: SpeechBackend | str | None = None
+    characters: list[tuple[str, str, str]],
+    lang: str,
+    backend: SpeechBackend | str | None = None,
+    genders: dict[str, str] | None = None,
 ) -> dict[str, VoiceSpec]:
-    """A VoiceSpec per character name from (name, description, voice_hint).
+    """A VoiceSpec per character name from (name, description, voice_hint), and the gender known for a name
+    (`genders`: "female" or "male") where the hint does not say it.
 
     `backend` is a speech backend, or the name of one to create; by default
     the language's (Piper for English, espeak for the rest). Each character
@@ -142,7 +148,7 @@ def cast_voices(
     for name, description, hint in characters:
         if name in cast:
             raise ConfigError(f"character '{name}' is listed twice for casting")
-        profile = read_profile(description or "", hint or "", name)
+        profile = read_profile(description or "", hint or "", name, (genders or {}).get(name, ""))
         voices, pitch, rate = _start(offered, profile)
         used = {spec.voice for spec in cast.values()}
         fresh = [((0.0, 0.0), v) for v in voices if v not in used]  # a voice of its own while any is left

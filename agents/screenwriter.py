@@ -134,11 +134,16 @@ def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
         return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
 
     def _saying_more(outline: SeriesOutline) -> SeriesOutline:
-        """Beats and cliffhangers that only say the premise again are dropped (the 270M model, handed the
-        premise, writes it out again in every beat, a character or two changed); an episode keeps a beat."""
+        """A beat that only says the premise or an earlier beat of its episode again is left out, and so is such
+        a cliffhanger (the 270M model, handed the premise, writes it out again as every beat, a character or two
+        changed, and a beat again as the cliffhanger); an episode keeps a beat."""
         for episode in outline.episodes:
-            episode.beats = [b for b in episode.beats if not restates(b.description, opening)] or episode.beats[:1]
-            episode.cliffhanger = unsaid(episode.cliffhanger, opening)
+            said = [opening, *(beat.description for beat in episode.beats)]
+            kept = [
+                beat for place, beat in enumerate(episode.beats, 1) if not restates(beat.description, *said[:place])
+            ]
+            episode.beats = kept or episode.beats[:1]
+            episode.cliffhanger = unsaid(episode.cliffhanger, *said)
         return outline
 
     first = opened_with(EpisodeOutline, opening, "hook")
@@ -153,20 +158,24 @@ def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
 _WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\d_\u3400-\u9fff\uf900-\ufaff]+|\d+")
 
 
-def restates(text: str, said: str) -> bool:
-    """Whether `text` only says `said` again: most of its words (a Chinese text's characters) in their order,
-    and little besides. "民国北平，一个說書人發现自己讲故事正在件件变成真" restates its premise; the premise
-    followed by what happens next does not."""
-    own, theirs = _WORD.findall(_plain(text)), _WORD.findall(_plain(said))
-    if not own or not theirs:
+def restates(text: str, *said: str) -> bool:
+    """Whether `text` only says one of `said` again: most of its words (a Chinese text's characters) in their
+    order, and little besides. "民国北平，一个說書人發现自己讲故事正在件件变成真" restates its premise; the
+    premise followed by what happens next does not."""
+    own = _WORD.findall(_plain(text))
+    return bool(own) and any(_only_again(own, _WORD.findall(_plain(other))) for other in said)
+
+
+def _only_again(own: list[str], theirs: list[str]) -> bool:
+    if not theirs:
         return False
     shared = sum(block.size for block in SequenceMatcher(None, theirs, own, autojunk=False).get_matching_blocks())
     return shared >= 0.6 * len(theirs) and len(own) - shared <= 0.3 * len(theirs)
 
 
-def unsaid(text: str, said: str) -> str:
-    """`text`, or "" when it only says `said` again."""
-    return "" if restates(text, said) else text
+def unsaid(text: str, *said: str) -> str:
+    """`text`, or "" when it only says one of `said` again."""
+    return "" if restates(text, *said) else text
 
 
 class DialogueLine(BaseModel):
@@ -289,10 +298,25 @@ def spoken_by(
         return create_model(schema.__name__, __base__=schema, scenes=(list[scene], Field(min_length=1, max_length=12)))
 
     def _acting_on(script: EpisodeScript) -> EpisodeScript:
-        """A later scene's action that only says the opening again is left out (the 270M model writes the
-        first scene's hook out again as the second's action); its lines stay."""
-        for later in script.scenes[1:]:
-            later.action = unsaid(later.action, opening)
+        """What a small model writes out again is left out: a later scene's action that only says the opening or
+        an earlier scene's action again, a line its speaker has said before with a word or two changed, and then
+        a scene left with neither (the 270M model writes the first scene's hook out again as the next ones' action,
+        and loops on a line)."""
+        actions: list[str] = [opening]
+        said: dict[str, list[str]] = {}  # what each speaker has said so far
+        for place, scene in enumerate(script.scenes):
+            scene.action = unsaid(scene.action, *actions) if place else scene.action
+            actions.append(scene.action)
+            lines = []
+            for line in scene.lines:
+                before = said.setdefault(line.speaker, [])
+                if not restates(line.text, *before):
+                    lines.append(line)
+                before.append(line.text)
+            scene.lines = lines
+        kept = [scene for scene in script.scenes if scene.action or scene.lines]
+        script.scenes = type(script.scenes)(kept or script.scenes[:1])
+        _number_by_place(script.scenes)
         return script
 
     first = opened_with(scene, opening, "action")

@@ -375,7 +375,8 @@ def test_anything_said_again_is_a_restatement_and_going_on_is_not(said, more):
 
 def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx):
     """Held to open on the premise, the 270M model wrote it out again in every later beat, the cliffhanger and the
-    second scene's action ("民国北平，一个說書人發现…"): those are left out, and an episode keeps a beat."""
+    next scenes' action ("民国北平，一个說書人發现…"), a beat again as the cliffhanger and a line again with a word
+    changed: those are left out, a scene left with nothing is dropped, and an episode keeps a beat."""
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
     from factories import bible, outline, script
@@ -383,38 +384,98 @@ def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx
 
     values = {"premise": _NORTH, "lang": "zh", "episodes": 2, "episode": 1}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    fire = "他讲了一个火灾的故事，当晚茶馆起火。"
     written = outline(2)
     first, second = written["episodes"]
     first["hook"] = _NORTH
     first["beats"] = [
         {"description": "民国北平，一个說書人發现自己讲故事正在件件变成真", "intensity": 3},
-        {"description": "他讲了一个火灾的故事，当晚茶馆起火。", "intensity": 6},
+        {"description": fire, "intensity": 6},
         {"description": "民国北平，一个说 书人发现自己讲的故事正在件件变成真", "intensity": 8},
+        {"description": "他讲了一个火灾的故事，当夜茶馆起火", "intensity": 9},  # the second beat again
     ]
     first["cliffhanger"] = "民国北平：一个說書人发现自己讲的故事正在件件變成真"
     second["beats"] = [{"description": _NORTH + "。", "intensity": 5}]
+    second["cliffhanger"] = _NORTH  # its only beat again
     held = owner_schema(ARTIFACTS["outline"], values, make_ctx(), small).model_validate(written)
     one, two = held.model_dump(mode="json")["episodes"]
-    assert [b["description"] for b in one["beats"]] == ["他讲了一个火灾的故事，当晚茶馆起火。"]
+    assert [b["description"] for b in one["beats"]] == [fire]
     assert one["hook"] == _NORTH and one["cliffhanger"] == ""
-    assert len(two["beats"]) == 1 and two["cliffhanger"] == second["cliffhanger"]  # a beat is kept
+    assert len(two["beats"]) == 1 and two["cliffhanger"] == ""  # a beat is kept
     large = RoomModel(chat=None, spec="openai:x")
-    assert (
-        len(owner_schema(ARTIFACTS["outline"], values, make_ctx(), large).model_validate(written).episodes[0].beats)
-        == 3
-    )
+    assert [
+        len(e.beats)
+        for e in owner_schema(ARTIFACTS["outline"], values, make_ctx(), large).model_validate(written).episodes
+    ] == [4, 1]
 
     values["artifacts"] = {"bible": bible(), "outline": held.model_dump(mode="json")}
     draft = script(1)
+    lin, zhou = draft["scenes"][0]["lines"][:2]
+    assert lin["speaker"] != zhou["speaker"]
     scene = {**draft["scenes"][0], "location": "Board room", "heading": "INT. BOARD ROOM - NIGHT"}
+    again = {**lin, "text": lin["text"].rstrip(".!?") + ", again!"}  # a word added: the line said again
     draft["scenes"] = [
-        {**scene, "action": _NORTH + "。", "lines": []},
-        {**scene, "action": "民国北平，一个说书人发现自己讲故事正在一件件变成真"},
+        {**scene, "action": _NORTH + "。", "lines": [lin]},
+        {**scene, "action": "民国北平，一个说书人发现自己讲故事正在一件件变成真", "lines": [zhou, again]},
         {**scene, "action": "茶馆里，众人散去。", "lines": []},
+        {**scene, "action": "茶馆里众人散去", "lines": [again]},  # nothing left: dropped
     ]
     acted = owner_schema(ARTIFACTS["script"], values, make_ctx(), small).model_validate(draft).model_dump(mode="json")
     assert [s["action"] for s in acted["scenes"]] == [_NORTH + "。", "", "茶馆里，众人散去。"]
-    assert [line["text"] for line in acted["scenes"][1]["lines"]] == [line["text"] for line in scene["lines"]]
+    assert [s["number"] for s in acted["scenes"]] == [1, 2, 3]
+    assert [[line["text"] for line in s["lines"]] for s in acted["scenes"]] == [[lin["text"]], [zhou["text"]], []]
+    kept = ARTIFACTS["script"].schema_for(1, 1).model_validate(draft)  # a real model's script: only exact repeats go
+    assert [s.action for s in kept.scenes][1] == draft["scenes"][1]["action"] and len(kept.scenes) == 4
+
+
+_BITS = st.sampled_from(
+    ["民国北平", "一个说书人", "發现", "故事成真", "the tea house", "burns", "again", "", "。", "!"]
+)
+_SAID = st.lists(_BITS, max_size=6).map(" ".join)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(
+    scenes=st.lists(
+        st.tuples(_SAID, st.lists(st.tuples(st.sampled_from(["Lin Xia", "Zhou Min"]), _SAID), max_size=4)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_any_small_script_keeps_a_scene_and_no_empty_one(make_ctx, scenes):
+    """Whatever a small model loops on, its script keeps its first scene, numbered scenes, none with nothing in it
+    but the only one, and no speaker saying one thing twice."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from agents.screenwriter import restates
+    from factories import bible, outline
+    from graphs.negotiation import owner_schema
+
+    planned = outline(1)
+    planned["episodes"][0]["hook"] = "民国北平 一个说书人"
+    values = {"premise": _NORTH, "lang": "zh", "episodes": 1, "episode": 1}
+    values["artifacts"] = {"bible": bible(), "outline": planned}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small)
+    written = [
+        {
+            "number": 1,
+            "heading": "INT. BOARD ROOM - NIGHT",
+            "location": "Board room",
+            "time_of_day": "NIGHT",
+            "action": action,
+            "lines": [{"speaker": who, "text": text} for who, text in lines],
+        }
+        for action, lines in scenes
+    ]
+    written[0]["action"] = f"民国北平 一个说书人 {written[0]['action']}"
+    held = schema.model_validate({"number": 1, "title": "t", "scenes": written})
+    assert [s.number for s in held.scenes] == list(range(1, len(held.scenes) + 1))
+    assert held.scenes[0].action == written[0]["action"]
+    assert all(s.action or s.lines for s in held.scenes[1:])
+    said = [(line.speaker, line.text) for s in held.scenes for line in s.lines]
+    for place, (who, text) in enumerate(said):
+        assert not any(w == who and restates(text, t) for w, t in said[:place])
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

@@ -349,26 +349,41 @@ def headings(places: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @cache
-def set_in(schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...], era: str) -> type[Bible]:
+def set_in(
+    schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...], era: str, opening: str = ""
+) -> type[Bible]:
     """`schema` with every character named from `names`, every location from `places` and the era `era`,
-    so a constrained decoder can write no other name, place or era.
+    so a constrained decoder can write no other name, place or era; given `opening`, the world's first rule
+    opens with it (the premise: what the series' world is), and a later rule that only says it again is left out.
 
-    For small models, which otherwise set every series where their examples are, with their people.
+    For small models, which otherwise set every series where their examples are, with their people, and write
+    a bible about nothing of the premise.
     """
     character = create_model("Character", __base__=Character, name=(Literal[names], ...))
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
-    world = create_model(
-        "WorldRules",
-        __base__=WorldRules,
-        era=(Literal[(era,)], Field(description=WorldRules.model_fields["era"].description)),
-    )
+    world = {"era": (Literal[(era,)], Field(description=WorldRules.model_fields["era"].description))}
+    validators = {}
+    if opening:
+        first = Annotated[str, Field(pattern=f"^{literal(opening)}.*")]
+        world["rules"] = (Union[tuple(_led_by(first, str, n) for n in range(1, SMALL_RULES + 1))], ...)
+
+        def _rules_say_more(rules: WorldRules) -> WorldRules:
+            rules.rules = type(rules.rules)(
+                r for place, r in enumerate(rules.rules) if not place or not restates(r, opening)
+            )
+            return rules
+
+        validators["_rules_say_more"] = model_validator(mode="after")(_rules_say_more)
     return create_model(
         schema.__name__,
         __base__=schema,
-        world=(world, ...),
+        world=(create_model("WorldRules", __base__=WorldRules, __validators__=validators, **world), ...),
         characters=(list[character], Field(min_length=1, max_length=8)),
         locations=(list[location], Field(min_length=1, max_length=8)),
     )
+
+
+SMALL_RULES = 3  # the most world rules a small model's bible has, the first held to the premise
 
 
 def literal(text: str) -> str:
@@ -459,8 +474,9 @@ def _outline_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[B
 
 
 def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -> Held:
-    """A bible written in the setting a small model was handed (names, places, era)."""
-    return Held(cast=handed.names, places=handed.places, era=handed.era) if handed else Held()
+    """A bible written in the setting a small model was handed (names, places, era), its world opening with the
+    premise."""
+    return Held(cast=handed.names, places=handed.places, era=handed.era, opening=handed.opening) if handed else Held()
 
 
 def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) -> Held:
@@ -477,7 +493,7 @@ def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) ->
 
 
 def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return set_in(schema, held.cast, held.places, held.era) if held.cast else schema
+    return set_in(schema, held.cast, held.places, held.era, held.opening) if held.cast else schema
 
 
 def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:

@@ -195,16 +195,57 @@ def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
         **_bible(),
         "characters": [{**_bible()["characters"][0], "name": names[0]}],
         "locations": [{"name": places[0], "description": "smoke and brass"}],
-        "world": {"era": "1920s, America"},
+        "world": {"era": "1920s, America", "rules": [values["premise"] + ", who hides her brother."]},
     }
     assert schema.model_validate(bible).locations[0].name == places[0]
     assert {"Jazz club stage", "Police precinct"} <= set(places)
     for copied in (
         {"locations": [{"name": "Halberd Capital lobby", "description": "glass"}]},
-        {"world": {"era": "Present-day New York City", "rules": []}},
+        {"world": {"era": "Present-day New York City", "rules": bible["world"]["rules"]}},
+        {"world": {"era": "1920s, America", "rules": ["Phones are everywhere."]}},  # a world of some other story
     ):
         with pytest.raises(ValueError):
             schema.model_validate({**bible, **copied})
+
+
+def test_a_small_models_bible_opens_its_world_with_the_premise(make_ctx):
+    """Left free, the embedded model wrote bibles about nothing of their premise (no word of "An Antarctic weather
+    station's cook suspects the new scientist is an impostor" in its bible); the world's first rule is the premise,
+    written on, and a later rule that only says it again is left out."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from agents.structured import closed_schema
+    from graphs.negotiation import owner_schema
+
+    premise = "An Antarctic cook (55) suspects the new scientist is an impostor [1+1]"
+    values = {"premise": premise, "lang": "en", "episodes": 2}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    for revision in (False, True):
+        schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small, revision=revision)
+        doc = json.dumps(closed_schema(schema, {}, SMALL_MODEL_LIMITS), ensure_ascii=False)
+        assert (
+            r'"pattern": "^An Antarctic cook \\(55\\) suspects the new scientist is an impostor \\[1\\+1\\].*"' in doc
+        )
+    schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small)
+    setting = setting_of(premise, "en")
+    bible = {
+        **_bible(),
+        "characters": [{**_bible()["characters"][0], "name": setting.names[0]}],
+        "locations": [{"name": setting.places[0], "description": "ice"}],
+        "world": {
+            "era": setting.era,
+            "rules": [
+                premise + ": the radio is down.",
+                "An Antarctic cook suspects the new scientist is an impostor",
+                "No plane lands until spring.",
+            ],
+        },
+    }
+    held = schema.model_validate(bible).model_dump(mode="json")
+    assert held["world"]["rules"] == [premise + ": the radio is down.", "No plane lands until spring."]
+    assert ARTIFACTS["bible"].schema.model_validate(held)  # stored as any bible is
+    large = RoomModel(chat=None, spec="openai:x")
+    assert owner_schema(ARTIFACTS["bible"], values, make_ctx(), large) is ARTIFACTS["bible"].schema
 
 
 def test_a_small_models_scenes_are_at_the_bibles_locations():

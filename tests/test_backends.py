@@ -299,24 +299,33 @@ def test_the_bundled_backends_offer_their_voices():
 
 def test_a_name_from_the_pools_is_voiced_as_its_gender_whatever_the_text_says(make_ctx):
     """The embedded model wrote of its "Ryan Porter", 60: "She gets scared when she sees Ryan", and he was cast on
-    a woman's voice. The room named him from its pools, so it knows his gender; a voice hint that says one wins."""
+    a woman's voice; it gave four characters of a zh series the one voice hint "高冷总裁：不愿嫁的女儿". The room
+    named them from its pools, so it knows their gender; a name it does not know is read from the text."""
     from agents.handed import gender_of
     from agents.production import cast_episode
 
-    ryan, tessa, mira = f.character("Ryan Porter", 60), f.character("Tessa Reed", 30), f.character("Mira Hale", 40)
+    ryan, tessa = f.character("Ryan Porter", 60), f.character("Tessa Reed", 30)
     ryan.update(role="actor", visual_description="She gets scared when she sees Ryan.", voice="italian")
-    tessa.update(role="maid", visual_description="He hands her the key; his coat.", voice="soft")
-    mira.update(visual_description="She smiles.", voice="a deep male voice")  # the hint says it
-    values = {
-        "run_id": "genders",
-        "lang": "en",
-        "artifacts": {"bible": {**f.bible(), "characters": [ryan, tessa, mira]}},
-    }
+    tessa.update(role="maid", visual_description="He hands her the key; his coat.", voice="a deep male voice")
+    stranger = f.character("Zorblax", 40)
+    stranger.update(visual_description="a tall woman", voice="")
+    bible = {**f.bible(), "characters": [ryan, tessa, stranger]}
     assert (gender_of("Ryan Porter"), gender_of("Tessa Reed"), gender_of("Zorblax the Ninth")) == ("male", "female", "")
-    cast = cast_episode(Room(make_ctx()).studio, values, f.script())
+    cast = cast_episode(
+        Room(make_ctx()).studio, {"run_id": "genders", "lang": "en", "artifacts": {"bible": bible}}, f.script()
+    )
     offered = create_speech_backend("piper").voices("en")
     assert cast["Ryan Porter"]["voice"] in offered.male and cast["Tessa Reed"]["voice"] in offered.female
-    assert cast["Mira Hale"]["voice"] in offered.male
+    assert cast["Zorblax"]["voice"] in offered.female
+
+    man, woman = f.character("叶砚舟", 58), f.character("温清欢", 35)
+    for one in (man, woman):
+        one.update(role="female_actor", visual_description="华语女歌手", voice="高冷总裁：不愿嫁的女儿")
+    zh = {"run_id": "genders-zh", "lang": "zh", "artifacts": {"bible": {**f.bible(), "characters": [man, woman]}}}
+    cast = cast_episode(Room(make_ctx()).studio, zh, f.script())
+    assert cast["叶砚舟"]["voice"].split("+")[1].startswith("m") and cast["温清欢"]["voice"].split("+")[1].startswith(
+        "f"
+    )
 
 
 def test_a_backend_without_voices_fails_at_casting_with_one_line():

@@ -37,7 +37,8 @@ def cast_episode(studio: Studio, values: dict, script: dict) -> dict[str, dict]:
     extras = [*(n for n in known if n not in named), *(n for n in new if n not in named)]
     everyone = [(c.name, f"{c.age} {c.role} {c.visual_description}", c.voice) for c in characters]
     everyone += [(name, "", "") for name in extras]  # in the order first cast, so earlier voices come out the same
-    genders = {name: gender_of(name) for name, _, _ in everyone}  # a name from the pools says its gender
+    # a name from the room's pools says its gender; what a small model writes of a character is no guide to it
+    genders = {name: gender_of(name) for name, _, _ in everyone}
     voices = {
         name: spec.model_dump(mode="json")
         for name, spec in cast_voices(everyone, values["lang"], studio.speech_backend(values["lang"]), genders).items()

@@ -73,9 +73,9 @@ def _has(text: str, group: tuple[str, tuple[str, ...]]) -> bool:
 
 
 def read_profile(description: str, voice_hint: str, name: str = "", gender: str = "") -> Profile:
-    """Gender, age and tone from the hint; the gender falls back to the one known for the name (`gender`), then
-    to the description and then the name's words ("Grandma Lin", "奶奶")."""
-    gender = _gender_in(voice_hint) or gender or _gender_in(description) or _gender_in(name) or "neutral"
+    """Gender, age and tone from the hint, falling back to the description and then the name's words ("Grandma
+    Lin", "奶奶"); a gender known for the name (`gender`) comes before all of them."""
+    gender = gender or _gender_in(voice_hint) or _gender_in(description) or _gender_in(name) or "neutral"
     both = f"{voice_hint} {description} {name}".lower()
     years = re.search(r"(\d{1,3})\s*(?:-|\s)?(?:years?[- ]old|岁)", both)
     both = re.sub(r"years?[- ]old", " ", both)
@@ -130,7 +130,7 @@ def cast_voices(
     genders: dict[str, str] | None = None,
 ) -> dict[str, VoiceSpec]:
     """A VoiceSpec per character name from (name, description, voice_hint), and the gender known for a name
-    (`genders`: "female" or "male") where the hint does not say it.
+    (`genders`: "female" or "male"), which comes before what the hint and the description say.
 
     `backend` is a speech backend, or the name of one to create; by default
     the language's (Piper for English, espeak for the rest). Each character

@@ -261,6 +261,12 @@ def is_copied(text: str, role: str, lang: str, own: str) -> bool:
     )
 
 
+def borrowed(text: str, role: str, lang: str, own: str) -> bool:
+    """Whether a text is about another story: mostly in the words of `role`'s prompt (`is_copied`), or naming
+    its examples' people and places that the series' `own` text does not (`copied_names`)."""
+    return is_copied(text, role, lang, own) or bool(copied_names(text, role, lang, own))
+
+
 def _set(data: Any, path: tuple, value: Any) -> Any:
     """A copy of `data` with the item at `path` replaced (`value`) or, with `_DROP`, taken out of its list."""
     if not path:

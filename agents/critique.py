@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Callable, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -38,20 +38,29 @@ class Critique(BaseModel):
     summary: str = Field(max_length=400)
     issues: list[Issue] = Field(default_factory=list, max_length=5)
 
-    def grounded_in(self, texts: list[str]) -> "Critique":
-        """The critique with only the issues whose quote stands in `texts` (the reviewed artifact's strings).
+    def grounded_in(self, texts: list[str], borrowed: Callable[[str], bool] = lambda text: False) -> "Critique":
+        """The critique with only the issues whose quote stands in `texts` (the reviewed artifact's strings) and
+        whose problem and fix are not `borrowed` from another story, and without a summary that is.
 
         A reviewer must quote what it reviews; a quote found nowhere is a
         complaint about something else (a small model repeating its few-shot
-        example's problem: a phone in a Tang palace). When every issue of a
-        critique that asked for changes is of that kind, nothing it asked for
-        can be acted on, and it counts as an approval.
+        example's problem: a phone in a Tang palace). So is a problem, a fix or
+        a summary in its example's words or with its example's people ("Vera is
+        right for 1926, but Jack wears clothes from a century later", of a
+        medieval series). When every issue of a critique that asked for
+        changes is of that kind, nothing it asked for can be acted on, and it
+        counts as an approval.
         """
-        kept = [issue for issue in self.issues if quoted_from(issue.quote, texts)]
-        if len(kept) == len(self.issues):
+        kept = [
+            issue
+            for issue in self.issues
+            if quoted_from(issue.quote, texts) and not borrowed(issue.problem) and not borrowed(issue.fix)
+        ]
+        summary = "" if borrowed(self.summary) else self.summary
+        if len(kept) == len(self.issues) and summary == self.summary:
             return self
         verdict = self.verdict if kept or self.verdict == Verdict.APPROVE else Verdict.APPROVE
-        return self.model_copy(update={"issues": kept, "verdict": verdict})
+        return self.model_copy(update={"issues": kept, "verdict": verdict, "summary": summary})
 
 
 def strings_of(value):

@@ -24,6 +24,7 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.artifact import Artifact
+from agents.copying import borrowed
 from agents.critique import Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
@@ -186,7 +187,10 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
         max_tokens=700,
         stage=name,
     )
-    result = result.grounded_in(list(strings_of(task["artifacts"][name])))
+    own = f"{task['premise']}\n{dump(task['artifacts'])}"  # the series' own names are not an example's
+    result = result.grounded_in(
+        list(strings_of(task["artifacts"][name])), lambda text: borrowed(text, reviewer.name, task["lang"], own)
+    )
     found = list(
         reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"]) if reviewer.check else []
     )

@@ -209,6 +209,37 @@ def test_a_critique_keeps_only_the_issues_it_quotes_from_what_it_reviewed():
     assert summary_only.grounded_in(artifact) == summary_only
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_critique_in_its_examples_words_is_about_another_story(lang):
+    """The embedded consultant approved a medieval bible with its example's summary ("…a phone in an ancient
+    palace…, Lin addresses the Emperor…") and the art director asked for its example's 1926 suit: a problem, fix
+    or summary borrowed from a reviewer's examples is dropped, and a critique left asking for nothing approves."""
+    from agents.copying import borrowed
+    from agents.critique import Critique
+    from agents.prompt_file import load_prompts
+
+    critiques = [
+        e.output for e in load_prompts("cultural_consultant", lang).tasks["critique"].examples if e.output["issues"]
+    ]
+    example = critiques[0]
+    artifact = [
+        issue["quote"] for issue in example["issues"]
+    ]  # what it quotes is in the series: only its words are not
+    own = "\n".join(artifact)
+
+    def taken(text: str) -> bool:
+        return borrowed(text, "cultural_consultant", lang, own)
+
+    assert taken(example["summary"]) and all(taken(i["problem"]) or taken(i["fix"]) for i in example["issues"])
+    written = "The forge and the tournament fit the period." if lang == "en" else "铁匠铺和比武大会都符合时代。"
+    assert not taken(written)
+    held = Critique.model_validate(example).grounded_in(artifact, taken)
+    assert held.issues == [] and held.summary == "" and held.verdict == "approve"
+    own_words = {"severity": "minor", "quote": artifact[0], "problem": written, "fix": written}
+    kept = Critique.model_validate({**example, "issues": [*example["issues"], own_words]}).grounded_in(artifact, taken)
+    assert [i.problem for i in kept.issues] == [written] and kept.verdict == example["verdict"]
+
+
 def test_a_line_said_again_in_a_later_scene_is_dropped():
     """A small model loops across scenes too: the same speaker's same line comes
     once (case and spacing aside); another speaker may echo it; a scene left without lines stays as action."""

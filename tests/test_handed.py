@@ -182,6 +182,21 @@ def test_no_name_place_or_era_handed_is_an_examples(lang):
         )
 
 
+def held_schemas(artifact: str, values: dict, ctx, dumped: bool = True) -> list:
+    """The closed schemas a small model writes `artifact` in, proposing and revising (as JSON text when `dumped`)."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from agents.structured import closed_schema
+    from graphs.negotiation import owner_schema
+
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    docs = [
+        closed_schema(owner_schema(ARTIFACTS[artifact], values, ctx, small, revision=revision), {}, SMALL_MODEL_LIMITS)
+        for revision in (False, True)
+    ]
+    return [json.dumps(doc, ensure_ascii=False) for doc in docs] if dumped else docs
+
+
 def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
@@ -214,15 +229,12 @@ def test_a_small_models_bible_opens_its_world_with_the_premise(make_ctx):
     written on, and a later rule that only says it again is left out."""
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
-    from agents.structured import closed_schema
     from graphs.negotiation import owner_schema
 
     premise = "An Antarctic cook (55) suspects the new scientist is an impostor [1+1]"
     values = {"premise": premise, "lang": "en", "episodes": 2}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
-    for revision in (False, True):
-        schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small, revision=revision)
-        doc = json.dumps(closed_schema(schema, {}, SMALL_MODEL_LIMITS), ensure_ascii=False)
+    for doc in held_schemas("bible", values, make_ctx()):
         assert (
             r'"pattern": "^An Antarctic cook \\(55\\) suspects the new scientist is an impostor \\[1\\+1\\].*"' in doc
         )
@@ -294,15 +306,12 @@ _PITCH = {"title": "T", "genre": "g", "tropes": [], "hook": "h", "target_audienc
 def test_a_small_models_logline_opens_with_the_premise(make_ctx):
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
-    from agents.structured import closed_schema
     from graphs.negotiation import owner_schema
 
     premise = '末世降临，一个普通超市收银员觉醒了囤货系统 (a "test" [x] 1+1)'
     values = {"premise": premise, "lang": "zh", "episodes": 2}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
-    for revision in (False, True):
-        schema = owner_schema(ARTIFACTS["pitch"], values, make_ctx(), small, revision=revision)
-        doc = json.dumps(closed_schema(schema, {}, SMALL_MODEL_LIMITS), ensure_ascii=False)
+    for doc in held_schemas("pitch", values, make_ctx()):
         assert '"pattern": "^末世降临' in doc  # the decoder is held to it, revisions too
     schema = owner_schema(ARTIFACTS["pitch"], values, make_ctx(), small)
     assert schema.model_validate({**_PITCH, "logline": premise + "：她囤下了整座城的物资。"})
@@ -318,16 +327,13 @@ def test_a_small_models_outline_opens_its_first_hook_with_the_premise(make_ctx, 
     the series on from it. Only the first episode's hook: the others go on from there."""
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
-    from agents.structured import closed_schema
     from factories import outline
     from graphs.negotiation import owner_schema
 
     premise = "A night-shift nurse (RN) finds the hospital's new owner is her twin; 1+1 [x]"
     values = {"premise": premise, "lang": "en", "episodes": episodes}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
-    for revision in (False, True):
-        schema = owner_schema(ARTIFACTS["outline"], values, make_ctx(), small, revision=revision)
-        doc = closed_schema(schema, {}, SMALL_MODEL_LIMITS)
+    for doc in held_schemas("outline", values, make_ctx(), dumped=False):
         hooks = [d["properties"]["hook"] for d in doc["$defs"].values() if "hook" in d.get("properties", {})]
         assert sorted("pattern" in h for h in hooks) == ([False, True] if episodes > 1 else [True])
         assert all(h["minLength"] == 12 for h in hooks)  # the small model's own floors still reach both
@@ -349,7 +355,6 @@ def test_a_small_models_script_opens_on_its_episodes_hook(make_ctx):
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
     from agents.screenwriter import EpisodeScript
-    from agents.structured import closed_schema
     from factories import bible, outline, script
     from graphs.negotiation import owner_schema
 
@@ -358,9 +363,7 @@ def test_a_small_models_script_opens_on_its_episodes_hook(make_ctx):
     values = {"premise": "p", "lang": "en", "episodes": 2, "episode": 2}
     values["artifacts"] = {"bible": bible(), "outline": planned}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
-    for revision in (False, True):
-        schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small, revision=revision)
-        doc = json.dumps(closed_schema(schema, {}, SMALL_MODEL_LIMITS), ensure_ascii=False)
+    for doc in held_schemas("script", values, make_ctx()):
         assert r'"pattern": "^Zhou Min \\(the uncle\\) signs the papers at dawn \\[1\\+1\\].*"' in doc
     schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small)
     written = script(2)

@@ -95,14 +95,10 @@ def gender_of(name: str) -> str:
     character's gender ("Ryan Porter", 60: "She gets scared when she sees Ryan").
     """
     name = " ".join(name.split()).casefold()
-    words = set(name.replace(".", " ").split())
-    hits = {
-        gender
-        for given, genders in _given_names().items()
-        if given in words
-        or (" " not in name and not name.isascii() and 1 <= len(name) - len(given) <= 2 and name.endswith(given))
-        for gender in genders
-    }
+    keys = set(name.replace(".", " ").split())
+    if " " not in name and not name.isascii():  # written as one word: a given name after its family name
+        keys.update(name[-length:] for length in range(1, len(name)) if len(name) - length <= 2)
+    hits = {gender for key in keys for gender in _given_names().get(key, ())}
     return next(iter(hits)) if len(hits) == 1 else ""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agents.markup import unmarked
 from agents.prompt_file import load_prompts
 
 _NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
@@ -219,13 +220,12 @@ _SHORT = {"en": 3, "zh": 4}
 
 @cache
 def _example_values(role: str, lang: str) -> frozenset[str]:
-    """Every string of `role`'s examples' answers, folded (`_fold`): what a short field copies whole."""
-    return frozenset(
-        _fold(text)
-        for task in load_prompts(role, lang).tasks.values()
-        for example in task.examples
-        for _, text in _texts(example.output)
-    )
+    """Every string of `role`'s examples' answers and what its instructions say goes in a field ("（想要什么）",
+    "(pitch, pace, timbre)"), folded (`_fold`): what a short field copies whole."""
+    tasks = load_prompts(role, lang).tasks.values()
+    answers = (text for task in tasks for example in task.examples for _, text in _texts(example.output))
+    words = (text for task in tasks if task.answer for text in task.answer.fields.values())
+    return frozenset(folded for text in (*answers, *words) if (folded := _fold(text)))
 
 
 def _fold(text: str) -> str:
@@ -302,14 +302,17 @@ def plain(path: tuple, lang: str, premise: str) -> str:
 def scrub(
     answer: BaseModel, role: str, lang: str, own: str, fallback: Callable[[tuple], str]
 ) -> tuple[BaseModel, list[str]]:
-    """`answer` with every field that is another story's word for word (`is_copied`) taken out of its list
-    of strings, or else replaced by `fallback(path)` (`plain`: the series' premise), whichever its schema
-    still accepts; a field neither fits stays, measured by the bench. Returns the answer and the fields
-    changed, as dotted paths."""
+    """`answer` without the room's markup in its prose (`agents.markup.unmarked`), and with every field that
+    is another story's word for word (`is_copied`) taken out of its list of strings, or else replaced by
+    `fallback(path)` (`plain`: the series' premise), whichever its schema still accepts; a field neither fits
+    stays, measured by the bench. Returns the answer and the fields changed, as dotted paths."""
     schema = type(answer)
     data = answer.model_dump(mode="json")
     changed: list[str] = []
     for path, text in list(_leaves(data)):
+        if (bare := unmarked(text, lang)) != text and _valid(schema, candidate := _set(data, path, bare)):
+            data, text = candidate, bare
+            changed.append(".".join(map(str, path)))
         if not is_copied(text, role, lang, own):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []
@@ -317,12 +320,16 @@ def scrub(
             mends.append((path[:-1], _DROP))  # a copied line is not said, rather than said as the premise
         mends.append((path, fallback(path)))
         for where, mend in mends:
-            candidate = _set(data, where, mend)
-            try:
-                schema.model_validate(candidate)
-            except ValueError:
-                continue
-            data = candidate
-            changed.append(".".join(map(str, where)))
-            break
-    return (schema.model_validate(data) if changed else answer), changed
+            if _valid(schema, candidate := _set(data, where, mend)):
+                data = candidate
+                changed.append(".".join(map(str, where)))
+                break
+    return (schema.model_validate(data) if changed else answer), list(dict.fromkeys(changed))
+
+
+def _valid(schema: type[BaseModel], data: Any) -> bool:
+    try:
+        schema.model_validate(data)
+    except ValueError:
+        return False
+    return True

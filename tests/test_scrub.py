@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import factories as f
 from agents.copying import plain, scrub
 from agents.examples import shown
+from agents.markup import unmarked
 from agents.prompt_file import load_prompts
-from agents.screenwriter import EpisodeScript, Pitch
+from agents.screenwriter import Bible, EpisodeScript, Pitch
 from graphs.runs import Runs
 
 SONG = "北宋汴京，一个卖饼的小娘子意外捡到了皇子的玉佩"
@@ -132,8 +133,77 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
     pitch = Pitch(title=title, logline=logline, genre=genre, tropes=tropes, hook=hook, target_audience=audience)
     clean, changed = _scrub(pitch, lang, premise)
     assert Pitch.model_validate(clean.model_dump()) == clean
-    for path in changed:
-        assert "." in path or getattr(clean, path) in (plain((path,), lang, premise),)
+    for path in (path for path in changed if "." not in path):
+        assert getattr(clean, path) in (plain((path,), lang, premise), unmarked(getattr(pitch, path), lang))
     for name in ("genre", "hook", "target_audience"):
         if getattr(pitch, name) == getattr(clean, name):
             assert name not in changed
+
+
+# ── the room's markup in what a model writes ─────────────────────────────
+
+
+@pytest.mark.parametrize(
+    "written, meant",
+    [  # the first three as the embedded model wrote them, in a scene's action, a beat and a character's look
+        ("She runs away, but there were two people {v episode_summary}", "She runs away, but there were two people"),
+        (
+            "She moves out months before going to work {episode_summary} because of money.",
+            "She moves out months before going to work because of money.",
+        ),
+        ("A tall man (episode_summary (54 - 67), target-audience} in a coat", "A tall man in a coat"),
+        ("她推开门 [world_rule · screenwriter · bible v2] 看见了他", "她推开门看见了他"),
+        ("- [scene · director · ep01.script v3] He runs to the pier.", "He runs to the pier."),
+        ("Her visual_description: a red scarf", "Her: a red scarf"),
+        # not markup: a word as one, brackets with words, a version in prose, a name with its dot
+        ("female_actor", "female_actor"),
+        ("Meet at 5 (sharp) by the pier.", "Meet at 5 (sharp) by the pier."),
+        ("He still runs the v2 firmware (54 units).", "He still runs the v2 firmware (54 units)."),
+        ("约翰·史密斯推开门", "约翰·史密斯推开门"),
+        ("A well-to-do widow, self-made", "A well-to-do widow, self-made"),
+    ],
+)
+def test_the_rooms_markup_is_taken_out_of_prose(written, meant):
+    assert unmarked(written, "en") == meant
+
+
+_prose = st.lists(st.sampled_from(list("abcvXYZ 0159,.!?张三李四，。") + ["the ", "她 "]), max_size=30).map("".join)
+_marks = st.sampled_from(
+    [
+        " {v episode_summary}",
+        " [world_rule · screenwriter · bible v2]",
+        " (target-audience)",
+        " {visual_description} ",
+        " [character · art_director · bible v12] ",
+        "（speech_style）",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=_prose, mark=_marks, after=_prose, lang=st.sampled_from(["en", "zh"]))
+def test_markup_anywhere_in_prose_leaves_the_prose_and_nothing_else(before, mark, after, lang):
+    def words(text):
+        return "".join(text.split())
+
+    assert unmarked(before + after, lang) in (before + after, (before + after).strip()) or not words(before + after)
+    bare = unmarked(before + mark + after, lang)
+    assert words(bare) == words(before + after)
+    assert unmarked(bare, lang) == bare
+
+
+def test_a_scene_written_with_markup_and_a_want_that_is_the_instructions_are_mended():
+    data = f.script()
+    data["scenes"][1]["action"] = "She looks down at the city {v episode_summary}"
+    clean, changed = _scrub(EpisodeScript.model_validate(data), "en", "A lighthouse keeper hears a drowned voice")
+    assert changed == ["scenes.1.action"] and clean.scenes[1].action == "She looks down at the city"
+    bible = f.bible()
+    bible["characters"][0] |= {
+        "name": "温清欢",
+        "want": "（想要什么）",
+        "need": "真正需要什么",
+        "voice": "音高、语速、音色",
+    }
+    clean, changed = _scrub(Bible.model_validate(bible), "zh", SONG)
+    assert sorted(changed) == ["characters.0.need", "characters.0.voice", "characters.0.want"]
+    assert clean.characters[0].want == clean.characters[0].need == SONG

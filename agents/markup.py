@@ -1,0 +1,56 @@
+"""The room's own markup, copied by a model into what it writes.
+
+A small model copies the scaffolding of its prompt as readily as its examples:
+a recalled memory line's tag ("- [episode_summary · editor · ep01 v1] …") came
+back as "…there were two people {v episode_summary}" in a scene's action, and a
+field's name as "(…, target-audience}" in a character's look. Prose has no
+identifiers: `unmarked` takes out the room's identifiers (its memory kinds and
+the fields and variables its prompts name, written with `_` or `-`), any other
+word joined by `_`, and the brackets and tags they leave empty. A value that is
+one word ("female_actor", "ep01_s1") is left as written: it may be an id.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from agents.prompt_file import load_prompts
+from memory.records import Kind
+
+_SNAKE = r"[A-Za-z]+(?:_[A-Za-z0-9]+)+"
+_KEY = re.compile(r'"([a-z]+(?:_[a-z]+)+)"')  # a field name in an instruction's answer summary
+_OPEN, _CLOSE = r"[\[{(【（<]", r"[\]})】）>]"
+# a bracket left holding no words: nothing, a version ("v", "v1"), numbers, a tag's dots and dashes
+_EMPTY = re.compile(rf"\s*{_OPEN}[\s\d,.;:·/|–—-]*(?:v\d*)?[\s\d,.;:·/|–—-]*{_CLOSE}")
+_ONE_WORD = re.compile(r"[\w.-]*")  # a value with no space and no bracket: a name or an id, as written
+# a memory line's tag, `[kind · role · artifact vN]`, however its brackets and parts came back
+_TAG = re.compile(rf"(?:^\s*-\s*)?\s*{_OPEN}[^\n\]}})】）>]*·[^\n\]}})】）>]*\bv\d+\s*{_CLOSE}", re.MULTILINE)
+_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff，。；：！？、])\s+(?=[\u3400-\u9fff])")
+
+
+@cache
+def _identifiers(lang: str) -> re.Pattern[str]:
+    """The room's identifiers its roles are shown, each as written with `_` or `-` between its words, and any
+    other word joined by `_`."""
+    from agents.roles import ROLES  # the roles' modules import this one (through `agents.copying`): look up late
+
+    tasks = [task for role in ROLES for task in load_prompts(role, lang).tasks.values()]
+    names = {kind.value for kind in Kind if "_" in kind.value}
+    names |= {key for task in tasks for key in _KEY.findall(task.instruction)}
+    names |= {name for task in tasks for name in re.findall(r"{{\s*(\w+_\w+)", task.input)}
+    spelled = sorted((re.escape(name).replace("_", "[_-]") for name in names), key=len, reverse=True)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join([*spelled, _SNAKE])})(?![\w-])", re.IGNORECASE)
+
+
+def unmarked(text: str, lang: str) -> str:
+    """`text` without the room's markup in it; a value that is one word, as written."""
+    if _ONE_WORD.fullmatch(text.strip()):
+        return text
+    bare = _identifiers(lang).sub("", _TAG.sub("", text))
+    if bare == text:
+        return text
+    while (emptier := _EMPTY.sub("", bare)) != bare:
+        bare = emptier
+    bare = _HAN_GAP.sub("", re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", bare))
+    return re.sub(r"[ \t]{2,}", " ", bare).strip()

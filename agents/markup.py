@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from agents.critique import Severity
 from agents.prompt_file import load_prompts
 from memory.records import Kind
 
@@ -30,24 +31,32 @@ _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff，。；：！？、])\s+(?=[\u3400-\
 
 
 @cache
-def _identifiers(lang: str) -> re.Pattern[str]:
-    """The room's identifiers its roles are shown, each as written with `_` or `-` between its words, and any
-    other word joined by `_`."""
+def _markup(lang: str) -> re.Pattern[str]:
+    """The room's markup its roles are shown: its identifiers, each written with `_` or `-` between its words, any
+    other word joined by `_`, an issue's severity and reviewer ("[major] director:") and an HTML tag."""
     from agents.roles import ROLES  # the roles' modules import this one (through `agents.copying`): look up late
 
     tasks = [task for role in ROLES for task in load_prompts(role, lang).tasks.values()]
     names = {kind.value for kind in Kind if "_" in kind.value}
     names |= {key for task in tasks for key in _KEY.findall(task.instruction)}
     names |= {name for task in tasks for name in re.findall(r"{{\s*(\w+_\w+)", task.input)}
-    spelled = sorted((re.escape(name).replace("_", "[_-]") for name in names), key=len, reverse=True)
-    return re.compile(rf"(?<![\w-])(?:{'|'.join([*spelled, _SNAKE])})(?![\w-])", re.IGNORECASE)
+    spelled = "|".join(sorted((_spelled(name) for name in names), key=len, reverse=True))
+    severity = "|".join(level.value for level in Severity)
+    reviewer = "|".join(_spelled(role, "[_ -]") for role in ROLES)
+    issue = rf"\[(?:{severity})\](?:\s*(?:{reviewer}))?\s*:?"
+    return re.compile(rf"(?<![\w-])(?:{spelled}|{_SNAKE})(?![\w-])|{issue}|</?[A-Za-z][\w-]*(?:\s[^<>]*)?>", re.I)
+
+
+def _spelled(name: str, between: str = "[_-]") -> str:
+    """`name` as a regular expression, its words joined by any of `between`."""
+    return re.escape(name).replace("_", between)
 
 
 def unmarked(text: str, lang: str) -> str:
     """`text` without the room's markup in it; a value that is one word, as written."""
     if _ONE_WORD.fullmatch(text.strip()):
         return text
-    bare = _identifiers(lang).sub("", _TAG.sub("", text))
+    bare = _markup(lang).sub("", _TAG.sub("", text))
     if bare == text:
         return text
     while (emptier := _EMPTY.sub("", bare)) != bare:

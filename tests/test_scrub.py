@@ -155,12 +155,16 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
         ("她推开门 [world_rule · screenwriter · bible v2] 看见了他", "她推开门看见了他"),
         ("- [scene · director · ep01.script v3] He runs to the pier.", "He runs to the pier."),
         ("Her visual_description: a red scarf", "Her: a red scarf"),
+        ("[major] director", ""),  # an outline's title, from the issues it was asked to answer
+        ("[major] editor</h3> <h3>In this episode, we will see her", "In this episode, we will see her"),
+        ("2. [minor] Art director: her coat", "2. her coat"),
         # not markup: a word as one, brackets with words, a version in prose, a name with its dot
         ("female_actor", "female_actor"),
         ("Meet at 5 (sharp) by the pier.", "Meet at 5 (sharp) by the pier."),
         ("He still runs the v2 firmware (54 units).", "He still runs the v2 firmware (54 units)."),
         ("约翰·史密斯推开门", "约翰·史密斯推开门"),
         ("A well-to-do widow, self-made", "A well-to-do widow, self-made"),
+        ("Her target audience: a major director", "Her target audience: a major director"),
     ],
 )
 def test_the_rooms_markup_is_taken_out_of_prose(written, meant):

@@ -46,6 +46,8 @@ class Held(NamedTuple):
     era: str = ""
     shot_ids: tuple[str, ...] = ()
     opening: str = ""  # what the text opens with (a small model's logline: the premise; its script: the hook)
+    steps: tuple[str, ...] = ()  # what its later parts open with, in order (a small model's scenes: the beats)
+    title: str = ""  # the title it has (a small model's script: its episode's in the outline)
 
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)

@@ -151,7 +151,7 @@ def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
         "SeriesOutline",
         __base__=SeriesOutline,
         __validators__={"_saying_more": model_validator(mode="after")(_saying_more)},
-        episodes=(_led_by(first, EpisodeOutline, episodes), ...),
+        episodes=(_led_by((first,), EpisodeOutline, episodes), ...),
     )
 
 
@@ -275,13 +275,19 @@ class EpisodeScript(BaseModel):
 
 @cache
 def spoken_by(
-    schema: type[EpisodeScript], cast: tuple[str, ...], places: tuple[str, ...] = (), opening: str = ""
+    schema: type[EpisodeScript],
+    cast: tuple[str, ...],
+    places: tuple[str, ...] = (),
+    opening: str = "",
+    steps: tuple[str, ...] = (),
 ) -> type[EpisodeScript]:
     """`schema` with every line's speaker and every character in a scene one of `cast` and, given `places`,
     every scene at one of them (its heading too), so a constrained decoder can write no other name or place;
-    given `opening`, the first scene's action opens with it, in a script of a small model's SMALL_SCENES.
+    given `opening`, the first scene's action opens with it, and the next scenes' with the `steps` in order (the
+    episode's beats), in a script of a small model's SMALL_SCENES.
 
-    For small models, which otherwise copy the names, places and story of their examples.
+    For small models, which otherwise copy the names, places and story of their examples, and write every
+    scene after the first about nothing (its action empty, its lines "2/3", "4/3").
     """
     line = create_model("DialogueLine", __base__=DialogueLine, speaker=(Literal[cast], ...))
     fields: dict = {
@@ -299,9 +305,9 @@ def spoken_by(
 
     def _acting_on(script: EpisodeScript) -> EpisodeScript:
         """What a small model writes out again is left out: a later scene's action that only says the opening or
-        an earlier scene's action again, a line its speaker has said before with a word or two changed, and then
-        a scene left with neither (the 270M model writes the first scene's hook out again as the next ones' action,
-        and loops on a line)."""
+        an earlier scene's action again, a line its speaker has said before with a word or two changed or with no
+        word in it ("0/1"), and then a scene left with neither (the 270M model writes the first scene's hook out
+        again as the next ones' action, and loops on a line)."""
         actions: list[str] = [opening]
         said: dict[str, list[str]] = {}  # what each speaker has said so far
         for place, scene in enumerate(script.scenes):
@@ -310,7 +316,7 @@ def spoken_by(
             lines = []
             for line in scene.lines:
                 before = said.setdefault(line.speaker, [])
-                if not restates(line.text, *before):
+                if _WORDED.search(line.text) and not restates(line.text, *before):
                     lines.append(line)
                 before.append(line.text)
             scene.lines = lines
@@ -319,19 +325,30 @@ def spoken_by(
         _number_by_place(script.scenes)
         return script
 
-    first = opened_with(scene, opening, "action")
+    leads = tuple(opened_with(scene, text, "action") for text in (opening, *steps[: SMALL_SCENES[1] - 1]))
     lengths = range(1, SMALL_SCENES[1] + 1)  # the decoder writes SMALL_SCENES; repeats dropped leave fewer
     return create_model(
         schema.__name__,
         __base__=schema,
         __validators__={"_acting_on": model_validator(mode="after")(_acting_on)},
-        scenes=(Union[tuple(_led_by(first, scene, n) for n in lengths)], ...),
+        scenes=(Union[tuple(_led_by(leads, scene, n) for n in lengths)], ...),
     )
 
 
-def _led_by(first: type, rest: type, length: int) -> type:
-    """A tuple of `length` entries, the first a `first` and the others `rest`s (in JSON schema: prefixItems)."""
-    return tuple[(first, *[rest] * (length - 1))]
+_WORDED = re.compile(r"[^\W\d_]")  # a letter or a Han character: a line that says something
+
+
+def _led_by(leads: tuple[type, ...], rest: type, length: int) -> type:
+    """A tuple of `length` entries, the first ones `leads` in order and the others `rest`s (in JSON schema:
+    prefixItems)."""
+    return tuple[(*leads[:length], *[rest] * (length - len(leads[:length])))]
+
+
+@cache
+def titled(schema: type[BaseModel], title: str) -> type[BaseModel]:
+    """`schema` whose title is `title` (a small model's script: its episode's title in the approved outline,
+    not "INT. HOTEL LOBBY - DAY" or a critique's "[major] director")."""
+    return create_model(schema.__name__, __base__=schema, title=(Literal[(title,)], ...))
 
 
 def _heading_at_location(scene: Scene) -> Scene:
@@ -365,7 +382,7 @@ def set_in(
     validators = {}
     if opening:
         first = Annotated[str, Field(pattern=f"^{literal(opening)}.*")]
-        world["rules"] = (Union[tuple(_led_by(first, str, n) for n in range(1, SMALL_RULES + 1))], ...)
+        world["rules"] = (Union[tuple(_led_by((first,), str, n) for n in range(1, SMALL_RULES + 1))], ...)
 
         def _rules_say_more(rules: WorldRules) -> WorldRules:
             rules.rules = type(rules.rules)(
@@ -480,16 +497,23 @@ def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -
 
 
 def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) -> Held:
-    """A small model's script is spoken by the bible's characters at its locations, and its first scene opens
-    on the episode's hook as the approved outline has it: left free, it copies its examples' names, places
-    and story (a real model may bring in a bit part, which production resolves)."""
+    """A small model's script is spoken by the bible's characters at its locations, has its episode's title,
+    and its first scene opens on the episode's hook and the next ones on its beats, as the approved outline has
+    them: left free, it copies its examples' names, places and story (a real model may bring in a bit part,
+    which production resolves)."""
     if not small:
         return Held()
     from agents.speakers import character_names, location_names  # speakers reads this module's models
 
-    bible = artifacts.get("bible")
-    hook = outline_episode(artifacts.get("outline"), episode).get("hook", "")
-    return Held(cast=tuple(character_names(bible)), places=tuple(location_names(bible)), opening=opening_of(str(hook)))
+    bible, planned = artifacts.get("bible"), outline_episode(artifacts.get("outline"), episode)
+    beats = (str(beat.get("description", "")) for beat in planned.get("beats", []))
+    return Held(
+        cast=tuple(character_names(bible)),
+        places=tuple(location_names(bible)),
+        opening=opening_of(str(planned.get("hook", ""))),
+        steps=tuple(opening_of(beat) for beat in beats if beat.strip()),
+        title=str(planned.get("title", "")).strip(),
+    )
 
 
 def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
@@ -497,7 +521,10 @@ def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[Bas
 
 
 def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return spoken_by(schema, held.cast, held.places, held.opening) if held.cast else schema
+    if not held.cast:
+        return schema
+    spoken = spoken_by(schema, held.cast, held.places, held.opening, held.steps)
+    return titled(spoken, held.title) if held.title else spoken
 
 
 ARTIFACTS = (

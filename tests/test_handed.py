@@ -349,9 +349,10 @@ def test_a_small_models_outline_opens_its_first_hook_with_the_premise(make_ctx, 
     assert owner_schema(ARTIFACTS["outline"], values, make_ctx(), large).model_validate(outline(episodes))
 
 
-def test_a_small_models_script_opens_on_its_episodes_hook(make_ctx):
+def test_a_small_models_script_follows_its_episode_in_the_outline(make_ctx):
     """The first scene's action opens with the episode's hook as the approved outline has it (episode 2's for
-    episode 2), in a script of the scenes a small model writes; a repeated scene is still dropped."""
+    episode 2), the next scenes' with its beats in order, and the script has the episode's title, in a script of
+    the scenes a small model writes; a repeated scene and a line with no word in it are still dropped."""
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
     from agents.screenwriter import EpisodeScript
@@ -359,22 +360,35 @@ def test_a_small_models_script_opens_on_its_episodes_hook(make_ctx):
     from graphs.negotiation import owner_schema
 
     planned = outline(2)
-    planned["episodes"][1]["hook"] = "Zhou Min (the uncle) signs the papers at dawn [1+1]"
+    planned["episodes"][1] |= {"hook": "Zhou Min (the uncle) signs the papers at dawn [1+1]", "title": "Dawn"}
     values = {"premise": "p", "lang": "en", "episodes": 2, "episode": 2}
     values["artifacts"] = {"bible": bible(), "outline": planned}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
     for doc in held_schemas("script", values, make_ctx()):
         assert r'"pattern": "^Zhou Min \\(the uncle\\) signs the papers at dawn \\[1\\+1\\].*"' in doc
+        assert '"pattern": "^she arrives.*"' in doc and '"pattern": "^the reveal.*"' in doc
+        assert '"title": {"const": "Dawn"' in doc
     schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small)
-    written = script(2)
+    written = {**script(2), "title": "Dawn"}
     scene = {**written["scenes"][0], "location": "Board room", "heading": "INT. BOARD ROOM - NIGHT"}
     first = {**scene, "action": planned["episodes"][1]["hook"] + ". Lin Xia watches."}
-    written["scenes"] = [first, scene, {**scene, "number": 7}, {**scene, "action": "Rain.", "lines": []}]
-    held = schema.model_validate(written).model_dump(mode="json")  # the third scene repeats the second
+    numbers = {"speaker": "Zhou Min", "text": "2/3", "emotion": "cold"}
+    arrives = {**scene, "action": "she arrives at the board room.", "lines": [*scene["lines"][1:], numbers]}
+    reveal = {**scene, "action": "the reveal: the papers are forged.", "lines": []}
+    written["scenes"] = [first, arrives, reveal, {**arrives, "number": 7}]
+    held = schema.model_validate(written).model_dump(mode="json")  # the fourth scene repeats the second
     assert [s["number"] for s in held["scenes"]] == [1, 2, 3] and held["scenes"][0]["action"] == first["action"]
+    assert [s["action"] for s in held["scenes"][1:]] == [arrives["action"], reveal["action"]]
+    assert "2/3" not in [line["text"] for s in held["scenes"] for line in s["lines"]]
     assert EpisodeScript.model_validate(held)  # stored as any script is
-    with pytest.raises(ValueError):  # a first scene of some other story
-        schema.model_validate({**written, "scenes": [scene, first, {**scene, "action": "Rain.", "lines": []}]})
+    for other in (  # a first scene of some other story; scenes out of the outline's order; another title
+        {**written, "scenes": [scene, first, reveal]},
+        {**written, "scenes": [first, reveal, arrives]},
+        {**written, "scenes": [first], "title": "The Return 2"},
+    ):
+        with pytest.raises(ValueError):
+            schema.model_validate(other)
+    assert schema.model_validate({**written, "scenes": [first]}).scenes[0].action == first["action"]
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["script"], values, make_ctx(), large) is ARTIFACTS["script"].schema_for(2, 2)
 
@@ -453,23 +467,25 @@ def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx
     ] == [4, 1]
 
     values["artifacts"] = {"bible": bible(), "outline": held.model_dump(mode="json")}
-    draft = script(1)
+    draft = {**script(1), "title": "Episode 1"}  # the episode's title in the outline
     lin, zhou = draft["scenes"][0]["lines"][:2]
     assert lin["speaker"] != zhou["speaker"]
     scene = {**draft["scenes"][0], "location": "Board room", "heading": "INT. BOARD ROOM - NIGHT"}
     again = {**lin, "text": lin["text"].rstrip(".!?") + ", again!"}  # a word added: the line said again
-    draft["scenes"] = [
+    third = draft["scenes"][0]["lines"][2]
+    draft["scenes"] = [  # the second scene opens on the episode's one beat, the next ones are the model's own
         {**scene, "action": _NORTH + "。", "lines": [lin]},
-        {**scene, "action": "民国北平，一个说书人发现自己讲故事正在一件件变成真", "lines": [zhou, again]},
-        {**scene, "action": "茶馆里，众人散去。", "lines": []},
-        {**scene, "action": "茶馆里众人散去", "lines": [again]},  # nothing left: dropped
+        {**scene, "action": fire + "众人惊呼。", "lines": [zhou, again]},
+        {**scene, "action": "民国北平，一个说书人发现自己讲故事正在一件件变成真", "lines": [third]},
+        {**scene, "action": "他讲了一个火灾的故事，当夜茶馆起火", "lines": [again]},  # nothing left: dropped
     ]
     acted = owner_schema(ARTIFACTS["script"], values, make_ctx(), small).model_validate(draft).model_dump(mode="json")
-    assert [s["action"] for s in acted["scenes"]] == [_NORTH + "。", "", "茶馆里，众人散去。"]
+    assert [s["action"] for s in acted["scenes"]] == [_NORTH + "。", fire + "众人惊呼。", ""]
     assert [s["number"] for s in acted["scenes"]] == [1, 2, 3]
-    assert [[line["text"] for line in s["lines"]] for s in acted["scenes"]] == [[lin["text"]], [zhou["text"]], []]
+    spoken = [[line["text"] for line in s["lines"]] for s in acted["scenes"]]
+    assert spoken == [[lin["text"]], [zhou["text"]], [third["text"]]]
     kept = ARTIFACTS["script"].schema_for(1, 1).model_validate(draft)  # a real model's script: only exact repeats go
-    assert [s.action for s in kept.scenes][1] == draft["scenes"][1]["action"] and len(kept.scenes) == 4
+    assert [s.action for s in kept.scenes][2] == draft["scenes"][2]["action"] and len(kept.scenes) == 4
 
 
 _BITS = st.sampled_from(
@@ -496,7 +512,7 @@ def test_any_small_script_keeps_a_scene_and_no_empty_one(make_ctx, scenes):
     from graphs.negotiation import owner_schema
 
     planned = outline(1)
-    planned["episodes"][0]["hook"] = "民国北平 一个说书人"
+    planned["episodes"][0] |= {"hook": "民国北平 一个说书人", "beats": [{"description": "故事成真", "intensity": 5}]}
     values = {"premise": _NORTH, "lang": "zh", "episodes": 1, "episode": 1}
     values["artifacts"] = {"bible": bible(), "outline": planned}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
@@ -513,7 +529,9 @@ def test_any_small_script_keeps_a_scene_and_no_empty_one(make_ctx, scenes):
         for action, lines in scenes
     ]
     written[0]["action"] = f"民国北平 一个说书人 {written[0]['action']}"
-    held = schema.model_validate({"number": 1, "title": "t", "scenes": written})
+    for scene in written[1:2]:  # on the episode's beat
+        scene["action"] = f"故事成真 {scene['action']}"
+    held = schema.model_validate({"number": 1, "title": "Episode 1", "scenes": written})
     assert [s.number for s in held.scenes] == list(range(1, len(held.scenes) + 1))
     assert held.scenes[0].action == written[0]["action"]
     assert all(s.action or s.lines for s in held.scenes[1:])

@@ -310,9 +310,13 @@ def scrub(
     data = answer.model_dump(mode="json")
     changed: list[str] = []
     for path, text in list(_leaves(data)):
-        if (bare := unmarked(text, lang)) != text and _valid(schema, candidate := _set(data, path, bare)):
-            data, text = candidate, bare
-            changed.append(".".join(map(str, path)))
+        if (bare := unmarked(text, lang, own)) != text:
+            dropped = not bare and isinstance(path[-1], int)  # a list's item that was only markup goes
+            if _valid(schema, candidate := _set(data, path, _DROP if dropped else bare)):
+                data, text = candidate, bare
+                changed.append(".".join(map(str, path)))
+                if dropped:
+                    continue
         if not is_copied(text, role, lang, own):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []

@@ -27,6 +27,9 @@ _EMPTY = re.compile(rf"\s*{_OPEN}[\s\d,.;:·/|–—-]*(?:v\d*)?[\s\d,.;:·/|–
 _ONE_WORD = re.compile(r"[\w.-]*")  # a value with no space and no bracket: a name or an id, as written
 # a memory line's tag, `[kind · role · artifact vN]`, however its brackets and parts came back
 _TAG = re.compile(rf"(?:^\s*-\s*)?\s*{_OPEN}[^\n\]}})】）>]*·[^\n\]}})】）>]*\bv\d+\s*{_CLOSE}", re.MULTILINE)
+_NO_QUOTE = re.compile(r"“\s*”|‘\s*’|\"\s*\"|「\s*」")  # a quote left quoting nothing
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_LOOSE = ",;:|，；：、"  # what a text left without its markup may start or end with, and should not
 _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff，。；：！？、])\s+(?=[\u3400-\u9fff])")
 
 
@@ -52,14 +55,18 @@ def _spelled(name: str, between: str = "[_-]") -> str:
     return re.escape(name).replace("_", between)
 
 
-def unmarked(text: str, lang: str) -> str:
-    """`text` without the room's markup in it; a value that is one word, as written."""
+def unmarked(text: str, lang: str, own: str = "") -> str:
+    """`text` without the room's markup in it or a control character (a terminal's escape); a value that is one
+    word, as written, and markup the series' `own` text has ("null_pointer", a hacker's name in its premise)."""
+    text = _CONTROL.sub("", text)
     if _ONE_WORD.fullmatch(text.strip()):
         return text
-    bare = _markup(lang).sub("", _TAG.sub("", text))
+    held = own.casefold()
+    bare = _markup(lang).sub(lambda mark: mark[0] if mark[0].casefold() in held else "", _TAG.sub("", text))
     if bare == text:
         return text
-    while (emptier := _EMPTY.sub("", bare)) != bare:
+    while (emptier := _EMPTY.sub("", _NO_QUOTE.sub("", bare))) != bare:
         bare = emptier
     bare = _HAN_GAP.sub("", re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", bare))
-    return re.sub(r"[ \t]{2,}", " ", bare).strip()
+    bare = re.sub(r"([,;:，；：])[,;:，；：]+", r"\1", bare)  # the separators on both sides of what went
+    return re.sub(r"[ \t]{2,}", " ", bare).strip().strip(_LOOSE).strip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -158,6 +160,9 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
         ("[major] director", ""),  # an outline's title, from the issues it was asked to answer
         ("[major] editor</h3> <h3>In this episode, we will see her", "In this episode, we will see her"),
         ("2. [minor] Art director: her coat", "2. her coat"),
+        ("secret, speech_style", "secret"),
+        ("Daniel is afraid“speech_style” of it", "Daniel is afraid of it"),
+        ("街角咖啡店 2. 30 \x1b; time_of_day : 06:37", "街角咖啡店 2. 30; 06:37"),
         # not markup: a word as one, brackets with words, a version in prose, a name with its dot
         ("female_actor", "female_actor"),
         ("Meet at 5 (sharp) by the pier.", "Meet at 5 (sharp) by the pier."),
@@ -187,13 +192,21 @@ _marks = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(before=_prose, mark=_marks, after=_prose, lang=st.sampled_from(["en", "zh"]))
 def test_markup_anywhere_in_prose_leaves_the_prose_and_nothing_else(before, mark, after, lang):
-    def words(text):
-        return "".join(text.split())
+    def words(text):  # what is said, however the separators around what went out are tidied
+        return re.sub(r"([,;:，；：])[,;:，；：]+", r"\1", "".join(text.split())).strip(",;:|，；：、")
 
     assert unmarked(before + after, lang) in (before + after, (before + after).strip()) or not words(before + after)
     bare = unmarked(before + mark + after, lang)
     assert words(bare) == words(before + after)
     assert unmarked(bare, lang) == bare
+
+
+def test_markup_the_series_itself_has_stays():
+    premise = "A hacker who signs her work null_pointer is hired by the bank she robbed"
+    assert unmarked("The note is signed null_pointer {v episode_summary}", "en", premise) == (
+        "The note is signed null_pointer"
+    )
+    assert unmarked("The note is signed null_pointer", "en") == "The note is signed"
 
 
 def test_a_scene_written_with_markup_and_a_want_that_is_the_instructions_are_mended():
@@ -208,6 +221,9 @@ def test_a_scene_written_with_markup_and_a_want_that_is_the_instructions_are_men
         "need": "真正需要什么",
         "voice": "音高、语速、音色",
     }
+    bible["world"]["rules"] = [SONG, "time_of_year:", "玉佩 (world_rule)\x1b"]
     clean, changed = _scrub(Bible.model_validate(bible), "zh", SONG)
-    assert sorted(changed) == ["characters.0.need", "characters.0.voice", "characters.0.want"]
+    mended = ["characters.0.need", "characters.0.voice", "characters.0.want", "world.rules.1", "world.rules.2"]
+    assert sorted(changed) == mended
     assert clean.characters[0].want == clean.characters[0].need == SONG
+    assert clean.world.rules == [SONG, "玉佩"]  # a rule that was only markup is left out

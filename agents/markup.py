@@ -30,13 +30,15 @@ _TAG = re.compile(rf"(?:^\s*-\s*)?\s*{_OPEN}[^\n\]}})】）>]*·[^\n\]}})】）>
 _NO_QUOTE = re.compile(r"“\s*”|‘\s*’|\"\s*\"|「\s*」")  # a quote left quoting nothing
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LOOSE = ",;:|，；：、"  # what a text left without its markup may start or end with, and should not
+_JSON_KEY = r"[\"“]?\b[A-Za-z_]+[\"”]\s*:\s*[\"“]?"  # a key of the answer's JSON: 'genre”: "'
 _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff，。；：！？、])\s+(?=[\u3400-\u9fff])")
 
 
 @cache
 def _markup(lang: str) -> re.Pattern[str]:
     """The room's markup its roles are shown: its identifiers, each written with `_` or `-` between its words, any
-    other word joined by `_`, an issue's severity and reviewer ("[major] director:") and an HTML tag."""
+    other word joined by `_`, an issue's severity and reviewer ("[major] director:"), a recalled record's kind
+    ("[scene 4:06-57") and a beat's intensity ("[6/10]", "3/1]"), a JSON key and an HTML tag."""
     from agents.roles import ROLES  # the roles' modules import this one (through `agents.copying`): look up late
 
     tasks = [task for role in ROLES for task in load_prompts(role, lang).tasks.values()]
@@ -47,7 +49,12 @@ def _markup(lang: str) -> re.Pattern[str]:
     severity = "|".join(level.value for level in Severity)
     reviewer = "|".join(_spelled(role, "[_ -]") for role in ROLES)
     issue = rf"\[(?:{severity})\](?:\s*(?:{reviewer}))?\s*:?"
-    return re.compile(rf"(?<![\w-])(?:{spelled}|{_SNAKE})(?![\w-])|{issue}|</?[A-Za-z][\w-]*(?:\s[^<>]*)?>", re.I)
+    kinds = "|".join(_spelled(kind.value) for kind in Kind)
+    recalled = rf"\[\s*(?:{kinds})\s*[\d:.,/\s–-]*\]?|\[\d{{1,2}}/\d{{1,2}}[\]}}]?|\b\d{{1,2}}/\d{{1,2}}[\]}}]"
+    return re.compile(
+        rf"(?<![\w-])(?:{spelled}|{_SNAKE})(?![\w-])|{issue}|{recalled}|{_JSON_KEY}|</?[A-Za-z][\w-]*(?:\s[^<>]*)?>",
+        re.I,
+    )
 
 
 def _spelled(name: str, between: str = "[_-]") -> str:
@@ -69,4 +76,5 @@ def unmarked(text: str, lang: str, own: str = "") -> str:
         bare = emptier
     bare = _HAN_GAP.sub("", re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", bare))
     bare = re.sub(r"([,;:，；：])[,;:，；：]+", r"\1", bare)  # the separators on both sides of what went
-    return re.sub(r"[ \t]{2,}", " ", bare).strip().strip(_LOOSE).strip()
+    bare = re.sub(r"[ \t]{2,}", " ", bare).strip().strip(_LOOSE).strip()
+    return bare if re.search(r"[^\W_]", bare) else ""  # brackets and marks left saying nothing: "}},}"

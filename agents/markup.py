@@ -3,11 +3,14 @@
 A small model copies the scaffolding of its prompt as readily as its examples:
 a recalled memory line's tag ("- [episode_summary · editor · ep01 v1] …") came
 back as "…there were two people {v episode_summary}" in a scene's action, and a
-field's name as "(…, target-audience}" in a character's look. Prose has no
-identifiers: `unmarked` takes out the room's identifiers (its memory kinds and
-the fields and variables its prompts name, written with `_` or `-`), any other
-word joined by `_`, and the brackets and tags they leave empty. A value that is
-one word ("female_actor", "ep01_s1") is left as written: it may be an id.
+field's name as "(…, target-audience}" in a character's look, a recalled beat's
+"[6/10]" as a line's "3/1]", the issues it answered as an outline's title
+("[major] director"). Prose has none of it: `unmarked` takes out the room's
+identifiers (its memory kinds and the fields and variables its prompts name,
+written with `_` or `-`), any other word joined by `_`, tags, JSON keys, HTML,
+control characters, and the brackets and separators they leave behind. A value
+that is one word ("female_actor", "ep01_s1") is left as written: it may be an
+id. `agents.copying.scrub` applies it to every answer the room keeps.
 """
 
 from __future__ import annotations

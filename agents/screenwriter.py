@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, Field, PlainSerializer, create_model, field_validator, model_validator
 
 from agents.artifact import Artifact, Canon, Held
 from agents.base import Role
@@ -273,6 +273,10 @@ class EpisodeScript(BaseModel):
         return self
 
 
+# a script's scenes, once one is left out, no longer line up with the leads: written out as the list they are
+_AS_LIST = PlainSerializer(lambda scenes, info: [scene.model_dump(mode=info.mode) for scene in scenes])
+
+
 @cache
 def spoken_by(
     schema: type[EpisodeScript],
@@ -331,7 +335,7 @@ def spoken_by(
         schema.__name__,
         __base__=schema,
         __validators__={"_acting_on": model_validator(mode="after")(_acting_on)},
-        scenes=(Union[tuple(_led_by(leads, scene, n) for n in lengths)], ...),
+        scenes=(Annotated[Union[tuple(_led_by(leads, scene, n) for n in lengths)], _AS_LIST], ...),
     )
 
 

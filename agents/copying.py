@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agents.markup import unmarked
+from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
 
 _NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
@@ -310,8 +310,9 @@ def scrub(
     data = answer.model_dump(mode="json")
     changed: list[str] = []
     for path, text in list(_leaves(data)):
-        if (bare := unmarked(text, lang, own)) != text:
-            dropped = not bare and isinstance(path[-1], int)  # a list's item that was only markup goes
+        item = isinstance(path[-1], int)
+        if (bare := "" if item and is_key(text, lang) else unmarked(text, lang, own)) != text:
+            dropped = not bare and item  # a list's item that was only markup goes
             if _valid(schema, candidate := _set(data, path, _DROP if dropped else bare)):
                 data, text = candidate, bare
                 changed.append(".".join(map(str, path)))

@@ -10,7 +10,9 @@ identifiers (its memory kinds and the fields and variables its prompts name,
 written with `_` or `-`), any other word joined by `_`, tags, JSON keys, HTML,
 control characters, and the brackets and separators they leave behind. A value
 that is one word ("female_actor", "ep01_s1") is left as written: it may be an
-id. `agents.copying.scrub` applies it to every answer the room keeps.
+id; but a list's item that is only a field's name (a world rule "genre", the
+pitch's next key after the premise it opens with) is not an item (`is_key`).
+`agents.copying.scrub` applies both to every answer the room keeps.
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ def _markup(lang: str) -> re.Pattern[str]:
     """The room's markup its roles are shown: its identifiers, each written with `_` or `-` between its words, any
     other word joined by `_`, an issue's severity and reviewer ("[major] director:"), a recalled record's kind
     ("[scene 4:06-57") and a beat's intensity ("[6/10]", "3/1]"), a JSON key and an HTML tag."""
-    from agents.roles import ROLES  # the roles' modules import this one (through `agents.copying`): look up late
+    from agents.roles import ROLES  # looked up late, as in `_tasks`
 
-    tasks = [task for role in ROLES for task in load_prompts(role, lang).tasks.values()]
+    tasks = _tasks(lang)
     names = {kind.value for kind in Kind if "_" in kind.value}
     names |= {key for task in tasks for key in _KEY.findall(task.instruction)}
     names |= {name for task in tasks for name in re.findall(r"{{\s*(\w+_\w+)", task.input)}
@@ -58,6 +60,25 @@ def _markup(lang: str) -> re.Pattern[str]:
         rf"(?<![\w-])(?:{spelled}|{_SNAKE})(?![\w-])|{issue}|{recalled}|{_JSON_KEY}|</?[A-Za-z][\w-]*(?:\s[^<>]*)?>",
         re.I,
     )
+
+
+def _tasks(lang: str) -> list:
+    """Every role's tasks in `lang`."""
+    from agents.roles import ROLES  # the roles' modules import this one (through `agents.copying`): look up late
+
+    return [task for role in ROLES for task in load_prompts(role, lang).tasks.values()]
+
+
+@cache
+def _keys(lang: str) -> frozenset[str]:
+    """Every field name the answers' summaries in the roles' instructions have, one word or more."""
+    return frozenset(key for task in _tasks(lang) for key in re.findall(r'"([a-z]+(?:_[a-z]+)*)"', task.instruction))
+
+
+def is_key(text: str, lang: str) -> bool:
+    """Whether `text` is only the name of a field of the room's answers ("genre", '"Rules",'), one or more."""
+    word = text.strip().strip(_LOOSE + ".'\"“”‘’[]{}()").casefold()
+    return word in _keys(lang) or (word.endswith("s") and word[:-1] in _keys(lang))
 
 
 def _spelled(name: str, between: str = "[_-]") -> str:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import factories as f
 from agents.copying import plain, scrub
 from agents.examples import shown
-from agents.markup import unmarked
+from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
 from agents.screenwriter import Bible, EpisodeScript, Pitch
 from graphs.runs import Runs
@@ -233,9 +233,19 @@ def test_a_scene_written_with_markup_and_a_want_that_is_the_instructions_are_men
         "need": "真正需要什么",
         "voice": "音高、语速、音色",
     }
-    bible["world"]["rules"] = [SONG, "time_of_year:", "玉佩 (world_rule)\x1b"]
+    bible["world"]["rules"] = [SONG, "time_of_year:", "玉佩 (world_rule)\x1b", '"Genres",']
+    bible["characters"][0]["role"] = "genre"  # a field's value that is one word stays as written
     clean, changed = _scrub(Bible.model_validate(bible), "zh", SONG)
     mended = ["characters.0.need", "characters.0.voice", "characters.0.want", "world.rules.1", "world.rules.2"]
-    assert sorted(changed) == mended
-    assert clean.characters[0].want == clean.characters[0].need == SONG
-    assert clean.world.rules == [SONG, "玉佩"]  # a rule that was only markup is left out
+    assert sorted(changed) == [*mended, "world.rules.3"]
+    assert clean.characters[0].want == clean.characters[0].need == SONG and clean.characters[0].role == "genre"
+    assert clean.world.rules == [SONG, "玉佩"]  # a rule that was only markup, or a field's name, is left out
+
+
+@pytest.mark.parametrize(
+    ("item", "key"),
+    [("genre", True), ("Rules", True), ('"tropes",', True), ("speech_style", True), ("tone.", True)]
+    + [("revenge", False), ("genre fiction", False), ("玉佩", False), ("", False), ("Ruby", False)],
+)
+def test_a_list_item_is_a_key_only_when_it_is_a_fields_name(item, key):
+    assert is_key(item, "en") is key and is_key(item, "zh") is key

@@ -23,6 +23,7 @@ and the reviewers' quotes of passages that are not in what they reviewed
     python bench/completion.py                       # all premises, one produced episode each
     python bench/completion.py --develop-only        # pitch, bible and outline only (faster)
     python bench/completion.py --only 0,5            # some premises, by index
+    python bench/completion.py --premise "…"         # a premise of your own (repeatable)
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ HELDOUT = [
     ("zh", "民国北平，一个说书人发现自己讲的故事正在一件件变成真"),
 ]
 SETS = {"bench": PREMISES, "heldout": HELDOUT}
+_HAN = re.compile(r"[\u3400-\u9fff]")
 ARTIFACTS = ("pitch", "bible", "outline", "script")
 _STOP = frozenset(
     "a an the of in at on to for and is are was who with his her their he she they that this from "
@@ -278,12 +280,17 @@ def main() -> None:
     parser.add_argument("--develop-only", action="store_true", help="pitch, bible and outline; no episode")
     parser.add_argument("--set", choices=sorted(SETS), default="bench", help="which premises (default: bench)")
     parser.add_argument("--only", help="comma-separated premise indexes")
+    parser.add_argument(
+        "--premise",
+        action="append",
+        help="a premise of your own instead of a set's (Chinese if it has Han), repeatable",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", type=Path, help="keep each run's project folder in this folder, to read what it made")
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    premises = SETS[args.set]
+    premises = [("zh" if _HAN.search(p) else "en", p) for p in args.premise] if args.premise else SETS[args.set]
     chosen = [premises[int(i)] for i in args.only.split(",")] if args.only else premises
     results = []
     print(

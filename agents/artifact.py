@@ -48,6 +48,7 @@ class Held(NamedTuple):
     opening: str = ""  # what the text opens with (a small model's logline: the premise; its script: the hook)
     steps: tuple[str, ...] = ()  # what its later parts open with, in order (a small model's scenes: the beats)
     title: str = ""  # the title it has (a small model's script: its episode's in the outline)
+    roles: tuple[str, ...] = ()  # what its characters can be (a small model's bible: the examples' roles)
 
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)

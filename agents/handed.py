@@ -38,6 +38,7 @@ class Setting:
     era: str
     places: tuple[str, ...]
     opening: str = ""  # what the pitch's logline opens with: the premise itself
+    roles: tuple[str, ...] = ()  # what a character can be in the story: the bible examples' roles
 
 
 def _data(name: str) -> dict:
@@ -107,14 +108,44 @@ def named_in(premise: str) -> list[str]:
     return list(dict.fromkeys(m for pattern in _NAMED for m in pattern.findall(premise)))
 
 
+# what says a person's gender: in English a pronoun first (the first "she" or "his" of a premise is its lead's
+# most often: "…the son of the man he killed"), else the first of its nouns; in Chinese the first of these
+_PRONOUNS = {"female": ("she", "her", "hers", "herself"), "male": ("he", "him", "his", "himself")}
+_NOUNS = {
+    "en": {
+        "female": "woman girl daughter mother wife sister queen princess bride widow lady heiress nun aunt niece"
+        " grandmother actress waitress duchess empress",
+        "male": "man boy son father husband brother king prince groom widower lord monk uncle nephew grandfather"
+        " duke emperor",
+    },
+    "zh": {
+        "female": "女 娘 姐 妹 妻 公主 皇后 妃 母亲 婆 媳 嫂",
+        "male": "男 哥 弟 丈夫 皇子 王爷 少爷 公子 父亲 少年 小伙 爷爷 太子 书生",
+    },
+}
+
+
+def lead_gender(premise: str, lang: str) -> str:
+    """ "female" or "male": whom the premise is about, by the first word that says it; "" when none does."""
+    if lang != "zh":
+        words = re.findall(r"[a-z]+", premise.casefold())
+        for found in (_PRONOUNS, {g: nouns.split() for g, nouns in _NOUNS["en"].items()}):
+            hits = [(words.index(w), g) for g, ws in found.items() for w in ws if w in words]
+            if hits:
+                return min(hits)[1]
+        return ""
+    hits = [(premise.find(w), g) for g, ws in _NOUNS["zh"].items() for w in ws.split() if w in premise]
+    return min(hits)[1] if hits else ""
+
+
 def cast_names(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
-    """`count` full names (women and men in turn, each family its own) for the premise's cast."""
+    """`count` full names (women and men in turn, each family its own; a man first when the premise's lead is
+    one: `lead_gender`) for the premise's cast."""
     culture = culture_of(premise, lang)
     rng = random.Random(hashlib.sha256(premise.encode()).digest())
     half = (count + 1) // 2
-    given = [
-        name for pair in zip(rng.sample(culture["female"], half), rng.sample(culture["male"], half)) for name in pair
-    ]
+    pairs = zip(rng.sample(culture["female"], half), rng.sample(culture["male"], half))
+    given = [name for pair in pairs for name in (pair[::-1] if lead_gender(premise, lang) == "male" else pair)]
     family = rng.sample(culture["family"], min(count, len(culture["family"])))
     join = "" if lang == "zh" else " "
     full = [join.join((f, g) if culture["order"] == "family_first" else (g, f)) for g, f in zip(given, family * 2)][
@@ -188,5 +219,19 @@ def opening_of(premise: str, limit: int = 100) -> str:
 
 
 @cache
+def roles_of(lang: str) -> tuple[str, ...]:
+    """The roles the screenwriter's bible examples give their characters, without what follows a comma
+    ("protagonist", "antagonist", "love interest"; "女主", "反派", "男主"): what a small model, left free, writes
+    as "actor" for every character."""
+    from agents.prompt_file import load_prompts
+
+    examples = load_prompts("screenwriter", lang).tasks["bible"].examples
+    roles = (c.get("role", "") for e in examples if isinstance(e.output, dict) for c in e.output["characters"])
+    return tuple(dict.fromkeys(kept for role in roles if (kept := re.split(r"[,，、(（]", role)[0].strip())))
+
+
+@cache
 def setting_of(premise: str, lang: str) -> Setting:
-    return Setting(cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang), opening_of(premise))
+    return Setting(
+        cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang), opening_of(premise), roles_of(lang)
+    )

@@ -371,16 +371,23 @@ def headings(places: tuple[str, ...]) -> tuple[str, ...]:
 
 @cache
 def set_in(
-    schema: type[Bible], names: tuple[str, ...], places: tuple[str, ...], era: str, opening: str = ""
+    schema: type[Bible],
+    names: tuple[str, ...],
+    places: tuple[str, ...],
+    era: str,
+    opening: str = "",
+    roles: tuple[str, ...] = (),
 ) -> type[Bible]:
     """`schema` with every character named from `names`, every location from `places` and the era `era`,
     so a constrained decoder can write no other name, place or era; given `opening`, the world's first rule
-    opens with it (the premise: what the series' world is), and a later rule that only says it again is left out.
+    opens with it (the premise: what the series' world is), and a later rule that only says it again is left out;
+    given `roles`, every character is one of them.
 
     For small models, which otherwise set every series where their examples are, with their people, and write
     a bible about nothing of the premise.
     """
-    character = create_model("Character", __base__=Character, name=(Literal[names], ...))
+    held = {"name": (Literal[names], ...)} | ({"role": (Literal[roles], ...)} if roles else {})
+    character = create_model("Character", __base__=Character, **held)
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
     world = {"era": (Literal[(era,)], Field(description=WorldRules.model_fields["era"].description))}
     validators = {}
@@ -497,7 +504,9 @@ def _outline_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[B
 def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -> Held:
     """A bible written in the setting a small model was handed (names, places, era), its world opening with the
     premise."""
-    return Held(cast=handed.names, places=handed.places, era=handed.era, opening=handed.opening) if handed else Held()
+    if not handed:
+        return Held()
+    return Held(cast=handed.names, places=handed.places, era=handed.era, opening=handed.opening, roles=handed.roles)
 
 
 def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) -> Held:
@@ -521,7 +530,7 @@ def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) ->
 
 
 def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return set_in(schema, held.cast, held.places, held.era, held.opening) if held.cast else schema
+    return set_in(schema, held.cast, held.places, held.era, held.opening, held.roles) if held.cast else schema
 
 
 def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:

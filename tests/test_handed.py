@@ -64,6 +64,30 @@ def test_names_the_premise_gives_come_first():
     assert cast_names("一个名叫林小满的女孩重生了", "zh")[0] == "林小满"
 
 
+@pytest.mark.parametrize(
+    "lang, premise, gender",
+    [
+        ("en", "A retired boxer agrees to train the son of the man he killed in the ring", "male"),
+        ("en", "A wedding planner in Mumbai must organise the wedding of the man who jilted her", "female"),
+        ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "female"),
+        ("en", "A widower and his twin girls inherit a haunted vineyard", "male"),
+        ("en", "An Antarctic weather station's cook suspects the new scientist is an impostor", ""),
+        ("en", "A mansion's gardener plants thistles by the manor", ""),  # words, not parts of words
+        ("zh", "外卖小哥意外继承了一座修仙门派", "male"),
+        ("zh", "顶流男星被迫回老家继承养猪场", "male"),
+        ("zh", "一个父亲寻找失踪多年的女儿", "male"),
+        ("zh", "北宋汴京，一个卖饼的小娘子捡到了皇子的玉佩", "female"),
+        ("zh", "民国北平，一个说书人发现故事成真", ""),
+    ],
+)
+def test_the_cast_opens_with_the_gender_of_whom_the_premise_is_about(lang, premise, gender):
+    from agents.handed import gender_of, lead_gender
+
+    assert lead_gender(premise, lang) == gender
+    names = cast_names(premise, lang)
+    assert [gender_of(n) for n in names[:2]] == (["male", "female"] if gender == "male" else ["female", "male"])
+
+
 def _example_names(lang: str) -> set[str]:
     found: set[str] = set()
     for role in ("screenwriter", "director", "art_director", "cultural_consultant", "editor"):
@@ -106,6 +130,17 @@ def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
     schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small)
     with pytest.raises(ValueError):
         schema.model_validate({**_bible(), "characters": [{**_bible()["characters"][0], "name": "Claire Dunn"}]})
+    setting = setting_of(values["premise"], "en")
+    actor = {**_bible()["characters"][0], "name": setting.names[0], "role": "actor"}
+    held = {
+        **_bible(),
+        "locations": [{"name": setting.places[0], "description": "smoke"}],
+        "world": {"era": setting.era, "rules": [values["premise"]]},
+    }
+    with pytest.raises(ValueError):  # a role is one of the examples' ("actor" for the whole cast, left free)
+        schema.model_validate({**held, "characters": [actor]})
+    assert '"enum": ["protagonist", "antagonist", "love interest"]' in doc
+    assert schema.model_validate({**held, "characters": [{**actor, "role": "love interest"}]})
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["bible"], values, make_ctx(), large) is ARTIFACTS["bible"].schema
 

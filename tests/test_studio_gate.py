@@ -18,10 +18,14 @@ from waiting import BIBLE_ROUND, PITCH_ROUND, at_pitch_gate, enqueue
 MARKUP = "<script>alert('x')</script>"
 
 
-def marked_bible() -> dict:
+def marked_bible(kept: bool = False) -> dict:
+    """A bible whose model wrote HTML into it, or with `kept`, as the room keeps it: the tags taken out
+    (`agents.markup`), the rest text that the page must escape."""
     bible = f.bible()
-    bible["characters"][0]["secret"] = f"she hides {MARKUP}"
-    bible["world"]["rules"].append("<b>no</b> ghosts")
+    bible["characters"][0]["secret"] = (
+        "she hides alert('x') 3 < 4 & 5 > 2" if kept else f"she hides {MARKUP} 3 < 4 & 5 > 2"
+    )
+    bible["world"]["rules"].append("no ghosts" if kept else "<b>no</b> ghosts")
     return bible
 
 
@@ -64,13 +68,13 @@ def test_the_bible_reads_as_characters_locations_and_rules_and_model_markup_stay
     assert "<h2>Characters</h2>" in document and "<h3>Lin Xia</h3>" in document and "<h3>Zhou Min</h3>" in document
     assert "<strong>Board room</strong>: glass walls over the city" in document
     assert "<h2>World</h2>" in document and "no magic" in document.split("<h2>World</h2>")[1]
-    # the model's markup is text everywhere: in the document, the edit form, the versions' diff
-    assert "<script>alert" not in page.text and "<b>no</b>" not in page.text
-    assert "she hides &lt;script&gt;alert('x')&lt;/script&gt;" in document
-    assert "&lt;b&gt;no&lt;/b&gt; ghosts" in document
+    # the model's tags are taken out, and what is left is text everywhere: the document, the edit form, the diff
+    assert "<script>" not in page.text and "&lt;script" not in page.text and "<b>no</b>" not in page.text
+    assert "she hides alert('x') 3 &lt; 4 &amp; 5 &gt; 2" in document and "3 < 4" not in page.text
+    assert "no ghosts" in document.split("<h2>World</h2>")[1]
     edit = section(page.text, "answers")
-    assert (
-        yaml.safe_load(html.unescape(edit.split('data-testid="content">')[1].split("</textarea>")[0])) == marked_bible()
+    assert yaml.safe_load(html.unescape(edit.split('data-testid="content">')[1].split("</textarea>")[0])) == (
+        marked_bible(kept=True)
     )
 
 

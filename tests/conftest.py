@@ -9,6 +9,8 @@ SQLite, and a PostgreSQL cluster the session starts from the machine's own
 binaries. Without them the Postgres variants are skipped, saying so;
 `ROOM_TEST_POSTGRES=1` (CI, which installs them: see .ci/run) makes them
 fail instead, and `ROOM_TEST_POSTGRES=0` skips them on purpose.
+
+Hypothesis runs without a deadline: speed is measured in bench/, not here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,6 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from postgres_cluster import postgres_bin, start_cluster  # noqa: E402
 from scripted import Script, scripted_factory, scripted_overrides  # noqa: E402
 from servers import chroma_server  # noqa: E402
+
+# a property's first example builds schemas and loads data (seconds on a busy machine): no deadline on any example
+settings.register_profile("room", deadline=None)
+settings.load_profile("room")
 
 POSTGRES_TESTS = os.environ.get("ROOM_TEST_POSTGRES", "")  # "1" required, "0" skipped, "" when installed; read
 # here: each test's guard clears ROOM_*

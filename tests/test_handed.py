@@ -31,6 +31,14 @@ from agents.prompt_file import load_prompts
         ("zh", "重生回到高考前一天的女孩", "zh_modern"),
         # a place the premise names outranks a year another culture spans
         ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "american_west"),
+        # premises of the stop-29 bench the data had no culture for (a samurai's story set in today's Tokyo)
+        (
+            "en",
+            "A disgraced samurai's son becomes the bodyguard of the merchant who ruined his father",
+            "japanese_feudal",
+        ),
+        ("en", "A Tokyo salaryman inherits a geisha house", "japanese"),
+        ("en", "In 2087 Nairobi, a memory courier realises the memories she delivers are her own", "kenyan"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -167,6 +175,7 @@ def _bible() -> dict:
         ("en", "A 1000-year-old vampire opens a night bakery", "present-day"),  # an age, not a year
         ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
         ("zh", "那个年代的爱情总是来得很慢", "现代，都市"),
+        ("en", "A disgraced samurai's son guards the merchant who ruined his father", "the Edo period, Japan"),
     ],
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
@@ -195,6 +204,17 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本", "纺织厂车间"),
         ("zh", "末世降临，一个普通超市收银员觉醒了囤货系统", "地下避难所"),
         ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争", "戏台"),
+        # premises of the stop-29 bench the data had no entry for
+        (
+            "en",
+            "A Victorian ghost hunter falls for the ghost she was paid to remove from a London theatre",
+            "Theatre stage",
+        ),
+        ("en", "A disgraced samurai's son becomes the bodyguard of the merchant who ruined his father", "Dojo"),
+        ("zh", "清朝末年，一个女镖师护送一箱来历不明的银子进京", "镖局前院"),
+        ("zh", "小镇理发店的哑巴学徒，目睹了镇长儿子的肇事逃逸", "小镇理发店"),
+        ("zh", "程序员加班后醒来，发现自己成了自己写的游戏里的反派", "游戏主城"),
+        ("zh", "末世第三年，一个兽医在废弃动物园里收留了一群孩子", "废弃动物园兽舍"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):

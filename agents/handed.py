@@ -206,15 +206,20 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
 _CLAUSE_END = re.compile(r"[。！？；，、.!?;,:：](?=\s|$)|[。！？；，、]")
 
 
-def opening_of(premise: str, limit: int = 100) -> str:
-    """The premise as a logline opens with it: one line, at most `limit` characters, cut after a clause
-    (else a word) when longer. A small model left to write the logline itself writes its example's."""
+def opening_of(premise: str, limit: int = 120) -> str:
+    """The premise as a logline opens with it: one line, at most `limit` bytes of UTF-8, cut after a clause
+    (else a word) when longer. A small model left to write the logline itself writes its example's.
+
+    Bytes, not characters: a constrained decoder's lexer (llama.cpp's LLGuidance) reads the pattern an opening
+    becomes byte by byte, and stopped on "too many expressions" at a script whose scenes opened on two beats of
+    100 Chinese characters (300 bytes each); the same beats cut at 60 characters decoded."""
     text = " ".join(premise.split())
-    if len(text) <= limit:
+    if len(text.encode()) <= limit:
         return text
-    head = text[:limit]
+    head = text.encode()[:limit].decode("utf-8", "ignore")
+    size = len(head)
     ends = [m.end() for m in _CLAUSE_END.finditer(head)]
-    cut = ends[-1] if ends and ends[-1] > limit // 3 else head.rfind(" ") if " " in head[limit // 3 :] else limit
+    cut = ends[-1] if ends and ends[-1] > size // 3 else head.rfind(" ") if " " in head[size // 3 :] else size
     return head[:cut].rstrip(" ,，、;；:：")
 
 

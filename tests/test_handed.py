@@ -617,12 +617,26 @@ def test_any_premise_opens_a_logline_that_validates(premise, tail):
     from agents.screenwriter import Pitch, literal, opened_with
 
     opening = opening_of(premise)
-    assert len(opening) <= 100 and " ".join(premise.split()).startswith(opening)
+    assert len(opening.encode()) <= 120 and " ".join(premise.split()).startswith(opening)
     assert re.fullmatch(literal(opening), opening)
     if opening:
         tail = tail.replace("\n", " ").replace("\r", " ")
         schema = opened_with(Pitch, opening)
         assert schema.model_validate({**_PITCH, "logline": (opening + tail)[:400]}).logline.startswith(opening)
+
+
+def test_an_opening_is_short_enough_in_bytes_for_a_decoders_lexer():
+    """A beat of 100 Chinese characters (300 bytes) held as a scene's opening stopped llama.cpp's LLGuidance
+    ("too many expressions constructed") and the run at its script: openings are cut by bytes, after a clause."""
+    from agents.handed import opening_of
+
+    beat = "小镇理发店的哑巴教师，目睹了镇长兒子子的车禍; 小镇理发店的哑巴學生，目睹了镇長兒子子的肇事逃逸. " * 2
+    opening = opening_of(beat)
+    assert (
+        len(opening.encode()) <= 120 and opening == "小镇理发店的哑巴教师，目睹了镇长兒子子的车禍; 小镇理发店的哑巴學生"
+    )
+    english = "A retired boxer agrees to train the son of the man he killed in the ring, and the boy wants revenge"
+    assert opening_of(english) == english  # 98 bytes: whole
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

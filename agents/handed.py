@@ -145,7 +145,8 @@ def cast_names(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     rng = random.Random(hashlib.sha256(premise.encode()).digest())
     half = (count + 1) // 2
     pairs = zip(rng.sample(culture["female"], half), rng.sample(culture["male"], half))
-    given = [name for pair in pairs for name in (pair[::-1] if lead_gender(premise, lang) == "male" else pair)]
+    order = slice(None, None, -1 if lead_gender(premise, lang) == "male" else 1)
+    given = [name for pair in pairs for name in pair[order]]
     family = rng.sample(culture["family"], min(count, len(culture["family"])))
     join = "" if lang == "zh" else " "
     full = [join.join((f, g) if culture["order"] == "family_first" else (g, f)) for g, f in zip(given, family * 2)][
@@ -214,9 +215,10 @@ def opening_of(premise: str, limit: int = 120) -> str:
     becomes byte by byte, and stopped on "too many expressions" at a script whose scenes opened on two beats of
     100 Chinese characters (300 bytes each); the same beats cut at 60 characters decoded."""
     text = " ".join(premise.split())
-    if len(text.encode()) <= limit:
+    encoded = text.encode()
+    if len(encoded) <= limit:
         return text
-    head = text.encode()[:limit].decode("utf-8", "ignore")
+    head = encoded[:limit].decode("utf-8", "ignore")
     size = len(head)
     ends = [m.end() for m in _CLAUSE_END.finditer(head)]
     cut = ends[-1] if ends and ends[-1] > size // 3 else head.rfind(" ") if " " in head[size // 3 :] else size

@@ -25,7 +25,6 @@ from agents.prompt_file import load_prompts
 from memory.records import Kind
 
 _SNAKE = r"[A-Za-z]+(?:_[A-Za-z0-9]+)+"
-_KEY = re.compile(r'"([a-z]+(?:_[a-z]+)+)"')  # a field name in an instruction's answer summary
 _OPEN, _CLOSE = r"[\[{(【（<]", r"[\]})】）>]"
 # a bracket left holding no words: nothing, a version ("v", "v1"), numbers, a tag's dots and dashes
 _EMPTY = re.compile(rf"\s*{_OPEN}[\s\d,.;:·/|–—-]*(?:v\d*)?[\s\d,.;:·/|–—-]*{_CLOSE}")
@@ -48,9 +47,9 @@ def _markup(lang: str) -> re.Pattern[str]:
 
     tasks = _tasks(lang)
     names = {kind.value for kind in Kind if "_" in kind.value}
-    names |= {key for task in tasks for key in _KEY.findall(task.instruction)}
+    names |= {key for key in _keys(lang) if "_" in key}
     names |= {name for task in tasks for name in re.findall(r"{{\s*(\w+_\w+)", task.input)}
-    spelled = "|".join(sorted((_spelled(name) for name in names), key=len, reverse=True))
+    spelled = "|".join(sorted((_spelled(name) for name in names), key=lambda s: (-len(s), s)))
     severity = "|".join(level.value for level in Severity)
     reviewer = "|".join(_spelled(role, "[_ -]") for role in ROLES)
     issue = rf"\[(?:{severity})\](?:\s*(?:{reviewer}))?\s*:?"

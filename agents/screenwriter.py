@@ -581,6 +581,7 @@ ARTIFACTS = (
         holds=_held_to_premise,
         canon=_outline_canon,
         markdown=export.outline_md,
+        tokens_per_episode=400,  # a hook, a few beats and a cliffhanger each
         # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
         small_model={
             "Beat.description": {"minLength": 12},

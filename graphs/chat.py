@@ -203,7 +203,7 @@ def accept(state: ChatState, runtime: Runtime[Context]) -> dict:
             "notes": turn["message"],
             "memory": room.recall(turn["message"]),
         },
-        max_tokens=spec.max_tokens + 300,
+        max_tokens=spec.tokens_in(values, room.ctx.episodes, revision=True),
         stage="chat",
     )
     content = revision.artifact.model_dump(mode="json")

@@ -83,7 +83,9 @@ def from_structure(ctx: Context, episodes: int) -> Estimate:
     for artifact in ARTIFACTS.values():
         times = episodes if artifact.per_episode else 1
         rounds = min(ASSUMED_ROUNDS, ctx.round_limit) if artifact.gated else 1
-        asks = [(artifact.owner.name, artifact.max_tokens)] + [(r.name, CRITIQUE_TOKENS) for r in artifact.reviewers]
+        asks = [(artifact.owner.name, artifact.tokens_for(episodes))] + [
+            (r.name, CRITIQUE_TOKENS) for r in artifact.reviewers
+        ]
         for role, writes in asks:
             n = times * rounds
             out = n * writes / 2

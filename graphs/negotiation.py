@@ -161,7 +161,7 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         name,
         owner_schema(spec, state, room.ctx, model),
         variables,
-        max_tokens=spec.max_tokens,
+        max_tokens=spec.tokens_in(state, room.ctx.episodes),
         own=series_own(state, name),
     ).model_dump(mode="json")
     room.memory.put([_artifact_record(state, name, 1, 1, owner.name, content)])
@@ -321,7 +321,7 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
             "notes": "\n".join(notes),
             "memory": room.recall(issues or name),
         },
-        max_tokens=spec.max_tokens + 300,
+        max_tokens=spec.tokens_in(state, room.ctx.episodes, revision=True),
         stage=name,
         own=series_own(state, name, notes),
     )

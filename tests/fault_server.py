@@ -16,7 +16,9 @@ its schema name (or any request, without `match`), `times` times:
     hang (`seconds`, then a valid reply) · drop (close without an answer) · html
     not_json (a body that says it is JSON and is not)
 
-Anything else gets the next valid reply.
+Anything else gets the next valid reply. Like a real server, it cuts a reply
+longer than the request's `max_tokens` (a token is 4 characters here, as in
+its usage figures) and says `finish_reason=length`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+CHARS_PER_TOKEN = 4  # how this server counts tokens, in its limits and its usage figures
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
 FAULTS = (
     "prose",
@@ -115,6 +118,14 @@ def faulty_content(kind: str, reply: object) -> str:
     return text
 
 
+def within_limit(content: str, body: dict) -> tuple[str, str]:
+    """`content` as a server with the request's token limit sends it, and its finish reason."""
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    if limit and len(content) > CHARS_PER_TOKEN * limit:
+        return content[: CHARS_PER_TOKEN * limit], "length"
+    return content, "stop"
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     plan: Plan  # set on the class by serve()
@@ -196,10 +207,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, embeddings(body))
         elif self.path != "/v1/chat/completions":
             self.send_json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
-        elif stream:
-            self.stream(faulty_content(kind, reply), "length" if kind == "length" else "stop")
         else:
-            self.complete(faulty_content(kind, reply), "length" if kind == "length" else "stop")
+            content, finish = within_limit(faulty_content(kind, reply), body)
+            finish = "length" if kind == "length" else finish
+            (self.stream if stream else self.complete)(content, finish)
 
     def complete(self, content: str, finish: str) -> None:
         self.send_json(
@@ -214,8 +225,8 @@ class Handler(BaseHTTPRequestHandler):
                 ],
                 "usage": {
                     "prompt_tokens": 10,
-                    "completion_tokens": max(1, len(content) // 4),
-                    "total_tokens": 10 + max(1, len(content) // 4),
+                    "completion_tokens": max(1, len(content) // CHARS_PER_TOKEN),
+                    "total_tokens": 10 + max(1, len(content) // CHARS_PER_TOKEN),
                 },
             },
         )

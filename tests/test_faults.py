@@ -8,7 +8,9 @@ once the fault clears. The scripted model tests the room; this tests the wire.
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -19,11 +21,12 @@ from langchain_core.messages import HumanMessage
 
 import factories as f
 from agents.models import load_chat_model
+from agents.roles import ARTIFACTS
 from agents.screenwriter import Pitch
 from agents.structured import ask_structured, stream_text
 from cli.app import exit_code
 from cli_helpers import run_id_of
-from fault_server import FaultServer
+from fault_server import CHARS_PER_TOKEN as FAULTS_CHARS_PER_TOKEN, FaultServer
 from graphs.context import load_context
 from graphs.runs import Runs
 from memory.embeddings import OpenAIEmbeddings
@@ -148,6 +151,46 @@ def test_a_lasting_fault_stops_typed_and_resume_finishes_the_step(ctx, server, f
     list(runs.resume(run_id))
     assert runs.view(run_id).waiting["gate"] == "pitch"
     assert "Pitch" not in [entry["schema"] for entry in server.log()]  # the finished proposal is not asked again
+
+
+# ── a long series: the outline's answer is as long as the series ────────
+
+
+WORDS = (
+    "ledger father boardroom floor name sister debt harbour letter contract shares vote lawyer night rain "
+    "mother ring photograph witness secret brother station fire bank scandal promise wedding driver gun"
+).split()
+
+
+def long_outline(episodes: int) -> dict:
+    """An outline of `episodes` episodes the size a real model writes (about 1,000 characters each), every text
+    its own (a text that says an earlier one again is a finding of the room's own checks)."""
+
+    def text(seed: int) -> str:
+        return "She " + " and the ".join(random.Random(seed).sample(WORDS, 16)) + "."
+
+    outline = f.outline(episodes)
+    for n, episode in enumerate(outline["episodes"]):
+        episode["hook"], episode["cliffhanger"] = text(10 * n), text(10 * n + 1)
+        episode["beats"] = [{"description": text(10 * n + 2 + i), "intensity": 5 + i} for i in range(4)]
+    return outline
+
+
+def test_a_forty_episode_outline_is_not_cut_off_at_one_episodes_token_limit(ctx, server):
+    episodes = 40
+    outline = long_outline(episodes)
+    tokens = len(json.dumps(outline)) // FAULTS_CHARS_PER_TOKEN
+    assert tokens > ARTIFACTS["outline"].tokens_for(1)  # held to one episode's limit, it would be cut off
+    replies = {"Bible": [f.bible()], "SeriesOutline": [outline], "SeriesOutlineRevision": [f.revision(outline)]}
+    server.plan({**REPLIES, **replies})
+    runs = Runs(ctx)
+    run_id, events = runs.start(PREMISE, episodes=episodes, auto_approve=("pitch", "bible"))
+    list(events)
+    view = runs.view(run_id)
+    assert view.waiting["gate"] == "outline"
+    assert len(view.values["artifacts"]["outline"]["episodes"]) == episodes
+    written = [entry for entry in server.log() if entry["schema"].startswith("SeriesOutline")]
+    assert written and not [entry for entry in written if "cut off" in entry["asked"]]  # none asked again
 
 
 # ── every caller of the openai client: one error for one failure ────────

@@ -173,11 +173,12 @@ def prompt_runs(role: str, lang: str) -> frozenset[tuple[str, ...]]:
     return frozenset(run for text in texts for run in _runs(_units(text, lang), length))
 
 
-def copied_phrases(text: str, role: str, lang: str, own: str = "") -> list[str]:
-    """The runs of words `text` copies from `role`'s prompt that the series' `own` text does not hold,
-    overlapping runs joined: each as the copied words ("who love revenge and workplace romance")."""
+def copied_phrases(text: str, role: str, lang: str, own: str = "", said: str = "") -> list[str]:
+    """The runs of words `text` copies from `role`'s prompt, or from what else its call `said` to it that is
+    not the series' (the reviewers' issues it answers), that the series' `own` text does not hold, overlapping
+    runs joined: each as the copied words ("who love revenge and workplace romance")."""
     units, length = _units(text, lang), _RUN.get(lang, _RUN["en"])
-    known, held = prompt_runs(role, lang), _runs(_units(own, lang), length)
+    known, held = prompt_runs(role, lang) | _runs(_units(said, lang), length), _runs(_units(own, lang), length)
     hits = [
         i for i in range(len(units) - length + 1) if (run := tuple(units[i : i + length])) in known and run not in held
     ]
@@ -245,14 +246,14 @@ def _leaves(value: Any, path: tuple = ()):
         yield path, value
 
 
-def is_copied(text: str, role: str, lang: str, own: str) -> bool:
-    """Whether a field is another story's: mostly runs of `role`'s prompt (`copied_phrases`), or, short, an
-    example's answer word for word that the series' `own` text does not hold (`_held`: "present-day London" is
-    the series' once it is set in London)."""
+def is_copied(text: str, role: str, lang: str, own: str, said: str = "") -> bool:
+    """Whether a field is another story's: mostly runs of `role`'s prompt or of what its call `said`
+    (`copied_phrases`), or, short, an example's answer word for word that the series' `own` text does not hold
+    (`_held`: "present-day London" is the series' once it is set in London)."""
     units = _units(text, lang)
     if not units:
         return False
-    copied = sum(len(_units(run, lang)) for run in copied_phrases(text, role, lang, own))
+    copied = sum(len(_units(run, lang)) for run in copied_phrases(text, role, lang, own, said))
     if copied >= _MOSTLY * len(units):
         return True
     folded = _fold(text)
@@ -300,10 +301,11 @@ def plain(path: tuple, lang: str, premise: str) -> str:
 
 
 def scrub(
-    answer: BaseModel, role: str, lang: str, own: str, fallback: Callable[[tuple], str]
+    answer: BaseModel, role: str, lang: str, own: str, fallback: Callable[[tuple], str], said: str = ""
 ) -> tuple[BaseModel, list[str]]:
     """`answer` without the room's markup in its prose (`agents.markup.unmarked`), and with every field that
-    is another story's word for word (`is_copied`) taken out of its list of strings, or else replaced by
+    is another story's word for word, or the words its call `said` (`is_copied`: a revision that writes the
+    reviewers' issues into the artifact), taken out of its list of strings, or else replaced by
     `fallback(path)` (`plain`: the series' premise), whichever its schema still accepts; a field neither fits
     stays, measured by the bench. Returns the answer and the fields changed, as dotted paths."""
     schema = type(answer)
@@ -318,7 +320,7 @@ def scrub(
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
-        if not is_copied(text, role, lang, own):
+        if not is_copied(text, role, lang, own, said):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []
         if path[-1] in _SAID and len(path) > 1 and isinstance(path[-2], int):

@@ -122,11 +122,12 @@ def announce_models(ctx: Context) -> None:
         console.print(embedded.NOTICE, style="yellow")
 
 
-def drive(runs: Runs | ServedRuns, run_id: str, events) -> None:
-    """Show a run's events live, then what it waits for (or that it finished)."""
+def drive(runs: Runs | ServedRuns, run_id: str, events, lang: str = "") -> None:
+    """Show a run's events live in its language (`lang`, else the one the run was started in: a Chinese run
+    resumed or approved names its roles in Chinese too), then what it waits for (or that it finished)."""
     view = None
     with views.progress() as live:
-        live.show(events, runs.ctx.lang)
+        live.show(events, lang or language_of(runs, run_id))
     view = runs.view(run_id)
     if view.waiting:
         draft = runs.ctx.outputs_dir / run_id / "pending" / draft_name(view.waiting)
@@ -141,6 +142,11 @@ def drive(runs: Runs | ServedRuns, run_id: str, events) -> None:
             "[dim]finishing the episode being made in the background (Ctrl-C leaves it to the next command)…[/]"
         )
         pipeline.wait_all()
+
+
+def language_of(runs: Runs | ServedRuns, run_id: str) -> str:
+    """The language run `run_id` was started in."""
+    return runs.view(run_id).values.get("lang", runs.ctx.lang)
 
 
 @app.command()
@@ -168,14 +174,14 @@ def run(
             premise, lang=lang or Options.overrides["lang"], episodes=episodes, auto_approve=gates
         )
         console.print(styled("run [bold]{}[/] on {}", run_id, Options.server))
-        drive(runs, run_id, events)
+        drive(runs, run_id, events, lang or Options.overrides["lang"] or runs.ctx.lang)
         return
     ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model, budget=budget)
     announce_models(ctx)
     runs = Runs(ctx)
     run_id, events = runs.start(premise, lang=ctx.lang, episodes=ctx.episodes)
     console.print(styled("run [bold]{}[/] · {} · {} episode(s)", run_id, ctx.lang, ctx.episodes))
-    drive(runs, run_id, events)
+    drive(runs, run_id, events, ctx.lang)
 
 
 @app.command()
@@ -317,7 +323,7 @@ def rewind(
             run_id,
         )
     )
-    drive(runs, fork_id, events)
+    drive(runs, fork_id, events, language_of(runs, run_id))
 
 
 @app.command()

@@ -212,11 +212,13 @@ class Room:
         max_tokens: int,
         stage: str | None = None,
         own: str | None = None,
+        said: str = "",
     ) -> BaseModel:
         """`role`'s structured `task` on its model (`agents.base.perform`), its tokens in the ledger under `stage`
         (default: the task). With `own`, what the series itself says besides its premise, an answer that copies
         an example's names is asked for once more without the examples, and what it copies word for word from
-        its prompt is taken out (`agents.copying.scrub`)."""
+        its prompt, or from what the call `said` besides (the issues a revision answers), is taken out
+        (`agents.copying.scrub`)."""
         copies = copy_check(role.name, self.lang, self.premise, own) if own is not None else None
 
         def scrubbed(answer: BaseModel) -> BaseModel:
@@ -226,6 +228,7 @@ class Room:
                 self.lang,
                 f"{self.premise}\n{own}",
                 lambda path: plain(path, self.lang, opening_of(self.premise)),
+                said,
             )
             if changed:
                 emit(type="scrubbed", role=role.name, artifact=task, fields=changed)

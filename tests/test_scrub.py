@@ -12,7 +12,7 @@ from agents.copying import plain, scrub
 from agents.examples import shown
 from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
-from agents.screenwriter import Bible, EpisodeScript, Pitch
+from agents.screenwriter import Bible, EpisodeScript, Pitch, SeriesOutline
 from graphs.runs import Runs
 
 SONG = "北宋汴京，一个卖饼的小娘子意外捡到了皇子的玉佩"
@@ -249,3 +249,55 @@ def test_a_scene_written_with_markup_and_a_want_that_is_the_instructions_are_men
 )
 def test_a_list_item_is_a_key_only_when_it_is_a_fields_name(item, key):
     assert is_key(item, "en") is key and is_key(item, "zh") is key
+
+
+# ── a revision that writes the issues it answers into the artifact ──────
+
+CHECK = (
+    '1. [major] director: "She wins the contest and the bakery is hers again." — episode 1\'s cliffhanger opens no question → end on a reveal, a threat '
+    "or a question the next episode must answer\n2. [major] editor: The episode has three episodes: A Short Story "
+    "on the Topic About Baking Contest Winners"
+)
+
+
+@pytest.mark.parametrize(
+    "beat, kept",
+    [
+        ("the episode's cliffhanger opens no question → end on a reveal, a threat or a que", False),  # seen
+        ("the episode has 3 episodes: A Short Story On The Topic About Baking Contest Winners", False),  # seen
+        ("She wins the contest and the bakery is hers again.", True),  # what the issue quotes: its own
+        ("She wins the contest, then learns her ex-husband bought the network that airs it.", True),
+    ],
+)
+def test_a_revision_that_writes_the_issues_into_the_artifact_loses_them(beat, kept):
+    outline = f.outline(1)
+    outline["episodes"][0]["beats"].append({"description": beat, "intensity": 9})
+    premise = "A small-town baker enters a TV baking contest to win back her bakery"
+    before = f.outline(1)
+    before["episodes"][0]["cliffhanger"] = "She wins the contest and the bakery is hers again."  # what they quote
+    own = f"{premise}\n{before}"
+    clean, changed = scrub(
+        SeriesOutline.model_validate(outline),
+        "screenwriter",
+        "en",
+        own,
+        lambda path: plain(path, "en", premise),
+        CHECK,
+    )
+    beats = [b.description for b in clean.episodes[0].beats]
+    assert (beat in beats) is kept and bool(changed) is not kept
+    assert beats[:2] == ["she arrives", "the reveal"]  # the rest is as it was
+    # without the issues said, nothing of it counts as copied (they are this call's, not the prompt's)
+    assert scrub(SeriesOutline.model_validate(outline), "screenwriter", "en", own, lambda p: premise)[1] == []
+
+
+def test_the_room_takes_the_issues_out_of_a_revision(script, make_ctx):
+    fix = "open on a threat, a loss, a secret or a humiliation the viewer feels at once"
+    script.enqueue("screenwriter", f.pitch(), f.revision({**f.pitch(), "hook": fix}))
+    script.enqueue("cultural_consultant", f.approve(), f.approve())
+    script.enqueue("director", f.revise(quote=f.pitch()["hook"], problem="nothing is at stake", fix=fix), f.approve())
+    runs = Runs(make_ctx())
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    seen = list(events)
+    assert runs.view(run_id).waiting["content"]["hook"] == "A disowned heiress returns as a CEO"
+    assert {"type": "scrubbed", "role": "screenwriter", "artifact": "revise_pitch", "fields": ["artifact.hook"]} in seen

@@ -8,6 +8,7 @@ import factories as f
 from cli import views
 from cli_helpers import room, run_id_of
 from graphs.runs import RunView
+from waiting import BIBLE_ROUND, PITCH_ROUND
 
 TRICKY = "the [/] and [bold]loud[/bold] parts :smile: [major]"
 
@@ -110,3 +111,11 @@ def test_a_memory_record_is_shown_as_written():
     record = MemoryRecord(kind=Kind.NOTE, text=TRICKY, role="human", run_id="r", artifact="ep01.[bold]script")
     out = shown(*views.record_lines(record, views.styled("[bold]{:.2f}[/] ", 0.5)))
     assert out == f"0.50 note human · ep01.[bold]script v0 r0 · proposed {TRICKY}"
+
+
+def test_a_chinese_run_approved_later_names_its_roles_in_chinese(project):
+    first = room(project, "run", "被赶出家门的千金三年后以集团总裁身份归来", "--lang", "zh", script=PITCH_ROUND)
+    assert first.returncode == 0 and "编剧" in first.stdout, first.stderr
+    later = room(project, "approve", run_id_of(first.stdout), name="second", script=BIBLE_ROUND)  # no --lang
+    assert later.returncode == 0, later.stderr
+    assert "Screenwriter 编剧 proposes the bible" in later.stdout, later.stdout

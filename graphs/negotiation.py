@@ -323,10 +323,11 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         },
         max_tokens=spec.tokens_in(state, room.ctx.episodes, revision=True),
         stage=name,
-        # what it wrote is its own (the issues quote it); the issues' words are not (a small model writes
-        # "end on a reveal, a threat or a question" back as a beat)
-        own=f"{series_own(state, name, notes)}\n{dump(state['artifacts'][name])}",
+        own=series_own(state, name, notes),
+        # the issues' words are not the artifact's (a small model writes "end on a reveal, a threat or a
+        # question" back as a beat); what the version under revision says is, though the issues quote it
         said=issues,
+        revising=dump(state["artifacts"][name]),
     )
     version = state["versions"][name] + 1
     content = revision.artifact.model_dump(mode="json")

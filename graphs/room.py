@@ -213,12 +213,13 @@ class Room:
         stage: str | None = None,
         own: str | None = None,
         said: str = "",
+        revising: str = "",
     ) -> BaseModel:
         """`role`'s structured `task` on its model (`agents.base.perform`), its tokens in the ledger under `stage`
         (default: the task). With `own`, what the series itself says besides its premise, an answer that copies
         an example's names is asked for once more without the examples, and what it copies word for word from
         its prompt, or from what the call `said` besides (the issues a revision answers), is taken out
-        (`agents.copying.scrub`)."""
+        (`agents.copying.scrub`); what the version it is `revising` says stays (the issues quote it)."""
         copies = copy_check(role.name, self.lang, self.premise, own) if own is not None else None
 
         def scrubbed(answer: BaseModel) -> BaseModel:
@@ -226,7 +227,7 @@ class Room:
                 answer,
                 role.name,
                 self.lang,
-                f"{self.premise}\n{own}",
+                f"{self.premise}\n{own}\n{revising}",
                 lambda path: plain(path, self.lang, opening_of(self.premise)),
                 said,
             )

@@ -295,9 +295,11 @@ def test_the_room_takes_the_issues_out_of_a_revision(script, make_ctx):
     fix = "open on a threat, a loss, a secret or a humiliation the viewer feels at once"
     script.enqueue("screenwriter", f.pitch(), f.revision({**f.pitch(), "hook": fix}))
     script.enqueue("cultural_consultant", f.approve(), f.approve())
-    script.enqueue("director", f.revise(quote=f.pitch()["hook"], problem="nothing is at stake", fix=fix), f.approve())
+    quote = f.pitch()["logline"]  # the issue quotes the version under revision: its words stay its own
+    script.enqueue("director", f.revise(quote=quote, problem="nothing is at stake", fix=fix), f.approve())
     runs = Runs(make_ctx())
     run_id, events = runs.start("A disowned heiress returns as a CEO")
     seen = list(events)
-    assert runs.view(run_id).waiting["content"]["hook"] == "A disowned heiress returns as a CEO"
+    pitch = runs.view(run_id).waiting["content"]
+    assert (pitch["hook"], pitch["logline"]) == ("A disowned heiress returns as a CEO", quote)
     assert {"type": "scrubbed", "role": "screenwriter", "artifact": "revise_pitch", "fields": ["artifact.hook"]} in seen

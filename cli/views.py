@@ -173,7 +173,7 @@ class Live:
         elif kind == "scrubbed":
             fields = ", ".join(e["fields"][:4]) + (" …" if len(e["fields"]) > 4 else "")
             console.print(
-                styled("  [dim]↺ {}: copied from an example, taken out of the {}: {}[/]", who, e["artifact"], fields)
+                styled("  [dim]↺ {}: copied or markup, taken out of the {}: {}[/]", who, e["artifact"], fields)
             )
         elif kind == "stand_in":
             console.print(

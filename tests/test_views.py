@@ -72,7 +72,7 @@ def test_what_the_room_took_out_kept_or_started_is_one_line_each():
         live.line({"type": "producing", "episode": 3}, "en")
         live.line({"type": "outcome", "artifact": "outline", "status": "escalated", "rounds": 2, "stalled": True}, "en")
     out = flat(captured.get())
-    assert "copied from an example, taken out of the pitch: hook, [x]" in out
+    assert "copied or markup, taken out of the pitch: hook, [x]" in out
     assert "episode 2 made again: kept your shot 1B, line 1:0, line 2:3" in out
     assert "episode 3 is being made in the background; the room writes on" in out
     assert "outline: escalated after 2 round(s) (its revision fixed none of the room's checks' findings)" in out

@@ -37,7 +37,7 @@ function describe(e) {
     case "rendered": return [`rendered`, `▶ episode ${e.episode}: ${e.duration} s` + (e.segments === undefined ? "" :
       ` · ${e.frames} frame(s) drawn, ${e.lines} line(s) spoken, ${e.segments} of ${e.of} segment(s) encoded`)];
     case "producing": return [`rendered`, `▶ episode ${e.episode} is being made in the background; the room writes on`];
-    case "scrubbed": return [`outcome`, `↺ ${e.role}: copied from an example, taken out of the ${e.artifact}: ${(e.fields || []).join(", ")}`];
+    case "scrubbed": return [`outcome`, `↺ ${e.role}: copied or markup, taken out of the ${e.artifact}: ${(e.fields || []).join(", ")}`];
     case "stand_in": return [`verdict revise`, `⚠ ${e.role}: no usable ${e.artifact} (${(e.reason || "").slice(0, 160)}); its frames are drawn from the shot list`];
     case "kept": return [`decision`, `✓ episode ${e.episode} made again: kept your ` +
       [...(e.shots || []).map(s => `shot ${s}`), ...(e.lines || []).map(k => `line ${k}`)].join(", ")];

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -173,14 +173,23 @@ def prompt_runs(role: str, lang: str) -> frozenset[tuple[str, ...]]:
     return frozenset(run for text in texts for run in _runs(_units(text, lang), length))
 
 
+@lru_cache(maxsize=8)
+def _text_runs(text: str, lang: str) -> frozenset[tuple[str, ...]]:
+    """Every run of `_RUN` units of `text`: of the series' own text and of what a call said, read once for
+    all the fields of an answer (`scrub` asks of each)."""
+    return frozenset(_runs(_units(text, lang), _RUN.get(lang, _RUN["en"])))
+
+
 def copied_phrases(text: str, role: str, lang: str, own: str = "", said: str = "") -> list[str]:
     """The runs of words `text` copies from `role`'s prompt, or from what else its call `said` to it that is
     not the series' (the reviewers' issues it answers), that the series' `own` text does not hold, overlapping
     runs joined: each as the copied words ("who love revenge and workplace romance")."""
     units, length = _units(text, lang), _RUN.get(lang, _RUN["en"])
-    known, held = prompt_runs(role, lang) | _runs(_units(said, lang), length), _runs(_units(own, lang), length)
+    known, heard, held = prompt_runs(role, lang), _text_runs(said, lang), _text_runs(own, lang)
     hits = [
-        i for i in range(len(units) - length + 1) if (run := tuple(units[i : i + length])) in known and run not in held
+        i
+        for i in range(len(units) - length + 1)
+        if ((run := tuple(units[i : i + length])) in known or run in heard) and run not in held
     ]
     spans: list[list[int]] = []  # [start, end) of runs that overlap or touch, joined
     for i in hits:

@@ -125,7 +125,6 @@ def announce_models(ctx: Context) -> None:
 def drive(runs: Runs | ServedRuns, run_id: str, events, lang: str = "") -> None:
     """Show a run's events live in its language (`lang`, else the one the run was started in: a Chinese run
     resumed or approved names its roles in Chinese too), then what it waits for (or that it finished)."""
-    view = None
     with views.progress() as live:
         live.show(events, lang or language_of(runs, run_id))
     view = runs.view(run_id)
@@ -170,11 +169,10 @@ def run(
         if model or budget or round_limit:
             raise InputError("a served run's models, budget and rounds are the server's settings (its room.toml)")
         runs = open_runs(context())
-        run_id, events = runs.start(
-            premise, lang=lang or Options.overrides["lang"], episodes=episodes, auto_approve=gates
-        )
+        lang = lang or Options.overrides["lang"]
+        run_id, events = runs.start(premise, lang=lang, episodes=episodes, auto_approve=gates)
         console.print(styled("run [bold]{}[/] on {}", run_id, Options.server))
-        drive(runs, run_id, events, lang or Options.overrides["lang"] or runs.ctx.lang)
+        drive(runs, run_id, events, lang or runs.ctx.lang)
         return
     ctx = context(episodes=episodes, auto_approve=gates, round_limit=round_limit, lang=lang, model=model, budget=budget)
     announce_models(ctx)

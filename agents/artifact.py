@@ -38,6 +38,22 @@ class Canon(NamedTuple):
     episode: int | None = None  # the episode it belongs to when not the artifact's own (an outline's entries)
 
 
+class Part(NamedTuple):
+    """Episodes `first` to `last` of a series of `series`, written in one answer."""
+
+    first: int
+    last: int
+    series: int
+
+    @property
+    def episodes(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def whole(self) -> bool:
+        return self.episodes == self.series
+
+
 class Held(NamedTuple):
     """What a run holds an artifact's schema to: the cast, the scene numbers, the places, the era, the shots."""
 
@@ -76,6 +92,8 @@ class Artifact:
     # schema allows (one character, no dialogue, an empty beat) or loops until the schema stops it
     small_model: Mapping[str, Mapping[str, int]] = field(default_factory=dict, hash=False, compare=False)
     tokens_per_episode: int = 0  # what it writes more for each further episode of the series (an outline's)
+    # a longer series has it written in parts of at most this many episodes, each part one answer (0: whole)
+    part_episodes: int = 0
 
     revision_inputs = REVISION_INPUTS
 
@@ -103,6 +121,21 @@ class Artifact:
         """`tokens_for` the series of the run whose state is `values` (`episodes` when it says none)."""
         return self.tokens_for(values.get("episodes", episodes), revision)
 
+    def parts(self, episodes: int) -> list[Part]:
+        """The parts a series of `episodes` has this artifact written in, as even as they come: one answer
+        holding a 40-episode outline is 17k tokens, more than many providers write at once, and its revision
+        reads that and writes it again, more than the embedded model's slot holds beyond about 60 episodes."""
+        if not self.part_episodes or episodes <= self.part_episodes:
+            return [Part(1, episodes, episodes)]
+        count = -(-episodes // self.part_episodes)
+        size, extra = divmod(episodes, count)
+        parts, first = [], 1
+        for place in range(count):
+            last = first + size + (place < extra) - 1
+            parts.append(Part(first, last, episodes))
+            first = last + 1
+        return parts
+
     @property
     def revision_schema(self) -> type[BaseModel]:
         return _revision_of(self.schema)
@@ -121,14 +154,26 @@ class Artifact:
         return _revision_of(self.schema_for(episodes, episode, *held, **named))
 
     def schema_in(
-        self, values: dict, episodes: int, *, small: bool, handed: Setting | None = None, revision: bool = False
+        self,
+        values: dict,
+        episodes: int,
+        *,
+        small: bool,
+        handed: Setting | None = None,
+        revision: bool = False,
+        part: Part | None = None,
     ) -> type[BaseModel]:
         """The schema the owner writes this artifact in, in the run whose state is `values`: held to
-        what the artifact's `holds` takes from the approved artifacts (and a small model's setting)."""
+        what the artifact's `holds` takes from the approved artifacts (and a small model's setting); for a
+        `part` of its series, that part's episodes, and only the first part opens the text."""
         episode = values.get("episode", 0)
         held = self.holds(values.get("artifacts", {}), small, handed, episode) if self.holds else Held()
+        count = values.get("episodes", episodes)
+        if part is not None:
+            count = part.episodes
+            held = held if part.first == 1 else held._replace(opening="")
         build = self.revision_for if revision else self.schema_for
-        return build(values.get("episodes", episodes), episode, *held)
+        return build(count, episode, *held)
 
 
 @cache

@@ -575,13 +575,14 @@ ARTIFACTS = (
         "outline",
         SeriesOutline,
         2000,
-        inputs=("premise", "pitch", "bible", "episodes", "notes", "memory"),
+        inputs=("premise", "pitch", "bible", "episodes", "series", "first", "last", "so_far", "notes", "memory"),
         handed_setting=True,
         shape=_outline_shape,
         holds=_held_to_premise,
         canon=_outline_canon,
         markdown=export.outline_md,
         tokens_per_episode=400,  # a hook, a few beats and a cliffhanger each
+        part_episodes=10,  # a 10-episode part is at most 5.9k tokens to write, its revision too
         # left at 0, a beat or a hook comes back empty ("[▮▮▯▯▯▯▯▯▯▯] " in the outline)
         small_model={
             "Beat.description": {"minLength": 12},

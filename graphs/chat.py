@@ -34,9 +34,11 @@ from typing_extensions import TypedDict  # pydantic (the graph's JSON schema) ne
 
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
+from graphs import parts
 from graphs.context import DEVELOPMENT, Context
 from graphs.events import emit
-from graphs.negotiation import dump, owner_schema
+from graphs.negotiation import schemas
+from graphs.parts import Issue, dump
 from graphs.room import Room, project_runs
 from graphs.runs import Runs
 from graphs.state import artifact_id
@@ -191,22 +193,22 @@ def accept(state: ChatState, runtime: Runtime[Context]) -> dict:
         raise ValueError(f"there is no {name} yet to change")
     spec = ARTIFACTS[name]
     owner = spec.owner
-    issues = f"1. [major] writer: {turn['message']}\n2. [major] {turn['role']}: {turn['answer']}"
+    issues = [
+        Issue("", f"1. [major] writer: {turn['message']}"),
+        Issue("", f"2. [major] {turn['role']}: {turn['answer']}"),
+    ]
     model = room.model(owner.name)
-    revision = room.perform(
-        owner,
-        f"revise_{name}",
-        owner_schema(spec, values, room.ctx, model, revision=True),
-        {
-            "artifact": dump(values["artifacts"][name]),
-            "issues": issues,
-            "notes": turn["message"],
-            "memory": room.recall(turn["message"]),
-        },
-        max_tokens=spec.tokens_in(values, room.ctx.episodes, revision=True),
+    content, _ = parts.revise(
+        room,
+        spec,
+        values,
+        schemas(spec, values, room.ctx, model, revision=True),
+        issues,
+        notes=turn["message"],
         stage="chat",
+        own=None,
+        query=turn["message"],
     )
-    content = revision.artifact.model_dump(mode="json")
     version = runs.update_artifact(room.run_id, name, content, owner.name)
     key = artifact_id(name, values.get("episode", 0))
     room.memory.put(

@@ -83,7 +83,8 @@ def from_structure(ctx: Context, episodes: int) -> Estimate:
     for artifact in ARTIFACTS.values():
         times = episodes if artifact.per_episode else 1
         rounds = min(ASSUMED_ROUNDS, ctx.round_limit) if artifact.gated else 1
-        asks = [(artifact.owner.name, artifact.tokens_for(episodes))] + [
+        owner = artifact.owner.name  # an outline of a long series is written a part at a time
+        asks = [(owner, artifact.tokens_for(part.episodes)) for part in artifact.parts(episodes)] + [
             (r.name, CRITIQUE_TOKENS) for r in artifact.reviewers
         ]
         for role, writes in asks:

@@ -15,7 +15,6 @@ same records instead of duplicating them.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -23,7 +22,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 from pydantic import BaseModel
 
-from agents.artifact import Artifact
+from agents.artifact import Artifact, Part
 from agents.copying import borrowed
 from agents.critique import Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
@@ -31,9 +30,10 @@ from agents.models import RoomModel
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
 from agents.screenwriter import outline_episode
-from graphs import originality
+from graphs import originality, parts
 from graphs.context import Context
 from graphs.events import emit
+from graphs.parts import Issue, SchemaFor, dump, recap
 from graphs.room import Room
 from graphs.state import (
     CritiqueTask,
@@ -48,25 +48,25 @@ from graphs.stops import at_safe_point
 from memory import Kind, MemoryRecord
 
 
-def dump(content: Any) -> str:
-    return json.dumps(content, ensure_ascii=False)
-
-
-def issues_text(critiques: dict[str, dict], notes: list[str]) -> str:
+def issue_list(critiques: dict[str, dict], notes: list[str]) -> list[Issue]:
     """Number every open issue, the person's notes first: the owner answers each."""
-    lines: list[str] = []
+    lines: list[Issue] = []
     for note in notes:
-        lines.append(f"{len(lines) + 1}. [critical] writer: {note}")
+        lines.append(Issue("", f"{len(lines) + 1}. [critical] writer: {note}"))
     for reviewer, critique in critiques.items():
         if critique["verdict"] == Verdict.APPROVE and not critique["issues"]:
             continue
         if not critique["issues"]:
-            lines.append(f"{len(lines) + 1}. [major] {reviewer}: {critique['summary']}")
+            lines.append(Issue("", f"{len(lines) + 1}. [major] {reviewer}: {critique['summary']}"))
         for issue in critique["issues"]:
+            number, quote = len(lines) + 1, issue["quote"]
             lines.append(
-                f'{len(lines) + 1}. [{issue["severity"]}] {reviewer}: "{issue["quote"]}" — {issue["problem"]} → {issue["fix"]}'
+                Issue(
+                    quote,
+                    f'{number}. [{issue["severity"]}] {reviewer}: "{quote}" — {issue["problem"]} → {issue["fix"]}',
+                )
             )
-    return "\n".join(lines)
+    return lines
 
 
 def current_reviews(state: NegotiationState) -> dict[str, dict]:
@@ -120,7 +120,11 @@ def task_variables(spec: Artifact, state: NegotiationState, ctx: Context, model:
         "episodes": state.get("episodes", ctx.episodes),
         "episode": episode,
         "outline_episode": dump(this),
-        "previously": " ".join(f"Ep {e['number']}: {e['title']} — {e['cliffhanger']}" for e in earlier[-3:]),
+        "previously": recap(earlier[-3:]).replace("\n", " "),
+        "series": state.get("episodes", ctx.episodes),
+        "first": "",  # the part of the series it writes (`graphs.parts`); "": all of it
+        "last": "",
+        "so_far": "",
         **{name: dump(artifacts.get(name, {})) for name in ARTIFACTS},
     }
     return {name: known[name] for name in spec.inputs if name in known}
@@ -134,12 +138,18 @@ def series_own(state: NegotiationState, name: str, notes: list[str] = ()) -> str
 
 
 def owner_schema(
-    spec: Artifact, values: dict, ctx: Context, model: RoomModel, *, revision: bool = False
+    spec: Artifact, values: dict, ctx: Context, model: RoomModel, *, revision: bool = False, part: Part | None = None
 ) -> type[BaseModel]:
-    """The schema the owner, on `model`, writes `spec` in for this run and episode (`Artifact.schema_in`);
-    a small model writes an artifact that takes the `handed` setting in it."""
+    """The schema the owner, on `model`, writes `spec` (a `part` of it) in for this run and episode
+    (`Artifact.schema_in`); a small model writes an artifact that takes the `handed` setting in it."""
     setting = handed(values, model) if spec.handed_setting else None
-    return spec.schema_in(values, ctx.episodes, small=bool(model.schema_limits), handed=setting, revision=revision)
+    small = bool(model.schema_limits)
+    return spec.schema_in(values, ctx.episodes, small=small, handed=setting, revision=revision, part=part)
+
+
+def schemas(spec: Artifact, values: dict, ctx: Context, model: RoomModel, *, revision: bool = False) -> SchemaFor:
+    """`owner_schema` of a part of the series (None: the whole of it), for `graphs.parts`."""
+    return lambda part: owner_schema(spec, values, ctx, model, revision=revision, part=part)
 
 
 # ── nodes ────────────────────────────────────────────────────────────────
@@ -156,14 +166,9 @@ def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         "notes": "",
         "memory": room.recall(f"{name}: {state['premise']}"),
     }
-    content = room.perform(
-        owner,
-        name,
-        owner_schema(spec, state, room.ctx, model),
-        variables,
-        max_tokens=spec.tokens_in(state, room.ctx.episodes),
-        own=series_own(state, name),
-    ).model_dump(mode="json")
+    content = parts.write(
+        room, spec, state, schemas(spec, state, room.ctx, model), variables, own=series_own(state, name)
+    )
     room.memory.put([_artifact_record(state, name, 1, 1, owner.name, content)])
     return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
 
@@ -309,37 +314,27 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     # notes start a fresh negotiation (after a rejection or a chat change); critiques continue one
     round_ = 1 if notes else state["round"] + 1
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
-    issues = issues_text({} if notes else current_reviews(state), notes)
+    issues = issue_list({} if notes else current_reviews(state), notes)
     model = room.model(owner.name)
-    revision = room.perform(
-        owner,
-        f"revise_{name}",
-        owner_schema(spec, state, room.ctx, model, revision=True),
-        {
-            "artifact": dump(state["artifacts"][name]),
-            "issues": issues,
-            "notes": "\n".join(notes),
-            "memory": room.recall(issues or name),
-        },
-        max_tokens=spec.tokens_in(state, room.ctx.episodes, revision=True),
+    content, answered = parts.revise(
+        room,
+        spec,
+        state,
+        schemas(spec, state, room.ctx, model, revision=True),
+        issues,
+        notes="\n".join(notes),
         stage=name,
         own=series_own(state, name, notes),
-        # the issues' words are not the artifact's (a small model writes "end on a reveal, a threat or a
-        # question" back as a beat); what the version under revision says is, though the issues quote it
-        said=issues,
-        revising=dump(state["artifacts"][name]),
     )
     version = state["versions"][name] + 1
-    content = revision.artifact.model_dump(mode="json")
-    answers = "\n".join(
-        f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in revision.answers
-    )
+    lines = "\n".join(issue.line for issue in issues)
+    answers = "\n".join(f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in answered)
     room.memory.put(
         [
             _artifact_record(state, name, version, round_, owner.name, content),
             MemoryRecord(
                 kind=Kind.REVISION,
-                text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{issues}\nAnswers:\n{answers}",
+                text=f"{owner.name} revised {name} to v{version}.\nIssues:\n{lines}\nAnswers:\n{answers}",
                 role=owner.name,
                 run_id=run_id,
                 artifact=artifact_id(name, state.get("episode", 0)),

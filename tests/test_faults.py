@@ -176,21 +176,37 @@ def long_outline(episodes: int) -> dict:
     return outline
 
 
-def test_a_forty_episode_outline_is_not_cut_off_at_one_episodes_token_limit(ctx, server):
+def test_a_forty_episode_outline_is_written_in_parts_none_cut_off_at_its_token_limit(ctx, server):
     episodes = 40
-    outline = long_outline(episodes)
+    outline, spec = long_outline(episodes), ARTIFACTS["outline"]
     tokens = len(json.dumps(outline)) // FAULTS_CHARS_PER_TOKEN
-    assert tokens > ARTIFACTS["outline"].tokens_for(1)  # held to one episode's limit, it would be cut off
-    replies = {"Bible": [f.bible()], "SeriesOutline": [outline], "SeriesOutlineRevision": [f.revision(outline)]}
+    assert tokens > spec.tokens_for(spec.part_episodes)  # in one answer, a provider's limit would cut it off
+    parts = [outline["episodes"][first : first + 10] for first in range(0, episodes, 10)]
+    replies = {
+        "Bible": [f.bible()],
+        "SeriesOutline": [{"episodes": part} for part in parts],
+        "SeriesOutlineRevision": [f.revision({"episodes": part}) for part in parts],
+    }
     server.plan({**REPLIES, **replies})
     runs = Runs(ctx)
     run_id, events = runs.start(PREMISE, episodes=episodes, auto_approve=("pitch", "bible"))
     list(events)
     view = runs.view(run_id)
     assert view.waiting["gate"] == "outline"
-    assert len(view.values["artifacts"]["outline"]["episodes"]) == episodes
-    written = [entry for entry in server.log() if entry["schema"].startswith("SeriesOutline")]
-    assert written and not [entry for entry in written if "cut off" in entry["asked"]]  # none asked again
+    written = view.values["artifacts"]["outline"]["episodes"]
+    assert [e["number"] for e in written] == list(range(1, episodes + 1))
+    asked = [entry for entry in server.log() if entry["schema"] == "SeriesOutline"]
+    assert len(asked) == 4 and not [entry for entry in asked if "cut off" in entry["asked"]]
+    bodies = [json.loads(entry["body"]) for entry in asked]
+    assert {body["max_completion_tokens"] for body in bodies} == {spec.tokens_for(10)}
+    for number, body in enumerate(bodies):  # each part goes on from the one before it
+        prompt = body["messages"][-1]["content"]
+        assert f"episodes {10 * number + 1} to {10 * number + 10}: 10 episodes" in prompt
+        assert number == 0 or f"Ep {10 * number}: {parts[number - 1][-1]['title']}" in prompt
+    revised = [entry for entry in server.log() if entry["schema"] == "SeriesOutlineRevision"]
+    assert 1 <= len(revised) <= 4 and {json.loads(e["body"])["max_completion_tokens"] for e in revised} == {
+        spec.tokens_for(10, True)
+    }
 
 
 # ── every caller of the openai client: one error for one failure ────────

@@ -1,0 +1,89 @@
+"""A long series' outline written and revised a part at a time (`graphs.parts`), on the scripted model."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import factories as f
+from agents.roles import ARTIFACTS
+from graphs.parts import Issue, revise
+from graphs.room import Room
+
+SPEC = ARTIFACTS["outline"]
+WORDS = "ledger father boardroom name sister debt harbour letter contract shares vote lawyer night rain ring".split()
+
+
+def hook(n: int) -> str:
+    return " and the ".join(random.Random(n).sample(WORDS, 8))
+
+
+def outline(episodes: int, tag: str = "") -> dict:
+    """An outline whose every text says which episode it is (and `tag`)."""
+    content = f.outline(episodes)
+    for episode in content["episodes"]:
+        n = episode["number"]
+        episode |= {"title": f"Episode {n}{tag}", "hook": f"{hook(n)}{tag}", "cliffhanger": f"end {n}{tag}"}
+    return content
+
+
+@pytest.mark.parametrize(
+    ("episodes", "sizes"),
+    [(1, [1]), (10, [10]), (11, [6, 5]), (25, [9, 8, 8]), (40, [10] * 4), (100, [10] * 10), (101, [10, 10] + [9] * 9)],
+)
+def test_a_series_is_cut_into_even_parts_in_order(episodes, sizes):
+    parts = SPEC.parts(episodes)
+    assert sorted(p.episodes for p in parts) == sorted(sizes)
+    assert [p.first for p in parts] == [1] + [p.last + 1 for p in parts[:-1]] and parts[-1].last == episodes
+    assert all(p.series == episodes for p in parts) and all(p.episodes <= max(SPEC.part_episodes, 1) for p in parts)
+
+
+def revised_in_parts(
+    script, make_ctx, issues: list[Issue], replies: list[dict], written: int = 25
+) -> tuple[dict, list]:
+    ctx = make_ctx()
+    values = {"episodes": 25, "artifacts": {"outline": outline(written)}}
+    script.enqueue("screenwriter", *(f.revision(reply) for reply in replies))
+    room = Room(ctx, "run", "en", "A disowned heiress returns as a CEO")
+    content, answers = revise(
+        room,
+        SPEC,
+        values,
+        lambda part: SPEC.revision_for(part.episodes if part else 25),
+        issues,
+        notes="",
+        stage="outline",
+        own="",
+    )
+    return content, answers
+
+
+def test_a_revision_rewrites_only_the_part_an_issue_quotes(script, make_ctx):
+    issue = Issue(hook(12), f'1. [major] director: "{hook(12)}" — flat → a threat')
+    content, answers = revised_in_parts(script, make_ctx, [issue], [outline(8, " revised")])
+    asked = [call["messages"][-1].content for call in script.calls]
+    assert len(asked) == 1 and "Episode 10" in asked[0] and "Episode 17" in asked[0]  # episodes 10-17, only
+    assert "Episode 9" not in asked[0] and "Episode 18" not in asked[0]
+    assert [e["number"] for e in content["episodes"]] == list(range(1, 26))
+    titles = [e["title"] for e in content["episodes"]]
+    assert titles[:9] == [f"Episode {n}" for n in range(1, 10)]  # the parts nobody quoted, as they were
+    assert titles[9:17] == [f"Episode {n} revised" for n in range(1, 9)]
+    assert titles[17:] == [f"Episode {n}" for n in range(18, 26)]
+    assert [a.issue for a in answers] == [1]
+
+
+def test_a_note_or_an_unplaced_issue_goes_to_every_part(script, make_ctx):
+    issues = [Issue("", "1. [critical] writer: more rain"), Issue("a line nobody wrote", "2. [major] director: x")]
+    content, answers = revised_in_parts(
+        script, make_ctx, issues, [outline(9, " a"), outline(8, " b"), outline(8, " c")]
+    )
+    assert len(script.calls) == 3 and all("more rain" in c["messages"][-1].content for c in script.calls)
+    assert [e["title"] for e in content["episodes"]][8:10] == ["Episode 9 a", "Episode 1 b"]
+    assert len(answers) == 3 and script.remaining() == 0
+
+
+def test_an_outline_a_person_cut_short_is_written_again_to_the_series_length(script, make_ctx):
+    issue = Issue(hook(3), f'1. [major] director: "{hook(3)}" — flat → a threat')
+    content, _ = revised_in_parts(script, make_ctx, [issue], [outline(9), outline(8), outline(8)], written=12)
+    assert len(script.calls) == 3 and len(content["episodes"]) == 25

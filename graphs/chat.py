@@ -34,10 +34,9 @@ from typing_extensions import TypedDict  # pydantic (the graph's JSON schema) ne
 
 from agents.prompt_file import load_prompts
 from agents.roles import ARTIFACTS, ROLES
-from graphs import parts
 from graphs.context import DEVELOPMENT, Context
 from graphs.events import emit
-from graphs.negotiation import schemas
+from graphs.negotiation import owner_revision
 from graphs.parts import Issue, dump
 from graphs.room import Room, project_runs
 from graphs.runs import Runs
@@ -197,17 +196,8 @@ def accept(state: ChatState, runtime: Runtime[Context]) -> dict:
         Issue("", f"1. [major] writer: {turn['message']}"),
         Issue("", f"2. [major] {turn['role']}: {turn['answer']}"),
     ]
-    model = room.model(owner.name)
-    content, _ = parts.revise(
-        room,
-        spec,
-        values,
-        schemas(spec, values, room.ctx, model, revision=True),
-        issues,
-        notes=turn["message"],
-        stage="chat",
-        own=None,
-        query=turn["message"],
+    content, _ = owner_revision(
+        room, spec, values, issues, notes=turn["message"], stage="chat", own=None, query=turn["message"]
     )
     version = runs.update_artifact(room.run_id, name, content, owner.name)
     key = artifact_id(name, values.get("episode", 0))

@@ -152,6 +152,13 @@ def schemas(spec: Artifact, values: dict, ctx: Context, model: RoomModel, *, rev
     return lambda part: owner_schema(spec, values, ctx, model, revision=revision, part=part)
 
 
+def owner_revision(room: Room, spec: Artifact, values: dict, issues: list[Issue], **asked: Any) -> tuple[dict, list]:
+    """`spec` revised by its owner to answer `issues` (`graphs.parts.revise`, `asked` its keywords), in the schema
+    the owner's model writes a revision in: the new content and the owner's answers."""
+    model = room.model(spec.owner.name)
+    return parts.revise(room, spec, values, schemas(spec, values, room.ctx, model, revision=True), issues, **asked)
+
+
 # ── nodes ────────────────────────────────────────────────────────────────
 
 
@@ -315,16 +322,8 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     round_ = 1 if notes else state["round"] + 1
     emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
     issues = issue_list({} if notes else current_reviews(state), notes)
-    model = room.model(owner.name)
-    content, answered = parts.revise(
-        room,
-        spec,
-        state,
-        schemas(spec, state, room.ctx, model, revision=True),
-        issues,
-        notes="\n".join(notes),
-        stage=name,
-        own=series_own(state, name, notes),
+    content, answered = owner_revision(
+        room, spec, state, issues, notes="\n".join(notes), stage=name, own=series_own(state, name, notes)
     )
     version = state["versions"][name] + 1
     lines = "\n".join(issue.line for issue in issues)

@@ -8,7 +8,8 @@ field's name as "(…, target-audience}" in a character's look, a recalled beat'
 ("[major] director"). Prose has none of it: `unmarked` takes out the room's
 identifiers (its memory kinds and the fields and variables its prompts name,
 written with `_` or `-`), any other word joined by `_`, tags, JSON keys, HTML,
-control characters, and the brackets and separators they leave behind. A value
+control characters, what is left of the answer's JSON (curly braces, brackets standing together), and the
+brackets and separators they leave behind. A value
 that is one word ("female_actor", "ep01_s1") is left as written: it may be an
 id; but a list's item that is only a field's name (a world rule "genre", the
 pitch's next key after the premise it opens with) is not an item (`is_key`).
@@ -33,6 +34,9 @@ _ONE_WORD = re.compile(r"[\w.-]*")  # a value with no space and no bracket: a na
 _TAG = re.compile(rf"(?:^\s*-\s*)?\s*{_OPEN}[^\n\]}})】）>]*·[^\n\]}})】）>]*\bv\d+\s*{_CLOSE}", re.MULTILINE)
 _NO_QUOTE = re.compile(r"“\s*”|‘\s*’|\"\s*\"|「\s*」")  # a quote left quoting nothing
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# what is left of the answer's JSON: a curly brace (prose has none), or brackets standing together with nothing
+# but separators between them ("十十三年代的香港》，, {}}, {", "}}} } } { 1.42 million people watched")
+_DEBRIS = re.compile(r"[{}](?:[\s,;:\"']*[{}\[\]])*|[\[\]](?:[\s,;:\"']*[{}\[\]])+")
 _LOOSE = ",;:|，；：、"  # what a text left without its markup may start or end with, and should not
 _JSON_KEY = r"[\"“]?\b[A-Za-z_]+[\"”]\s*:\s*[\"“]?"  # a key of the answer's JSON: 'genre”: "'
 _HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff，。；：！？、])\s+(?=[\u3400-\u9fff])")
@@ -93,10 +97,11 @@ def unmarked(text: str, lang: str, own: str = "") -> str:
         return text
     held = own.casefold()
     bare = _markup(lang).sub(lambda mark: mark[0] if mark[0].casefold() in held else "", _TAG.sub("", text))
-    if bare == text:
+    if bare == text and not _DEBRIS.search(text):
         return text
     while (emptier := _EMPTY.sub("", _NO_QUOTE.sub("", bare))) != bare:
         bare = emptier
+    bare = _DEBRIS.sub("", bare)
     bare = _HAN_GAP.sub("", re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", bare))
     bare = re.sub(r"([,;:，；：])[,;:，；：]+", r"\1", bare)  # the separators on both sides of what went
     bare = re.sub(r"[ \t]{2,}", " ", bare).strip().strip(_LOOSE).strip()

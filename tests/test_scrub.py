@@ -169,6 +169,10 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
         ('The "hook": a slap', "The a slap"),
         ("Daniel is afraid“speech_style” of it", "Daniel is afraid of it"),
         ("街角咖啡店 2. 30 \x1b; time_of_day : 06:37", "街角咖啡店 2. 30; 06:37"),
+        # the answer's JSON left in a cliffhanger (a 40-episode outline, and a 3-episode one)
+        ("十十三年代的香港》，, {}}, {", "十十三年代的香港》"),
+        ("}}} } } { 1.42 million people watched", "1.42 million people watched"),
+        ("She ran, {}}, { and fell.", "She ran, and fell."),
         # not markup: a word as one, brackets with words, a version in prose, a name with its dot
         ("female_actor", "female_actor"),
         ("Meet at 5 (sharp) by the pier.", "Meet at 5 (sharp) by the pier."),
@@ -181,6 +185,7 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
             "Open 24/7, the 9/11 memorial, 3/4 of them, at 10/10 speed.",
         ),
         ('He said "Stop." She stopped: the scene ends', 'He said "Stop." She stopped: the scene ends'),
+        ("He wrote [sic] twice, then [redacted].", "He wrote [sic] twice, then [redacted]."),
     ],
 )
 def test_the_rooms_markup_is_taken_out_of_prose(written, meant):
@@ -196,6 +201,8 @@ _marks = st.sampled_from(
         " {visual_description} ",
         " [character · art_director · bible v12] ",
         "（speech_style）",
+        " {}}, {",
+        " }}} } } {",
     ]
 )
 

@@ -93,7 +93,10 @@ def revise(
         return _revised(room, spec, schema(None), current, issues, notes, stage, own, query, parts[0])
     slices = [{"episodes": current["episodes"][p.first - 1 : p.last]} for p in parts]
     texts = [list(strings_of(s)) for s in slices]
-    placed = [[i for i in issues if quoted_from(i.quote, text) or not _anywhere(i.quote, texts)] for text in texts]
+    quoted = [{n for n, text in enumerate(texts) if quoted_from(issue.quote, text)} for issue in issues]
+    placed = [
+        [i for i, where in zip(issues, quoted, strict=True) if n in where or not where] for n in range(len(parts))
+    ]
     if len(current["episodes"]) != parts[-1].last:  # a person's edit changed the count: every part is written again
         placed = [asked or issues for asked in placed]
     episodes: list[dict] = []
@@ -117,10 +120,6 @@ def _numbered(episodes: list[dict], first: int) -> list[dict]:
 def _told(part: Part, earlier: str) -> dict[str, Any]:
     """What the owner's prompt is told of the part it writes: which episodes, of how many, after what."""
     return {"episodes": part.episodes, "first": part.first, "last": part.last, "series": part.series, "so_far": earlier}
-
-
-def _anywhere(quote: str, texts: list[list[str]]) -> bool:
-    return any(quoted_from(quote, text) for text in texts)
 
 
 def _revised(

@@ -33,7 +33,7 @@ from agents.screenwriter import outline_episode
 from graphs import originality, parts
 from graphs.context import Context
 from graphs.events import emit
-from graphs.parts import Issue, SchemaFor, dump, recap
+from graphs.parts import Issue, SchemaFor, dump, recap, told
 from graphs.room import Room
 from graphs.state import (
     CritiqueTask,
@@ -112,19 +112,16 @@ def task_variables(spec: Artifact, state: NegotiationState, ctx: Context, model:
     this = outline_episode(outline, episode)
     earlier = [e for e in outline["episodes"] if e["number"] < episode]
     setting = handed(state, model) if {"cast", "era", "places"} & set(spec.inputs) else None
+    series = state.get("episodes", ctx.episodes)
     known = {
         "premise": state["premise"],
         "cast": ", ".join(setting.names) if setting else "",
         "era": setting.era if setting else "",
         "places": ", ".join(setting.places) if setting else "",
-        "episodes": state.get("episodes", ctx.episodes),
+        **told(Part(1, series, series)),  # the part of the series it writes (`graphs.parts`): all of it
         "episode": episode,
         "outline_episode": dump(this),
         "previously": recap(earlier[-3:]).replace("\n", " "),
-        "series": state.get("episodes", ctx.episodes),
-        "first": "",  # the part of the series it writes (`graphs.parts`); "": all of it
-        "last": "",
-        "so_far": "",
         **{name: dump(artifacts.get(name, {})) for name in ARTIFACTS},
     }
     return {name: known[name] for name in spec.inputs if name in known}

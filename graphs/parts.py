@@ -58,7 +58,7 @@ def write(
     episodes: list[dict] = []
     for part in parts:
         earlier = recap(episodes[-RECAP_EPISODES:])
-        asked = {**variables, **_told(part, earlier)} if spec.part_episodes else variables
+        asked = {**variables, **told(part, earlier)} if spec.part_episodes else variables
         answer = room.perform(
             spec.owner,
             spec.name,
@@ -117,9 +117,11 @@ def _numbered(episodes: list[dict], first: int) -> list[dict]:
     return [{**episode, "number": number} for number, episode in enumerate(episodes, start=first)]
 
 
-def _told(part: Part, earlier: str) -> dict[str, Any]:
-    """What the owner's prompt is told of the part it writes: which episodes, of how many, after what."""
-    return {"episodes": part.episodes, "first": part.first, "last": part.last, "series": part.series, "so_far": earlier}
+def told(part: Part, earlier: str = "") -> dict[str, Any]:
+    """What the owner's prompt is told of the part it writes: which episodes ("": the whole series), of how many,
+    after what."""
+    first, last = ("", "") if part.whole else (part.first, part.last)
+    return {"episodes": part.episodes, "first": first, "last": last, "series": part.series, "so_far": earlier}
 
 
 def _revised(

@@ -8,7 +8,7 @@ import pytest
 
 import factories as f
 from agents.roles import ARTIFACTS
-from graphs.parts import Issue, revise
+from graphs.parts import Issue, revise, write
 from graphs.room import Room
 
 SPEC = ARTIFACTS["outline"]
@@ -87,3 +87,14 @@ def test_an_outline_a_person_cut_short_is_written_again_to_the_series_length(scr
     issue = Issue(hook(3), f'1. [major] director: "{hook(3)}" — flat → a threat')
     content, _ = revised_in_parts(script, make_ctx, [issue], [outline(9), outline(8), outline(8)], written=12)
     assert len(script.calls) == 3 and len(content["episodes"]) == 25
+
+
+@pytest.mark.parametrize("lang, asked", [("en", "Write the outline with 3 episodes."), ("zh", "请写 3 集的分集大纲。")])
+def test_a_series_of_one_part_is_asked_for_as_it_always_was(script, make_ctx, lang, asked):
+    script.enqueue("screenwriter", outline(3))
+    room = Room(make_ctx(), "run", lang, "A disowned heiress returns as a CEO")
+    variables = {"premise": room.premise, "pitch": "{}", "bible": "{}", "notes": "", "memory": ""}
+    content = write(room, SPEC, {"episodes": 3}, lambda part: SPEC.schema_for(3), variables, own="")
+    prompt = script.calls[0]["messages"][-1].content
+    assert prompt.endswith(asked) and "1 to 3" not in prompt and "第 1 集到" not in prompt
+    assert len(script.calls) == 1 and len(content["episodes"]) == 3

@@ -196,9 +196,9 @@ def accept(state: ChatState, runtime: Runtime[Context]) -> dict:
         Issue("", f"1. [major] writer: {turn['message']}"),
         Issue("", f"2. [major] {turn['role']}: {turn['answer']}"),
     ]
-    content, _ = owner_revision(
+    content = owner_revision(
         room, spec, values, issues, notes=turn["message"], stage="chat", own=None, query=turn["message"]
-    )
+    ).content
     version = runs.update_artifact(room.run_id, name, content, owner.name)
     key = artifact_id(name, values.get("episode", 0))
     room.memory.put(

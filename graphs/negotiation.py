@@ -1,6 +1,6 @@
 """The negotiation subgraph: the heart of the room.
 
-    owner proposes ─▶ reviewers critique in parallel ─▶ tally
+    owner proposes ─▶ reviewers critique in parallel ─▶ tally      (a long outline: a part per step)
                            ▲                              │ all approve → consensus
                            └──── owner revises ◀──────────┤ round limit → escalated, dissent attached
                                                           └ otherwise  → revise
@@ -15,6 +15,7 @@ same records instead of duplicating them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -24,7 +25,7 @@ from pydantic import BaseModel
 
 from agents.artifact import Artifact, Part
 from agents.copying import borrowed
-from agents.critique import Critique, Verdict, strings_of
+from agents.critique import Answer, Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
 from agents.prompt_file import load_prompts
@@ -32,8 +33,8 @@ from agents.roles import ARTIFACTS, ROLES
 from agents.screenwriter import outline_episode
 from graphs import originality, parts
 from graphs.context import Context
-from graphs.events import emit
-from graphs.parts import Issue, SchemaFor, dump, recap, told
+from graphs.events import emit, progress_event
+from graphs.parts import Issue, SchemaFor, Written, dump, recap, told
 from graphs.room import Room
 from graphs.state import (
     CritiqueTask,
@@ -149,9 +150,9 @@ def schemas(spec: Artifact, values: dict, ctx: Context, model: RoomModel, *, rev
     return lambda part: owner_schema(spec, values, ctx, model, revision=revision, part=part)
 
 
-def owner_revision(room: Room, spec: Artifact, values: dict, issues: list[Issue], **asked: Any) -> tuple[dict, list]:
+def owner_revision(room: Room, spec: Artifact, values: dict, issues: list[Issue], **asked: Any) -> Written:
     """`spec` revised by its owner to answer `issues` (`graphs.parts.revise`, `asked` its keywords), in the schema
-    the owner's model writes a revision in: the new content and the owner's answers."""
+    the owner's model writes a revision in."""
     model = room.model(spec.owner.name)
     return parts.revise(room, spec, values, schemas(spec, values, room.ctx, model, revision=True), issues, **asked)
 
@@ -159,22 +160,52 @@ def owner_revision(room: Room, spec: Artifact, values: dict, issues: list[Issue]
 # ── nodes ────────────────────────────────────────────────────────────────
 
 
+def draft_of(state: NegotiationState, version: int) -> dict:
+    """The current artifact's `version` as far as it is written (a long one is a part per step), or {}."""
+    draft = state.get("draft") or {}
+    mine = (draft.get("artifact"), draft.get("episode"), draft.get("version"))
+    return draft if mine == (state["current"], state.get("episode", 0), version) else {}
+
+
+def written_so_far(state: NegotiationState, version: int, written: Written) -> dict | None:
+    """The step's update while parts of `version` are left (the next step writes the next), else None; a long
+    artifact's parts are shown as a count."""
+    if written.total > 1:
+        progress_event(f"{state['current']} parts", written.done, written.total)
+    if written.content is not None:
+        return None
+    answers = [a.model_dump(mode="json") for a in written.answers]
+    where = {"artifact": state["current"], "episode": state.get("episode", 0), "version": version}
+    return {"draft": where | {"episodes": written.episodes, "answers": answers}}
+
+
 def propose(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     room, name = Room.of(runtime, state), state["current"]
     spec = ARTIFACTS[name]
     owner = spec.owner
-    emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
+    draft = draft_of(state, 1)
+    if not draft:
+        emit(type="speak", role=owner.name, action="proposes", artifact=name, round=1)
     model = room.model(owner.name)
     variables = {
         **task_variables(spec, state, room.ctx, model),
         "notes": "",
         "memory": room.recall(f"{name}: {state['premise']}"),
     }
-    content = parts.write(
-        room, spec, state, schemas(spec, state, room.ctx, model), variables, own=series_own(state, name)
-    )
+    schema = schemas(spec, state, room.ctx, model)
+    own = series_own(state, name)
+    written = parts.write(room, spec, state, schema, variables, own=own, done=draft.get("episodes", ()), calls=1)
+    if (unfinished := written_so_far(state, 1, written)) is not None:
+        return unfinished
+    content = written.content
     room.memory.put([_artifact_record(state, name, 1, 1, owner.name, content)])
-    return {"artifacts": {name: content}, "versions": {name: 1}, "authors": {name: owner.name}, "round": 1}
+    return {
+        "artifacts": {name: content},
+        "versions": {name: 1},
+        "authors": {name: owner.name},
+        "round": 1,
+        "draft": None,
+    }
 
 
 def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
@@ -317,12 +348,26 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     notes = state.get("notes", {}).get(name, [])
     # notes start a fresh negotiation (after a rejection or a chat change); critiques continue one
     round_ = 1 if notes else state["round"] + 1
-    emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
-    issues = issue_list({} if notes else current_reviews(state), notes)
-    content, answered = owner_revision(
-        room, spec, state, issues, notes="\n".join(notes), stage=name, own=series_own(state, name, notes)
-    )
     version = state["versions"][name] + 1
+    draft = draft_of(state, version)
+    if not draft:
+        emit(type="speak", role=owner.name, action="revises", artifact=name, round=round_)
+    issues = issue_list({} if notes else current_reviews(state), notes)
+    written = owner_revision(
+        room,
+        spec,
+        state,
+        issues,
+        notes="\n".join(notes),
+        stage=name,
+        own=series_own(state, name, notes),
+        done=draft.get("episodes", ()),
+        answered=[Answer.model_validate(a) for a in draft.get("answers", ())],
+        calls=1,
+    )
+    if (unfinished := written_so_far(state, version, written)) is not None:
+        return unfinished
+    content, answered = written.content, written.answers
     lines = "\n".join(issue.line for issue in issues)
     answers = "\n".join(f"{a.issue}. {'accepted' if a.accepted else 'declined'}: {a.response}" for a in answered)
     room.memory.put(
@@ -346,6 +391,7 @@ def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         "authors": {name: owner.name},
         "round": round_,
         "notes": {name: []},
+        "draft": None,
     }
 
 
@@ -391,6 +437,15 @@ def fan_out(state: NegotiationState) -> list[Send]:
     ]
 
 
+def writing(step: str) -> Callable[[NegotiationState], str | list[Send]]:
+    """After `step` (propose or revise): `step` again while its version has parts left, then the reviewers."""
+
+    def route(state: NegotiationState) -> str | list[Send]:
+        return step if state.get("draft") else fan_out(state)
+
+    return route
+
+
 def after_tally(state: NegotiationState) -> str:
     return "revise" if state["outcome"]["status"] == "revising" else END
 
@@ -410,8 +465,9 @@ builder.add_node("critique", at_safe_point(critique))
 builder.add_node("tally", at_safe_point(tally))
 builder.add_node("revise", at_safe_point(revise))
 builder.add_conditional_edges(START, start_route, ["propose", "revise", "review"])
-for source in ("propose", "review", "revise"):
-    builder.add_conditional_edges(source, fan_out, ["critique"])
+builder.add_conditional_edges("review", fan_out, ["critique"])
+for step in ("propose", "revise"):
+    builder.add_conditional_edges(step, writing(step), ["critique", step])
 builder.add_edge("critique", "tally")
 builder.add_conditional_edges("tally", after_tally, ["revise", END])
 

@@ -96,6 +96,9 @@ class NegotiationState(NegotiationInput, NegotiationOutput, total=False):
     """The negotiation's own working state: its critiques never leave it."""
 
     reviews: Annotated[dict[str, dict], merge]  # "artifact@vN/reviewer" -> Critique dump
+    # a long artifact's version written a part per step (`graphs.parts`), until every part is in: {"artifact",
+    # "episode", "version", "episodes" (the series' so far), "answers" (the owner's so far)}; None: none
+    draft: dict[str, Any] | None
 
 
 class RunInput(DecisionLog, RunTerms, total=False):

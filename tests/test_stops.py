@@ -102,3 +102,52 @@ def test_a_second_ctrl_c_stops_at_once_and_the_run_is_still_resumable(project):
     again = {"screenwriter": [f.pitch()], "cultural_consultant": [f.approve()], "director": [f.approve()]}
     resumed = room(project, "resume", status[0]["run_id"], name="again", script=again)
     assert resumed.returncode == 0 and "waiting for you" in resumed.stdout, resumed.stderr
+
+
+def part(tag: str) -> dict:
+    """Ten episodes of an outline, titled with `tag`."""
+    content = f.outline(10)
+    for episode in content["episodes"]:
+        episode["title"] = f"{tag} {episode['number']}"
+    return content
+
+
+@pytest.mark.integration
+def test_a_stop_while_a_long_outline_is_written_keeps_the_parts_done_and_resume_writes_the_rest(project):
+    mark = project.parent / "second.started"
+    first = {
+        "screenwriter": [f.pitch(), f.bible(), part("One"), {"sleep": 3, "reply": part("Two"), "mark": str(mark)}],
+        "cultural_consultant": [f.approve(), f.approve()],
+        "director": [f.approve()],
+        "art_director": [f.approve()],
+    }
+    args = ("run", "A disowned heiress returns as a CEO", "--episodes", "30", "--auto", "pitch,bible")
+    proc = spawn(project, *args, script=first)
+    started([mark])
+    proc.send_signal(signal.SIGINT)  # the second of the outline's three parts is being written
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    run_id = next(line for line in out.splitlines() if line.startswith("run ")).split()[1]
+    ledger = project / ".room" / "ledger.jsonl"
+    outline_calls = lambda: [(c["role"], c["stage"]) for c in map(json.loads, ledger.read_text().splitlines())].count(  # noqa: E731
+        ("screenwriter", "outline")
+    )
+    assert outline_calls() == 2
+    again = {
+        "screenwriter": [part("Three")],
+        **{r: [f.approve()] for r in ("cultural_consultant", "director", "editor")},
+    }
+    resumed = room(project, "resume", run_id, name="resume", script=again)
+    assert resumed.returncode == 0 and "waiting for you" in resumed.stdout, resumed.stderr
+    assert outline_calls() == 3  # the third part only: the two written before the stop were kept
+    status = json.loads(room(project, "status", run_id, "--json").stdout)
+    written = status["waiting"]["content"]["episodes"]
+    assert [e["number"] for e in written] == list(range(1, 31))
+    assert [written[n]["title"] for n in (0, 9, 10, 19, 20, 29)] == [
+        "One 1",
+        "One 10",
+        "Two 1",
+        "Two 10",
+        "Three 1",
+        "Three 10",
+    ]

@@ -32,7 +32,14 @@ _EMPTY = re.compile(rf"\s*{_OPEN}[\s\d,.;:·/|–—-]*(?:v\d*)?[\s\d,.;:·/|–
 _ONE_WORD = re.compile(r"[\w.-]*")  # a value with no space and no bracket: a name or an id, as written
 # a memory line's tag, `[kind · role · artifact vN]`, however its brackets and parts came back
 _TAG = re.compile(rf"(?:^\s*-\s*)?\s*{_OPEN}[^\n\]}})】）>]*·[^\n\]}})】）>]*\bv\d+\s*{_CLOSE}", re.MULTILINE)
-_NO_QUOTE = re.compile(r"“\s*”|‘\s*’|\"\s*\"|「\s*」")  # a quote left quoting nothing
+# a quote left quoting nothing, or nothing but separators ("“，，”"; an ellipsis, "“……”", is a silence)
+_NO_QUOTE = re.compile(r"“[\s,;:，；：、。]*”|‘\s*’|\"\s*\"|「[\s,;:，；：、。]*」")
+# the marks that come in pairs, opening -> closing: one that pairs with none is what is left of a quote or a
+# title the answer's JSON cut ("新婚”。”,”“,“”，，”》，””"; "十十三年代的香港》")
+_PAIRED = {"“": "”", "「": "」", "『": "』", "《": "》", "（": "）"}
+_OPENED = {close: opening for opening, close in _PAIRED.items()}
+# three or more separators standing together: what separated what went out ("。)，،，)", once its quotes went)
+_MARKS = re.compile(r"[,;:，；：、。.!?！？|،؛](?:\s*[,;:，；：、。.!?！？|،؛]){2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # what is left of the answer's JSON: a curly brace (prose has none), or brackets standing together with nothing
 # but separators between them ("十十三年代的香港》，, {}}, {", "}}} } } { 1.42 million people watched")
@@ -84,6 +91,23 @@ def is_key(text: str, lang: str) -> bool:
     return word in _keys(lang) or (word.endswith("s") and word[:-1] in _keys(lang))
 
 
+def _paired(text: str) -> str:
+    """`text` without the quote and title marks that pair with none: a closing one nothing opened, an opening one
+    nothing closes."""
+    open_at: list[int] = []
+    lone: list[int] = []
+    for at, mark in enumerate(text):
+        if mark in _PAIRED:
+            open_at.append(at)
+        elif mark in _OPENED:
+            if open_at and text[open_at[-1]] == _OPENED[mark]:
+                open_at.pop()
+            else:
+                lone.append(at)
+    drop = set(lone + open_at)
+    return "".join(mark for at, mark in enumerate(text) if at not in drop) if drop else text
+
+
 def _spelled(name: str, between: str = "[_-]") -> str:
     """`name` as a regular expression, its words joined by any of `between`."""
     return re.escape(name).replace("_", between)
@@ -97,12 +121,14 @@ def unmarked(text: str, lang: str, own: str = "") -> str:
         return text
     held = own.casefold()
     bare = _markup(lang).sub(lambda mark: mark[0] if mark[0].casefold() in held else "", _TAG.sub("", text))
+    bare = _paired(bare)
     if bare == text and not _DEBRIS.search(text):
         return text
     while (emptier := _EMPTY.sub("", _NO_QUOTE.sub("", bare))) != bare:
         bare = emptier
     bare = _DEBRIS.sub("", bare)
     bare = _HAN_GAP.sub("", re.sub(r"\s+([,.;:!?，。；：！？])", r"\1", bare))
-    bare = re.sub(r"([,;:，；：])[,;:，；：]+", r"\1", bare)  # the separators on both sides of what went
+    bare = re.sub(r"([,;:，；：。])[,;:，；：]+", r"\1", bare)  # the separators on both sides of what went
+    bare = _MARKS.sub(lambda run: run[0] if len(set(run[0].replace(" ", ""))) == 1 else run[0][0], bare)
     bare = re.sub(r"[ \t]{2,}", " ", bare).strip().strip(_LOOSE).strip()
     return bare if re.search(r"[^\W_]", bare) else ""  # brackets and marks left saying nothing: "}},}"

@@ -170,7 +170,11 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
         ("Daniel is afraid“speech_style” of it", "Daniel is afraid of it"),
         ("街角咖啡店 2. 30 \x1b; time_of_day : 06:37", "街角咖啡店 2. 30; 06:37"),
         # the answer's JSON left in a cliffhanger (a 40-episode outline, and a 3-episode one)
-        ("十十三年代的香港》，, {}}, {", "十十三年代的香港》"),
+        ("十十三年代的香港》，, {}}, {", "十十三年代的香港"),
+        # quotes and titles the answer's JSON cut, in a 40-episode outline's hooks and cliffhangers
+        ("新婚”，”", "新婚"),
+        ("新婚”。”,”“,“”，，”》，””，””，”，”,”，””，”》，”，””，””，”），””", "新婚。"),
+        ("新郎的婚礼”，“wedding party””, 6", "新郎的婚礼，“wedding party”, 6"),
         ("}}} } } { 1.42 million people watched", "1.42 million people watched"),
         ("She ran, {}}, { and fell.", "She ran, and fell."),
         # not markup: a word as one, brackets with words, a version in prose, a name with its dot
@@ -186,6 +190,8 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
         ),
         ('He said "Stop." She stopped: the scene ends', 'He said "Stop." She stopped: the scene ends'),
         ("He wrote [sic] twice, then [redacted].", "He wrote [sic] twice, then [redacted]."),
+        ("他说：“走。”她看了看《红楼梦》（旧书）。", "他说：“走。”她看了看《红楼梦》（旧书）。"),
+        ("“……”", "“……”"),
     ],
 )
 def test_the_rooms_markup_is_taken_out_of_prose(written, meant):
@@ -210,8 +216,8 @@ _marks = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(before=_prose, mark=_marks, after=_prose, lang=st.sampled_from(["en", "zh"]))
 def test_markup_anywhere_in_prose_leaves_the_prose_and_nothing_else(before, mark, after, lang):
-    def words(text):  # what is said, however the separators around what went out are tidied
-        return re.sub(r"([,;:，；：])[,;:，；：]+", r"\1", "".join(text.split())).strip(",;:|，；：、")
+    def words(text):  # what is said, however the separators and marks around what went out are tidied
+        return re.sub(r"[\W_]", "", text)
 
     assert unmarked(before + after, lang) in (before + after, (before + after).strip()) or not words(before + after)
     bare = unmarked(before + mark + after, lang)
@@ -310,3 +316,29 @@ def test_the_room_takes_the_issues_out_of_a_revision(script, make_ctx):
     pitch = runs.view(run_id).waiting["content"]
     assert (pitch["hook"], pitch["logline"]) == ("A disowned heiress returns as a CEO", quote)
     assert {"type": "scrubbed", "role": "screenwriter", "artifact": "revise_pitch", "fields": ["artifact.hook"]} in seen
+
+
+_PAIRS = [("“", "”"), ("「", "」"), ("《", "》"), ("（", "）")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=_prose,
+    pair=st.sampled_from(_PAIRS),
+    inside=st.text(alphabet="abc张三", min_size=1, max_size=8),
+    after=_prose,
+    closing=st.lists(st.sampled_from([close for _, close in _PAIRS]), min_size=1, max_size=6).map("".join),
+    opening=st.lists(st.sampled_from([opening for opening, _ in _PAIRS]), max_size=3).map("".join),
+    lang=st.sampled_from(["en", "zh"]),
+)
+def test_a_quote_or_title_mark_that_pairs_with_none_goes_and_those_that_pair_stay(
+    before, pair, inside, after, closing, opening, lang
+):
+    quoted = f"{pair[0]}{inside}{pair[1]}"
+    assert unmarked(before + quoted + after, lang) == before + quoted + after  # paired marks are prose
+    bare = unmarked(before + closing + quoted + after + opening, lang)  # closing nothing opened, opening for nothing
+    assert quoted in bare
+    for opening, closing in _PAIRS:  # only the quoted text's marks are left
+        assert bare.count(opening) == bare.count(closing) == quoted.count(opening)
+    assert re.sub(r"\W", "", bare) == re.sub(r"\W", "", before + quoted + after)
+    assert unmarked(bare, lang) == bare

@@ -8,11 +8,13 @@ field's name as "(…, target-audience}" in a character's look, a recalled beat'
 ("[major] director"). Prose has none of it: `unmarked` takes out the room's
 identifiers (its memory kinds and the fields and variables its prompts name,
 written with `_` or `-`), any other word joined by `_`, tags, JSON keys, HTML,
-control characters, what is left of the answer's JSON (curly braces, brackets standing together), and the
-brackets and separators they leave behind. A value
-that is one word ("female_actor", "ep01_s1") is left as written: it may be an
-id; but a list's item that is only a field's name (a world rule "genre", the
-pitch's next key after the premise it opens with) is not an item (`is_key`).
+control characters, what is left of the answer's JSON (curly braces, brackets
+standing together, quote marks that pair with none), and the brackets and
+separators they leave behind. A value that is one word ("female_actor",
+"ep01_s1") is left as written: it may be an id, unless it is one of the room's
+own identifiers (a character's secret "speech_style"); and a list's item that
+is only a field's name (a world rule "genre", the pitch's next key after the
+premise it opens with) is not an item (`is_key`).
 `agents.copying.scrub` applies both to every answer the room keeps.
 """
 
@@ -56,11 +58,7 @@ def _markup(lang: str) -> re.Pattern[str]:
     ("[scene 4:06-57") and a beat's intensity ("[6/10]", "3/1]"), a JSON key and an HTML tag."""
     from agents.roles import ROLES  # looked up late, as in `_tasks`
 
-    tasks = _tasks(lang)
-    names = {kind.value for kind in Kind if "_" in kind.value}
-    names |= {key for key in _keys(lang) if "_" in key}
-    names |= {name for task in tasks for name in re.findall(r"{{\s*(\w+_\w+)", task.input)}
-    spelled = "|".join(sorted((_spelled(name) for name in names), key=lambda s: (-len(s), s)))
+    spelled = "|".join(sorted((_spelled(name) for name in _identifiers(lang)), key=lambda s: (-len(s), s)))
     severity = "|".join(level.value for level in Severity)
     reviewer = "|".join(_spelled(role, "[_ -]") for role in ROLES)
     issue = rf"\[(?:{severity})\](?:\s*(?:{reviewer}))?\s*:?"
@@ -70,6 +68,15 @@ def _markup(lang: str) -> re.Pattern[str]:
         rf"(?<![\w-])(?:{spelled}|{_SNAKE})(?![\w-])|{issue}|{recalled}|{_JSON_KEY}|</?[A-Za-z][\w-]*(?:\s[^<>]*)?>",
         re.I,
     )
+
+
+@cache
+def _identifiers(lang: str) -> frozenset[str]:
+    """The room's own identifiers written with `_`: its memory kinds, its answers' fields, its prompts' variables."""
+    names = {kind.value for kind in Kind if "_" in kind.value}
+    names |= {key for key in _keys(lang) if "_" in key}
+    names |= {name for task in _tasks(lang) for name in re.findall(r"{{\s*(\w+_\w+)", task.input)}
+    return frozenset(names)
 
 
 def _tasks(lang: str) -> list:
@@ -117,8 +124,9 @@ def unmarked(text: str, lang: str, own: str = "") -> str:
     """`text` without the room's markup in it or a control character (a terminal's escape); a value that is one
     word, as written, and markup the series' `own` text has ("null_pointer", a hacker's name in its premise)."""
     text = _CONTROL.sub("", text)
-    if _ONE_WORD.fullmatch(text.strip()):
-        return text
+    if _ONE_WORD.fullmatch(text.strip()):  # a name or an id, unless it is one of the room's ("speech_style")
+        word = text.strip()
+        return "" if word.casefold() in _identifiers(lang) and word.casefold() not in own.casefold() else text
     held = own.casefold()
     bare = _markup(lang).sub(lambda mark: mark[0] if mark[0].casefold() in held else "", _TAG.sub("", text))
     bare = _paired(bare)

@@ -179,6 +179,10 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
         ("She ran, {}}, { and fell.", "She ran, and fell."),
         # not markup: a word as one, brackets with words, a version in prose, a name with its dot
         ("female_actor", "female_actor"),
+        ("ep01_s1", "ep01_s1"),
+        # one of the room's own identifiers as a whole value: a bible's character's secret and look
+        ("speech_style", ""),
+        ("visual_description", ""),
         ("Meet at 5 (sharp) by the pier.", "Meet at 5 (sharp) by the pier."),
         ("He still runs the v2 firmware (54 units).", "He still runs the v2 firmware (54 units)."),
         ("约翰·史密斯推开门", "约翰·史密斯推开门"),

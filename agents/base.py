@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel
@@ -22,6 +22,9 @@ from agents.models import RoomModel
 from agents.prompt_file import load_prompts, render
 from agents.structured import UsageSink, ask_structured
 from tools.errors import ModelOutputError
+
+if TYPE_CHECKING:
+    from agents.copying import Copying
 
 
 @dataclass(frozen=True)
@@ -74,25 +77,27 @@ def perform(
     retries: int = 2,
     max_tokens: int = 1024,
     on_usage: UsageSink | None = None,
-    copies: Callable[[BaseModel], list[str]] | None = None,
+    copies: Callable[[BaseModel], Copying] | None = None,
     scrub: Callable[[BaseModel], BaseModel] | None = None,
 ) -> BaseModel:
     """Run one structured task of a role and return the validated output.
 
     An answer in which `copies` finds another story's names (its few-shot
-    examples') is asked for once more without the examples: a small model
+    examples'), or which is nearer in meaning to an example than to its
+    premise, is asked for once more without the examples: a small model
     copies what it is shown, and told so it copies again, while without an
     example the constrained decoder still gives the shape and the only story
-    in view is the series' own. The answer that copies less stands, and
-    `scrub` then takes out what it still copies word for word.
+    in view is the series' own. The answer that copies less stands
+    (`agents.copying.Copying`), and `scrub` then takes out what it still
+    copies word for word.
     """
     ask = dict(retries=retries, max_tokens=max_tokens, on_usage=on_usage)
     answer = ask_structured(model, task_messages(role.name, task, lang, variables, model.few_shot), schema, **ask)
-    copied = copies(answer) if copies else []
+    copied = copies(answer) if copies else None
     if copied:
         try:
             bare = ask_structured(model, task_messages(role.name, task, lang, variables, 0), schema, **ask)
-            answer = bare if len(copies(bare)) < len(copied) else answer
+            answer = bare if copies(bare) < copied else answer
         except ModelOutputError:  # without an example it gave nothing valid: the valid answer it gave stands
             pass
     return scrub(answer) if scrub else answer

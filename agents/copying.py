@@ -20,12 +20,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 
 from agents.markup import is_key, unmarked
+from agents.nearness import nearer
 from agents.prompt_file import load_prompts
 
 _NAMED_KEYS = ("name", "title", "location", "era", "speaker", "heading", "character", "characters")
@@ -210,12 +212,33 @@ def _held(name: str, held: str) -> bool:
     return bool(names) and name.isascii() and all(word.casefold() in held for word in names)
 
 
-def copy_check(role: str, lang: str, premise: str, own: str = "") -> Callable[[BaseModel], list[str]]:
-    """What an answer takes from another story's examples; a name the premise or the series' `own` text gives
-    (the writer's notes, what a person approved) is the series'."""
+@dataclass(frozen=True)
+class Copying:
+    """What an answer takes from another story: the examples' `names` in it, and how much `nearer` in meaning it
+    is to the nearest example than to its premise (`agents.nearness`; 0 when not measured)."""
 
-    def check(answer: BaseModel) -> list[str]:
-        return copied_names(answer.model_dump(mode="json"), role, lang, f"{premise}\n{own}")
+    names: tuple[str, ...] = ()
+    nearer: float = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self.names) or self.nearer > 0
+
+    def __lt__(self, other: Copying) -> bool:
+        """Copies less: fewer names, then, as many, less near another story."""
+        return (len(self.names), max(self.nearer, 0.0)) < (len(other.names), max(other.nearer, 0.0))
+
+
+def copy_check(
+    role: str, lang: str, premise: str, own: str = "", task: str | None = None
+) -> Callable[[BaseModel], Copying]:
+    """What an answer takes from another story's examples; a name the premise or the series' `own` text gives
+    (the writer's notes, what a person approved) is the series'. Given its `task`, how near in meaning it is to
+    the task's examples too."""
+
+    def check(answer: BaseModel) -> Copying:
+        found = answer.model_dump(mode="json")
+        names = tuple(copied_names(found, role, lang, f"{premise}\n{own}"))
+        return Copying(names, nearer(found, premise, role, task, lang) if task else 0.0)
 
     return check
 

@@ -22,6 +22,7 @@ from importlib import resources
 import yaml
 
 from agents.cultural_consultant import YEAR, era_words, era_year, word_pattern
+from agents.named_places import named_places
 
 _NAMED = (
     re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
@@ -39,6 +40,7 @@ class Setting:
     places: tuple[str, ...]
     opening: str = ""  # what the pitch's logline opens with: the premise itself
     roles: tuple[str, ...] = ()  # what a character can be in the story: the bible examples' roles
+    sites: tuple[str, ...] = ()  # the places the premise names itself, the first of `places`
 
 
 def _data(name: str) -> dict:
@@ -183,25 +185,32 @@ def age_of(story: str, culture: dict) -> int:
     return 2 if oldest < 1800 else 1 if oldest < 1990 else 0
 
 
+# the city the premise sets its story in after its time, when its culture names none: "In 1940s Lisbon, …"
+_IN_CITY = re.compile(r"\b[Ii]n (?:the )?[0-9]{4}s? ([A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?)\b")
+
+
 def era_of(premise: str, lang: str) -> str:
-    """When and where the series is set: the time the premise names, else its culture's; then its culture's place."""
+    """When and where the series is set: the time the premise names, else its culture's; then its culture's
+    place, else the city the premise says it is in."""
     culture = culture_of(premise, lang)
     time = time_said(premise) or culture["time"]
-    place = culture.get("place", "")
+    place = culture.get("place", "") or (city.group(1) if (city := _IN_CITY.search(premise)) else "")
     if not place or place.casefold() in time.casefold():
         return time
     return f"{time}{'，' if lang == 'zh' else ', '}{place}"
 
 
 def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
-    """Up to `count` places for the series: those its premise's words call for, then its culture's."""
+    """Up to `count` places for the series: those the premise names (`agents.named_places`), those its words
+    call for, then its culture's."""
     found = [
         place
         for setting in _settings()
         if lang in setting and any(_says(premise, w) for w in setting["words"])
         for place in setting[lang]
     ]
-    return tuple(dict.fromkeys([*found, *culture_of(premise, lang)["places"]]))[:count]
+    named = named_places(premise, lang)
+    return tuple(dict.fromkeys([*named, *found, *culture_of(premise, lang)["places"]]))[:count]
 
 
 _CLAUSE_END = re.compile(r"[。！？；，、.!?;,:：](?=\s|$)|[。！？；，、]")
@@ -239,6 +248,6 @@ def roles_of(lang: str) -> tuple[str, ...]:
 
 @cache
 def setting_of(premise: str, lang: str) -> Setting:
-    return Setting(
-        cast_names(premise, lang), era_of(premise, lang), places_of(premise, lang), opening_of(premise), roles_of(lang)
-    )
+    places = places_of(premise, lang)
+    sites = tuple(site for site in named_places(premise, lang) if site in places)
+    return Setting(cast_names(premise, lang), era_of(premise, lang), places, opening_of(premise), roles_of(lang), sites)

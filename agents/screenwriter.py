@@ -64,7 +64,7 @@ class Bible(BaseModel):
         and the memory are keyed by name, so the first entry is the one kept.
         """
         self.characters = _first_per_name(self.characters)
-        self.locations = _first_per_name(self.locations)
+        self.locations = type(self.locations)(_first_per_name(self.locations))  # a small model's: a tuple
         return self
 
 
@@ -377,11 +377,14 @@ def set_in(
     era: str,
     opening: str = "",
     roles: tuple[str, ...] = (),
+    sites: tuple[str, ...] = (),
 ) -> type[Bible]:
     """`schema` with every character named from `names`, every location from `places` and the era `era`,
     so a constrained decoder can write no other name, place or era; given `opening`, the world's first rule
     opens with it (the premise: what the series' world is), and a later rule that only says it again is left out;
-    given `roles`, every character is one of them.
+    given `roles`, every character is one of them; given `sites` (the places the premise names), the first
+    locations are those, in order (left to choose, the 270M model set a pig-farm series at the banquet hall its
+    example's heiress has, and only there).
 
     For small models, which otherwise set every series where their examples are, with their people, and write
     a bible about nothing of the premise.
@@ -389,6 +392,13 @@ def set_in(
     held = {"name": (Literal[names], ...)} | ({"role": (Literal[roles], ...)} if roles else {})
     character = create_model("Character", __base__=Character, **held)
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
+    firsts = tuple(
+        create_model(f"Location{place}", __base__=Location, name=(Literal[(site,)], ...))
+        for place, site in enumerate(sites[:SMALL_SITES], start=1)
+    )
+    counts = range(max(1, len(firsts)), len(firsts) + 3)  # the sites, and up to two more places
+    led = (Union[tuple(_led_by(firsts, location, n) for n in counts)], ...)
+    locations = led if firsts else (list[location], Field(min_length=1, max_length=8))
     world = {"era": (Literal[(era,)], Field(description=WorldRules.model_fields["era"].description))}
     validators = {}
     if opening:
@@ -407,11 +417,12 @@ def set_in(
         __base__=schema,
         world=(create_model("WorldRules", __base__=WorldRules, __validators__=validators, **world), ...),
         characters=(list[character], Field(min_length=1, max_length=8)),
-        locations=(list[location], Field(min_length=1, max_length=8)),
+        locations=locations,
     )
 
 
 SMALL_RULES = 3  # the most world rules a small model's bible has, the first held to the premise
+SMALL_SITES = 3  # the most places the premise names that a small model's bible opens its locations with
 
 
 def literal(text: str) -> str:
@@ -506,7 +517,14 @@ def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -
     premise."""
     if not handed:
         return Held()
-    return Held(cast=handed.names, places=handed.places, era=handed.era, opening=handed.opening, roles=handed.roles)
+    return Held(
+        cast=handed.names,
+        places=handed.places,
+        era=handed.era,
+        opening=handed.opening,
+        roles=handed.roles,
+        sites=handed.sites,
+    )
 
 
 def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) -> Held:
@@ -530,7 +548,9 @@ def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) ->
 
 
 def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return set_in(schema, held.cast, held.places, held.era, held.opening, held.roles) if held.cast else schema
+    if not held.cast:
+        return schema
+    return set_in(schema, held.cast, held.places, held.era, held.opening, held.roles, held.sites)
 
 
 def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:

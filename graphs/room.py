@@ -31,6 +31,7 @@ from agents.base import Role, perform, task_messages
 from agents.copying import copy_check, plain, scrub
 from agents.handed import opening_of
 from agents.models import RoomModel
+from agents.nearness import measured
 from agents.production import Studio
 from agents.structured import Usage, stream_text
 from graphs.context import Context
@@ -217,10 +218,12 @@ class Room:
     ) -> BaseModel:
         """`role`'s structured `task` on its model (`agents.base.perform`), its tokens in the ledger under `stage`
         (default: the task). With `own`, what the series itself says besides its premise, an answer that copies
-        an example's names is asked for once more without the examples, and what it copies word for word from
-        its prompt, or from what the call `said` besides (the issues a revision answers), is taken out
-        (`agents.copying.scrub`); what the version it is `revising` says stays (the issues quote it)."""
-        copies = copy_check(role.name, self.lang, self.premise, own) if own is not None else None
+        an example's names (or, from a model shown only some examples, tells a story nearer in meaning to one
+        than to the premise: `agents.nearness`) is asked for once more without the examples, and what it copies
+        word for word from its prompt, or from what the call `said` besides (the issues a revision answers), is
+        taken out (`agents.copying.scrub`); what the version it is `revising` says stays (the issues quote it)."""
+        compared = task if measured(task) and self.model(role.name).few_shot is not None else None
+        copies = None if own is None else copy_check(role.name, self.lang, self.premise, own, compared)
 
         def scrubbed(answer: BaseModel) -> BaseModel:
             clean, changed = scrub(

@@ -1,0 +1,120 @@
+"""The places a premise names itself come first among the places a small model is handed."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from pydantic import ValidationError
+
+from agents.handed import era_of, places_of, setting_of
+from agents.named_places import named_places
+from agents.roles import ARTIFACTS
+from agents.screenwriter import _bible_held_to_setting
+from agents.structured import closed_schema
+
+
+@pytest.mark.parametrize(
+    "lang, premise, places",
+    [
+        ("zh", "顶流男星被迫回老家继承养猪场", ("老家", "养猪场")),
+        ("zh", "九十年代的县城录像厅老板，发现失踪的妹妹出现在一盘录像带里", ("县城", "录像厅")),
+        ("zh", "唐朝长安，一名女仵作与大理寺少卿联手破解连环命案", ("大理寺",)),
+        ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本", ("纺织厂", "工厂")),
+        ("zh", "清末广州十三行，账房先生的女儿女扮男装进洋行当学徒", ("十三行", "账房", "洋行")),
+        (
+            "en",
+            "An Antarctic weather station's cook suspects the new scientist is an impostor",
+            ("Antarctic weather station",),
+        ),
+        ("en", "A farmer's widow runs the old mill in a Welsh mining village", ("Old mill", "Welsh mining village")),
+        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", ("Hospital",)),
+        ("en", "In 1940s Lisbon, a hotel maid passes secrets between two spies", ("Hotel",)),
+    ],
+)
+def test_the_places_a_premise_names_are_found_as_it_writes_them(lang, premise, places):
+    assert named_places(premise, lang) == places
+    assert places_of(premise, lang)[: len(places)] == places  # before the places of its words and its culture
+
+
+@pytest.mark.parametrize(
+    "lang, premise",
+    [
+        ("zh", "她进行了一场旅行"),  # 行 and 场 that are no place
+        ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争"),  # 宫廷 is the court, not a 宫
+        ("zh", "在工厂倒闭前夜发现厂长的秘密"),  # 厂长 is a person
+        ("zh", "重生回到高考前一天的女孩，决定不再替继妹顶罪"),
+        ("en", "A retired boxer agrees to train the son of the man he killed"),
+        ("en", "A grumpy wedding photographer keeps getting hired by the same runaway bride"),
+    ],
+)
+def test_words_that_name_no_place_give_none(lang, premise):
+    assert not {"场旅行", "卷入宫", "发现厂", "一场"} & set(named_places(premise, lang))
+    assert all(len(p) >= 2 for p in named_places(premise, lang))
+    if premise in ("重生回到高考前一天的女孩，决定不再替继妹顶罪",) or lang == "en":
+        assert named_places(premise, lang) == ()
+
+
+def test_a_city_after_the_time_is_where_a_culture_without_one_is_set():
+    assert era_of("In 1940s Lisbon, a hotel maid passes secrets between two spies", "en") == "1940s, Lisbon"
+    assert era_of("Lost In Translation", "en") == "present-day"
+    assert era_of("清末广州十三行，账房先生的女儿女扮男装进洋行当学徒", "zh") == "清末"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    premise=st.one_of(
+        st.text(max_size=120),
+        st.text(alphabet="养猪场厂长宫廷行旅一的在回老家录像厅大理寺 ,，'s", max_size=60),
+        st.lists(st.sampled_from(["the", "old", "mill", "hotel's", "Weather", "station", "in", "a", ","])).map(
+            " ".join
+        ),
+    ),
+    lang=st.sampled_from(["en", "zh"]),
+)
+def test_any_premise_gives_at_most_three_places_each_its_own_words(premise, lang):
+    places = named_places(premise, lang)
+    assert len(places) <= 3 and len(set(places)) == len(places)
+    for place in places:
+        if lang == "zh":
+            assert place in premise
+        else:
+            assert all(word.casefold() in premise.casefold() for word in place.split())
+    assert named_places(premise, lang) == places
+
+
+def _bible(setting, locations):
+    lead = {"name": setting.names[0], "age": 30, "role": setting.roles[0]}
+    lead |= dict.fromkeys(("want", "need", "secret", "speech_style", "visual_description", "voice"), "x")
+    return {
+        "characters": [lead],
+        "locations": [{"name": name, "description": "d"} for name in locations],
+        "world": {"era": setting.era, "rules": [setting.opening]},
+        "tone": "t",
+        "visual_style": "v",
+    }
+
+
+def test_a_small_models_bible_opens_its_locations_with_the_places_the_premise_names():
+    setting = setting_of("顶流男星被迫回老家继承养猪场", "zh")
+    assert setting.sites == ("老家", "养猪场") == setting.places[:2]
+    schema = ARTIFACTS["bible"].schema_for(1, 0, *_bible_held_to_setting({}, True, setting, 0))
+    kept = schema.model_validate(_bible(setting, ["老家", "养猪场", setting.places[3]]))
+    assert [place.name for place in kept.locations] == ["老家", "养猪场", setting.places[3]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pydantic warns when a value no longer fits its field's type
+        assert [p["name"] for p in kept.model_dump(mode="json")["locations"]] == ["老家", "养猪场", setting.places[3]]
+    with pytest.raises(ValidationError):
+        schema.model_validate(_bible(setting, [setting.places[3]]))  # the banquet hall alone
+    with pytest.raises(ValidationError):
+        schema.model_validate(_bible(setting, ["养猪场", "老家"]))  # in the premise's order
+    locations = closed_schema(schema)["properties"]["locations"]
+    assert [len(a["prefixItems"]) for a in locations["anyOf"]] == [2, 3, 4]
+
+
+def test_a_premise_that_names_no_place_leaves_the_bibles_locations_a_list():
+    setting = setting_of("重生回到高考前一天的女孩，决定不再替继妹顶罪", "zh")
+    schema = ARTIFACTS["bible"].schema_for(1, 0, *_bible_held_to_setting({}, True, setting, 0))
+    assert setting.sites == () and closed_schema(schema)["properties"]["locations"]["type"] == "array"
+    assert schema.model_validate(_bible(setting, [setting.places[-1]])).locations[0].name == setting.places[-1]

@@ -67,6 +67,7 @@ class Held(NamedTuple):
     title: str = ""  # the title it has (a small model's script: its episode's in the outline)
     roles: tuple[str, ...] = ()  # what its characters can be (a small model's bible: the examples' roles)
     sites: tuple[str, ...] = ()  # the places its first locations are (a small model's bible: the premise's own)
+    titles: str = ""  # the pattern its titles match (a small model's: a title in the series' language)
 
 
 # (schema, episodes, held) -> the schema for this series (unchanged when nothing is held and nothing counts)

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agents.markup import is_key, unmarked
+from agents.named_places import named_places
 from agents.nearness import nearer
 from agents.prompt_file import load_prompts
 
@@ -74,8 +75,9 @@ def _texts(value: Any, key: str = ""):
 def example_names(role: str, lang: str) -> frozenset[str]:
     """The names, places, eras and titles of a role's few-shot examples, and the proper nouns of their prose:
     what a model that copies its examples brings into another story. A title of one common word ("Wanted",
-    "玉佩") is not a name, nor is a capitalised word the examples also write in lower case, nor one word of
-    fewer than five letters ("Lin", "Mark": too common to tell a copy)."""
+    "玉佩") is not a name in prose (a title that is one is copied: `example_titles`), nor is a capitalised word
+    the examples also write in lower case, nor one word of fewer than five letters ("Lin", "Mark": too common to
+    tell a copy)."""
     found: set[str] = set()
     texts = _example_texts(role, lang)
     lower = {word for _, text in texts for word in re.findall(r"[a-z][a-z'-]+", text)}
@@ -125,14 +127,30 @@ def _appears(name: str, text: str, as_written: bool = False) -> bool:
 
 
 def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
-    """The names and places of `role`'s examples that `artifact` uses (as words) and the series' `own` text
-    (its premise, notes, approved artifacts) does not hold anywhere."""
+    """The names and places of `role`'s examples that `artifact` uses (as words), and its titles that are
+    an example's, that the series' `own` text (its premise, notes, approved artifacts) does not hold anywhere."""
     text = artifact_text(artifact)
     held = own.casefold()
     as_written = _as_written(role, lang)
-    return sorted(
+    names = {
         name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, name in as_written)
-    )
+    }
+    titles = {
+        text.strip() for key, text in _texts(artifact) if key == "title" and _copied_title(text, role, lang, held)
+    }
+    return sorted(names | titles)
+
+
+@cache
+def example_titles(role: str, lang: str) -> frozenset[str]:
+    """The titles of `role`'s examples, folded (`_fold`): a title written as one of them is copied however short
+    (three English series of the 270M model had an episode "Wanted", as an outline example's has)."""
+    return frozenset(folded for key, text in _example_texts(role, lang) if key == "title" and (folded := _fold(text)))
+
+
+def _copied_title(title: str, role: str, lang: str, held: str) -> bool:
+    """Whether `title` is one of the examples' titles that the series' own (casefolded) text does not hold."""
+    return _fold(title) in example_titles(role, lang) and not _held(title.strip(), held)
 
 
 def artifact_text(artifact: Any) -> str:
@@ -327,9 +345,24 @@ _PLAIN = {
 
 
 def plain(path: tuple, lang: str, premise: str) -> str:
-    """What a copied field at `path` becomes: a plain word for a genre or an audience, else the premise."""
+    """What a copied field at `path` becomes: a plain word for a genre or an audience, a title from the
+    premise (`title_of`), else the premise."""
+    if path[-1] == "title":
+        return title_of(premise, lang)
     words = _PLAIN.get(str(path[-1]), {})
     return words.get(lang, words.get("en", premise))
+
+
+def title_of(premise: str, lang: str) -> str:
+    """A title in the premise's words: the first place it names, else a few words of its first clause, as a
+    small model's titles are written (`agents.screenwriter.TITLES`); "" when it has too few."""
+    places = named_places(premise, lang, 1)
+    text = places[0] if places else re.split(r"[,，;；:：。.!?！？]", premise, maxsplit=1)[0]
+    if lang == "zh":
+        han = "".join(re.findall(r"[\u4e00-\u9fff]", text))[:8]
+        return han if len(han) >= 2 else ""
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text)[:4]
+    return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
 def scrub(
@@ -352,7 +385,8 @@ def scrub(
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
-        if not is_copied(text, role, lang, own, said):
+        title = path[-1] == "title" and _copied_title(text, role, lang, own.casefold())
+        if not title and not is_copied(text, role, lang, own, said):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []
         if path[-1] in _SAID and len(path) > 1 and isinstance(path[-2], int):

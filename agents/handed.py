@@ -41,6 +41,7 @@ class Setting:
     opening: str = ""  # what the pitch's logline opens with: the premise itself
     roles: tuple[str, ...] = ()  # what a character can be in the story: the bible examples' roles
     sites: tuple[str, ...] = ()  # the places the premise names itself, the first of `places`
+    lang: str = "en"  # the language the series is written in
 
 
 def _data(name: str) -> dict:
@@ -250,4 +251,6 @@ def roles_of(lang: str) -> tuple[str, ...]:
 def setting_of(premise: str, lang: str) -> Setting:
     places = places_of(premise, lang)
     sites = tuple(site for site in named_places(premise, lang) if site in places)
-    return Setting(cast_names(premise, lang), era_of(premise, lang), places, opening_of(premise), roles_of(lang), sites)
+    return Setting(
+        cast_names(premise, lang), era_of(premise, lang), places, opening_of(premise), roles_of(lang), sites, lang
+    )

@@ -123,14 +123,16 @@ def outline_episode(outline: dict | None, number: int) -> dict:
 
 
 @cache
-def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
+def outline_of(episodes: int, opening: str = "", titles: str = "") -> type[SeriesOutline]:
     """A SeriesOutline with exactly `episodes` episodes, so the decoder cannot give fewer or more; given
-    `opening`, the first episode's hook opens with it (the decoder writes the series on from the premise).
+    `opening`, the first episode's hook opens with it (the decoder writes the series on from the premise);
+    given `titles`, every episode's title matches that pattern (`TITLES`).
 
     For small models: left free, the 270M model outlines nothing of the premise ("封建时代, 开场中线").
     """
+    episode = patterned(EpisodeOutline, "title", titles) if titles else EpisodeOutline
     if not opening:
-        field = (list[EpisodeOutline], Field(min_length=episodes, max_length=episodes))
+        field = (list[episode], Field(min_length=episodes, max_length=episodes))
         return create_model("SeriesOutline", __base__=SeriesOutline, episodes=field)
 
     def _saying_more(outline: SeriesOutline) -> SeriesOutline:
@@ -146,12 +148,12 @@ def outline_of(episodes: int, opening: str = "") -> type[SeriesOutline]:
             episode.cliffhanger = unsaid(episode.cliffhanger, *said)
         return outline
 
-    first = opened_with(EpisodeOutline, opening, "hook")
+    first = opened_with(episode, opening, "hook")
     return create_model(
         "SeriesOutline",
         __base__=SeriesOutline,
         __validators__={"_saying_more": model_validator(mode="after")(_saying_more)},
-        episodes=(_led_by((first,), EpisodeOutline, episodes), ...),
+        episodes=(_led_by((first,), episode, episodes), ...),
     )
 
 
@@ -438,12 +440,24 @@ def opened_with(schema: type[BaseModel], opening: str, field: str = "logline") -
     For small models: left to write the logline itself, the 270M model writes its example's story
     ("末世降临…" came back as the example's 重生 revenge, names and all).
     """
-    bounds = schema.model_fields[field].metadata  # its own bounds kept, whatever they are
+    return patterned(schema, field, f"^{literal(opening)}.*")
+
+
+@cache
+def patterned(schema: type[BaseModel], field: str, pattern: str) -> type[BaseModel]:
+    """`schema` whose string `field` matches `pattern`, its own bounds kept, whatever they are."""
+    bounds = schema.model_fields[field].metadata
     return create_model(
-        schema.__name__,
-        __base__=schema,
-        **{field: (Annotated[(str, *bounds, Field(pattern=f"^{literal(opening)}.*"))], ...)},
+        schema.__name__, __base__=schema, **{field: (Annotated[(str, *bounds, Field(pattern=pattern))], ...)}
     )
+
+
+# what a small model's titles are: a few words of the series' language. Left free, the 270M model titled
+# Chinese series and their episodes "The Big Boss", ">(A) the new-generation model" and "2017年"
+TITLES = {
+    "en": r"^[A-Z0-9][A-Za-z0-9'’-]*( [A-Za-z0-9'’-]+){0,5}$",
+    "zh": r"^[一-鿿]{2,8}$",
+}
 
 
 # ── the screenwriter's artifacts ─────────────────────────────────────────
@@ -500,16 +514,18 @@ def _script_canon(sc: dict) -> list[Canon]:
 
 
 def _held_to_premise(artifacts: dict, small: bool, handed, episode: int) -> Held:
-    """A small model's logline, and its outline's first hook, open with the premise it was handed."""
-    return Held(opening=handed.opening) if handed and handed.opening else Held()
+    """A small model's logline, and its outline's first hook, open with the premise it was handed, and its
+    titles are in the series' language (`TITLES`)."""
+    return Held(opening=handed.opening, titles=TITLES.get(handed.lang, "")) if handed else Held()
 
 
 def _pitch_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return opened_with(schema, held.opening) if held.opening else schema
+    schema = opened_with(schema, held.opening) if held.opening else schema
+    return patterned(schema, "title", held.titles) if held.titles else schema
 
 
 def _outline_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
-    return outline_of(episodes, held.opening)
+    return outline_of(episodes, held.opening, held.titles)
 
 
 def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -> Held:

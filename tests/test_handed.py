@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from agents.copying import copied_names
 from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of, setting_of
 from agents.prompt_file import load_prompts
+from agents.screenwriter import TITLES
 
 
 @pytest.mark.parametrize(
@@ -356,7 +357,7 @@ def test_any_premise_gets_a_setting_a_small_model_can_be_held_to(premise, lang):
     assert schema.model_json_schema()["$defs"]
 
 
-_PITCH = {"title": "T", "genre": "g", "tropes": [], "hook": "h", "target_audience": "a"}
+_PITCH = {"title": "囤货系统", "genre": "g", "tropes": [], "hook": "h", "target_audience": "a"}
 
 
 def test_a_small_models_logline_opens_with_the_premise(make_ctx):
@@ -375,6 +376,44 @@ def test_a_small_models_logline_opens_with_the_premise(make_ctx):
         schema.model_validate({**_PITCH, "logline": "豪门千金被继妹和未婚夫联手害死，重生回到订婚宴前一天。"})
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["pitch"], values, make_ctx(), large) is ARTIFACTS["pitch"].schema
+
+
+@pytest.mark.parametrize(
+    "lang, good, bad",
+    [
+        ("zh", ["养猪场", "回老家的男星"], ["The Big Boss", ">(A) the new-generation model", "2017年", "猪"]),
+        ("en", ["The Cook's Secret", "Ice 1957"], ["the cook", "> (A) model", "Ice Station Zebra at Night Time Again"]),
+    ],
+)
+def test_a_small_models_titles_are_a_few_words_of_the_series_language(make_ctx, lang, good, bad):
+    """The 270M model titled Chinese series and their episodes "The Big Boss", ">(A) the new-generation model"
+    and "2017年": a small model's pitch and episodes (and their revisions) are titled in the series' language."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from factories import outline, pitch
+    from graphs.negotiation import owner_schema
+
+    premise = {"zh": "顶流男星被迫回老家继承养猪场", "en": "A cook at an Antarctic station suspects the new scientist"}[
+        lang
+    ]
+    values = {"premise": premise, "lang": lang, "episodes": 2}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    large = RoomModel(chat=None, spec="openai:x")
+    for name in ("pitch", "outline"):
+        assert all('"pattern": "' + TITLES[lang] in doc for doc in held_schemas(name, values, make_ctx()))
+    for title in good + bad:
+        written = {**pitch(), "logline": premise, "title": title}
+        episodes = outline(2)
+        episodes["episodes"][0] |= {"title": title, "hook": premise}
+        episodes["episodes"][1]["title"] = good[0]
+        for name, content in (("pitch", written), ("outline", episodes)):
+            owner_schema(ARTIFACTS[name], values, make_ctx(), large).model_validate(content)  # any title
+            held = owner_schema(ARTIFACTS[name], values, make_ctx(), small)
+            if title in good:
+                held.model_validate(content)
+            else:
+                with pytest.raises(ValueError):
+                    held.model_validate(content)
 
 
 @pytest.mark.parametrize("episodes", [1, 3])
@@ -511,6 +550,7 @@ def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx
     fire = "他讲了一个火灾的故事，当晚茶馆起火。"
     written = outline(2)
     first, second = written["episodes"]
+    first["title"], second["title"] = "说书人", "茶馆起火"  # a small model's titles are in the series' language
     first["hook"] = _NORTH
     first["beats"] = [
         {"description": "民国北平，一个說書人發现自己讲故事正在件件变成真", "intensity": 3},
@@ -533,7 +573,7 @@ def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx
     ] == [4, 1]
 
     values["artifacts"] = {"bible": bible(), "outline": held.model_dump(mode="json")}
-    draft = {**script(1), "title": "Episode 1"}  # the episode's title in the outline
+    draft = {**script(1), "title": "说书人"}  # the episode's title in the outline
     lin, zhou = draft["scenes"][0]["lines"][:2]
     assert lin["speaker"] != zhou["speaker"]
     scene = {**draft["scenes"][0], "location": "Board room", "heading": "INT. BOARD ROOM - NIGHT"}

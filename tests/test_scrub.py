@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import factories as f
-from agents.copying import plain, scrub
+from agents.copying import copied_names, plain, scrub, title_of
 from agents.examples import shown
 from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
-from agents.screenwriter import Bible, EpisodeScript, Pitch, SeriesOutline
+from agents.screenwriter import TITLES, Bible, EpisodeScript, Pitch, SeriesOutline, outline_of
 from graphs.runs import Runs
 
 SONG = "北宋汴京，一个卖饼的小娘子意外捡到了皇子的玉佩"
@@ -140,6 +140,45 @@ def test_any_pitch_scrubbed_stays_valid_and_keeps_nothing_it_could_mend(lang, pr
     for name in ("genre", "hook", "target_audience"):
         if getattr(pitch, name) == getattr(clean, name):
             assert name not in changed
+
+
+# ── titles ─────────────────────────────────────────────────────────────
+
+
+def test_an_episode_titled_as_an_example_is_copied_however_short():
+    """Three English series of the 270M model had an episode "Wanted", as a revision example's outline has."""
+    written = f.outline(2)
+    written["episodes"][0]["title"] = " wanted "
+    cook = "An Antarctic weather station's cook suspects the new scientist is an impostor"
+    assert "wanted" in copied_names(written, "screenwriter", "en", cook)
+    assert copied_names(written, "screenwriter", "en", "A wanted man returns to his village") == []
+    assert copied_names({"logline": "She is wanted by the police"}, "screenwriter", "en", cook) == []  # prose
+    zh = {"episodes": [{"title": "玉佩"}]}
+    assert copied_names(zh, "screenwriter", "zh", "顶流男星被迫回老家继承养猪场") == ["玉佩"]
+    assert copied_names(zh, "screenwriter", "zh", SONG) == []  # the premise has one
+
+
+@pytest.mark.parametrize(
+    "lang, premise", [("en", "An Antarctic weather station's cook suspects the new scientist"), ("zh", SONG)]
+)
+def test_a_title_still_copied_becomes_one_in_the_premises_words(lang, premise):
+    written = f.outline(2)
+    written["episodes"][1]["title"] = {"en": "Wanted", "zh": "少爷"}[lang]
+    written["episodes"][0]["title"] = {"en": "The Long Night", "zh": "长夜"}[lang]
+    small = outline_of(2, "", TITLES[lang])
+    clean, changed = _scrub(SeriesOutline.model_validate(written), lang, premise)
+    assert "episodes.1.title" in changed
+    titles = [e.title for e in clean.episodes]
+    assert titles == [written["episodes"][0]["title"], title_of(premise, lang)]
+    assert titles[1] in premise.title() or titles[1] in premise
+    assert small.model_validate(clean.model_dump())  # a small model's schema takes it
+
+
+@settings(max_examples=200, deadline=None)
+@given(lang=st.sampled_from(["en", "zh"]), premise=st.text(max_size=120))
+def test_a_title_from_any_premise_is_one_a_small_model_could_write(lang, premise):
+    title = title_of(premise, lang)
+    assert title == "" or re.fullmatch(TITLES[lang].strip("^$"), title)
 
 
 # ── the room's markup in what a model writes ─────────────────────────────

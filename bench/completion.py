@@ -106,13 +106,9 @@ def _strings(value, keys=_NAME_KEYS):
             yield from _strings(item, keys)
 
 
-def examples_of(lang: str, task: str) -> list[dict]:
-    return example_outputs("screenwriter", task, lang)
-
-
 def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
     text = json.dumps(artifact, ensure_ascii=False).casefold()
-    vocabulary = {s for example in examples_of(lang, task) for s in _strings(example)}
+    vocabulary = {s for example in example_outputs("screenwriter", task, lang) for s in _strings(example)}
     return sorted(
         w for w in vocabulary if len(w) >= 2 and w.casefold() in text and w.casefold() not in premise.casefold()
     )

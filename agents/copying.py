@@ -6,7 +6,9 @@ Dunn" at "St Mary's Church, Chelsea" for a nurse's story). The room lists
 what the examples name and finds it in an answer (`copy_check`, for every
 model: a real one that copies is wrong too); `agents.base.perform` then asks
 once more without the examples. The names a premise, a writer's note or an
-approved artifact gives are the series' own.
+approved artifact gives are the series' own. Chinese is compared in simplified
+characters (`folded`): an example's title written in traditional ones is
+still the example's.
 
 It copies its prompt's words too (its persona as a character's look, an
 example's "who love revenge and workplace romance" as every audience):
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+import opencc
 from pydantic import BaseModel
 
 from agents.markup import is_key, unmarked
@@ -51,6 +54,16 @@ _MONTHS = {
     "November",
     "December",
 }
+
+
+_SIMPLIFIED = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=256)
+def folded(text: str) -> str:
+    """`text` as the copy checks compare it: casefolded, its Chinese in simplified characters (a small model
+    wrote the Chinese example's episode title 天台惊醒 as 天台驚醒)."""
+    return _SIMPLIFIED.convert(text).casefold()
 
 
 def _texts(value: Any, key: str = ""):
@@ -121,7 +134,7 @@ def _appears(name: str, text: str, as_written: bool = False) -> bool:
     """Whether an example's name is in `text` as a word: a name of several words whatever its case ("Dunn &
     Ashdown car park"), unless `as_written`; one capitalised word as written."""
     if not name.isascii():
-        return name in text
+        return folded(name) in folded(text)
     flags = re.IGNORECASE if " " in name and not as_written else 0
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags) is not None
 
@@ -130,7 +143,7 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     """The names and places of `role`'s examples that `artifact` uses (as words), and its titles that are
     an example's, that the series' `own` text (its premise, notes, approved artifacts) does not hold anywhere."""
     text = artifact_text(artifact)
-    held = own.casefold()
+    held = folded(own)
     as_written = _as_written(role, lang)
     names = {
         name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, name in as_written)
@@ -138,18 +151,18 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     titles = {
         text.strip() for key, text in _texts(artifact) if key == "title" and _copied_title(text, role, lang, held)
     }
-    return sorted(names | titles)
+    return sorted(names | {title for title in titles if folded(title) not in set(map(folded, names))})
 
 
 @cache
 def example_titles(role: str, lang: str) -> frozenset[str]:
     """The titles of `role`'s examples, folded (`_fold`): a title written as one of them is copied however short
     (three English series of the 270M model had an episode "Wanted", as an outline example's has)."""
-    return frozenset(folded for key, text in _example_texts(role, lang) if key == "title" and (folded := _fold(text)))
+    return frozenset(words for key, text in _example_texts(role, lang) if key == "title" and (words := _fold(text)))
 
 
 def _copied_title(title: str, role: str, lang: str, held: str) -> bool:
-    """Whether `title` is one of the examples' titles that the series' own (casefolded) text does not hold."""
+    """Whether `title` is one of the examples' titles that the series' own (`folded`) text does not hold."""
     return _fold(title) in example_titles(role, lang) and not _held(title.strip(), held)
 
 
@@ -165,7 +178,7 @@ _RUN = {"en": 6, "zh": 8}
 def _units(text: str, lang: str) -> list[str]:
     """Words (English, case-blind) or Han characters (Chinese): what a run of copied text is counted in."""
     if lang == "zh":
-        return re.findall(r"[\u4e00-\u9fff]", text)
+        return re.findall(r"[\u4e00-\u9fff]", folded(text))
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.casefold())
 
 
@@ -222,9 +235,9 @@ def copied_phrases(text: str, role: str, lang: str, own: str = "", said: str = "
 
 
 def _held(name: str, held: str) -> bool:
-    """Whether the series' own text holds `name`: the whole of it, or, for an English phrase, every name in it
+    """Whether the series' own (`folded`) text `held` holds `name`: the whole of it, or, for an English phrase, every name in it
     after its first word ("Present-day London" once the series is set in London)."""
-    if name.casefold() in held:
+    if folded(name) in held:
         return True
     names = [word.strip(",.;:") for word in name.split()[1:] if word[:1].isupper()]
     return bool(names) and name.isascii() and all(word.casefold() in held for word in names)
@@ -276,11 +289,11 @@ def _example_values(role: str, lang: str) -> frozenset[str]:
     tasks = load_prompts(role, lang).tasks.values()
     answers = (text for task in tasks for example in task.examples for _, text in _texts(example.output))
     words = (text for task in tasks if task.answer for text in task.answer.fields.values())
-    return frozenset(folded for text in (*answers, *words) if (folded := _fold(text)))
+    return frozenset(folded_words for text in (*answers, *words) if (folded_words := _fold(text)))
 
 
 def _fold(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.casefold()))
+    return " ".join(re.findall(r"\w+", folded(text)))
 
 
 def _leaves(value: Any, path: tuple = ()):
@@ -306,9 +319,10 @@ def is_copied(text: str, role: str, lang: str, own: str, said: str = "") -> bool
     copied = sum(len(_units(run, lang)) for run in copied_phrases(text, role, lang, own, said))
     if copied >= _MOSTLY * len(units):
         return True
-    folded = _fold(text)
     return (
-        len(units) >= _SHORT.get(lang, 3) and folded in _example_values(role, lang) and not _held(text, own.casefold())
+        len(units) >= _SHORT.get(lang, 3)
+        and _fold(text) in _example_values(role, lang)
+        and not _held(text, folded(own))
     )
 
 
@@ -385,7 +399,7 @@ def scrub(
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
-        title = path[-1] == "title" and _copied_title(text, role, lang, own.casefold())
+        title = path[-1] == "title" and _copied_title(text, role, lang, folded(own))
         if not title and not is_copied(text, role, lang, own, said):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []

@@ -15,6 +15,7 @@ words before it that are not a determiner, pronoun or preposition ("Antarctic we
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _ZH_WORDS = (
     "老家 故乡 工厂 洋行 银行 商行 农场 牧场 市场 商场 片场 机场 战场 码头 车站 医院 学校 书院 学堂 酒店 客栈"
@@ -46,8 +47,10 @@ _EN_NOT_BEFORE = frozenset(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\S")
 
 
+@lru_cache(maxsize=64)
 def named_places(premise: str, lang: str, count: int = 3) -> tuple[str, ...]:
-    """Up to `count` places the premise names, in the order it names them, as it writes them."""
+    """Up to `count` places the premise names, in the order it names them, as it writes them (read once a
+    premise: a small model's every schema asks, through `agents.handed.setting_of` and `places_of`)."""
     found = _zh(premise) if lang == "zh" else _en(premise)
     return tuple(dict.fromkeys(found))[:count]
 

@@ -50,9 +50,11 @@ class WorldRules(BaseModel):
 
 
 class Bible(BaseModel):
+    # the world first: a model writes the cast and the places after the era and the rules it set (a small
+    # model's open with the premise, `set_in`), not before
+    world: WorldRules
     characters: list[Character] = Field(min_length=1, max_length=8)
     locations: list[Location] = Field(min_length=1, max_length=8)
-    world: WorldRules
     tone: str = Field(max_length=200)
     visual_style: str = Field(max_length=300)
 

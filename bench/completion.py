@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from agents.copying import artifact_text, copied_names, copied_phrases  # noqa: E402
+from agents.copying import artifact_text, copied_names, copied_phrases, folded  # noqa: E402
 from agents.nearness import closeness, example_outputs, plain, vectors  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
 from graphs import room  # noqa: E402
@@ -107,11 +107,9 @@ def _strings(value, keys=_NAME_KEYS):
 
 
 def leaked(artifact: dict, premise: str, lang: str, task: str) -> list[str]:
-    text = json.dumps(artifact, ensure_ascii=False).casefold()
+    text, held = folded(json.dumps(artifact, ensure_ascii=False)), folded(premise)
     vocabulary = {s for example in example_outputs("screenwriter", task, lang) for s in _strings(example)}
-    return sorted(
-        w for w in vocabulary if len(w) >= 2 and w.casefold() in text and w.casefold() not in premise.casefold()
-    )
+    return sorted(w for w in vocabulary if len(w) >= 2 and folded(w) in text and folded(w) not in held)
 
 
 def premise_words(artifact: dict, premise: str, lang: str) -> float:

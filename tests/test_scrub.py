@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+import opencc
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import factories as f
-from agents.copying import copied_names, plain, scrub, title_of
+from agents.copying import copied_names, example_names, example_titles, folded, plain, scrub, title_of
 from agents.examples import shown
 from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
@@ -156,6 +157,53 @@ def test_an_episode_titled_as_an_example_is_copied_however_short():
     zh = {"episodes": [{"title": "玉佩"}]}
     assert copied_names(zh, "screenwriter", "zh", "顶流男星被迫回老家继承养猪场") == ["玉佩"]
     assert copied_names(zh, "screenwriter", "zh", SONG) == []  # the premise has one
+
+
+TRADITIONAL = opencc.OpenCC("s2t")
+
+
+def test_an_example_copied_in_traditional_characters_is_copied():
+    """The 270M model titled a 录像厅 series' episode 天台驚醒: the Chinese example's 天台惊醒."""
+    written = f.outline(2)
+    written["episodes"][0]["title"] = "天台驚醒"
+    written["episodes"][1]["title"] = "午夜錄像"
+    written["episodes"][1]["hook"] = "蘇晚推開錄像廳的門"
+    found = copied_names(written, "screenwriter", "zh", "九十年代的县城录像厅老板，发现失踪的妹妹出现在一盘录像带里")
+    assert found == ["天台惊醒", "苏晚"]  # as the example writes them
+    clean, changed = _scrub(SeriesOutline.model_validate(written), "zh", SONG)
+    assert "episodes.0.title" in changed and clean.episodes[0].title == title_of(SONG, "zh")
+    # a premise in traditional characters holds its own names, in either script
+    held = "民國十九年，天津，蘇晚在慶和戲園後台撿到一封信"
+    assert copied_names({"characters": [{"name": "苏晚"}], "title": "天台驚醒"}, "screenwriter", "zh", held) == [
+        "天台惊醒"
+    ]
+
+
+_HAN = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=12)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(
+        st.one_of(
+            _HAN, st.sampled_from(sorted(example_names("screenwriter", "zh") | example_titles("screenwriter", "zh")))
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    premise=st.sampled_from(
+        [SONG, "顶流男星被迫回老家继承养猪场", "民国北平，一个说书人发现自己讲的故事正在一件件变成真"]
+    ),
+)
+def test_what_is_copied_does_not_depend_on_the_script_it_is_written_in(parts, premise):
+    """Any Chinese text, examples' names and titles among it, names the same examples in traditional characters."""
+    written = {"logline": "，".join(parts), "episodes": [{"title": part} for part in parts]}
+    shown = {
+        "logline": TRADITIONAL.convert(written["logline"]),
+        "episodes": [{"title": TRADITIONAL.convert(p)} for p in parts],
+    }
+    found = {folded(name) for name in copied_names(written, "screenwriter", "zh", premise)}
+    assert {folded(name) for name in copied_names(shown, "screenwriter", "zh", premise)} == found
 
 
 @pytest.mark.parametrize(

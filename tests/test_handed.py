@@ -313,6 +313,12 @@ def test_a_small_models_bible_opens_its_world_with_the_premise(make_ctx):
     held = schema.model_validate(bible).model_dump(mode="json")
     assert held["world"]["rules"] == [premise + ": the radio is down.", "No plane lands until spring."]
     assert ARTIFACTS["bible"].schema.model_validate(held)  # stored as any bible is
+    # written world first, so the cast and the places follow the premise the world opens with; the examples too
+    assert list(schema.model_json_schema()["properties"])[0] == "world" == list(held)[0]
+    for lang in ("en", "zh"):
+        for task in ("bible", "revise_bible"):
+            for example in load_prompts("screenwriter", lang).tasks[task].examples:
+                assert list(example.output.get("artifact", example.output))[0] == "world", (lang, task)
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["bible"], values, make_ctx(), large) is ARTIFACTS["bible"].schema
 

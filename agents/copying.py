@@ -148,9 +148,7 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     names = {
         name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, name in as_written)
     }
-    titles = {
-        text.strip() for key, text in _texts(artifact) if key == "title" and _copied_title(text, role, lang, held)
-    }
+    titles = {text.strip() for key, text in _texts(artifact) if key == "title" and _copied_title(text, role, lang, own)}
     return sorted(names | {title for title in titles if folded(title) not in set(map(folded, names))})
 
 
@@ -161,9 +159,10 @@ def example_titles(role: str, lang: str) -> frozenset[str]:
     return frozenset(words for key, text in _example_texts(role, lang) if key == "title" and (words := _fold(text)))
 
 
-def _copied_title(title: str, role: str, lang: str, held: str) -> bool:
-    """Whether `title` is one of the examples' titles that the series' own (`folded`) text does not hold."""
-    return _fold(title) in example_titles(role, lang) and not _held(title.strip(), held)
+def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
+    """Whether `title` is one of the examples' titles that the series' `own` text does not hold as written: a
+    Lisbon series' bible in which "he wanted Simon's help" does not make an episode titled "Wanted" its own."""
+    return _fold(title) in example_titles(role, lang) and not _appears(title.strip(), own, as_written=True)
 
 
 def artifact_text(artifact: Any) -> str:
@@ -399,7 +398,7 @@ def scrub(
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
-        title = path[-1] == "title" and _copied_title(text, role, lang, folded(own))
+        title = path[-1] == "title" and _copied_title(text, role, lang, own)
         if not title and not is_copied(text, role, lang, own, said):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []

@@ -152,7 +152,10 @@ def test_an_episode_titled_as_an_example_is_copied_however_short():
     written["episodes"][0]["title"] = " wanted "
     cook = "An Antarctic weather station's cook suspects the new scientist is an impostor"
     assert "wanted" in copied_names(written, "screenwriter", "en", cook)
-    assert copied_names(written, "screenwriter", "en", "A wanted man returns to his village") == []
+    written["episodes"][0]["title"] = "Wanted"
+    assert copied_names(written, "screenwriter", "en", 'Call the first episode "Wanted".') == []  # a writer's note
+    # a word of the series' own prose is not its title: the Lisbon run's bible said "he wanted Simon Hayes' help"
+    assert copied_names(written, "screenwriter", "en", f"{cook}\nHe wanted Simon Hayes' help") == ["Wanted"]
     assert copied_names({"logline": "She is wanted by the police"}, "screenwriter", "en", cook) == []  # prose
     zh = {"episodes": [{"title": "玉佩"}]}
     assert copied_names(zh, "screenwriter", "zh", "顶流男星被迫回老家继承养猪场") == ["玉佩"]

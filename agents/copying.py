@@ -154,9 +154,19 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
 
 @cache
 def example_titles(role: str, lang: str) -> frozenset[str]:
-    """The titles of `role`'s examples, folded (`_fold`): a title written as one of them is copied however short
-    (three English series of the 270M model had an episode "Wanted", as an outline example's has)."""
-    return frozenset(words for key, text in _example_texts(role, lang) if key == "title" and (words := _fold(text)))
+    """The titles of `role`'s examples, and what its instructions say goes in a title ("剧名"), folded (`_fold`):
+    a title written as one of them is copied however short (three English series of the 270M model had an
+    episode "Wanted", as an outline example's has; a 民国 series was titled 剧名)."""
+    tasks = load_prompts(role, lang).tasks.values()
+    said = (
+        text
+        for task in tasks
+        if task.answer
+        for key, text in task.answer.fields.items()
+        if key.split(".")[-1] == "title"
+    )
+    shown = (text for key, text in _example_texts(role, lang) if key == "title")
+    return frozenset(words for text in (*shown, *said) if (words := _fold(text)))
 
 
 def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
@@ -374,7 +384,7 @@ def title_of(premise: str, lang: str) -> str:
     if lang == "zh":
         han = "".join(re.findall(r"[\u4e00-\u9fff]", text))[:8]
         return han if len(han) >= 2 else ""
-    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text)[:4]
+    words = [word for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text) if len(word) <= 20][:4]
     return " ".join(word[:1].upper() + word[1:] for word in words)
 
 

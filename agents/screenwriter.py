@@ -455,9 +455,10 @@ def patterned(schema: type[BaseModel], field: str, pattern: str) -> type[BaseMod
 
 
 # what a small model's titles are: a few words of the series' language. Left free, the 270M model titled
-# Chinese series and their episodes "The Big Boss", ">(A) the new-generation model" and "2017年"
+# Chinese series and their episodes "The Big Boss", ">(A) the new-generation model" and "2017年", and an English one
+# "A Chef Slaps His Boss Onthewirstwhileinhotpursit…": words of at most 20 letters
 TITLES = {
-    "en": r"^[A-Z0-9][A-Za-z0-9'’-]*( [A-Za-z0-9'’-]+){0,5}$",
+    "en": r"^[A-Z0-9][A-Za-z0-9'’-]{0,19}( [A-Za-z0-9'’-]{1,20}){0,5}$",
     "zh": r"^[一-鿿]{2,8}$",
 }
 

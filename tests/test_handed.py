@@ -388,7 +388,11 @@ def test_a_small_models_logline_opens_with_the_premise(make_ctx):
     "lang, good, bad",
     [
         ("zh", ["养猪场", "回老家的男星"], ["The Big Boss", ">(A) the new-generation model", "2017年", "猪"]),
-        ("en", ["The Cook's Secret", "Ice 1957"], ["the cook", "> (A) model", "Ice Station Zebra at Night Time Again"]),
+        (
+            "en",
+            ["The Cook's Secret", "Ice 1957", "Misunderstandings"],
+            ["the cook", "> (A) model", "Ice Station Zebra at Night Time Again", "A Chef Onthewirstwhileinhotpursit"],
+        ),
     ],
 )
 def test_a_small_models_titles_are_a_few_words_of_the_series_language(make_ctx, lang, good, bad):

@@ -160,6 +160,8 @@ def test_an_episode_titled_as_an_example_is_copied_however_short():
     zh = {"episodes": [{"title": "玉佩"}]}
     assert copied_names(zh, "screenwriter", "zh", "顶流男星被迫回老家继承养猪场") == ["玉佩"]
     assert copied_names(zh, "screenwriter", "zh", SONG) == []  # the premise has one
+    # what the instruction says goes in a title is no title: a 民国 series of the 270M model was titled 剧名
+    assert copied_names({"title": "剧名"}, "screenwriter", "zh", SONG) == ["剧名"]
 
 
 TRADITIONAL = opencc.OpenCC("s2t")

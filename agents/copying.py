@@ -244,8 +244,8 @@ def copied_phrases(text: str, role: str, lang: str, own: str = "", said: str = "
 
 
 def _held(name: str, held: str) -> bool:
-    """Whether the series' own (`folded`) text `held` holds `name`: the whole of it, or, for an English phrase, every name in it
-    after its first word ("Present-day London" once the series is set in London)."""
+    """Whether the series' own (`folded`) text `held` holds `name`: the whole of it, or, for an English phrase,
+    every name in it after its first word ("Present-day London" once the series is set in London)."""
     if folded(name) in held:
         return True
     names = [word.strip(",.;:") for word in name.split()[1:] if word[:1].isupper()]

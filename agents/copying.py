@@ -141,7 +141,8 @@ def _appears(name: str, text: str, as_written: bool = False) -> bool:
 
 def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
     """The names and places of `role`'s examples that `artifact` uses (as words), and its titles that are
-    an example's, that the series' `own` text (its premise, notes, approved artifacts) does not hold anywhere."""
+    an example's, that the series' `own` text (its premise, notes, approved artifacts) does not hold anywhere
+    (a title: as written, `_copied_title`)."""
     text = artifact_text(artifact)
     held = folded(own)
     as_written = _as_written(role, lang)

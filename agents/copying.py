@@ -150,7 +150,8 @@ def copied_names(artifact: Any, role: str, lang: str, own: str) -> list[str]:
         name for name in example_names(role, lang) if not _held(name, held) and _appears(name, text, name in as_written)
     }
     titles = {text.strip() for key, text in _texts(artifact) if key == "title" and _copied_title(text, role, lang, own)}
-    return sorted(names | {title for title in titles if folded(title) not in set(map(folded, names))})
+    found = {folded(name) for name in names}  # a title that is also an example's name is listed once, as the name
+    return sorted(names | {title for title in titles if folded(title) not in found})
 
 
 @cache

@@ -3,10 +3,11 @@
 A small model shown one example writes a text of its form, and often of its story: a nurse's bible whose cast
 wants and hides what the example's heir does, at a lobby like the example's hedge fund. No name of the example
 need be in it (`agents.copying` finds those), so the room compares meanings: the text of the answer (the values
-of its fields, keys left out; a revision's artifact) is embedded with the bundled multilingual e5 model, on the
-"passage:" side memory stores its records with, next to the premise and to the output of each of the task's
-examples; `nearer` is how much more alike the answer is to the nearest example than to the premise. Above 0 it
-is about another story, and `agents.base.perform` asks once more without the examples.
+of its fields, keys, numbers and layout left out; a revision's artifact) is embedded with the bundled
+multilingual e5 model, on the "passage:" side memory stores its records with, next to the premise and to the
+output of each of the task's examples; `nearer` is how much more alike the answer is to the nearest example
+than to the premise. Above 0 it is about another story, and `agents.base.perform` asks once more without the
+examples.
 
 Only the development artifacts (`MEASURED`), and only for a model shown some of the examples
 (`RoomModel.few_shot`): two texts of one form are alike whatever their stories, so even the human-written
@@ -38,13 +39,20 @@ def measured(task: str) -> bool:
     return task.removeprefix("revise_") in MEASURED
 
 
+# fields that say how a scene is laid out and performed, alike in every script: a scene heading (its place and
+# time again), the time of day, a transition, a line's emotion and parenthetical. Held-out scripts of the 270M
+# model were nearer their example than their premise in 6 of 9 with them, 1 of 9 without them
+FORM = frozenset({"heading", "time_of_day", "transition", "emotion", "parenthetical"})
+
+
 def plain(value: Any) -> str:
-    """The values of an artifact as one text, its keys left out: its story, not its form."""
+    """The values of an artifact as one text, its keys, numbers and `FORM` fields left out: its story, not its
+    form."""
     if isinstance(value, dict):
-        return " ".join(plain(v) for v in value.values())
+        return " ".join(text for key, v in value.items() if key not in FORM and (text := plain(v)))
     if isinstance(value, list):
-        return " ".join(plain(v) for v in value)
-    return str(value)
+        return " ".join(text for v in value if (text := plain(v)))
+    return "" if isinstance(value, int | float) else str(value)
 
 
 def story(value: Any) -> Any:

@@ -52,7 +52,10 @@ def test_a_revision_is_measured_by_its_artifact_and_the_text_by_its_values():
     revision = {"artifact": {"title": "T", "logline": "L"}, "answers": [{"issue": 1, "response": "R"}]}
     assert story(revision) == {"title": "T", "logline": "L"}
     assert story({"artifact": "not an artifact"}) == {"artifact": "not an artifact"}
-    assert plain({"title": "T", "tropes": ["a", "b"], "n": 3}) == "T a b 3"
+    assert plain({"title": "T", "tropes": ["a", "b"], "n": 3}) == "T a b"
+    scene = {"number": 1, "heading": "INT. LOBBY - NIGHT", "location": "Lobby", "time_of_day": "NIGHT", "action": "A"}
+    line = {"speaker": "Ada", "text": "Go.", "emotion": "calm", "parenthetical": "(low)"}
+    assert plain({**scene, "lines": [line], "transition": "CUT TO:"}) == "Lobby A Ada Go."
 
 
 def test_fewer_names_copy_less_than_any_nearness_and_as_many_names_the_nearer_premise_wins():

@@ -1,4 +1,4 @@
-"""The director's deterministic arc check: a flat arc, a missing hook, a missing cliffhanger.
+"""The director's deterministic arc check: a flat arc, a missing hook, a missing cliffhanger, an episode again.
 
 Judgment of drama is the models'; these three are rules a micro-drama lives
 by, so they are code, run beside the director's own review (`Role.check`):
@@ -7,6 +7,10 @@ by, so they are code, run beside the director's own review (`Role.check`):
   `FLAT_SPREAD` points goes nowhere;
 - **missing cliffhanger**: the last beat is not the episode's peak, or the
   cliffhanger settles the story instead of opening a question;
+- **an episode again**: its hook and its cliffhanger only say an earlier
+  episode's again (`agents.screenwriter.restates`): a series goes on. The 270M
+  model, writing ten episodes in one answer, fell into a loop and wrote one
+  episode nine times over, word for word in its revision;
 - **missing hook**: nothing is at stake in the hook, or in the opening of the
   script — its first action and its first line, which the cut puts in the
   first seconds (`agents.production.cut` starts a shot's first line after a
@@ -25,7 +29,7 @@ import yaml
 
 from agents.critique import Issue, Severity
 from agents.cultural_consultant import word_pattern
-from agents.screenwriter import EpisodeOutline, EpisodeScript, SeriesOutline
+from agents.screenwriter import EpisodeOutline, EpisodeScript, SeriesOutline, restates
 
 FLAT_SPREAD = 2  # an episode's beats must span at least this many points of intensity
 HOOK_SECONDS = 3.0  # the first line of a cut is heard within this many seconds
@@ -73,8 +77,40 @@ def _issue(lang: str, quote: str, en: tuple[str, str], zh: tuple[str, str]) -> I
 
 
 def outline_issues(outline: SeriesOutline, lang: str) -> list[Issue]:
-    """Every episode of an outline: a hook with a stake, beats that climb, a cliffhanger at the peak that opens."""
-    return [issue for ep in outline.episodes for issue in episode_issues(ep, lang)]
+    """Every episode of an outline: a story of its own (first: a review keeps five issues), a hook with a stake,
+    beats that climb, a cliffhanger at the peak that opens."""
+    return [*repeat_issues(outline, lang), *(issue for ep in outline.episodes for issue in episode_issues(ep, lang))]
+
+
+def repeats(episodes: list[EpisodeOutline]) -> dict[int, list[int]]:
+    """The episodes that say an earlier one again (hook and cliffhanger), by the number of the first that said it."""
+    found: dict[int, list[int]] = {}
+    for place, ep in enumerate(episodes):
+        for earlier in episodes[:place]:
+            if restates(ep.hook, earlier.hook) and restates(ep.cliffhanger, earlier.cliffhanger):
+                found.setdefault(earlier.number, []).append(ep.number)
+                break
+    return found
+
+
+def repeat_issues(outline: SeriesOutline, lang: str) -> list[Issue]:
+    """One issue for each episode that later episodes say again."""
+    by_number = {ep.number: ep for ep in outline.episodes}
+    issues = []
+    for first, again in repeats(outline.episodes).items():
+        listed, many = ", ".join(map(str, again)), len(again) > 1
+        issues.append(
+            _issue(
+                lang,
+                by_number[first].hook,
+                (
+                    f"episode{'s' if many else ''} {listed} only say{'' if many else 's'} episode {first} again",
+                    "give each of them what happens next: a new turn, a new obstacle, a new cliffhanger",
+                ),
+                (f"第{listed}集只是把第{first}集又写了一遍", "每一集都往下走：新的转折、新的阻碍、新的结尾钩子"),
+            )
+        )
+    return issues
 
 
 def episode_issues(ep: EpisodeOutline, lang: str) -> list[Issue]:

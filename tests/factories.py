@@ -38,13 +38,33 @@ def bible() -> dict:
     }
 
 
+# each episode's hook its own (an episode that only says an earlier one again is a director's finding)
+_WHO = (
+    "Lin Ada Ben Cal Dot Eve Fay Gus Hal Ivy Jon Kit Lou Max Ned Oda Pam Quin Rex Sue Tom Uma Val Wes Yan Zoe".split()
+)
+_DOES = (
+    "slaps robs follows betrays kisses fires blackmails frames hides threatens exposes poisons abandons outbids "
+    "sues traps fools warns ruins snubs mocks cheats accuses forgets buries tricks"
+).split()
+_WHAT = (
+    "lobby heir groom notary chauffeur butler twin widow banker judge nanny doctor pilot tailor chef jeweller "
+    "lawyer broker rival sheriff landlord auditor captain gardener stranger cousin"
+).split()
+
+
+def hook(n: int) -> str:
+    """Episode `n`'s hook, unlike every other episode's (up to 26)."""
+    i = (n - 1) % len(_WHO)
+    return f"{_WHO[i]} {_DOES[i]} the {_WHAT[i]}!"
+
+
 def outline(episodes: int = 2) -> dict:
     return {
         "episodes": [
             {
                 "number": n,
                 "title": f"Episode {n}",
-                "hook": "a slap in the lobby",
+                "hook": hook(n),
                 "beats": [
                     {"description": "she arrives", "intensity": 6},
                     {"description": "the reveal", "intensity": 9},

@@ -1,4 +1,4 @@
-"""The director's deterministic arc check: a flat arc, a missing hook, a missing cliffhanger."""
+"""The director's deterministic arc check: a flat arc, a missing hook, a missing cliffhanger, an episode again."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import factories as f
 from agents import arc
@@ -121,3 +121,46 @@ def test_any_outline_or_script_a_model_may_write_is_checked_without_an_error(out
     for name, artifact in (("outline", outline), ("script", script)):
         for issue in arc.check(name, artifact, "", lang):
             assert issue.problem and issue.fix and len(issue.quote) <= 300
+
+
+def _series(*episodes: tuple[str, str]) -> SeriesOutline:
+    return SeriesOutline.model_validate(
+        {"episodes": [_episode([4, 9], hook, cliff) | {"number": n} for n, (hook, cliff) in enumerate(episodes, 1)]}
+    )
+
+
+def test_episodes_that_only_say_an_earlier_one_again_are_one_finding_named_first():
+    first = ("She doesn't want us to keep the video!", "Who sent the tape?")
+    again = ("she doesn't want us to keep the Video!", "Who sent the tape…?")
+    other = ("The contest is tomorrow and the bar is broke!", "Will the judge come?")
+    series = _series(first, other, again, other, again, (first[0], "The judge is her son?"))
+    issues = arc.outline_issues(series, "en")
+    assert [i.problem for i in issues] == [
+        "episodes 3, 5 only say episode 1 again",
+        "episode 4 only says episode 2 again",
+    ]
+    assert [i.quote for i in issues] == [first[0], other[0]]
+    zh = arc.outline_issues(_series(("他撕了合同！", "谁动了账本？"), ("他撕掉了合同！", "谁动了账本？")), "zh")
+    assert [i.problem for i in zh] == ["第2集只是把第1集又写了一遍"]
+
+
+def test_the_repeat_finding_comes_before_each_episodes_own_so_a_review_keeps_it():
+    flat = _episode([5, 5, 5])
+    series = SeriesOutline.model_validate({"episodes": [flat | {"number": n} for n in range(1, 8)]})
+    problems = [i.problem for i in arc.outline_issues(series, "en")]
+    assert problems[0] == "episodes 2, 3, 4, 5, 6, 7 only say episode 1 again"
+    assert len(problems) == 1 + 7
+
+
+@settings(max_examples=60, deadline=None)
+@given(drawn_as(SeriesOutline, 4, 120), st.data())
+def test_an_episode_written_again_at_the_end_of_any_outline_is_found(outline, data):
+    series = SeriesOutline.model_validate(outline)
+    copied = data.draw(st.sampled_from(series.episodes))
+    assume(any(word.isalnum() for word in copied.hook) and any(word.isalnum() for word in copied.cliffhanger))
+    longer = SeriesOutline.model_validate({"episodes": [*outline["episodes"], copied.model_dump()]})
+    last = longer.episodes[-1].number
+    assert any(last in again for again in arc.repeats(longer.episodes).values())
+    assert sum(map(len, arc.repeats(longer.episodes).values())) == 1 + sum(
+        map(len, arc.repeats(series.episodes).values())
+    )

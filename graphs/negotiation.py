@@ -15,6 +15,7 @@ same records instead of duplicating them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -72,12 +73,16 @@ def issue_list(critiques: dict[str, dict], notes: list[str]) -> list[Issue]:
 
 def current_reviews(state: NegotiationState) -> dict[str, dict]:
     """Reviewer -> critique of the artifact's current version."""
-    name = state["current"]
-    version = state["versions"][name]
+    return reviews_of(state, state["versions"][state["current"]])
+
+
+def reviews_of(state: NegotiationState, version: int) -> dict[str, dict]:
+    """Reviewer -> critique of `version` of the artifact under negotiation."""
+    name, reviews = state["current"], state.get("reviews", {})
     return {
-        r.name: state["reviews"][key]
+        r.name: reviews[key]
         for r in ARTIFACTS[name].reviewers
-        if (key := review_key(name, version, r.name, state.get("episode", 0))) in state.get("reviews", {})
+        if (key := review_key(name, version, r.name, state.get("episode", 0))) in reviews
     }
 
 
@@ -293,11 +298,35 @@ def stalled(state: NegotiationState, dissent: list[dict]) -> bool:
     )
 
 
+def dissent_of(reviews: dict[str, dict]) -> list[dict]:
+    return [{"reviewer": r, **c} for r, c in reviews.items() if c["verdict"] != Verdict.APPROVE]
+
+
+def checked(reviews: dict[str, dict]) -> int:
+    """How many findings the room's own checks made, over the reviewers."""
+    return sum(c.get("checked", 0) for c in reviews.values())
+
+
+def restored(state: NegotiationState, room: Room) -> dict | None:
+    """The version before the current one, when the revision that stalled (`stalled`) has more of the room's own
+    findings than it: the 270M model, sent back for 10 episodes of a 40-episode outline that said an earlier one
+    again, wrote 23 such. None when the revision is no worse, or the version before is not in memory."""
+    name, version = state["current"], state["versions"][state["current"]]
+    if checked(reviews_of(state, version - 1)) >= checked(current_reviews(state)):
+        return None
+    records = room.memory.list(
+        run_id=state["run_id"], kind=Kind.ARTIFACT, artifact=artifact_id(name, state.get("episode", 0))
+    )
+    return next((json.loads(r.text) for r in reversed(records) if r.version == version - 1), None)
+
+
 def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
-    """Consensus, escalation, or another round: decided from the current version's critiques."""
+    """Consensus, escalation, or another round: decided from the current version's critiques. A revision that
+    stalled with more of the room's own findings than the version before goes to the gate as that version again,
+    a version of its own."""
     ctx, name = runtime.context, state["current"]
     reviews = current_reviews(state)
-    dissent = [{"reviewer": r, **c} for r, c in reviews.items() if c["verdict"] != Verdict.APPROVE]
+    dissent = dissent_of(reviews)
     rounds = state["round"]
     # the originality guard's score of this version, shown at the gate whether or not it was flagged
     score = next((c["originality"] for c in reviews.values() if c.get("originality")), {})
@@ -313,13 +342,22 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
             }
         }
     status = "escalated" if dissent else "consensus"
-    version = state["versions"][name]
+    room, version, update = Room.of(runtime, state), state["versions"][name], {}
+    if stuck and (earlier := restored(state, room)) is not None:
+        found = checked(reviews)
+        reviews = reviews_of(state, version - 1)
+        dissent = dissent_of(reviews)
+        score = next((c["originality"] for c in reviews.values() if c.get("originality")), {})
+        version += 1
+        room.memory.put([_artifact_record(state, name, version, rounds, ARTIFACTS[name].owner.name, earlier)])
+        update = {"artifacts": {name: earlier}, "versions": {name: version}}
     text = (
         f"{name} v{version}: {status} after {rounds} round(s)"
         + (STALLED if stuck else "")
+        + (restored_line(version, found, checked(reviews)) if update else "")
         + "".join(f"\n- {d['reviewer']} ({d['verdict']}): {d['summary']}" for d in dissent)
     )
-    Room.of(runtime, state).memory.put(
+    room.memory.put(
         [
             MemoryRecord(
                 kind=Kind.DECISION,
@@ -337,7 +375,12 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     emit(type="outcome", artifact=name, status=status, rounds=rounds, dissent=len(dissent), stalled=stuck)
     outcome = {"artifact": name, "version": version, "status": status, "rounds": rounds, "dissent": dissent}
     outcome |= {"stalled": True} if stuck else {}
-    return {"outcome": outcome | {"originality": score}}
+    outcome |= {"restored": version - 2} if update else {}
+    return {"outcome": outcome | {"originality": score}, **update}
+
+
+def restored_line(version: int, found: int, before: int) -> str:
+    return f" (v{version} is v{version - 2} again: its revision had {found} of the room's own findings, it {before})"
 
 
 def revise(state: NegotiationState, runtime: Runtime[Context]) -> dict:

@@ -225,6 +225,37 @@ def test_a_revision_that_fixes_none_of_the_checks_findings_goes_to_the_gate(
     assert script.remaining() == 0
 
 
+def test_a_revision_that_stalls_with_more_findings_goes_to_the_gate_as_the_version_before_it(script, make_ctx):
+    worse = tang_bible("a smartphone")
+    worse["locations"][0]["description"] = "a laptop glows on the throne"
+    script.enqueue("screenwriter", f.pitch(), tang_bible("a smartphone"), f.revision(worse))
+    script.enqueue("cultural_consultant", f.approve(), f.approve(), f.approve())
+    script.enqueue("director", f.approve())
+    script.enqueue("art_director", f.approve(), f.approve())
+    runs, run_id, events = start(make_ctx(auto_approve=("pitch",), round_limit=3))
+    waiting = runs.view(run_id).waiting
+    assert (waiting["gate"], waiting["status"], waiting["rounds"], waiting["version"]) == ("bible", "escalated", 2, 3)
+    assert waiting["content"] == tang_bible("a smartphone")
+    assert [issue["quote"] for issue in waiting["dissent"][0]["issues"]] == [
+        tang_bible("a smartphone")["characters"][0]["visual_description"]
+    ]
+    outcome = next(e for e in events if e["type"] == "outcome" and e["artifact"] == "bible")
+    assert outcome["stalled"] is True
+    mem = project_memory(runs.ctx)
+    stored = {r.version: r.text for r in mem.list(run_id=run_id, kind=Kind.ARTIFACT, artifact="bible")}
+    assert sorted(stored) == [1, 2, 3] and stored[3] == stored[1] != stored[2]
+    decision = mem.list(run_id=run_id, kind=Kind.DECISION, artifact="bible")[0]
+    assert "v3 is v1 again: its revision had 2 of the room's own findings, it 1" in decision.text
+    script.enqueue("screenwriter", f.outline(3))
+    for reviewer in ("cultural_consultant", "director", "editor"):
+        script.enqueue(reviewer, f.approve())
+    list(runs.answer(run_id, "approve"))
+    view = runs.view(run_id)
+    assert view.waiting["gate"] == "outline" and view.values["approved"]["bible"] == 3
+    assert [r.version for r in mem.list(run_id=run_id, kind=Kind.ARTIFACT, artifact="bible", status="approved")] == [3]
+    assert script.remaining() == 0
+
+
 def test_an_owner_prompt_receives_exactly_the_inputs_its_artifact_declares(make_ctx):
     from types import SimpleNamespace
 

@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field, PlainSerializer, create_model, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, create_model, field_validator, model_validator
 
 from agents.artifact import Artifact, Canon, Held
 from agents.base import Role
@@ -17,9 +17,24 @@ from memory import Kind
 from tools import export
 from tools.fonts import STRAIGHT_QUOTES
 
+# the words a title is never left ending on: the 270M model's stop where its tokens run out ("The Letter of
+# William Prynne to"), and a constrained decoder cannot say "not this word last"
+_DANGLING = re.compile(
+    r"(?:[\s,;:–—-]+(?:a|an|the|of|to|and|or|from|by|with|his|her|their|its|my|your|our)\b)*[\s,;:–—-]*$",
+    re.IGNORECASE,
+)
+
+
+def finished_title(title: str) -> str:
+    """`title` without the words and marks a cut-off title ends on, unless nothing else is left of it."""
+    return _DANGLING.sub("", " " + title).strip() or title
+
+
+Title = Annotated[str, Field(max_length=80), AfterValidator(finished_title)]
+
 
 class Pitch(BaseModel):
-    title: str = Field(max_length=80)
+    title: Title
     logline: str = Field(max_length=400)
     genre: str = Field(max_length=80)
     tropes: list[str] = Field(default_factory=list, max_length=6)
@@ -103,7 +118,7 @@ class Beat(BaseModel):
 
 class EpisodeOutline(BaseModel):
     number: int = Field(ge=1)
-    title: str = Field(max_length=80)
+    title: Title
     hook: str = Field(max_length=300)
     beats: list[Beat] = Field(min_length=1, max_length=8)
     cliffhanger: str = Field(max_length=300)
@@ -246,7 +261,7 @@ class Scene(BaseModel):
 
 class EpisodeScript(BaseModel):
     number: int = Field(ge=1)
-    title: str = Field(max_length=80)
+    title: Title
     scenes: list[Scene] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")
@@ -450,7 +465,7 @@ def patterned(schema: type[BaseModel], field: str, pattern: str) -> type[BaseMod
     """`schema` whose string `field` matches `pattern`, its own bounds kept, whatever they are."""
     bounds = schema.model_fields[field].metadata
     return create_model(
-        schema.__name__, __base__=schema, **{field: (Annotated[(str, *bounds, Field(pattern=pattern))], ...)}
+        schema.__name__, __base__=schema, **{field: (Annotated[(str, Field(pattern=pattern), *bounds)], ...)}
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import pytest
 from pydantic import ValidationError
@@ -269,3 +270,27 @@ def test_a_line_said_again_in_a_later_scene_is_dropped():
         [("Lin", "I had to.")],
         [],
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("The Letter of William Prynne to", "The Letter of William Prynne"),
+        ("Lost, and", "Lost"),
+        ("The Heiress Returns —", "The Heiress Returns"),
+        ("Something to Live For", "Something to Live For"),
+        ("The", "The"),
+        ("七夕情人节", "七夕情人节"),
+    ],
+)
+def test_a_title_does_not_end_on_the_word_a_model_was_cut_off_at(written, kept):
+    from agents.screenwriter import TITLES, EpisodeOutline, EpisodeScript, patterned
+
+    assert ARTIFACTS["pitch"].schema.model_validate(f.pitch(written)).title == kept
+    episode = f.outline(1)["episodes"][0] | {"title": written}
+    assert EpisodeOutline.model_validate(episode).title == kept
+    assert EpisodeScript.model_validate(f.script() | {"title": written}).title == kept
+    if re.fullmatch(TITLES["en"], written):  # a small model's pattern still holds, and still shows
+        small = patterned(EpisodeOutline, "title", TITLES["en"])
+        assert small.model_validate(episode).title == kept
+        assert small.model_json_schema()["properties"]["title"]["pattern"] == TITLES["en"]

@@ -308,9 +308,10 @@ def checked(reviews: dict[str, dict]) -> int:
 
 
 def restored(state: NegotiationState, room: Room) -> dict | None:
-    """The version before the current one, when the revision that stalled (`stalled`) has more of the room's own
-    findings than it: the 270M model, sent back for 10 episodes of a 40-episode outline that said an earlier one
-    again, wrote 23 such. None when the revision is no worse, or the version before is not in memory."""
+    """The version before the current one (of this negotiation: its round is past the first), when the revision
+    that escalates has more of the room's own findings than it: the 270M model, sent back for 10 episodes of a
+    40-episode outline that said an earlier one again, wrote 23 such. None when the revision is no worse, or
+    the version before is not in memory."""
     name, version = state["current"], state["versions"][state["current"]]
     if checked(reviews_of(state, version - 1)) >= checked(current_reviews(state)):
         return None
@@ -322,8 +323,8 @@ def restored(state: NegotiationState, room: Room) -> dict | None:
 
 def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     """Consensus, escalation, or another round: decided from the current version's critiques. A revision that
-    stalled with more of the room's own findings than the version before goes to the gate as that version again,
-    a version of its own."""
+    escalates with more of the room's own findings than the version before goes to the gate as that version
+    again, a version of its own."""
     ctx, name = runtime.context, state["current"]
     reviews = current_reviews(state)
     dissent = dissent_of(reviews)
@@ -343,7 +344,7 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         }
     status = "escalated" if dissent else "consensus"
     room, version, update = Room.of(runtime, state), state["versions"][name], {}
-    if stuck and (earlier := restored(state, room)) is not None:
+    if dissent and rounds > 1 and (earlier := restored(state, room)) is not None:
         found = checked(reviews)
         reviews = reviews_of(state, version - 1)
         dissent = dissent_of(reviews)

@@ -225,14 +225,23 @@ def test_a_revision_that_fixes_none_of_the_checks_findings_goes_to_the_gate(
     assert script.remaining() == 0
 
 
-def test_a_revision_that_stalls_with_more_findings_goes_to_the_gate_as_the_version_before_it(script, make_ctx):
+@pytest.mark.parametrize(
+    ("second", "round_limit"),
+    [
+        (f.approve(), 3),  # the model approves, the checks find more: stalled
+        (f.revise(), 2),  # the model dissents for a reason of its own too: the round limit
+    ],
+)
+def test_a_revision_that_escalates_with_more_findings_goes_to_the_gate_as_the_version_before_it(
+    script, make_ctx, second, round_limit
+):
     worse = tang_bible("a smartphone")
     worse["locations"][0]["description"] = "a laptop glows on the throne"
     script.enqueue("screenwriter", f.pitch(), tang_bible("a smartphone"), f.revision(worse))
-    script.enqueue("cultural_consultant", f.approve(), f.approve(), f.approve())
+    script.enqueue("cultural_consultant", f.approve(), f.approve(), second)
     script.enqueue("director", f.approve())
     script.enqueue("art_director", f.approve(), f.approve())
-    runs, run_id, events = start(make_ctx(auto_approve=("pitch",), round_limit=3))
+    runs, run_id, events = start(make_ctx(auto_approve=("pitch",), round_limit=round_limit))
     waiting = runs.view(run_id).waiting
     assert (waiting["gate"], waiting["status"], waiting["rounds"], waiting["version"]) == ("bible", "escalated", 2, 3)
     assert waiting["content"] == tang_bible("a smartphone")
@@ -240,7 +249,7 @@ def test_a_revision_that_stalls_with_more_findings_goes_to_the_gate_as_the_versi
         tang_bible("a smartphone")["characters"][0]["visual_description"]
     ]
     outcome = next(e for e in events if e["type"] == "outcome" and e["artifact"] == "bible")
-    assert outcome["stalled"] is True
+    assert outcome["stalled"] is (round_limit == 3)
     mem = project_memory(runs.ctx)
     stored = {r.version: r.text for r in mem.list(run_id=run_id, kind=Kind.ARTIFACT, artifact="bible")}
     assert sorted(stored) == [1, 2, 3] and stored[3] == stored[1] != stored[2]

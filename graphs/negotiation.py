@@ -302,6 +302,11 @@ def dissent_of(reviews: dict[str, dict]) -> list[dict]:
     return [{"reviewer": r, **c} for r, c in reviews.items() if c["verdict"] != Verdict.APPROVE]
 
 
+def originality_of(reviews: dict[str, dict]) -> dict:
+    """The originality guard's score of the version reviewed, shown at the gate whether or not it was flagged."""
+    return next((c["originality"] for c in reviews.values() if c.get("originality")), {})
+
+
 def checked(reviews: dict[str, dict]) -> int:
     """How many findings the room's own checks made, over the reviewers."""
     return sum(c.get("checked", 0) for c in reviews.values())
@@ -329,8 +334,7 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
     reviews = current_reviews(state)
     dissent = dissent_of(reviews)
     rounds = state["round"]
-    # the originality guard's score of this version, shown at the gate whether or not it was flagged
-    score = next((c["originality"] for c in reviews.values() if c.get("originality")), {})
+    score = originality_of(reviews)
     stuck = stalled(state, dissent)
     if dissent and rounds < ctx.round_limit and not stuck:
         return {
@@ -348,7 +352,7 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         found = checked(reviews)
         reviews = reviews_of(state, version - 1)
         dissent = dissent_of(reviews)
-        score = next((c["originality"] for c in reviews.values() if c.get("originality")), {})
+        score = originality_of(reviews)
         version += 1
         room.memory.put([_artifact_record(state, name, version, rounds, ARTIFACTS[name].owner.name, earlier)])
         update = {"artifacts": {name: earlier}, "versions": {name: version}}

@@ -294,3 +294,25 @@ def test_a_title_does_not_end_on_the_word_a_model_was_cut_off_at(written, kept):
         small = patterned(EpisodeOutline, "title", TITLES["en"])
         assert small.model_validate(episode).title == kept
         assert small.model_json_schema()["properties"]["title"]["pattern"] == TITLES["en"]
+
+
+def test_episodes_titled_alike_are_told_apart_as_parts_within_the_title_length():
+    from agents.screenwriter import TITLE_LENGTH, SeriesOutline
+
+    outline = f.outline(5)
+    long = "A" * TITLE_LENGTH
+    for episode, title in zip(outline["episodes"], ["In My Dreams", "in my dreams", "Wanted", long, long], strict=True):
+        episode["title"] = title
+    titles = [e.title for e in SeriesOutline.model_validate(outline).episodes]
+    assert titles[:3] == ["In My Dreams", "in my dreams, Part 2", "Wanted"]
+    assert titles[4] == "A" * (TITLE_LENGTH - 8) + ", Part 2" and len(titles[4]) == TITLE_LENGTH
+    again = SeriesOutline.model_validate({"episodes": [e | {"title": t} for e, t in zip(outline["episodes"], titles)]})
+    assert [e.title for e in again.episodes] == titles  # held again as it was stored, it stays
+    zh = f.outline(3)
+    for episode in zh["episodes"]:
+        episode["title"] = "卖烤冷面"
+    assert [e.title for e in SeriesOutline.model_validate(zh).episodes] == [
+        "卖烤冷面",
+        "卖烤冷面（2）",
+        "卖烤冷面（3）",
+    ]

@@ -18,9 +18,9 @@ from tools import export
 from tools.fonts import STRAIGHT_QUOTES
 
 # the words a title is never left ending on: the 270M model's stop where its tokens run out ("The Letter of
-# William Prynne to"), and a constrained decoder cannot say "not this word last"
+# William Prynne to"), and a constrained decoder cannot say "not this word last" ("a" in lower case: "Plan A")
 _DANGLING = re.compile(
-    r"(?:[\s,;:–—-]+(?:a|an|the|of|to|and|or|from|by|with|his|her|their|its|my|your|our)\b)*[\s,;:–—-]*$",
+    r"(?:[\s,;:–—-]+(?:(?-i:a)|an|the|of|to|and|or|from|by|with|his|her|their|its|my|your|our)\b)*[\s,;:–—-]*$",
     re.IGNORECASE,
 )
 

@@ -77,10 +77,10 @@ def test_a_revision_rewrites_only_the_part_an_issue_quotes(script, make_ctx):
 def test_a_note_or_an_unplaced_issue_goes_to_every_part(script, make_ctx):
     issues = [Issue("", "1. [critical] writer: more rain"), Issue("a line nobody wrote", "2. [major] director: x")]
     content, answers, _ = revised_in_parts(
-        script, make_ctx, issues, [outline(9, " a"), outline(8, " b"), outline(8, " c")]
+        script, make_ctx, issues, [outline(9, " x"), outline(8, " y"), outline(8, " z")]
     )
     assert len(script.calls) == 3 and all("more rain" in c["messages"][-1].content for c in script.calls)
-    assert [e["title"] for e in content["episodes"]][8:10] == ["Episode 9 a", "Episode 1 b"]
+    assert [e["title"] for e in content["episodes"]][8:10] == ["Episode 9 x", "Episode 1 y"]
     assert len(answers) == 3 and script.remaining() == 0
 
 
@@ -104,7 +104,7 @@ def test_a_series_of_one_part_is_asked_for_as_it_always_was(script, make_ctx, la
 def test_a_long_outline_is_written_a_part_per_step_going_on_from_the_episodes_done(script, make_ctx):
     room = Room(make_ctx(), "run", "en", "A disowned heiress returns as a CEO")
     variables = {"premise": room.premise, "pitch": "{}", "bible": "{}", "notes": "", "memory": ""}
-    script.enqueue("screenwriter", outline(9, " a"), outline(8, " b"), outline(8, " c"))
+    script.enqueue("screenwriter", outline(9, " x"), outline(8, " y"), outline(8, " z"))
     schema = lambda part: SPEC.schema_for(part.episodes if part else 25)  # noqa: E731
     steps, done = [], []
     while True:
@@ -114,17 +114,17 @@ def test_a_long_outline_is_written_a_part_per_step_going_on_from_the_episodes_do
             break
         done = made.episodes
     assert steps == [(1, 3, 1), (2, 3, 2), (3, 3, 3)]  # one call a step, none made twice
-    assert "Ep 9: Episode 9 a" in script.calls[1]["messages"][-1].content  # the second part follows the first
+    assert "Ep 9: Episode 9 x" in script.calls[1]["messages"][-1].content  # the second part follows the first
     titles = [e["title"] for e in made.content["episodes"]]
     assert [e["number"] for e in made.content["episodes"]] == list(range(1, 26))
-    assert titles[8:10] == ["Episode 9 a", "Episode 1 b"] and titles[-1] == "Episode 8 c"
+    assert titles[8:10] == ["Episode 9 x", "Episode 1 y"] and titles[-1] == "Episode 8 z"
 
 
 def test_a_revision_in_steps_calls_only_for_the_parts_an_issue_reaches(script, make_ctx):
     issues = [Issue(hook(2), f'1. [major] director: "{hook(2)}" — flat'), Issue(hook(20), "2. [major] x")]
     replies = [
-        f.revision(outline(9, " a")),
-        {"artifact": outline(8, " c"), "answers": [{"issue": 2, "response": "ok"}]},
+        f.revision(outline(9, " x")),
+        {"artifact": outline(8, " z"), "answers": [{"issue": 2, "response": "ok"}]},
     ]
     ctx = make_ctx()
     values = {"episodes": 25, "artifacts": {"outline": outline(25)}}
@@ -140,6 +140,6 @@ def test_a_revision_in_steps_calls_only_for_the_parts_an_issue_reaches(script, m
     )  # fmt: skip
     assert (last.done, last.total, len(script.calls)) == (2, 2, 2) and [a.issue for a in last.answers] == [1, 2]
     titles = [e["title"] for e in last.content["episodes"]]
-    assert titles[:9] == [f"Episode {n} a" for n in range(1, 10)]
+    assert titles[:9] == [f"Episode {n} x" for n in range(1, 10)]
     assert titles[9:17] == [f"Episode {n}" for n in range(10, 18)]  # kept, with no call
-    assert titles[17:] == [f"Episode {n} c" for n in range(1, 9)]
+    assert titles[17:] == [f"Episode {n} z" for n in range(1, 9)]

@@ -279,6 +279,8 @@ def test_a_line_said_again_in_a_later_scene_is_dropped():
         ("Lost, and", "Lost"),
         ("The Heiress Returns —", "The Heiress Returns"),
         ("Something to Live For", "Something to Live For"),
+        ("Plan A", "Plan A"),
+        ("The Story of a", "The Story"),
         ("The", "The"),
         ("七夕情人节", "七夕情人节"),
     ],

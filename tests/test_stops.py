@@ -107,8 +107,8 @@ def test_a_second_ctrl_c_stops_at_once_and_the_run_is_still_resumable(project):
 def part(tag: str) -> dict:
     """Ten episodes of an outline, titled with `tag`."""
     content = f.outline(10)
-    for episode in content["episodes"]:
-        episode["title"] = f"{tag} {episode['number']}"
+    for episode in content["episodes"]:  # each part's own cliffhangers: its hooks are the other parts' too
+        episode |= {"title": f"{tag} {episode['number']}", "cliffhanger": f"{tag} {episode['number']}?"}
     return content
 
 

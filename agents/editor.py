@@ -7,23 +7,19 @@ of the synthesised lines, is production's (`agents.production.cut`).
 
 from __future__ import annotations
 
-import re
-
 from agents.base import Role
 from agents.critique import Issue, Severity
-from agents.screenwriter import EpisodeScript
+from agents.screenwriter import HAN, EpisodeScript
 
 TARGET_SECONDS = (60.0, 120.0)
 GAP = 0.3  # seconds between two lines (the cut keeps the same pause, `agents.production.cut`)
 SILENT_SHOT = 2.5  # an action shot with no line
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
 
 def speaking_seconds(text: str) -> float:
     """How long a line takes to say: ~4 Chinese characters or ~2.5 English words a second."""
-    cjk = len(_CJK.findall(text))
-    words = len(_CJK.sub(" ", text).split())
+    cjk = len(HAN.findall(text))
+    words = len(HAN.sub(" ", text).split())
     return cjk / 4.0 + words / 2.5
 
 

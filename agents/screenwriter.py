@@ -23,9 +23,7 @@ _DANGLING = re.compile(
     r"(?:[\s,;:–—-]+(?:(?-i:a)|an|the|of|to|and|or|from|by|with|his|her|their|its|my|your|our)\b)*[\s,;:–—-]*$",
     re.IGNORECASE,
 )
-
-
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
 
 
 def finished_title(title: str) -> str:
@@ -150,7 +148,7 @@ def told_apart(titles: list[str]) -> list[str]:
         part, own = 1, title
         while own.casefold() in taken:
             part += 1
-            suffix = f"（{part}）" if _HAN.search(title) else f", Part {part}"
+            suffix = f"（{part}）" if HAN.search(title) else f", Part {part}"
             own = title[: TITLE_LENGTH - len(suffix)].rstrip() + suffix
         taken.add(own.casefold())
         told.append(own)

@@ -312,13 +312,13 @@ def checked(reviews: dict[str, dict]) -> int:
     return sum(c.get("checked", 0) for c in reviews.values())
 
 
-def restored(state: NegotiationState, room: Room) -> dict | None:
+def restored(state: NegotiationState, room: Room, found: int) -> dict | None:
     """The version before the current one (of this negotiation: its round is past the first), when the revision
     that escalates has more of the room's own findings than it: the 270M model, sent back for 10 episodes of a
     40-episode outline that said an earlier one again, wrote 23 such. None when the revision is no worse, or
-    the version before is not in memory."""
+    the version before is not in memory. `found`: the current version's findings."""
     name, version = state["current"], state["versions"][state["current"]]
-    if checked(reviews_of(state, version - 1)) >= checked(current_reviews(state)):
+    if checked(reviews_of(state, version - 1)) >= found:
         return None
     records = room.memory.list(
         run_id=state["run_id"], kind=Kind.ARTIFACT, artifact=artifact_id(name, state.get("episode", 0))
@@ -348,8 +348,8 @@ def tally(state: NegotiationState, runtime: Runtime[Context]) -> dict:
         }
     status = "escalated" if dissent else "consensus"
     room, version, update = Room.of(runtime, state), state["versions"][name], {}
-    if dissent and rounds > 1 and (earlier := restored(state, room)) is not None:
-        found = checked(reviews)
+    found = checked(reviews)
+    if dissent and rounds > 1 and (earlier := restored(state, room, found)) is not None:
         reviews = reviews_of(state, version - 1)
         dissent = dissent_of(reviews)
         score = originality_of(reviews)

@@ -1,5 +1,6 @@
 """An answer nearer in meaning to one of its task's examples than to its premise is about another story: a model
-shown only some examples is asked once more without them, and the answer nearer the premise stands."""
+shown only some examples is asked again, without them and then as first asked, and the answer nearer the premise
+stands."""
 
 from __future__ import annotations
 
@@ -92,10 +93,17 @@ def test_a_model_shown_one_example_that_retells_it_is_asked_again_without_it(sho
     assert shown_one.remaining() == 0
 
 
-def test_the_retelling_stands_when_the_answer_without_examples_is_no_nearer_the_premise(shown_one, make_ctx):
+def test_the_retelling_stands_when_no_answer_asked_for_again_is_nearer_the_premise(shown_one, make_ctx):
     nearer_still = {**JANITOR, "target_audience": "Adults 22-45 who love underdog revenge."}  # the example's
-    content, asked = _pitch_run(make_ctx, shown_one, JANITOR, nearer_still)
-    assert content["target_audience"] == JANITOR["target_audience"] and len(asked) == 2
+    content, asked = _pitch_run(make_ctx, shown_one, JANITOR, nearer_still, nearer_still)
+    assert content["target_audience"] == JANITOR["target_audience"]
+    assert [len(messages) for messages in asked] == [4, 2, 4]  # one example, none, the one example again
+
+
+def test_a_second_draw_as_first_asked_stands_when_it_alone_is_about_the_premise(shown_one, make_ctx):
+    content, asked = _pitch_run(make_ctx, shown_one, JANITOR, JANITOR, OWN)
+    assert content["logline"] == OWN["logline"] and len(asked) == 3 and asked[2] == asked[0]
+    assert shown_one.remaining() == 0
 
 
 def test_an_answer_about_its_premise_is_not_asked_again(shown_one, make_ctx):
@@ -115,7 +123,7 @@ def test_only_the_story_the_room_develops_is_measured():
         True,
         True,
         True,
-        False,
-        False,
+        True,
+        True,
         False,
     ]

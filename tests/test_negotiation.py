@@ -113,7 +113,7 @@ def test_an_answer_that_copies_an_example_is_asked_again_without_the_examples(sc
 def test_the_answer_that_copies_less_stands(script, make_ctx):
     copying = {**f.pitch(), "logline": "Eli Marsh returns as the CEO."}
     worse = {**f.pitch(), "logline": "Eli Marsh returns to Halberd Capital as the CEO."}
-    script.enqueue("screenwriter", copying, worse)
+    script.enqueue("screenwriter", copying, worse, worse)
     script.enqueue("cultural_consultant", f.approve())
     script.enqueue("director", f.approve())
     runs, run_id, _ = start(make_ctx())
@@ -122,7 +122,7 @@ def test_the_answer_that_copies_less_stands(script, make_ctx):
 
 def test_a_copying_answer_stands_when_the_model_gives_nothing_valid_without_the_examples(script, make_ctx):
     copying = {**f.pitch(), "logline": "Eli Marsh returns as the CEO."}
-    script.enqueue("screenwriter", copying, "no", "still no", "never")
+    script.enqueue("screenwriter", copying, "no", "still no", "never", "nor", "nor yet", "not ever")
     script.enqueue("cultural_consultant", f.approve())
     script.enqueue("director", f.approve())
     runs, run_id, _ = start(make_ctx())

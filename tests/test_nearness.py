@@ -7,13 +7,17 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import factories as f
 from agents import models
+from agents.base import perform
 from agents.copying import Copying, copy_check
+from agents.models import RoomModel
 from agents.nearness import example_outputs, measured, nearer, plain, story
-from agents.screenwriter import Pitch
+from agents.screenwriter import ROLE as SCREENWRITER, Pitch
 from graphs.runs import Runs
+from scripted import Script, ScriptedChatModel
 
 HEIRESS = "A disowned heiress returns as a CEO"
 # the first en pitch example's story with its names left out: nothing `copied_names` finds
@@ -127,3 +131,36 @@ def test_only_the_story_the_room_develops_is_measured():
         True,
         False,
     ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    found=st.lists(
+        st.builds(
+            Copying, st.lists(st.sampled_from(["Eli Marsh", "Nora Quinn"]), max_size=2).map(tuple), st.floats(-0.2, 0.2)
+        ),
+        min_size=3,
+        max_size=3,
+    )
+)
+def test_an_answer_is_asked_for_again_while_it_copies_at_most_twice_and_the_least_copying_stands(found):
+    """The first ask shows the model its one example, the second none, the third the one again; asking stops at
+    the first answer that does not copy, and of those asked the first that copies least stands."""
+    script = Script()
+    script.enqueue("screenwriter", *({**f.pitch(), "logline": str(i)} for i in range(3)))
+    model = RoomModel(chat=ScriptedChatModel(script=script, role="screenwriter"), spec="scripted:s", few_shot=1)
+    variables = {"premise": HEIRESS, "cast": "", "episodes": 1, "notes": "", "memory": ""}
+    answer = perform(
+        SCREENWRITER,
+        "pitch",
+        Pitch,
+        model=model,
+        lang="en",
+        variables=variables,
+        copies=lambda pitch: found[int(pitch.logline)],
+    )
+    asked = next((i + 1 for i, c in enumerate(found) if not c), 3)
+    best = min(range(asked), key=lambda i: (found[i].names.__len__(), max(found[i].nearer, 0.0), i))
+    assert answer.logline == str(best)
+    shown = [len(call["messages"]) for call in script.calls]
+    assert shown == [4, 2, 4][:asked]

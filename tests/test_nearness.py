@@ -144,8 +144,9 @@ def test_only_the_story_the_room_develops_is_measured():
     )
 )
 def test_an_answer_is_asked_for_again_while_it_copies_at_most_twice_and_the_least_copying_stands(found):
-    """The first ask shows the model its one example, the second none, the third the one again; asking stops at
-    the first answer that does not copy, and of those asked the first that copies least stands."""
+    """The first ask shows the model its one example, the second none, the third what the better of those two
+    was shown; asking stops at the first answer that does not copy, and of those asked the first that copies
+    least stands."""
     script = Script()
     script.enqueue("screenwriter", *({**f.pitch(), "logline": str(i)} for i in range(3)))
     model = RoomModel(chat=ScriptedChatModel(script=script, role="screenwriter"), spec="scripted:s", few_shot=1)
@@ -160,7 +161,7 @@ def test_an_answer_is_asked_for_again_while_it_copies_at_most_twice_and_the_leas
         copies=lambda pitch: found[int(pitch.logline)],
     )
     asked = next((i + 1 for i, c in enumerate(found) if not c), 3)
-    best = min(range(asked), key=lambda i: (found[i].names.__len__(), max(found[i].nearer, 0.0), i))
+    best = min(range(asked), key=lambda i: (len(found[i].names), max(found[i].nearer, 0.0), i))
     assert answer.logline == str(best)
-    shown = [len(call["messages"]) for call in script.calls]
-    assert shown == [4, 2, 4][:asked]
+    shown = [len(call["messages"]) for call in script.calls]  # system, an example's two turns, the input
+    assert shown == [4, 2, 2 if found[1] < found[0] else 4][:asked]

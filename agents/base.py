@@ -103,10 +103,10 @@ def perform(
     shots = model.few_shot  # how the answer that stands was asked for
     answer = asked(shots)
     copied = copies(answer) if copies else None
-    for again in (0, None):  # without the examples, then as the answer that copies least was asked for
+    for bare in (True, False):  # without the examples, then as the answer that copies least was asked for
         if not copied:
             break
-        shown = shots if again is None else again
+        shown = 0 if bare else shots
         try:
             other = asked(shown)
         except ModelOutputError:  # it gave nothing valid this time: the valid answer it gave stands

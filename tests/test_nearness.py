@@ -1,6 +1,6 @@
 """An answer nearer in meaning to one of its task's examples than to its premise is about another story: a model
-shown only some examples is asked again, without them and then as first asked, and the answer nearer the premise
-stands."""
+shown only some examples is asked again, without them and then as the answer that copies least was asked, and the
+answer nearest the premise stands."""
 
 from __future__ import annotations
 

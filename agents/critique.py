@@ -5,6 +5,7 @@ Shared by every role: any role can review, and every owner revises the same way.
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Callable, Generic, TypeVar
@@ -40,27 +41,46 @@ class Critique(BaseModel):
 
     def grounded_in(self, texts: list[str], borrowed: Callable[[str], bool] = lambda text: False) -> "Critique":
         """The critique with only the issues whose quote stands in `texts` (the reviewed artifact's strings) and
-        whose problem and fix are not `borrowed` from another story, and without a summary that is.
+        whose problem and fix have no sentence `borrowed` from another story, and without the summary's
+        sentences that are.
 
         A reviewer must quote what it reviews; a quote found nowhere is a
         complaint about something else (a small model repeating its few-shot
         example's problem: a phone in a Tang palace). So is a problem, a fix or
         a summary in its example's words or with its example's people ("Vera is
         right for 1926, but Jack wears clothes from a century later", of a
-        medieval series). When every issue of a critique that asked for
-        changes is of that kind, nothing it asked for can be acted on, and it
-        counts as an approval.
+        medieval series). It is judged a sentence at a time: the embedded
+        consultant approved a karaoke bar's script with its example's whole
+        sentence "The setting, the inheritance law and the cross-border heir
+        are plausible." followed by its own words. When every issue of a
+        critique that asked for changes is of that kind, nothing it asked for
+        can be acted on, and it counts as an approval.
         """
+
+        def borrows(text: str) -> bool:
+            return any(borrowed(sentence) for sentence in sentences(text))
+
         kept = [
             issue
             for issue in self.issues
-            if quoted_from(issue.quote, texts) and not borrowed(issue.problem) and not borrowed(issue.fix)
+            if quoted_from(issue.quote, texts) and not borrows(issue.problem) and not borrows(issue.fix)
         ]
-        summary = "" if borrowed(self.summary) else self.summary
+        said = sentences(self.summary)
+        own = [sentence for sentence in said if not borrowed(sentence)]
+        summary = self.summary if len(own) == len(said) else "".join(own).strip()
         if len(kept) == len(self.issues) and summary == self.summary:
             return self
         verdict = self.verdict if kept or self.verdict == Verdict.APPROVE else Verdict.APPROVE
         return self.model_copy(update={"issues": kept, "verdict": verdict, "summary": summary})
+
+
+# a sentence, or a clause after a semicolon, with the marks and space that end it
+_SENTENCE = re.compile(r"[^.!?;。！？；]+(?:[.!?;。！？；]+\s*|$)")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut into its sentences and semicolon clauses, each with the marks and space that end it."""
+    return _SENTENCE.findall(text)
 
 
 def strings_of(value):

@@ -214,9 +214,10 @@ def test_a_critique_keeps_only_the_issues_it_quotes_from_what_it_reviewed():
 def test_a_critique_in_its_examples_words_is_about_another_story(lang):
     """The embedded consultant approved a medieval bible with its example's summary ("…a phone in an ancient
     palace…, Lin addresses the Emperor…") and the art director asked for its example's 1926 suit: a problem, fix
-    or summary borrowed from a reviewer's examples is dropped, and a critique left asking for nothing approves."""
+    or summary sentence borrowed from a reviewer's examples is dropped, and a critique left asking for nothing
+    approves."""
     from agents.copying import borrowed
-    from agents.critique import Critique
+    from agents.critique import Critique, sentences
     from agents.prompt_file import load_prompts
 
     critiques = [
@@ -239,6 +240,14 @@ def test_a_critique_in_its_examples_words_is_about_another_story(lang):
     own_words = {"severity": "minor", "quote": artifact[0], "problem": written, "fix": written}
     kept = Critique.model_validate({**example, "issues": [*example["issues"], own_words]}).grounded_in(artifact, taken)
     assert [i.problem for i in kept.issues] == [written] and kept.verdict == example["verdict"]
+    # judged a sentence at a time: an example's sentence goes, the reviewer's own words beside it stay
+    copied = sentences(example["summary"])[0]
+    mixed = Critique.model_validate(
+        {**example, "summary": f"{copied}{written}", "issues": [{**own_words, "problem": f"{written} {copied}"}]}
+    ).grounded_in(artifact, taken)
+    assert mixed.summary == written and mixed.issues == [] and mixed.verdict == "approve"
+    mine = Critique.model_validate({**example, "summary": f"{written} {written}", "issues": [own_words]})
+    assert mine.grounded_in(artifact, taken) == mine
 
 
 def test_a_line_said_again_in_a_later_scene_is_dropped():

@@ -8,7 +8,9 @@
 
 When the final cut passes on its own, `produce` only starts the episode's production in the background
 (`graphs.pipeline`) and `collect` takes it to its final cut once made, while the room writes the next episode;
-`next_episode` goes to `collect` when everything is written and an episode is still being made.
+`next_episode` goes to `collect` when everything is written and an episode is still being made, and an approved
+final cut goes there first while one is, so that every episode made meanwhile has its final cut before the next is
+written.
 
 `add_production` puts these nodes into a graph that has (or gets) the room's
 `negotiate`, `gate` and `record` nodes: the development graph, so that every
@@ -211,17 +213,24 @@ def made_entry(state: RoomState, episode: int, produced: production.Produced) ->
 
 
 def collect(state: RoomState, runtime: Runtime[Context]) -> dict:
-    """The oldest episode being made, to its final cut: once its job has ended, or, when nothing is left to
-    write, waited for. It is the episode in the works again, with the script and shots it was made from."""
+    """The oldest episode being made whose job has ended, to its final cut; when nothing is left to write, the
+    oldest, waited for. It is the episode in the works again, with the script and shots it was made from.
+
+    Every episode being made has a job once it has passed here (`pipeline.poll` starts one where this process has
+    none, to run in turn): a run resumed after a stop makes what the stop left while the room writes, rather than
+    one left-over episode for each episode written. After a final cut the room comes back here (`after_final`), so
+    the episodes made meanwhile are all taken before the next is written."""
     waiting = episodes_where(state, being_made)
     if not waiting:
         return {}
-    studio, episode = Room.of(runtime, state).studio, waiting[0]
+    studio, values = Room.of(runtime, state).studio, dict(state)
+    ended = [n for n in waiting if pipeline.poll(studio, values, n, episode_entry(state, n)["inputs"])]
+    if not ended and episodes_where(state, to_write):
+        return {}  # the room writes the next episode meanwhile
+    episode = (ended or waiting)[0]
     entry = episode_entry(state, episode)
     inputs = entry["inputs"]
-    if episodes_where(state, to_write) and not pipeline.poll(studio, dict(state), episode, inputs):
-        return {}  # the room writes the next episode meanwhile
-    produced = pipeline.made(studio, dict(state), episode, inputs)
+    produced = pipeline.made(studio, values, episode, inputs)
     production.save_inputs(studio, state["run_id"], episode, inputs)
     version = entry.get("version", 1)
     return {
@@ -233,9 +242,11 @@ def collect(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 
 def made_yet(state: RoomState) -> str:
-    """After `produce` or `collect`: whether the episode in the works is made (its final cut next) or still being
-    made (`collect` after `produce`; the next episode's writing after `collect`)."""
-    return "being made" if being_made(episode_entry(state, state["episode"])) else "made"
+    """After `produce` or `collect`: whether the episode in the works is made and waits for its final cut, or not
+    (still being made after `produce`, `collect` next; after `collect`, which took none, the next episode's
+    writing)."""
+    entry = episode_entry(state, state["episode"])
+    return "made" if entry.get("produced") and not being_made(entry) and not entry.get("approved") else "not yet"
 
 
 def finished(entry: dict) -> dict:
@@ -259,7 +270,11 @@ def record_final(state: RoomState, runtime: Runtime[Context]) -> dict:
 
 
 def after_final(state: RoomState) -> str:
-    return "next_episode" if state["decisions"][-1]["action"] == "approve" else "negotiate"
+    """An approved episode: the episodes made meanwhile first (`collect`), then the next to write; a rejected one
+    back to its script."""
+    if state["decisions"][-1]["action"] != "approve":
+        return "negotiate"
+    return "collect" if episodes_where(state, being_made) else "next_episode"
 
 
 def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
@@ -289,10 +304,10 @@ def add_production(builder: StateGraph, *, develop: bool) -> StateGraph:
     builder.add_edge("start_shots", "negotiate")
     builder.add_edge("art", "cast")
     builder.add_edge("cast", "produce")
-    builder.add_conditional_edges("produce", made_yet, {"being made": "collect", "made": "final_gate"})
-    builder.add_conditional_edges("collect", made_yet, {"being made": "next_episode", "made": "final_gate"})
+    builder.add_conditional_edges("produce", made_yet, {"not yet": "collect", "made": "final_gate"})
+    builder.add_conditional_edges("collect", made_yet, {"not yet": "next_episode", "made": "final_gate"})
     builder.add_edge("final_gate", "record_final")
-    builder.add_conditional_edges("record_final", after_final, ["next_episode", "negotiate"])
+    builder.add_conditional_edges("record_final", after_final, ["next_episode", "collect", "negotiate"])
     return builder
 
 

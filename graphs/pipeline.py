@@ -8,8 +8,8 @@ run in the background of the same process.
 `pending` and holds what the episode is made from until it is made. `collect` takes a made episode to its
 final cut as soon as one is ready, and waits for the oldest when nothing is left to write. A job lives in the
 process that started it: a run resumed in another (after a stop, a crash, or a gate a person answered later)
-makes a pending episode in `collect` from its entry's inputs, reusing what the first pass finished (frames, lines,
-encoded segments are cached).
+starts a job in `collect` for every pending episode from its entry's inputs, reusing what the first pass finished
+(frames, lines, encoded segments are cached).
 
 Jobs run one at a time, in the order given (`WORKERS`): on the default the writing's model and the render share
 the machine's cores, and each render already uses them all; an episode made again never overlaps its first job.

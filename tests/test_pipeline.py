@@ -103,3 +103,43 @@ def test_an_episode_left_being_made_is_made_by_the_process_that_goes_on(script, 
     for n in (1, 2):
         entry = view.values["production"][str(n)]
         assert entry["approved"] and Path(entry["video"]).is_file() and set(entry) == {"approved", "video", "duration"}
+
+
+def test_episodes_a_stop_left_being_made_are_all_started_at_once_and_taken_as_they_end(script, make_ctx, monkeypatch):
+    """Episodes 1 and 2 are being made when the process stops (their jobs are gone) at episode 3's script. The
+    process that goes on starts both jobs at its first `collect`, so episode 2 is made before episode 4, and takes
+    every ended one before writing on: each episode has its final cut, every one at most once."""
+    for role, replies in f.series(4).items():
+        script.enqueue(role, *replies)
+    real, release, made = production.produce_episode, threading.Event(), []
+
+    def held(studio, values, episode, inputs):
+        release.wait(30)
+        made.append(episode)
+        return real(studio, values, episode, inputs)
+
+    monkeypatch.setattr(production, "produce_episode", held)
+    runs = Runs(make_ctx(auto_approve=("pitch", "bible", "outline", "final_cut"), **{**FAST, "episodes": 4}))
+    run_id, events = runs.start("A disowned heiress returns as a CEO")
+    list(events)
+    list(runs.answer(run_id, "approve"))
+    list(runs.answer(run_id, "approve"))  # episodes 1 and 2 being made, episode 3's script at its gate
+    view = runs.view(run_id)
+    assert (view.waiting["gate"], view.waiting["episode"]) == ("script", 3)
+    assert [n for n in (1, 2) if view.values["production"][str(n)].get("pending")] == [1, 2]
+    with pipeline._lock:  # the first process ends: its jobs are not there for the next one
+        jobs = list(pipeline._jobs.values())
+        pipeline._jobs.clear()
+    release.set()
+    for job in jobs:
+        job.result(timeout=120)
+    made.clear()
+    going_on = Runs(make_ctx(auto_approve=("all",), **{**FAST, "episodes": 4}))
+    list(going_on.answer(run_id, "approve"))
+    view = going_on.view(run_id)
+    assert view.state == "finished" and script.remaining() == 0
+    assert made == [3, 1, 2, 4]  # in the order they were started: episode 2 not left until nothing is written
+    assert sorted(final_cuts(going_on, run_id)) == [1, 2, 3, 4]
+    for n in (1, 2, 3, 4):
+        entry = view.values["production"][str(n)]
+        assert entry["approved"] and Path(entry["video"]).is_file() and set(entry) == {"approved", "video", "duration"}

@@ -29,6 +29,7 @@ from typing import Any
 import opencc
 from pydantic import BaseModel
 
+from agents.han import HAN, han
 from agents.markup import is_key, unmarked
 from agents.named_places import named_places
 from agents.nearness import nearer
@@ -189,7 +190,7 @@ _RUN = {"en": 6, "zh": 8}
 def _units(text: str, lang: str) -> list[str]:
     """Words (English, case-blind) or Han characters (Chinese): what a run of copied text is counted in."""
     if lang == "zh":
-        return re.findall(r"[\u4e00-\u9fff]", folded(text))
+        return HAN.findall(folded(text))
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.casefold())
 
 
@@ -384,8 +385,8 @@ def title_of(premise: str, lang: str) -> str:
     places = named_places(premise, lang, 1)
     text = places[0] if places else re.split(r"[,，;；:：。.!?！？]", premise, maxsplit=1)[0]
     if lang == "zh":
-        han = "".join(re.findall(r"[\u4e00-\u9fff]", text))[:8]
-        return han if len(han) >= 2 else ""
+        chars = han(text)[:8]
+        return chars if len(chars) >= 2 else ""
     words = [word for word in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", text) if len(word) <= 20][:4]
     return " ".join(word[:1].upper() + word[1:] for word in words)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from agents.base import Role
 from agents.critique import Issue, Severity
-from agents.screenwriter import HAN, EpisodeScript
+from agents.han import HAN
+from agents.screenwriter import EpisodeScript
 
 TARGET_SECONDS = (60.0, 120.0)
 GAP = 0.3  # seconds between two lines (the cut keeps the same pause, `agents.production.cut`)

@@ -22,11 +22,12 @@ from importlib import resources
 import yaml
 
 from agents.cultural_consultant import YEAR, era_words, era_year, word_pattern
+from agents.han import HAN_CLASS
 from agents.named_places import named_places
 
 _NAMED = (
     re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
-    re.compile(r"(?:名叫|叫做|名为)([\u4e00-\u9fff]{2,3})"),
+    re.compile(rf"(?:名叫|叫做|名为)([{HAN_CLASS}]{{2,3}})"),
 )
 _DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[零一二三四五六七八九]十年代")
 

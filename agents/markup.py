@@ -24,6 +24,7 @@ import re
 from functools import cache
 
 from agents.critique import Severity
+from agents.han import HAN_CLASS
 from agents.prompt_file import load_prompts
 from memory.records import Kind
 
@@ -48,7 +49,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _DEBRIS = re.compile(r"[{}](?:[\s,;:\"']*[{}\[\]])*|[\[\]](?:[\s,;:\"']*[{}\[\]])+")
 _LOOSE = ",;:|，；：、"  # what a text left without its markup may start or end with, and should not
 _JSON_KEY = r"[\"“]?\b[A-Za-z_]+[\"”]\s*:\s*[\"“]?"  # a key of the answer's JSON: 'genre”: "'
-_HAN_GAP = re.compile(r"(?<=[\u3400-\u9fff，。；：！？、])\s+(?=[\u3400-\u9fff])")
+_HAN_GAP = re.compile(rf"(?<=[{HAN_CLASS}，。；：！？、])\s+(?=[{HAN_CLASS}])")
 
 
 @cache

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from agents.han import HAN
+
 _ZH_WORDS = (
     "老家 故乡 工厂 洋行 银行 商行 农场 牧场 市场 商场 片场 机场 战场 码头 车站 医院 学校 书院 学堂 酒店 客栈"
     " 茶馆 酒楼 戏院 戏班 门派 宗门 皇宫 后宫 冷宫 军营 监狱 寺庙 道观 山村 渔村 小镇 县城 京城 海岛 工地 矿山"
@@ -31,7 +33,6 @@ _ZH_STOPS = set(
 )
 # a place character followed by one of these is part of a title or another word: 厂长, 院长, 宫廷
 _ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _EN_NOUNS = (
     "hospital clinic station hotel school academy university college farm ranch factory mill mine club bar"
@@ -61,7 +62,7 @@ def _zh(premise: str) -> list[str]:
         if char not in _ZH_ENDS or premise[end : end + 1] in _ZH_NOT_AFTER:
             continue
         before = premise[end - 3 : end - 1]
-        if len(before) == 2 and before[0] not in _ZH_ENDS and all(_HAN.match(c) and c not in _ZH_STOPS for c in before):
+        if len(before) == 2 and before[0] not in _ZH_ENDS and all(HAN.match(c) and c not in _ZH_STOPS for c in before):
             spans.append((end - 3, end))
     kept = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]  # the longest
     return [premise[start:end] for start, end in sorted(set(kept))]

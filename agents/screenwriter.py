@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, create_m
 
 from agents.artifact import Artifact, Canon, Held
 from agents.base import Role
+from agents.han import HAN, HAN_CLASS
 from agents.handed import opening_of
 from memory import Kind
 from tools import export
@@ -23,7 +24,6 @@ _DANGLING = re.compile(
     r"(?:[\s,;:–—-]+(?:(?-i:a)|an|the|of|to|and|or|from|by|with|his|her|their|its|my|your|our)\b)*[\s,;:–—-]*$",
     re.IGNORECASE,
 )
-HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # a Chinese character
 
 
 def finished_title(title: str) -> str:
@@ -195,7 +195,7 @@ def outline_of(episodes: int, opening: str = "", titles: str = "") -> type[Serie
     )
 
 
-_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W\d_\u3400-\u9fff\uf900-\ufaff]+|\d+")
+_WORD = re.compile(rf"[{HAN_CLASS}]|[^\W\d_{HAN_CLASS}]+|\d+")
 
 
 def restates(text: str, *said: str) -> bool:

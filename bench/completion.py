@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from agents.copying import artifact_text, copied_names, copied_phrases, folded  # noqa: E402
+from agents.han import HAN, han  # noqa: E402
 from agents.nearness import closeness, example_outputs, plain, vectors  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
 from graphs import room  # noqa: E402
@@ -82,7 +83,6 @@ HELDOUT = [
     ("zh", "民国北平，一个说书人发现自己讲的故事正在一件件变成真"),
 ]
 SETS = {"bench": PREMISES, "heldout": HELDOUT}
-_HAN = re.compile(r"[\u3400-\u9fff]")
 ARTIFACTS = ("pitch", "bible", "outline", "script")
 _STOP = frozenset(
     "a an the of in at on to for and is are was who with his her their he she they that this from "
@@ -118,8 +118,8 @@ def premise_words(artifact: dict, premise: str, lang: str) -> float:
     artifact among premises, this is low for a text about nothing in particular."""
     text = plain(artifact).casefold()
     if lang == "zh":
-        han = "".join(ch for ch in premise if "\u4e00" <= ch <= "\u9fff")
-        parts = {han[i : i + 2] for i in range(len(han) - 1)}
+        chars = han(premise)
+        parts = {chars[i : i + 2] for i in range(len(chars) - 1)}
     else:
         parts = {w[:5] for w in re.findall(r"[a-z]+", premise.casefold()) if len(w) > 2 and w not in _STOP}
     return sum(part in text for part in parts) / max(1, len(parts))
@@ -264,7 +264,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    premises = [("zh" if _HAN.search(p) else "en", p) for p in args.premise] if args.premise else SETS[args.set]
+    premises = [("zh" if HAN.search(p) else "en", p) for p in args.premise] if args.premise else SETS[args.set]
     chosen = [premises[int(i)] for i in args.only.split(",")] if args.only else premises
     results = []
     print(

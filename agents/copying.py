@@ -178,6 +178,28 @@ def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
     return _fold(title) in example_titles(role, lang) and not _appears(title.strip(), own, as_written=True)
 
 
+# a title that names the form of a story, not a story: the 270M model titled series 电视剧, 小说, 女主角 and "The story is
+# about a girl", and episodes 一集 and "Episode 786" (matched whole, as `_fold` writes it)
+_FORM_TITLES = {
+    "en": re.compile(
+        r"(?:an? |the |my )?(?:episode|part|chapter|title|story|series|drama|show|pitch|logline|heroine|hero)(?: \d+)?"
+        r"|(?:the|this|my|our) (?:story|series|drama) is\b.*|this is (?:a|the|my) (?:story|series|drama)\b.*"
+    ),
+    "zh": re.compile(
+        r"第?[一二三四五六七八九十百零\d]*集|(?:微|短|网络|电视|连续)?剧|小说|剧本|剧名|标题|故事|片名|[女男]?主角|[女男]主"
+        r"|[女男]一号"
+    ),
+}
+
+
+def form_title(title: str, lang: str, own: str) -> bool:
+    """Whether `title` names a story's form (`_FORM_TITLES`), not the story, and the series' `own` text does not
+    hold it as written: a title the room gives the premise's words instead (`scrub`). Not a copy of an example,
+    so never asked for again."""
+    pattern = _FORM_TITLES.get(lang, _FORM_TITLES["en"])
+    return pattern.fullmatch(_fold(title)) is not None and not _appears(title.strip(), own, as_written=True)
+
+
 def artifact_text(artifact: Any) -> str:
     """Every string of an artifact, one a line."""
     return "\n".join(text for _, text in _texts(artifact))
@@ -398,7 +420,8 @@ def scrub(
     is another story's word for word, or the words its call `said` (`is_copied`: a revision that writes the
     reviewers' issues into the artifact), taken out of its list of strings, or else replaced by
     `fallback(path)` (`plain`: the series' premise), whichever its schema still accepts; a field neither fits
-    stays, measured by the bench. Returns the answer and the fields changed, as dotted paths."""
+    stays, measured by the bench. A title that names a form and not a story (`form_title`) is replaced too.
+    Returns the answer and the fields changed, as dotted paths."""
     schema = type(answer)
     data = answer.model_dump(mode="json")
     changed: list[str] = []
@@ -411,7 +434,7 @@ def scrub(
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
-        title = path[-1] == "title" and _copied_title(text, role, lang, own)
+        title = path[-1] == "title" and (_copied_title(text, role, lang, own) or form_title(text, lang, own))
         if not title and not is_copied(text, role, lang, own, said):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []

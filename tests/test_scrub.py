@@ -231,6 +231,34 @@ def test_a_title_still_copied_becomes_one_in_the_premises_words(lang, premise):
     assert small.model_validate(clean.model_dump())  # a small model's schema takes it
 
 
+FORM_TITLES = {
+    "en": ["The story is about a girl", "Episode 786", "the Series", "Heroine"],
+    "zh": ["电视剧", "小说", "女主角", "一集", "第3集", "短剧"],
+}
+
+
+@pytest.mark.parametrize(
+    "lang, premise",
+    [("en", "A grumpy wedding photographer keeps getting hired by the same runaway bride"), ("zh", SONG)],
+)
+def test_a_title_that_names_the_form_and_not_the_story_is_given_the_premises_words(lang, premise):
+    """The 270M model titled held-out series 电视剧, 小说, 女主角 and "The story is about a girl", and episodes 一集 and
+    "Episode 786": the room titles them from the premise, as it does a copied title, without asking again (they copy
+    no example). A title of the story's own, or one the series holds as written, stays."""
+    own = {"en": "The Runaway Bride", "zh": "卖饼娘子"}[lang]
+    for form in FORM_TITLES[lang]:
+        assert copied_names({"title": form}, "screenwriter", lang, premise) == []
+        pitch = Pitch(title=form, logline=premise, genre="drama", hook="She runs again.", target_audience="everyone")
+        clean, changed = _scrub(pitch, lang, premise)
+        assert (clean.title, changed) == (title_of(premise, lang), ["title"]), form
+        outline = f.outline(2)
+        outline["episodes"][0]["title"], outline["episodes"][1]["title"] = own, form
+        clean, changed = _scrub(SeriesOutline.model_validate(outline), lang, premise)
+        assert [e.title for e in clean.episodes] == [own, title_of(premise, lang)]
+        _, changed = _scrub(pitch, lang, premise, own=f"Title: {form}")
+        assert changed == []  # the writer's note named it so
+
+
 @settings(max_examples=200, deadline=None)
 @given(lang=st.sampled_from(["en", "zh"]), premise=st.text(max_size=120))
 def test_a_title_from_any_premise_is_one_a_small_model_could_write(lang, premise):

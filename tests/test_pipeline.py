@@ -33,6 +33,17 @@ def final_cuts(runs: Runs, run_id: str) -> list[int]:
     return [d["episode"] for d in runs.view(run_id).values["decisions"] if d["gate"] == "final_cut"]
 
 
+def process_ends(release: threading.Event) -> None:
+    """The process that started the jobs ends: they are not there for the next one. The held ones are let go
+    and waited for, so none writes after the test."""
+    with pipeline._lock:
+        jobs = list(pipeline._jobs.values())
+        pipeline._jobs.clear()
+    release.set()
+    for job in jobs:
+        job.result(timeout=120)
+
+
 @pytest.mark.parametrize("pipelined", [True, False])
 def test_an_episode_is_made_while_the_next_is_written(script, make_ctx, monkeypatch, pipelined):
     """Episode 1's production waits until the room calls a model again: it does when the episode is made in the
@@ -89,12 +100,7 @@ def test_an_episode_left_being_made_is_made_by_the_process_that_goes_on(script, 
     assert entry["pending"] and entry["inputs"]["script"]["title"] == f.script(1)["title"]
     with pytest.raises(RunStateError, match="episode 1 of run .* is being made"):
         runs.render(run_id, 1)
-    with pipeline._lock:  # the first process ends: its job is not there for the next one
-        jobs = list(pipeline._jobs.values())
-        pipeline._jobs.clear()
-    release.set()
-    for job in jobs:
-        job.result(timeout=120)
+    process_ends(release)
     list(runs.answer(run_id, "approve"))
     view = runs.view(run_id)
     assert view.state == "finished" and script.remaining() == 0
@@ -127,12 +133,7 @@ def test_episodes_a_stop_left_being_made_are_all_started_at_once_and_taken_as_th
     view = runs.view(run_id)
     assert (view.waiting["gate"], view.waiting["episode"]) == ("script", 3)
     assert [n for n in (1, 2) if view.values["production"][str(n)].get("pending")] == [1, 2]
-    with pipeline._lock:  # the first process ends: its jobs are not there for the next one
-        jobs = list(pipeline._jobs.values())
-        pipeline._jobs.clear()
-    release.set()
-    for job in jobs:
-        job.result(timeout=120)
+    process_ends(release)
     made.clear()
     going_on = Runs(make_ctx(auto_approve=("all",), **{**FAST, "episodes": 4}))
     list(going_on.answer(run_id, "approve"))

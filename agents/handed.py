@@ -64,12 +64,16 @@ def _says(premise: str, word: str) -> bool:
 
 
 def _years(text: str) -> list[int]:
-    return [int(y) for y in YEAR.findall(text)]
+    """The years `text` names: as numbers, and the year of the era it names (隋朝 is 618, 六十年代 1975: the
+    consultant's lexicon)."""
+    said = time_said(text)
+    era = era_year(said) if said else None
+    return [*(int(y) for y in YEAR.findall(text)), *([era] if era is not None else [])]
 
 
 def culture_of(premise: str, lang: str) -> dict:
-    """The culture the premise is set in: the first whose words it says, else the first whose years it names,
-    else the language's default."""
+    """The culture the premise is set in: the first whose words it says, else the first whose years it names
+    (`_years`), else the language's default."""
     years = _years(premise)
     cultures = [c for c in _cultures() if c["lang"] == lang]
     for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain

@@ -40,6 +40,14 @@ from agents.screenwriter import TITLES
         ),
         ("en", "A Tokyo salaryman inherits a geisha house", "japanese"),
         ("en", "In 2087 Nairobi, a memory courier realises the memories she delivers are her own", "kenyan"),
+        # Chinese premises of stop 38 the data set in today's city, among its offices (the last two by the year of
+        # the era they name: no culture lists 三国 or 抗战)
+        ("zh", "被逐出师门的小师妹，捡到了一只会说话的狐狸", "zh_ancient"),
+        ("zh", "穷书生进京赶考，路上救下了落难的郡主", "zh_ancient"),
+        ("zh", "七十年代的知青点，女知青发现回城名额被人顶替了", "zh_reform"),
+        ("zh", "八十年代的深圳，一个倒爷想靠一车电子表翻身", "zh_reform"),
+        ("zh", "三国乱世，一名女医者在战场上救下了敌军将领", "zh_ancient"),
+        ("zh", "抗战时期的西南联大，一个女学生被怀疑是间谍", "zh_republic"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -171,7 +179,8 @@ def _bible() -> dict:
         ("en", "During the Tang dynasty a tea merchant's widow runs the family caravan", "Tang dynasty"),
         ("zh", "唐朝长安，一名女仵作破解连环命案", "唐朝长安"),
         ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国"),
-        ("zh", "八十年代的纺织厂女工考上了大学", "八十年代，都市"),
+        ("zh", "八十年代的纺织厂女工考上了大学", "八十年代"),
+        ("zh", "三国乱世，一名女医者在战场上救下了敌军将领", "三国"),
         ("zh", "重生回到高考前一天的女孩", "现代，都市"),
         ("en", "A 1000-year-old vampire opens a night bakery", "present-day"),  # an age, not a year
         ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
@@ -216,6 +225,10 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("zh", "小镇理发店的哑巴学徒，目睹了镇长儿子的肇事逃逸", "小镇理发店"),
         ("zh", "程序员加班后醒来，发现自己成了自己写的游戏里的反派", "游戏主城"),
         ("zh", "末世第三年，一个兽医在废弃动物园里收留了一群孩子", "废弃动物园兽舍"),
+        # premises of stop 38 the data had no entry for
+        ("zh", "青丘狐妖化成人形，到人间寻找救命恩人", "青丘狐洞"),
+        ("zh", "锦衣卫指挥使奉命追查一桩失踪案，却发现线索指向自己的义父", "北镇抚司"),
+        ("zh", "七十年代的知青点，女知青发现回城名额被人顶替了", "知青点宿舍"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):

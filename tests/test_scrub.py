@@ -96,9 +96,12 @@ def test_an_answer_of_its_own_is_left_as_it_is(script, make_ctx):
         ("zh", "清朝末年，一个绣娘被卷进宫廷秘案", "古代"),
         ("zh", "2049年的上海，一个送外卖的机器人爱上了它的顾客", "现代"),
         ("zh", "九十年代东北，下岗女工开起了烧烤摊", "现代"),
+        ("zh", "七十年代末的北京胡同，一个返城知青回来找他的初恋", "民国"),  # by the year of the era it names
+        ("zh", "隋朝末年，瓦岗寨里的女军师要在两军之间周旋", "古代"),
         ("zh", "民国二十六年的上海滩，一个舞女替地下党传递情报", "民国"),
         ("en", "In 1943 Cairo, a nightclub singer hides a wounded pilot from both armies", "period"),
         ("en", "A knight's squire falls in love with the dragon he was sent to slay", "period"),  # nearer than today
+        ("en", "A medieval miller's wife hides a runaway monk", "period"),
         ("en", "A Seoul webtoon artist's villain walks out of her drawings", "today"),
         ("en", "In 2031 Lagos, a drone courier finds a baby in a delivery box", "today"),
     ],

@@ -48,6 +48,10 @@ from agents.screenwriter import TITLES
         ("zh", "八十年代的深圳，一个倒爷想靠一车电子表翻身", "zh_reform"),
         ("zh", "三国乱世，一名女医者在战场上救下了敌军将领", "zh_ancient"),
         ("zh", "抗战时期的西南联大，一个女学生被怀疑是间谍", "zh_republic"),
+        ("en", "A Texas oil heiress fakes her own kidnapping to escape an arranged marriage", "anglo"),  # not 1870
+        ("en", "A Viking shieldmaiden must marry the son of the jarl who burned her village", "norse"),
+        ("en", "A Roman gladiator's widow pays his debts by training women to fight", "roman"),
+        ("en", "An aging sumo wrestler adopts the street kid who robbed him", "japanese"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -186,6 +190,8 @@ def _bible() -> dict:
         ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
         ("zh", "那个年代的爱情总是来得很慢", "现代，都市"),
         ("en", "A disgraced samurai's son guards the merchant who ruined his father", "the Edo period, Japan"),
+        ("en", "A Viking shieldmaiden must marry the son of the jarl who burned her village", "Viking, Scandinavia"),
+        ("en", "A Roman gladiator's widow pays his debts by training women to fight", "ancient Rome"),
     ],
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
@@ -229,6 +235,13 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("zh", "青丘狐妖化成人形，到人间寻找救命恩人", "青丘狐洞"),
         ("zh", "锦衣卫指挥使奉命追查一桩失踪案，却发现线索指向自己的义父", "北镇抚司"),
         ("zh", "七十年代的知青点，女知青发现回城名额被人顶替了", "知青点宿舍"),
+        ("en", "A rejected mate discovers she is the lost daughter of the Alpha King", "Pack house"),
+        ("en", "A mafia princess is forced to marry her family's worst enemy", "Mob boss's study"),
+        (
+            "en",
+            "A deep-space cargo pilot wakes from cryosleep to find her crew replaced by strangers",
+            "Starship bridge",
+        ),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):

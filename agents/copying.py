@@ -179,25 +179,31 @@ def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
 
 
 # a title that names the form of a story, not a story: the 270M model titled series 电视剧, 小说, 女主角 and "The story is
-# about a girl", and episodes 一集 and "Episode 786" (matched whole, as `_fold` writes it)
+# about a girl" (matched whole, as `_fold` writes it)
 _FORM_TITLES = {
     "en": re.compile(
-        r"(?:an? |the |my )?(?:episode|part|chapter|title|story|series|drama|show|pitch|logline|heroine|hero)(?: \d+)?"
+        r"(?:an? |the |my )?(?:episode|part|chapter|title|story|series|drama|show|pitch|logline|heroine|hero)"
         r"|(?:the|this|my|our) (?:story|series|drama) is\b.*|this is (?:a|the|my) (?:story|series|drama)\b.*"
     ),
-    "zh": re.compile(
-        r"第?[一二三四五六七八九十百零\d]*集|(?:微|短|网络|电视|连续)?剧|小说|剧本|剧名|标题|故事|片名|[女男]?主角|[女男]主"
-        r"|[女男]一号"
-    ),
+    "zh": re.compile(r"集|(?:微|短|网络|电视|连续)?剧|小说|剧本|剧名|标题|故事|片名|[女男]?主角|[女男]主|[女男]一号"),
+}
+# an episode's number as a title: a series' is no title (a one-episode series titled "Episode 786"), an episode's
+# stays (what an outline of forty episodes each titled "Episode N" says is so)
+_NUMBERED = {
+    "en": re.compile(r"(?:episode|part|chapter) \d+"),
+    "zh": re.compile(r"第?[一二三四五六七八九十百零\d]+集"),
 }
 
 
-def form_title(title: str, lang: str, own: str) -> bool:
-    """Whether `title` names a story's form (`_FORM_TITLES`), not the story, and the series' `own` text does not
-    hold it as written: a title the room gives the premise's words instead (`scrub`). Not a copy of an example,
-    so never asked for again."""
-    pattern = _FORM_TITLES.get(lang, _FORM_TITLES["en"])
-    return pattern.fullmatch(_fold(title)) is not None and not _appears(title.strip(), own, as_written=True)
+def form_title(title: str, lang: str, own: str, series: bool = False) -> bool:
+    """Whether `title` names a story's form (`_FORM_TITLES`), or, the `series`' own title, an episode's number
+    (`_NUMBERED`), not the story, and the series' `own` text does not hold it as written: a title the room gives
+    the premise's words instead (`scrub`). Not a copy of an example, so never asked for again."""
+    patterns = (_FORM_TITLES, _NUMBERED) if series else (_FORM_TITLES,)
+    folded_title = _fold(title)
+    return any(p.get(lang, p["en"]).fullmatch(folded_title) for p in patterns) and not _appears(
+        title.strip(), own, as_written=True
+    )
 
 
 def artifact_text(artifact: Any) -> str:
@@ -434,7 +440,9 @@ def scrub(
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
-        title = path[-1] == "title" and (_copied_title(text, role, lang, own) or form_title(text, lang, own))
+        title = path[-1] == "title" and (
+            _copied_title(text, role, lang, own) or form_title(text, lang, own, series=len(path) == 1)
+        )
         if not title and not is_copied(text, role, lang, own, said):
             continue
         mends = [(path, _DROP)] if isinstance(path[-1], int) else []

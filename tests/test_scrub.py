@@ -235,9 +235,10 @@ def test_a_title_still_copied_becomes_one_in_the_premises_words(lang, premise):
 
 
 FORM_TITLES = {
-    "en": ["The story is about a girl", "Episode 786", "the Series", "Heroine"],
-    "zh": ["电视剧", "小说", "女主角", "一集", "第3集", "短剧"],
+    "en": ["The story is about a girl", "the Series", "Heroine"],
+    "zh": ["电视剧", "小说", "女主角", "短剧"],
 }
+NUMBERED = {"en": "Episode 786", "zh": "第一集"}
 
 
 @pytest.mark.parametrize(
@@ -245,9 +246,10 @@ FORM_TITLES = {
     [("en", "A grumpy wedding photographer keeps getting hired by the same runaway bride"), ("zh", SONG)],
 )
 def test_a_title_that_names_the_form_and_not_the_story_is_given_the_premises_words(lang, premise):
-    """The 270M model titled held-out series 电视剧, 小说, 女主角 and "The story is about a girl", and episodes 一集 and
-    "Episode 786": the room titles them from the premise, as it does a copied title, without asking again (they copy
-    no example). A title of the story's own, or one the series holds as written, stays."""
+    """The 270M model titled held-out series 电视剧, 小说, 女主角 and "The story is about a girl", and one of one
+    episode "Episode 786": the room titles them from the premise, as it does a copied title, without asking again
+    (they copy no example). A title of the story's own, one the series holds as written, or an episode's number as
+    an episode's title, stays."""
     own = {"en": "The Runaway Bride", "zh": "卖饼娘子"}[lang]
     for form in FORM_TITLES[lang]:
         assert copied_names({"title": form}, "screenwriter", lang, premise) == []
@@ -260,6 +262,13 @@ def test_a_title_that_names_the_form_and_not_the_story_is_given_the_premises_wor
         assert [e.title for e in clean.episodes] == [own, title_of(premise, lang)]
         _, changed = _scrub(pitch, lang, premise, own=f"Title: {form}")
         assert changed == []  # the writer's note named it so
+    numbered = Pitch(
+        title=NUMBERED[lang], logline=premise, genre="drama", hook="She runs again.", target_audience="all"
+    )
+    assert _scrub(numbered, lang, premise)[0].title == title_of(premise, lang)
+    outline = f.outline(2)
+    outline["episodes"][1]["title"] = NUMBERED[lang]
+    assert _scrub(SeriesOutline.model_validate(outline), lang, premise)[1] == []
 
 
 @settings(max_examples=200, deadline=None)

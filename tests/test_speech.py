@@ -250,7 +250,9 @@ def test_piper_variants_differ_in_more_than_pitch(piper_pair, tmp_path):
     piper.synthesize(EN_LINE, warm, tmp_path / "warm.wav")
     other, _ = load(tmp_path / "warm.wav")
     assert median_f0(other, rate) == pytest.approx(median_f0(plain, rate), rel=0.1)
-    assert spectral_centroid(other, rate) > 1.08 * spectral_centroid(plain, rate)
+    # Piper draws each take anew: over 12 takes the same voice's centroid ratio was 0.98–1.03, this variant's
+    # 1.10–1.20, and one full-suite run saw 1.075 (it failed at 1.08)
+    assert spectral_centroid(other, rate) > 1.05 * spectral_centroid(plain, rate)
     assert abs(len(other) - len(plain)) / len(plain) < 0.15  # Piper varies durations a little between runs
     piper.synthesize(EN_LINE, warm.model_copy(update={"pitch": 0.0}), tmp_path / "woman.wav")
     woman, _ = load(tmp_path / "woman.wav")

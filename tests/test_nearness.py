@@ -61,6 +61,8 @@ def test_a_revision_is_measured_by_its_artifact_and_the_text_by_its_values():
     scene = {"number": 1, "heading": "INT. LOBBY - NIGHT", "location": "Lobby", "time_of_day": "NIGHT", "action": "A"}
     line = {"speaker": "Ada", "text": "Go.", "emotion": "calm", "parenthetical": "(low)"}
     assert plain({**scene, "lines": [line], "transition": "CUT TO:"}) == "Lobby A Ada Go."
+    character = {"name": "Ada", "role": "protagonist", "want": "home", "voice": "low, slow, warm"}
+    assert plain({"characters": [character]}) == "Ada home"
 
 
 def test_fewer_names_copy_less_than_any_nearness_and_as_many_names_the_nearer_premise_wins():

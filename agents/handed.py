@@ -74,11 +74,11 @@ def _years(text: str) -> list[int]:
 def culture_of(premise: str, lang: str) -> dict:
     """The culture the premise is set in: the first whose words it says, else the first whose years it names
     (`_years`), else the language's default."""
-    years = _years(premise)
     cultures = [c for c in _cultures() if c["lang"] == lang]
     for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
         if any(_says(premise, w) for w in culture["words"]):
             return culture
+    years = _years(premise)  # read through the era lexicon: only when no culture's words are said
     for culture in cultures:
         low, high = culture.get("years", (0, -1))
         if any(low <= y <= high for y in years):

@@ -191,16 +191,32 @@ def age_of(story: str, culture: dict) -> int:
     return 2 if oldest < 1800 else 1 if oldest < 1990 else 0
 
 
-# the city the premise sets its story in after its time, when its culture names none: "In 1940s Lisbon, …"
-_IN_CITY = re.compile(r"\b[Ii]n (?:the )?[0-9]{4}s? ([A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})?)\b")
+# the place the premise sets its story in, capitalised after "in" (and its time): "In 1940s Lisbon, …", "a chef in
+# London", "In Tsarist St Petersburg" (the time's own words left out); not a name's possessive ("in Mark's flat")
+_IN_PLACE = re.compile(r"\b[Ii]n (?:the )?(?:[0-9]{4}s? )?([A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,2})\b(?!['’])")
+_NOT_PLACES = frozenset("her his their its my our your this that a an the love".split())
+
+
+def place_said(premise: str, time: str) -> str:
+    """The place the premise says its story is in (`_IN_PLACE`), without the words of its `time`; "" if none."""
+    capitals = [w[:1].isupper() for w in premise.split()]
+    for match in _IN_PLACE.finditer(premise):
+        if not any(c.isdigit() for c in match.group(0)) and sum(capitals) * 2 > len(capitals):
+            continue  # a title's every word is capitalised ("Lost In Translation"): only a time says a place follows
+        words = match.group(1).split()
+        while words and words[0].casefold() in time.casefold().split():
+            words.pop(0)
+        if words and words[0].casefold() not in _NOT_PLACES:
+            return " ".join(words)
+    return ""
 
 
 def era_of(premise: str, lang: str) -> str:
-    """When and where the series is set: the time the premise names, else its culture's; then its culture's
-    place, else the city the premise says it is in."""
+    """When and where the series is set: the time the premise names, else its culture's; then the place the
+    premise says it is in, else its culture's ("a Ghanaian chef in London" is in London)."""
     culture = culture_of(premise, lang)
     time = time_said(premise) or culture["time"]
-    place = culture.get("place", "") or (city.group(1) if (city := _IN_CITY.search(premise)) else "")
+    place = place_said(premise, time) or culture.get("place", "")
     if not place or place.casefold() in time.casefold():
         return time
     return f"{time}{'，' if lang == 'zh' else ', '}{place}"
@@ -208,15 +224,19 @@ def era_of(premise: str, lang: str) -> str:
 
 def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     """Up to `count` places for the series: those the premise names (`agents.named_places`), those its words
-    call for, then its culture's."""
+    call for (not today's for a premise set before 1800: `settings.yaml`), then its culture's."""
+    culture = culture_of(premise, lang)
+    ancient = age_of(premise, culture) == AGES.index("ancient")
     found = [
         place
         for setting in _settings()
-        if lang in setting and any(_says(premise, w) for w in setting["words"])
+        if lang in setting
+        and not (ancient and setting.get("modern"))
+        and any(_says(premise, w) for w in setting["words"])
         for place in setting[lang]
     ]
     named = named_places(premise, lang)
-    return tuple(dict.fromkeys([*named, *found, *culture_of(premise, lang)["places"]]))[:count]
+    return tuple(dict.fromkeys([*named, *found, *culture["places"]]))[:count]
 
 
 _CLAUSE_END = re.compile(r"[。！？；，、.!?;,:：](?=\s|$)|[。！？；，、]")

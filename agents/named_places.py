@@ -24,15 +24,18 @@ _ZH_WORDS = (
     " 茶馆 酒楼 戏院 戏班 门派 宗门 皇宫 后宫 冷宫 军营 监狱 寺庙 道观 山村 渔村 小镇 县城 京城 海岛 工地 矿山"
     " 衙门 当铺 镖局 药铺 绣坊 夜市 网吧 舞厅 歌厅 澡堂 食堂 宿舍 教室 别墅 公寓 出租屋 账房 厨房 后厨 病房"
     " 牢房 书房 祠堂 花楼 青楼 赌坊 面馆 饭馆 菜场 菜市场 电影院 游乐园 孤儿院 福利院 养老院 殡仪馆 十三行 米行"
-    " 布行 车行"
+    " 布行 车行 小城 古镇 胡同"
 ).split()
 _ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局营矿堂阁房屋"  # not 行: 进行, 旅行, 流行
 # characters that end a place's words on their left: particles, prepositions, verbs of going, measure words
 _ZH_STOPS = set(
-    "的了在到回进入出去从于是和与把被着个座家名位盘件只条张次又也都就才要会能将让替给为向对当因而却并且这那每"
+    "的了在到回进入出去从于是和与把被着个座家名位盘件只条张次又也都就才要会能将让替给为向对当因而却并且这那每全整往"
 )
+# a town, village or island word keeps the region before it: 东北小镇, 边境小城, 海边渔村 (not 北小镇)
+_ZH_REGION = "东南西北边江海湖山河"
 # a place character followed by one of these is part of a title or another word: 厂长, 院长, 宫廷
 _ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷")
+_ZH_NOT_WORDS = frozenset("宫女 宫斗 城管".split())  # a place character in a word of another kind
 
 _EN_NOUNS = (
     "hospital clinic station hotel school academy university college farm ranch factory mill mine club bar"
@@ -58,14 +61,30 @@ def named_places(premise: str, lang: str, count: int = 3) -> tuple[str, ...]:
 
 def _zh(premise: str) -> list[str]:
     spans = [(m.start(), m.end()) for word in _ZH_WORDS for m in re.finditer(re.escape(word), premise)]
+    spans += [
+        (start - 2, end)
+        for start, end in spans
+        if premise[end - 1] in "镇城村岛"
+        and premise[start - 2 : start - 1] in set(_ZH_REGION)
+        and _modifier(premise[start - 2 : start])
+    ]
     for end, char in enumerate(premise, start=1):
-        if char not in _ZH_ENDS or premise[end : end + 1] in _ZH_NOT_AFTER:
+        if (
+            char not in _ZH_ENDS
+            or premise[end : end + 1] in _ZH_NOT_AFTER
+            or premise[end - 1 : end + 1] in _ZH_NOT_WORDS
+        ):
             continue
         before = premise[end - 3 : end - 1]
-        if len(before) == 2 and before[0] not in _ZH_ENDS and all(HAN.match(c) and c not in _ZH_STOPS for c in before):
+        if before[:1] not in _ZH_ENDS and _modifier(before):
             spans.append((end - 3, end))
     kept = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]  # the longest
     return [premise[start:end] for start, end in sorted(set(kept))]
+
+
+def _modifier(chars: str) -> bool:
+    """Whether two characters can stand before a place's last character as part of its name (养猪 of 养猪场)."""
+    return len(chars) == 2 and all(HAN.match(c) and c not in _ZH_STOPS for c in chars)
 
 
 def _en(premise: str) -> list[str]:

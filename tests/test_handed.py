@@ -52,6 +52,24 @@ from agents.screenwriter import TITLES
         ("en", "A Viking shieldmaiden must marry the son of the jarl who burned her village", "norse"),
         ("en", "A Roman gladiator's widow pays his debts by training women to fight", "roman"),
         ("en", "An aging sumo wrestler adopts the street kid who robbed him", "japanese"),
+        # premises of stop 39 the data gave English names or today's era (the historical before the nation's
+        # culture: an Aztec premise with a Spanish soldier, an Egyptian pharaoh)
+        ("en", "An Aztec priestess must choose between her temple and the Spanish soldier she hid", "mesoamerican"),
+        ("en", "An Egyptian pharaoh's youngest wife plots to put her son on the throne", "ancient_egypt"),
+        ("en", "A Persian princess disguised as a scribe falls for the vizier she was sent to poison", "persian_court"),
+        ("en", "A Mongol khan's daughter refuses the husband her father chose", "mongol"),
+        ("en", "A pirate captain's daughter discovers her father sold her mother to the navy", "pirate"),
+        ("en", "A medieval plague doctor falls in love with the widow he cannot save", "medieval"),
+        ("en", "A Moroccan spice merchant's widow takes over his caravan", "arab"),
+        ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "russian"),
+        ("en", "A Soviet cosmonaut's wife gets a call from orbit after the funeral", "russian"),
+        ("en", "A Cold War Berlin typist copies secrets for both sides", "german"),
+        ("en", "A Turkish soap star in Istanbul is blackmailed", "turkish"),
+        ("en", "A Brazilian capoeira teacher in Rio hides a fugitive in his gym", "brazilian"),
+        ("en", "A Filipino nurse in Manila finds her dead twin's diary", "filipino"),
+        ("en", "A Ghanaian chef in London wins a cooking show", "ghanaian"),
+        ("en", "A deep-space mining crew finds a distress signal from a ship lost a century ago", "space"),
+        ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "zh_scifi"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -175,7 +193,7 @@ def _bible() -> dict:
 @pytest.mark.parametrize(
     "lang, premise, era",
     [
-        ("en", "In 1920s Chicago, a jazz singer falls for a detective", "1920s, America"),
+        ("en", "In 1920s Chicago, a jazz singer falls for a detective", "1920s, Chicago"),
         ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "1890, Scotland"),
         ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "present-day"),
         ("en", "A Victorian governess hears the children sing at night", "Victorian, Britain"),
@@ -192,6 +210,17 @@ def _bible() -> dict:
         ("en", "A disgraced samurai's son guards the merchant who ruined his father", "the Edo period, Japan"),
         ("en", "A Viking shieldmaiden must marry the son of the jarl who burned her village", "Viking, Scandinavia"),
         ("en", "A Roman gladiator's widow pays his debts by training women to fight", "ancient Rome"),
+        # the place the premise says it is in, before its culture's (stop 39)
+        ("en", "A Ghanaian chef in London wins a cooking show", "present-day, London"),
+        ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "Tsarist, St Petersburg"),
+        (
+            "en",
+            "A pirate captain's daughter discovers her father sold her mother",
+            "the golden age of piracy, the Caribbean",
+        ),
+        ("en", "A deep-space mining crew finds a distress signal", "the far future, deep space"),
+        ("en", "An Egyptian pharaoh's youngest wife plots to put her son on the throne", "ancient Egypt"),
+        ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "星际"),
     ],
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
@@ -242,12 +271,39 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
             "A deep-space cargo pilot wakes from cryosleep to find her crew replaced by strangers",
             "Starship bridge",
         ),
+        # premises of stop 39 handed an office, a courtroom (a tsar's court) or an army camp (the Cold War)
+        ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "Rehearsal hall"),
+        ("en", "A Cold War Berlin typist copies secrets for both sides", "Berlin apartment stairwell"),
+        ("en", "A Moroccan spice merchant's widow takes over his caravan", "Caravan camp"),
+        ("zh", "唐朝西域商队的女首领，护送一位落难公主回长安", "大漠驿站"),
+        ("zh", "北京胡同里的老裁缝，给一个神秘客人做了一件嫁衣", "四合院天井"),
+        ("zh", "边境小城的女警，追查一起跨国拐卖案", "公安局审讯室"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
     places = places_of(premise, lang)
     assert place in places and len(places) == len(set(places)) <= 6
     assert places_of(premise, lang) == places
+
+
+@pytest.mark.parametrize(
+    "lang, old, today, modern",
+    [
+        (
+            "en",
+            "A medieval plague doctor loves the widow he cannot save",
+            "A doctor loves the widow he cannot save",
+            "Hospital night ward",
+        ),
+        ("en", "A Roman gladiator's widow hires a lawyer", "A boxer's widow hires a lawyer", "Law firm office"),
+        ("zh", "重生回到大婚前夜的侯府嫡女", "重生回到婚礼前夜的女孩", "家中客厅"),
+        ("zh", "唐朝长安，一个厨师在酒楼后厨发现了一具尸体", "一个厨师在后厨发现了一具尸体", "餐厅后厨"),
+    ],
+)
+def test_a_premise_set_before_1800_is_handed_no_modern_place(lang, old, today, modern):
+    """A medieval plague doctor is not handed a hospital's night ward, nor a reborn marquis' daughter a flat."""
+    assert modern not in places_of(old, lang)
+    assert modern in places_of(today, lang)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -293,14 +349,14 @@ def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
         **_bible(),
         "characters": [{**_bible()["characters"][0], "name": names[0]}],
         "locations": [{"name": places[0], "description": "smoke and brass"}],
-        "world": {"era": "1920s, America", "rules": [values["premise"] + ", who hides her brother."]},
+        "world": {"era": "1920s, Chicago", "rules": [values["premise"] + ", who hides her brother."]},
     }
     assert schema.model_validate(bible).locations[0].name == places[0]
     assert {"Jazz club stage", "Police precinct"} <= set(places)
     for copied in (
         {"locations": [{"name": "Halberd Capital lobby", "description": "glass"}]},
         {"world": {"era": "Present-day New York City", "rules": bible["world"]["rules"]}},
-        {"world": {"era": "1920s, America", "rules": ["Phones are everywhere."]}},  # a world of some other story
+        {"world": {"era": "1920s, Chicago", "rules": ["Phones are everywhere."]}},  # a world of some other story
     ):
         with pytest.raises(ValueError):
             schema.model_validate({**bible, **copied})

@@ -31,6 +31,11 @@ from agents.structured import closed_schema
         ("en", "A farmer's widow runs the old mill in a Welsh mining village", ("Old mill", "Welsh mining village")),
         ("en", "A night-shift nurse discovers the hospital's new owner is her twin", ("Hospital",)),
         ("en", "In 1940s Lisbon, a hotel maid passes secrets between two spies", ("Hotel",)),
+        # a town keeps its region; a whole building, a palace maid and a court's prison are no place of it (stop 39)
+        ("zh", "东北小镇的烧烤店老板娘，发现失踪二十年的丈夫成了首富", ("东北小镇", "烧烤店")),
+        ("zh", "边境小城的女警，追查一起跨国拐卖案", ("边境小城",)),
+        ("zh", "末日丧尸爆发后，一个外卖员保护全楼的居民", ()),
+        ("zh", "清朝宫女被指认毒害皇子，她在慎刑司自证清白", ()),
     ],
 )
 def test_the_places_a_premise_names_are_found_as_it_writes_them(lang, premise, places):
@@ -58,7 +63,9 @@ def test_words_that_name_no_place_give_none(lang, premise):
 
 def test_a_city_after_the_time_is_where_a_culture_without_one_is_set():
     assert era_of("In 1940s Lisbon, a hotel maid passes secrets between two spies", "en") == "1940s, Lisbon"
-    assert era_of("Lost In Translation", "en") == "present-day"
+    assert era_of("Lost In Translation", "en") == "present-day"  # a title's capitals name no place
+    assert era_of("A Ghanaian chef in London wins a cooking show", "en") == "present-day, London"
+    assert era_of("A nurse in Mark's flat finds a diary", "en") == "present-day"
     assert era_of("清末广州十三行，账房先生的女儿女扮男装进洋行当学徒", "zh") == "清末"
 
 

@@ -31,8 +31,8 @@ _ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局�
 _ZH_STOPS = set(
     "的了在到回进入出去从于是和与把被着个座家名位盘件只条张次又也都就才要会能将让替给为向对当因而却并且这那每全整往"
 )
-# a town, village or island word keeps the region before it: 东北小镇, 边境小城, 海边渔村 (not 北小镇)
-_ZH_REGION = "东南西北边江海湖山河"
+# a place keeps the region named before it: 东北小镇, 边境小城, 东北林场 (not 北小镇, 北林场)
+_ZH_REGIONS = frozenset("东北 西北 西南 东南 华北 江南 岭南 塞北 关外 边境 海边 江边 河边 湖边 山区 南方 北方".split())
 # a place character followed by one of these is part of a title or another word: 厂长, 院长, 宫廷
 _ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷")
 _ZH_NOT_WORDS = frozenset("宫女 宫斗 城管".split())  # a place character in a word of another kind
@@ -48,7 +48,7 @@ _EN_NOT_BEFORE = frozenset(
     "a an the this that these those his her their its my our your in at on of to from into by for with and or"
     " who whose which where when while as is are was were be new every each one two some any".split()
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\S")
+_WORD = re.compile(r"[A-Za-z0-9][\w'-]*|\S")  # "1700s" is one word, and no place's
 
 
 @lru_cache(maxsize=64)
@@ -61,13 +61,6 @@ def named_places(premise: str, lang: str, count: int = 3) -> tuple[str, ...]:
 
 def _zh(premise: str) -> list[str]:
     spans = [(m.start(), m.end()) for word in _ZH_WORDS for m in re.finditer(re.escape(word), premise)]
-    spans += [
-        (start - 2, end)
-        for start, end in spans
-        if premise[end - 1] in "镇城村岛"
-        and premise[start - 2 : start - 1] in set(_ZH_REGION)
-        and _modifier(premise[start - 2 : start])
-    ]
     for end, char in enumerate(premise, start=1):
         if (
             char not in _ZH_ENDS
@@ -78,6 +71,12 @@ def _zh(premise: str) -> list[str]:
         before = premise[end - 3 : end - 1]
         if before[:1] not in _ZH_ENDS and _modifier(before):
             spans.append((end - 3, end))
+    spans += [
+        (start - 2 + offset, end)
+        for start, end in spans
+        for offset in (0, 1)
+        if premise[start - 2 + offset : start + offset] in _ZH_REGIONS and start >= 2 - offset
+    ]
     kept = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]  # the longest
     return [premise[start:end] for start, end in sorted(set(kept))]
 

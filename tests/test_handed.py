@@ -70,6 +70,7 @@ from agents.screenwriter import TITLES
         ("en", "A Ghanaian chef in London wins a cooking show", "ghanaian"),
         ("en", "A deep-space mining crew finds a distress signal from a ship lost a century ago", "space"),
         ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "zh_scifi"),
+        ("en", "An Inca quipu keeper discovers the emperor's tax records have been forged", "andean"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):

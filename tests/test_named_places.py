@@ -34,6 +34,8 @@ from agents.structured import closed_schema
         # a town keeps its region; a whole building, a palace maid and a court's prison are no place of it (stop 39)
         ("zh", "东北小镇的烧烤店老板娘，发现失踪二十年的丈夫成了首富", ("东北小镇", "烧烤店")),
         ("zh", "边境小城的女警，追查一起跨国拐卖案", ("边境小城",)),
+        ("zh", "东北林场的女护林员，在雪夜救下了一个被追杀的少年", ("东北林场",)),
+        ("en", "A stowaway on a 1700s pirate ship turns out to be the governor's daughter", ("Pirate ship",)),
         ("zh", "末日丧尸爆发后，一个外卖员保护全楼的居民", ()),
         ("zh", "清朝宫女被指认毒害皇子，她在慎刑司自证清白", ()),
     ],

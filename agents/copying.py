@@ -182,10 +182,14 @@ def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
 # about a girl" (matched whole, as `_fold` writes it)
 _FORM_TITLES = {
     "en": re.compile(
-        r"(?:an? |the |my )?(?:episode|part|chapter|title|story|series|drama|show|pitch|logline|heroine|hero)"
+        r"(?:an? |the |my )?(?:(?:romance|revenge|period|costume|short|micro|vertical|web|tv|love) )?"
+        r"(?:episode|part|chapter|title|story|series|drama|show|pitch|logline|heroine|hero)"
         r"|(?:the|this|my|our) (?:story|series|drama) is\b.*|this is (?:a|the|my) (?:story|series|drama)\b.*"
     ),
-    "zh": re.compile(r"集|(?:微|短|网络|电视|连续)?剧|小说|剧本|剧名|标题|故事|片名|[女男]?主角|[女男]主|[女男]一号"),
+    "zh": re.compile(
+        r"集|(?:微|短|网络|电视|连续|古装|都市|言情|悬疑|仙侠|武侠|甜宠|宫廷|家庭|偶像|历史|爽|竖屏)?(?:短)?剧|小说|剧本|剧名|标题"
+        r"|故事|片名|[女男]?主角|[女男]主|[女男]一号"
+    ),
 }
 # an episode's number as a title: a series' is no title (a one-episode series titled "Episode 786"), an episode's
 # stays (what an outline of forty episodes each titled "Episode N" says is so)

@@ -19,7 +19,8 @@ per artifact (pitch, bible, outline, script):
   scores the human-written examples both ways (two examples of one form are
   nearer each other than to their premises, so `closer` fails even for them);
 and the reviewers' quotes of passages that are not in what they reviewed
-(a reviewer repeating its example's complaint).
+(a reviewer repeating its example's complaint), and their summaries that carry
+a run of words of their own prompt.
 
     python bench/completion.py                       # all premises, one produced episode each
     python bench/completion.py --develop-only        # pitch, bible and outline only (faster)
@@ -189,6 +190,17 @@ def stray_quotes(mem, run_id: str, artifacts: dict) -> int:
     return count
 
 
+def borrowed_summaries(mem, run_id: str, lang: str, own: str) -> tuple[int, int]:
+    """Of the reviewers' summaries, how many carry a run of words of the reviewer's own prompt (its examples'
+    critiques, its instructions) that the series does not hold, and of how many."""
+    summaries = [
+        (record.role, record.text.splitlines()[0].partition(". ")[2])
+        for record in mem.list(run_id=run_id, kind=Kind.CRITIQUE)
+        if record.role
+    ]
+    return sum(bool(copied_phrases(text, role, lang, own)) for role, text in summaries if text), len(summaries)
+
+
 def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = None) -> dict:
     place = contextlib.nullcontext(tempfile.mkdtemp(dir=keep)) if keep else tempfile.TemporaryDirectory()
     with place as folder:
@@ -226,6 +238,9 @@ def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = Non
             "tokens_out": sum(r["output_tokens"] for r in ledger),
             "video": bool(produced.get("video")),
             "stray_quotes": stray_quotes(mem, run_id, artifacts),
+            "borrowed_summaries": borrowed_summaries(
+                mem, run_id, lang, f"{premise}\n{json.dumps(values.get('artifacts', {}), ensure_ascii=False)}"
+            ),
             "stages": {
                 stage: {k: round(v, 1) for k, v in totals.items()}
                 for (stage,), totals in room.summarize_ledger(ledger, by=("stage",)).items()
@@ -306,6 +321,8 @@ def main() -> None:
             f"  {r['premise'][:30]:30} "
             + " · ".join(f"{stage} {t['seconds']:.0f} ({t['calls']:.0f})" for stage, t in r["stages"].items())
         )
+    borrowed, summaries = (sum(r["borrowed_summaries"][i] for r in results) for i in (0, 1))
+    print(f"\nreviewers' summaries with a run of their prompt's words: {borrowed}/{summaries}")
     finished = sum(r["finished"] for r in results)
     print(f"\nfinished {finished}/{len(results)} · mean wall {np.mean([r['wall'] for r in results]):.0f} s")
     if args.json:

@@ -235,8 +235,8 @@ def test_a_title_still_copied_becomes_one_in_the_premises_words(lang, premise):
 
 
 FORM_TITLES = {
-    "en": ["The story is about a girl", "the Series", "Heroine"],
-    "zh": ["电视剧", "小说", "女主角", "短剧"],
+    "en": ["The story is about a girl", "the Series", "Heroine", "A Revenge Drama"],
+    "zh": ["电视剧", "小说", "女主角", "短剧", "古装剧", "甜宠短剧"],  # the last two: a genre's drama (stop 39)
 }
 NUMBERED = {"en": "Episode 786", "zh": "第一集"}
 

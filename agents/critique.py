@@ -52,7 +52,8 @@ class Critique(BaseModel):
         medieval series). It is judged a sentence at a time: the embedded
         consultant approved a karaoke bar's script with its example's whole
         sentence "The setting, the inheritance law and the cross-border heir
-        are plausible." followed by its own words. When every issue of a
+        are plausible." followed by its own words; the director, its example's
+        first clause before a ", but" of its own. When every issue of a
         critique that asked for changes is of that kind, nothing it asked for
         can be acted on, and it counts as an approval.
         """
@@ -67,19 +68,24 @@ class Critique(BaseModel):
         ]
         said = sentences(self.summary)
         own = [sentence for sentence in said if not borrowed(sentence)]
-        summary = self.summary if len(own) == len(said) else "".join(own).strip()
+        summary = self.summary if len(own) == len(said) else "".join(own).strip().rstrip(",，")
         if len(kept) == len(self.issues) and summary == self.summary:
             return self
         verdict = self.verdict if kept or self.verdict == Verdict.APPROVE else Verdict.APPROVE
         return self.model_copy(update={"issues": kept, "verdict": verdict, "summary": summary})
 
 
-# a sentence, or a clause after a semicolon, with the marks and space that end it
-_SENTENCE = re.compile(r"[^.!?;。！？；]+(?:[.!?;。！？；]+\s*|$)")
+# a sentence, or a clause after a semicolon or before a comma and a conjunction, with the marks and space that end
+# it: a small model writes its example's first clause and goes on with its own ("The hook is a grab, a face and a
+# whispered line inside 3 seconds, but when we see her…")
+_SENTENCE = re.compile(
+    r"[^.!?;。！？；]+?(?:[.!?;。！？；]+\s*|,\s*(?=(?:and|but|so|yet|while|though|although|whereas)\b)"
+    r"|，(?=但|而|却|可是|只是|不过)|$)"
+)
 
 
 def sentences(text: str) -> list[str]:
-    """`text` cut into its sentences and semicolon clauses, each with the marks and space that end it."""
+    """`text` cut into its sentences and clauses (`_SENTENCE`), each with the marks and space that end it."""
     return _SENTENCE.findall(text)
 
 

@@ -248,6 +248,14 @@ def test_a_critique_in_its_examples_words_is_about_another_story(lang):
     assert mixed.summary == written and mixed.issues == [] and mixed.verdict == "approve"
     mine = Critique.model_validate({**example, "summary": f"{written} {written}", "issues": [own_words]})
     assert mine.grounded_in(artifact, taken) == mine
+    # and a clause at a time: the example's clause after the reviewer's own and a "but" goes (stop 39)
+    clause = {"en": ", but ", "zh": "，但"}[lang]
+    example_clause = next(c for c in sentences(critiques[-1]["summary"]) if c.lstrip().startswith(("but", "但")))
+    joined = f"{written.rstrip('.。')}{clause}{example_clause.removeprefix('but ').removeprefix('但')}"
+    assert len(sentences(joined)) == 2
+    assert Critique.model_validate({**example, "summary": joined}).grounded_in(
+        artifact, taken
+    ).summary == written.rstrip(".。")
 
 
 def test_a_line_said_again_in_a_later_scene_is_dropped():

@@ -29,7 +29,7 @@ _NAMED = (
     re.compile(r"\b(?:named|called)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"),
     re.compile(rf"(?:名叫|叫做|名为)([{HAN_CLASS}]{{2,3}})"),
 )
-_DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[零一二三四五六七八九]十年代")
+_DECADE = re.compile(r"(?<![\w-])(1[0-9]{3}|20[0-9]{2})s(?![\w-])|[零一二三四五六七八九]十年代|[五六七八九]零年代")
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,7 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
         if lang in setting
         and not (ancient and setting.get("modern"))
         and any(_says(premise, w) for w in setting["words"])
+        and not any(_says(premise, w) for w in setting.get("not", ()))
         for place in setting[lang]
     ]
     named = named_places(premise, lang)

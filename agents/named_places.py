@@ -24,9 +24,9 @@ _ZH_WORDS = (
     " 茶馆 酒楼 戏院 戏班 门派 宗门 皇宫 后宫 冷宫 军营 监狱 寺庙 道观 山村 渔村 小镇 县城 京城 海岛 工地 矿山"
     " 衙门 当铺 镖局 药铺 绣坊 夜市 网吧 舞厅 歌厅 澡堂 食堂 宿舍 教室 别墅 公寓 出租屋 账房 厨房 后厨 病房"
     " 牢房 书房 祠堂 花楼 青楼 赌坊 面馆 饭馆 菜场 菜市场 电影院 游乐园 孤儿院 福利院 养老院 殡仪馆 十三行 米行"
-    " 布行 车行 小城 古镇 胡同"
+    " 布行 车行 小城 古镇 胡同 学院 弄堂 哨所 窑洞 水乡 苗寨 石窟 王陵"
 ).split()
-_ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局营矿堂阁房屋"  # not 行: 进行, 旅行, 流行
+_ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局营矿堂阁房屋窟寨陵"  # not 行: 进行, 旅行, 流行
 # characters that end a place's words on their left: particles, prepositions, verbs of going, measure words
 _ZH_STOPS = set(
     "的了在到回进入出去从于是和与把被着个座家名位盘件只条张次又也都就才要会能将让替给为向对当因而却并且这那每全整往"
@@ -71,6 +71,9 @@ def _zh(premise: str) -> list[str]:
         before = premise[end - 3 : end - 1]
         if before[:1] not in _ZH_ENDS and _modifier(before):
             spans.append((end - 3, end))
+    # a place word the rule above cut into (乐学院 of 音乐学院, 海弄堂 of 上海弄堂) keeps two characters before it
+    cut = {(start - 1, end) for start, end in spans if end - start == 2} & set(spans)
+    spans += [(start - 1, end) for start, end in cut if start >= 1 and _modifier(premise[start - 1 : start + 1])]
     spans += [
         (start - 2 + offset, end)
         for start, end in spans

@@ -71,6 +71,21 @@ from agents.screenwriter import TITLES
         ("en", "A deep-space mining crew finds a distress signal from a ship lost a century ago", "space"),
         ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "zh_scifi"),
         ("en", "An Inca quipu keeper discovers the emperor's tax records have been forged", "andean"),
+        # the second 20 English and Chinese premises of stop 39: 15 and 13 were handed another world
+        ("en", "A Polish pianist in 1939 Warsaw hides a Jewish girl inside her piano school", "polish"),
+        ("en", "A Dutch tulip trader in 1637 Amsterdam bets his family's house on one bulb", "dutch"),
+        ("en", "A Swedish detective in a snowbound village finds the victim is her own double", "nordic"),
+        ("en", "A Vietnamese nail salon owner in Houston finds her missing brother", "vietnamese"),
+        ("en", "A Thai boxer in Bangkok throws a fight to save his sister", "thai"),
+        ("en", "A Pakistani bride in Lahore discovers her groom is already married", "pakistani"),
+        ("en", "A Jamaican dancehall queen in Kingston is framed for her rival's murder", "caribbean"),
+        ("en", "A Navajo park ranger finds a body on sacred land the developers want", "navajo"),
+        ("en", "A Hawaiian surf instructor finds a message in a bottle", "hawaiian"),
+        ("en", "A Parisian perfumer in 1789 hides a fugitive aristocrat in her shop", "french"),
+        ("en", "A Babylonian scribe discovers the king's prophecy was forged", "mesopotamian"),
+        ("zh", "港风九十年代，一个古惑仔为了救妹妹去当卧底", "zh_hongkong"),
+        ("zh", "新中国成立初期，一位女拖拉机手在北大荒开荒", "zh_reform"),
+        ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "zh_reform"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -222,6 +237,12 @@ def _bible() -> dict:
         ("en", "A deep-space mining crew finds a distress signal", "the far future, deep space"),
         ("en", "An Egyptian pharaoh's youngest wife plots to put her son on the throne", "ancient Egypt"),
         ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "星际"),
+        (
+            "en",
+            "A Korean War nurse falls for the enemy soldier she is ordered to keep alive",
+            "Korean War, South Korea",
+        ),
+        ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "九零年代"),
     ],
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
@@ -279,6 +300,12 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("zh", "唐朝西域商队的女首领，护送一位落难公主回长安", "大漠驿站"),
         ("zh", "北京胡同里的老裁缝，给一个神秘客人做了一件嫁衣", "四合院天井"),
         ("zh", "边境小城的女警，追查一起跨国拐卖案", "公安局审讯室"),
+        ("en", "A Texas rodeo queen inherits a ranch and the debts that come with it", "Ranch"),
+        ("en", "A Siberian hunter's daughter tracks the tiger that killed her father", "Taiga cabin"),
+        ("zh", "江南水乡的船娘，救起了一个失忆的外国人", "水乡石桥"),
+        ("zh", "一个在横店跑龙套的群演，意外被卷入真实的绑架案", "影视城片场"),
+        ("zh", "湘西赶尸人的女儿，爱上了来寻父的城里记者", "湘西吊脚楼"),
+        ("zh", "敦煌莫高窟的女画工，在壁画里发现了一封千年前的情书", "莫高窟洞窟"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
@@ -799,3 +826,8 @@ def test_nothing_the_series_says_itself_is_a_copy(text, lang):
     from agents.copying import copied_phrases
 
     assert copied_phrases(text, "screenwriter", lang, own=text) == []
+
+
+def test_a_queen_of_something_else_is_handed_no_palace():
+    assert "Throne room" not in places_of("A Texas rodeo queen inherits a ranch", "en")
+    assert "Throne room" in places_of("A Texas queen inherits a ranch", "en")

@@ -58,6 +58,7 @@ from agents.screenwriter import TITLES
         ("en", "An Egyptian pharaoh's youngest wife plots to put her son on the throne", "ancient_egypt"),
         ("en", "A Persian princess disguised as a scribe falls for the vizier she was sent to poison", "persian_court"),
         ("en", "A Mongol khan's daughter refuses the husband her father chose", "mongol"),
+        ("en", "A Mongolian wrestler's widow enters the summer festival as her dead husband", "mongolian"),
         ("en", "A pirate captain's daughter discovers her father sold her mother to the navy", "pirate"),
         ("en", "A medieval plague doctor falls in love with the widow he cannot save", "medieval"),
         ("en", "A Moroccan spice merchant's widow takes over his caravan", "arab"),

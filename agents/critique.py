@@ -39,10 +39,17 @@ class Critique(BaseModel):
     summary: str = Field(max_length=400)
     issues: list[Issue] = Field(default_factory=list, max_length=5)
 
-    def grounded_in(self, texts: list[str], borrowed: Callable[[str], bool] = lambda text: False) -> "Critique":
+    def grounded_in(
+        self,
+        texts: list[str],
+        borrowed: Callable[[str], bool] = lambda text: False,
+        echoes: Callable[[str], bool] = lambda text: False,
+    ) -> "Critique":
         """The critique with only the issues whose quote stands in `texts` (the reviewed artifact's strings) and
         whose problem and fix have no sentence `borrowed` from another story, and without the summary's
-        sentences that are.
+        sentences that are or that `echoes` its prompt (any run of its words: a summary is the reviewer's own
+        judgement of this story, and the 270M consultant's "宫女对皇帝的称呼也…" of its example's Tang palace came
+        back, reworded around the run, in a wuxia series with no palace).
 
         A reviewer must quote what it reviews; a quote found nowhere is a
         complaint about something else (a small model repeating its few-shot
@@ -67,11 +74,12 @@ class Critique(BaseModel):
             if quoted_from(issue.quote, texts) and not borrows(issue.problem) and not borrows(issue.fix)
         ]
         said = sentences(self.summary)
-        own = [sentence for sentence in said if not borrowed(sentence)]
+        own = [sentence for sentence in said if not borrowed(sentence) and not echoes(sentence)]
         summary = self.summary if len(own) == len(said) else "".join(own).strip().rstrip(",，")
         if len(kept) == len(self.issues) and summary == self.summary:
             return self
-        verdict = self.verdict if kept or self.verdict == Verdict.APPROVE else Verdict.APPROVE
+        asks = kept or (summary and not self.issues)  # what is left to act on: its issues, else its summary
+        verdict = self.verdict if asks or self.verdict == Verdict.APPROVE else Verdict.APPROVE
         return self.model_copy(update={"issues": kept, "verdict": verdict, "summary": summary})
 
 

@@ -25,7 +25,7 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.artifact import Artifact, Part
-from agents.copying import borrowed
+from agents.copying import borrowed, copied_phrases
 from agents.critique import Answer, Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
@@ -234,7 +234,9 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     )
     own = f"{task['premise']}\n{dump(task['artifacts'])}"  # the series' own names are not an example's
     result = result.grounded_in(
-        list(strings_of(task["artifacts"][name])), lambda text: borrowed(text, reviewer.name, task["lang"], own)
+        list(strings_of(task["artifacts"][name])),
+        lambda text: borrowed(text, reviewer.name, task["lang"], own),
+        lambda text: bool(copied_phrases(text, reviewer.name, task["lang"], own)),
     )
     found = list(
         reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"]) if reviewer.check else []

@@ -256,6 +256,23 @@ def test_a_critique_in_its_examples_words_is_about_another_story(lang):
     assert Critique.model_validate({**example, "summary": joined}).grounded_in(
         artifact, taken
     ).summary == written.rstrip(".。")
+    # a run of the prompt's words in a sentence of the reviewer's own is an echo of another story: the summary loses
+    # it (the 270M consultant's "宫女对皇帝的称呼也受不了…" in a wuxia series), its issues do not (stop 39)
+    from agents.copying import copied_phrases
+
+    def echoes(text: str) -> bool:
+        return bool(copied_phrases(text, "cultural_consultant", lang, own))
+
+    echo = {
+        "en": "Here too a phone in a Tang palace breaks the mood of the chase and the pacing drags for the rest of it. ",
+        "zh": "宫女对皇帝的称呼也受不了，她对师父的称谓和礼节都很随便。",
+    }[lang]
+    assert echoes(echo) and not taken(echo) and not echoes(written)
+    asked = Critique(verdict="revise", summary=f"{echo}{written}", issues=[])
+    held = asked.grounded_in(artifact, taken, echoes)
+    assert (held.summary, held.verdict) == (written, "revise")  # what is left of the summary is still asked for
+    assert asked.grounded_in(artifact, taken) == asked
+    assert Critique(verdict="revise", summary=echo, issues=[]).grounded_in(artifact, taken, echoes).verdict == "approve"
 
 
 def test_a_line_said_again_in_a_later_scene_is_dropped():

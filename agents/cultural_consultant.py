@@ -61,9 +61,15 @@ def word_pattern(word: str) -> re.Pattern:
     return re.compile(f"(?<!{_LATIN}|-)" + re.escape(stem) + end, re.IGNORECASE)
 
 
-def era_words() -> list[str]:
-    """Every word of the lexicon that names an era."""
-    return [word for entry in _lexicon()["eras"] for word in entry["words"]]
+def era_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names an era with a word of the lexicon: each word's first place, not inside a longer word
+    the era lists as fine (`not`: 来自未来, a thing from the future, sets no story there)."""
+    return [
+        match.span()
+        for entry in _lexicon()["eras"]
+        for word in entry["words"]
+        if (match := _first(word, entry, text, []))
+    ]
 
 
 def era_entry(era: str) -> dict | None:

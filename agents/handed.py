@@ -21,7 +21,7 @@ from importlib import resources
 
 import yaml
 
-from agents.cultural_consultant import YEAR, era_words, era_year, word_pattern
+from agents.cultural_consultant import YEAR, era_spans, era_year, word_pattern
 from agents.han import HAN_CLASS
 from agents.named_places import named_places
 
@@ -170,7 +170,7 @@ def time_said(premise: str) -> str:
     for pattern in (_DECADE, YEAR):
         if match := pattern.search(premise):
             return match.group(0)
-    hits = [(m.start(), m.end()) for word in era_words() if (m := word_pattern(word).search(premise))]
+    hits = era_spans(premise)
     if len({era_year(premise[start:end]) for start, end in hits}) != 1:
         return ""
     start, end = min(hits, key=lambda hit: (hit[0], -hit[1]))  # the earliest, at its longest

@@ -244,6 +244,10 @@ def _bible() -> dict:
             "Korean War, South Korea",
         ),
         ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "九零年代"),
+        # a thing from the future sets no story there (a fresh premise of stop 39 was set in 未来)
+        ("zh", "一个在深圳华强北卖手机的少年，捡到了一部来自未来的手机", "现代，都市"),
+        ("en", "A girl gets a letter from the future", "present-day"),
+        ("zh", "未来世界的女舰长被流放", "未来，星际"),
     ],
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):

@@ -38,6 +38,8 @@ from agents.structured import closed_schema
         ("zh", "一个陕北窑洞里长大的女孩，考上了北京的音乐学院", ("窑洞", "音乐学院")),
         ("zh", "上海弄堂里的裁缝铺老板娘，收留了一个落魄的钢琴家", ("上海弄堂", "裁缝铺")),
         ("zh", "一个考古学家在西夏王陵发现了自己的名字", ("西夏王陵",)),
+        ("zh", "清末留洋归来的女医生，在天津租界开了第一家西医诊所", ("租界", "西医诊所")),
+        ("zh", "她无所谓地走进了研究所", ("研究所",)),  # 所 ends a place, not 所谓
         ("en", "A stowaway on a 1700s pirate ship turns out to be the governor's daughter", ("Pirate ship",)),
         ("zh", "末日丧尸爆发后，一个外卖员保护全楼的居民", ()),
         ("zh", "清朝宫女被指认毒害皇子，她在慎刑司自证清白", ()),
@@ -55,6 +57,7 @@ def test_the_places_a_premise_names_are_found_as_it_writes_them(lang, premise, p
         ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争"),  # 宫廷 is the court, not a 宫
         ("zh", "在工厂倒闭前夜发现厂长的秘密"),  # 厂长 is a person
         ("zh", "重生回到高考前一天的女孩，决定不再替继妹顶罪"),
+        ("zh", "他把所有的钱都存在了所里"),
         ("en", "A retired boxer agrees to train the son of the man he killed"),
         ("en", "A grumpy wedding photographer keeps getting hired by the same runaway bride"),
     ],

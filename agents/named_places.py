@@ -35,7 +35,9 @@ _ZH_STOPS = set(
 _ZH_REGIONS = frozenset("东北 西北 西南 东南 华北 江南 岭南 塞北 关外 边境 海边 江边 河边 湖边 山区 南方 北方".split())
 # a place character followed by one of these is part of a title or another word: 厂长, 院长, 宫廷
 _ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷")
-_ZH_NOT_WORDS = frozenset("宫女 宫斗 城管 所以 所有 所谓 所在 所得 所属 所作".split())  # a place character in a word of another kind
+_ZH_NOT_WORDS = frozenset(
+    "宫女 宫斗 城管 所以 所有 所谓 所在 所得 所属 所作".split()
+)  # a place character in a word of another kind
 
 _EN_NOUNS = (
     "hospital clinic station hotel school academy university college farm ranch factory mill mine club bar"

@@ -81,6 +81,11 @@ from agents.screenwriter import TITLES
         ("en", "A Pakistani bride in Lahore discovers her groom is already married", "pakistani"),
         ("en", "A Jamaican dancehall queen in Kingston is framed for her rival's murder", "caribbean"),
         ("en", "A Navajo park ranger finds a body on sacred land the developers want", "navajo"),
+        (
+            "en",
+            "A Cherokee linguist is hired to decode her grandmother's letters to a Confederate spy",
+            "native_nations",
+        ),
         ("en", "A Hawaiian surf instructor finds a message in a bottle", "hawaiian"),
         ("en", "A Parisian perfumer in 1789 hides a fugitive aristocrat in her shop", "french"),
         ("en", "A Babylonian scribe discovers the king's prophecy was forged", "mesopotamian"),
@@ -311,6 +316,7 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("zh", "一个在横店跑龙套的群演，意外被卷入真实的绑架案", "影视城片场"),
         ("zh", "湘西赶尸人的女儿，爱上了来寻父的城里记者", "湘西吊脚楼"),
         ("zh", "敦煌莫高窟的女画工，在壁画里发现了一封千年前的情书", "莫高窟洞窟"),
+        ("zh", "港风九十年代，一个古惑仔为了救妹妹去当卧底", "茶餐厅"),  # 卧底 is no 谍战 station
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
@@ -833,6 +839,9 @@ def test_nothing_the_series_says_itself_is_a_copy(text, lang):
     assert copied_phrases(text, "screenwriter", lang, own=text) == []
 
 
-def test_a_queen_of_something_else_is_handed_no_palace():
+def test_a_word_of_another_kind_calls_for_no_place():
+    """A rodeo queen is no queen of a palace; a Hong Kong gangster's 卧底 is undercover, not a wartime spy's."""
     assert "Throne room" not in places_of("A Texas rodeo queen inherits a ranch", "en")
     assert "Throne room" in places_of("A Texas queen inherits a ranch", "en")
+    assert "秘密联络站" not in places_of("港风九十年代，一个古惑仔为了救妹妹去当卧底", "zh")
+    assert "秘密联络站" in places_of("港风九十年代，一个古惑仔为了救妹妹去当间谍", "zh")

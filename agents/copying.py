@@ -370,6 +370,12 @@ def is_copied(text: str, role: str, lang: str, own: str, said: str = "") -> bool
     )
 
 
+def echoes(text: str, role: str, lang: str, own: str) -> bool:
+    """Whether a text carries any run of words of `role`'s prompt that the series' `own` text does not hold: what a
+    reviewer's summary, its own judgement of this story, may not (`Critique.grounded_in`)."""
+    return bool(copied_phrases(text, role, lang, own))
+
+
 def borrowed(text: str, role: str, lang: str, own: str) -> bool:
     """Whether a text is about another story: mostly in the words of `role`'s prompt (`is_copied`), or naming
     its examples' people and places that the series' `own` text does not (`copied_names`)."""

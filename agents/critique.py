@@ -74,7 +74,7 @@ class Critique(BaseModel):
             if quoted_from(issue.quote, texts) and not borrows(issue.problem) and not borrows(issue.fix)
         ]
         said = sentences(self.summary)
-        own = [sentence for sentence in said if not borrowed(sentence) and not echoes(sentence)]
+        own = [sentence for sentence in said if not echoes(sentence) and not borrowed(sentence)]
         summary = self.summary if len(own) == len(said) else "".join(own).strip().rstrip(",，")
         if len(kept) == len(self.issues) and summary == self.summary:
             return self

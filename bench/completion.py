@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from agents.copying import artifact_text, copied_names, copied_phrases, folded  # noqa: E402
+from agents.copying import artifact_text, copied_names, copied_phrases, echoes, folded  # noqa: E402
 from agents.han import HAN, han  # noqa: E402
 from agents.nearness import closeness, example_outputs, plain, vectors  # noqa: E402
 from agents.prompt_file import load_prompts  # noqa: E402
@@ -198,7 +198,7 @@ def borrowed_summaries(mem, run_id: str, lang: str, own: str) -> tuple[int, int]
         for record in mem.list(run_id=run_id, kind=Kind.CRITIQUE)
         if record.role
     ]
-    return sum(bool(copied_phrases(text, role, lang, own)) for role, text in summaries if text), len(summaries)
+    return sum(echoes(text, role, lang, own) for role, text in summaries if text), len(summaries)
 
 
 def run_one(lang: str, premise: str, develop_only: bool, keep: Path | None = None) -> dict:

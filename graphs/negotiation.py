@@ -25,7 +25,7 @@ from langgraph.types import Send
 from pydantic import BaseModel
 
 from agents.artifact import Artifact, Part
-from agents.copying import borrowed, copied_phrases
+from agents.copying import borrowed, echoes
 from agents.critique import Answer, Critique, Verdict, strings_of
 from agents.handed import Setting, setting_of
 from agents.models import RoomModel
@@ -236,7 +236,7 @@ def critique(task: CritiqueTask, runtime: Runtime[Context]) -> dict:
     result = result.grounded_in(
         list(strings_of(task["artifacts"][name])),
         lambda text: borrowed(text, reviewer.name, task["lang"], own),
-        lambda text: bool(copied_phrases(text, reviewer.name, task["lang"], own)),
+        lambda text: echoes(text, reviewer.name, task["lang"], own),
     )
     found = list(
         reviewer.check(name, task["artifacts"][name], task.get("era", ""), task["lang"]) if reviewer.check else []

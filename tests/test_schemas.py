@@ -258,10 +258,10 @@ def test_a_critique_in_its_examples_words_is_about_another_story(lang):
     ).summary == written.rstrip(".。")
     # a run of the prompt's words in a sentence of the reviewer's own is an echo of another story: the summary loses
     # it (the 270M consultant's "宫女对皇帝的称呼也受不了…" in a wuxia series), its issues do not (stop 39)
-    from agents.copying import copied_phrases
+    from agents.copying import echoes as echoes_prompt
 
     def echoes(text: str) -> bool:
-        return bool(copied_phrases(text, "cultural_consultant", lang, own))
+        return echoes_prompt(text, "cultural_consultant", lang, own)
 
     echo = {
         "en": "Here too a phone in a Tang palace breaks the mood of the chase and the pacing drags for the rest of it. ",

@@ -200,11 +200,13 @@ _NOT_PLACES = frozenset("her his their its my our your this that a an the love".
 def place_said(premise: str, time: str) -> str:
     """The place the premise says its story is in (`_IN_PLACE`), without the words of its `time`; "" if none."""
     capitals = [w[:1].isupper() for w in premise.split()]
+    title = sum(capitals) * 2 > len(capitals)  # a title's every word is capitalised ("Lost In Translation")
+    said = time.casefold().split()
     for match in _IN_PLACE.finditer(premise):
-        if not any(c.isdigit() for c in match.group(0)) and sum(capitals) * 2 > len(capitals):
-            continue  # a title's every word is capitalised ("Lost In Translation"): only a time says a place follows
+        if title and not any(c.isdigit() for c in match.group(0)):
+            continue  # in a title only a time says a place follows
         words = match.group(1).split()
-        while words and words[0].casefold() in time.casefold().split():
+        while words and words[0].casefold() in said:
             words.pop(0)
         if words and words[0].casefold() not in _NOT_PLACES:
             return " ".join(words)

@@ -74,13 +74,18 @@ def _zh(premise: str) -> list[str]:
         if before[:1] not in _ZH_ENDS and _modifier(before):
             spans.append((end - 3, end))
     # a place word the rule above cut into (乐学院 of 音乐学院, 海弄堂 of 上海弄堂) keeps two characters before it
-    cut = {(start - 1, end) for start, end in spans if end - start == 2} & set(spans)
-    spans += [(start - 1, end) for start, end in cut if start >= 1 and _modifier(premise[start - 1 : start + 1])]
+    found = set(spans)
     spans += [
-        (start - 2 + offset, end)
+        (start - 2, end)
+        for start, end in found
+        if end - start == 2 and (start - 1, end) in found and start >= 2 and _modifier(premise[start - 2 : start])
+    ]
+    # and a region named before a place, whole or with its last character in the place (东北小镇, 东北林场 of 北林场)
+    spans += [
+        (region, end)
         for start, end in spans
-        for offset in (0, 1)
-        if premise[start - 2 + offset : start + offset] in _ZH_REGIONS and start >= 2 - offset
+        for region in (start - 2, start - 1)
+        if region >= 0 and premise[region : region + 2] in _ZH_REGIONS
     ]
     kept = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]  # the longest
     return [premise[start:end] for start, end in sorted(set(kept))]

@@ -63,6 +63,11 @@ def _says(premise: str, word: str) -> bool:
     return word_pattern(word).search(premise) is not None
 
 
+def _said_at(premise: str, words: list[str]) -> int | None:
+    """Where the premise first says one of `words`; None when it says none."""
+    return min((m.start() for w in words if (m := word_pattern(w).search(premise))), default=None)
+
+
 def _years(text: str) -> list[int]:
     """The years `text` names: as numbers, and the year of the era it names (隋朝 is 618, 六十年代 1975: the
     consultant's lexicon)."""
@@ -226,18 +231,19 @@ def era_of(premise: str, lang: str) -> str:
 
 def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     """Up to `count` places for the series: those the premise names (`agents.named_places`), those its words
-    call for (not today's for a premise set before 1800: `settings.yaml`), then its culture's."""
+    call for, in the order it says them (not today's for a premise set before 1800: `settings.yaml`), then its
+    culture's. "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司" is set on the grassland before a boardroom."""
     culture = culture_of(premise, lang)
     ancient = age_of(premise, culture) == AGES.index("ancient")
-    found = [
-        place
-        for setting in _settings()
+    called = sorted(
+        (at, order)
+        for order, setting in enumerate(_settings())
         if lang in setting
         and not (ancient and setting.get("modern"))
-        and any(_says(premise, w) for w in setting["words"])
-        and not any(_says(premise, w) for w in setting.get("not", ()))
-        for place in setting[lang]
-    ]
+        and (at := _said_at(premise, setting["words"])) is not None
+        and _said_at(premise, setting.get("not", [])) is None
+    )
+    found = [place for _, order in called for place in _settings()[order][lang]]
     named = named_places(premise, lang)
     return tuple(dict.fromkeys([*named, *found, *culture["places"]]))[:count]
 

@@ -92,6 +92,11 @@ from agents.screenwriter import TITLES
         ("zh", "港风九十年代，一个古惑仔为了救妹妹去当卧底", "zh_hongkong"),
         ("zh", "新中国成立初期，一位女拖拉机手在北大荒开荒", "zh_reform"),
         ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "zh_reform"),
+        # premises of stop 40 cast from the language's default, or the frontier's (a coal town's sheriff)
+        ("en", "An Inuit teenager in Nunavut hears her grandmother's voice on the ice radio", "inuit"),
+        ("en", "A Maori rugby star in Auckland learns his adopted family bought him", "maori"),
+        ("en", "A New Orleans jazz singer in 1955 sings for the mob boss who killed her brother", "creole"),
+        ("en", "An Appalachian coal miner's daughter runs for sheriff against the mine owner", "appalachian"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -253,6 +258,13 @@ def _bible() -> dict:
         ("zh", "一个在深圳华强北卖手机的少年，捡到了一部来自未来的手机", "现代，都市"),
         ("en", "A girl gets a letter from the future", "present-day"),
         ("zh", "未来世界的女舰长被流放", "未来，星际"),
+        # premises of stop 40: an era the lexicon had no word for, a coal town set on the frontier
+        ("zh", "千禧年的网吧，一个网管少女发现有人在用她的账号", "千禧年，都市"),
+        ("zh", "赛博朋克重庆，一个义体医生收到了自己十年前的求救信号", "赛博朋克，都市"),
+        ("en", "A cyberpunk courier in a neon megacity carries a memory chip", "cyberpunk"),
+        ("zh", "辽国草原上的萧家女儿，要嫁给宋朝的俘虏", "古代"),  # 辽 and 宋 are two eras: neither is said
+        ("en", "An Appalachian coal miner's daughter runs for sheriff", "present-day, Appalachia"),
+        ("en", "A New Orleans jazz singer in 1955 sings for the mob boss", "1955, New Orleans"),
     ],
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
@@ -317,6 +329,14 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("zh", "湘西赶尸人的女儿，爱上了来寻父的城里记者", "湘西吊脚楼"),
         ("zh", "敦煌莫高窟的女画工，在壁画里发现了一封千年前的情书", "莫高窟洞窟"),
         ("zh", "港风九十年代，一个古惑仔为了救妹妹去当卧底", "茶餐厅"),  # 卧底 is no 谍战 station
+        # premises of stop 40 handed a boardroom, a flat or a street market
+        ("zh", "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司", "蒙古包"),
+        ("zh", "电竞战队的女替补，在决赛前夜发现队长打假赛", "电竞训练室"),
+        ("zh", "西游世界里，一个小妖怪想考取天庭的公务员", "天庭南天门"),
+        ("zh", "抗战时期重庆，一个防空洞里的女接线员听到了汉奸的电话", "电话总机房"),
+        ("en", "A Kenyan safari guide discovers poachers inside her own lodge", "Safari lodge"),
+        ("en", "An Alaskan crab boat deckhand stows a stranger's child aboard during a storm", "Fishing boat deck"),
+        ("en", "A New Orleans jazz singer in 1955 sings for the mob boss who killed her brother", "Jazz club stage"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
@@ -845,3 +865,16 @@ def test_a_word_of_another_kind_calls_for_no_place():
     assert "Throne room" in places_of("A Texas queen inherits a ranch", "en")
     assert "秘密联络站" not in places_of("港风九十年代，一个古惑仔为了救妹妹去当卧底", "zh")
     assert "秘密联络站" in places_of("港风九十年代，一个古惑仔为了救妹妹去当间谍", "zh")
+    assert "Safe house" not in places_of("A bootlegger's bookkeeper falls for the Prohibition agent", "en")
+    assert "Safe house" in places_of("A bootlegger's bookkeeper falls for the double agent", "en")
+    assert "Village church" not in places_of("An Aztec priestess hides a soldier in her temple", "en")
+    assert "Village church" in places_of("A village priest hides a soldier", "en")
+
+
+def test_places_come_in_the_order_the_premise_says_them():
+    """The grassland the premise opens on comes before the company it ends on; the same words in the other order
+    put the boardroom first."""
+    grass = places_of("内蒙古草原上的女牧民，拒绝把草场卖给矿业公司", "zh")
+    assert grass.index("草原牧场") < grass.index("集团会议室") if "集团会议室" in grass else "草原牧场" in grass
+    office = places_of("矿业公司的女老板，要买下草原上的牧场", "zh")
+    assert office.index("集团会议室") < office.index("草原牧场")

@@ -41,6 +41,10 @@ from agents.structured import closed_schema
         ("zh", "清末留洋归来的女医生，在天津租界开了第一家西医诊所", ("租界", "西医诊所")),
         ("zh", "她无所谓地走进了研究所", ("研究所",)),  # 所 ends a place, not 所谓
         ("en", "A stowaway on a 1700s pirate ship turns out to be the governor's daughter", ("Pirate ship",)),
+        # a city before a place word keeps its first character (澳门赌场, not 门赌场); places named at last (stop 40)
+        ("zh", "澳门赌场的女荷官，被迫帮老板出千", ("澳门赌场",)),
+        ("zh", "台湾眷村长大的女孩，回大陆寻找外公的坟", ("眷村",)),
+        ("zh", "北魏洛阳，一个胡商之女在佛寺里藏了一尊金像", ("佛寺",)),
         ("zh", "末日丧尸爆发后，一个外卖员保护全楼的居民", ()),
         ("zh", "清朝宫女被指认毒害皇子，她在慎刑司自证清白", ()),
     ],

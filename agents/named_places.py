@@ -26,7 +26,7 @@ _ZH_WORDS = (
     " 牢房 书房 祠堂 花楼 青楼 赌坊 面馆 饭馆 菜场 菜市场 电影院 游乐园 孤儿院 福利院 养老院 殡仪馆 十三行 米行"
     " 布行 车行 小城 古镇 胡同 学院 弄堂 哨所 窑洞 水乡 苗寨 石窟 王陵 诊所 租界 赌场 佛寺 眷村 防空洞 草原 天庭"
 ).split()
-_ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局营矿堂阁房屋窟寨陵所"  # not 行: 进行, 旅行, 流行
+_ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局营矿堂阁房屋窟寨陵所殿"  # not 行: 进行, 旅行, 流行
 # characters that end a place's words on their left: particles, prepositions, verbs of going, measure words
 _ZH_STOPS = set(
     "的了在到回进入出去从于是和与把被着个座家名位盘件只条张次又也都就才要会能将让替给为向对当因而却并且这那每全整往"
@@ -34,7 +34,7 @@ _ZH_STOPS = set(
 # a place keeps the region named before it: 东北小镇, 边境小城, 东北林场 (not 北小镇, 北林场)
 _ZH_REGIONS = frozenset("东北 西北 西南 东南 华北 江南 岭南 塞北 关外 边境 海边 江边 河边 湖边 山区 南方 北方".split())
 # a place character followed by one of these is part of a title or another word: 厂长, 院长, 宫廷
-_ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷")
+_ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷下")
 _ZH_NOT_WORDS = frozenset(
     "宫女 宫斗 城管 所以 所有 所谓 所在 所得 所属 所作".split()
 )  # a place character in a word of another kind

@@ -97,6 +97,12 @@ from agents.screenwriter import TITLES
         ("en", "A Maori rugby star in Auckland learns his adopted family bought him", "maori"),
         ("en", "A New Orleans jazz singer in 1955 sings for the mob boss who killed her brother", "creole"),
         ("en", "An Appalachian coal miner's daughter runs for sheriff against the mine owner", "appalachian"),
+        # the bench premises of stop 40, written after the rows above
+        ("en", "A wedding planner in Cape Town realises the groom is the man who jilted her", "south_african"),
+        ("en", "In 1890s Vienna, a psychoanalyst's housemaid solves the murders", "german"),
+        ("en", "A disgraced Olympic fencer returns to Budapest to destroy her coach", "hungarian"),
+        ("zh", "被夫家害死的将军之女重生回出嫁前一夜", "zh_ancient"),
+        ("zh", "月老殿里打杂的小仙女，把两根红线系错了", "zh_ancient"),
     ],
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
@@ -337,6 +343,9 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("en", "A Kenyan safari guide discovers poachers inside her own lodge", "Safari lodge"),
         ("en", "An Alaskan crab boat deckhand stows a stranger's child aboard during a storm", "Fishing boat deck"),
         ("en", "A New Orleans jazz singer in 1955 sings for the mob boss who killed her brother", "Jazz club stage"),
+        ("zh", "民国北平，一个说相声的女艺人替师父查清当年的冤案", "相声园子"),
+        ("en", "In 1890s Vienna, a psychoanalyst's housemaid solves the murders", "Consulting room"),
+        ("en", "A ship's surgeon on an 1850s whaling voyage finds the captain's log rewritten", "Whaleship deck"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
@@ -869,6 +878,8 @@ def test_a_word_of_another_kind_calls_for_no_place():
     assert "Safe house" in places_of("A bootlegger's bookkeeper falls for the double agent", "en")
     assert "Village church" not in places_of("An Aztec priestess hides a soldier in her temple", "en")
     assert "Village church" in places_of("A village priest hides a soldier", "en")
+    assert "Hospital night ward" not in places_of("A ship's surgeon on a whaling voyage", "en")
+    assert "Hospital night ward" in places_of("A surgeon on a night shift", "en")
 
 
 def test_places_come_in_the_order_the_premise_says_them():

@@ -754,6 +754,60 @@ def test_a_small_models_outline_and_script_leave_out_what_only_restates(make_ctx
     assert [s.action for s in kept.scenes][2] == draft["scenes"][2]["action"] and len(kept.scenes) == 4
 
 
+def test_a_small_models_bible_leaves_out_a_character_written_out_again(make_ctx):
+    """The 270M model gave a dragon's four characters one secret, one look and one way of speaking, "she" or "he"
+    and a quote mark apart, and the bible's look again: those are left out of the later characters, what a
+    character says of its own is kept, and a real model's bible keeps them all."""
+    from agents.handed import setting_of
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from graphs.negotiation import owner_schema
+
+    premise = "A dragon who lost her hoard takes a job as a bank teller to steal it back"
+    setting = setting_of(premise, "en")
+    values = {"premise": premise, "lang": "en", "episodes": 1}
+    speech = "The dragon has no speech style but she does not speak very much; she speaks through her tail"
+    look = "I know, I knew: there is no hidden treasure in my closet. It's just a trick."
+
+    def character(name: str, pronoun: str, want: str, secret: str) -> dict:
+        return {
+            "name": name,
+            "age": 30,
+            "role": setting.roles[0],
+            "want": want,
+            "need": "the secret that I can unlock with this story.",
+            "secret": secret,
+            "speech_style": speech.replace("she", pronoun),
+            "visual_description": look.replace("'", "’") if pronoun == "he" else look,
+            "voice": "low and slow",
+        }
+
+    first, second, third = setting.names[:3]
+    written = {
+        "world": {"era": setting.era, "rules": [premise]},
+        "characters": [
+            character(first, "she", "Her hoard back before the audit", "She ate the last knight."),
+            character(second, "he", "A seat on the bank's board", "He owes the bank manager his hoard."),
+            character(third, "he", "To retire to the coast", "He owes the bank manager his hoard!"),
+        ],
+        "locations": [{"name": setting.places[0], "description": "the vault"}],
+        "tone": "moody",
+        "visual_style": speech,
+    }
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    held = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small).model_validate(written).model_dump()
+    one, two, three = held["characters"]
+    assert one == written["characters"][0]  # the first says it
+    assert [c["want"] for c in held["characters"]] == [c["want"] for c in written["characters"]]  # their own
+    assert two["secret"] == written["characters"][1]["secret"]
+    for later in (two, three):
+        assert later["need"] == later["speech_style"] == later["visual_description"] == later["voice"] == ""
+    assert three["secret"] == "" and held["visual_style"] == "" and held["tone"] == "moody"
+    large = RoomModel(chat=None, spec="openai:x")
+    kept = owner_schema(ARTIFACTS["bible"], values, make_ctx(), large).model_validate(written).model_dump()
+    assert kept["characters"] == written["characters"]
+
+
 _BITS = st.sampled_from(
     ["民国北平", "一个说书人", "發现", "故事成真", "the tea house", "burns", "again", "", "。", "!"]
 )

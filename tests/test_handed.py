@@ -323,7 +323,7 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ),
         # premises of stop 39 handed an office, a courtroom (a tsar's court) or an army camp (the Cold War)
         ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "Rehearsal hall"),
-        ("en", "A Cold War Berlin typist copies secrets for both sides", "Berlin apartment stairwell"),
+        ("en", "A Cold War Berlin typist copies secrets for both sides", "Old apartment stairwell"),
         ("en", "A Moroccan spice merchant's widow takes over his caravan", "Caravan camp"),
         ("zh", "唐朝西域商队的女首领，护送一位落难公主回长安", "大漠驿站"),
         ("zh", "北京胡同里的老裁缝，给一个神秘客人做了一件嫁衣", "四合院天井"),
@@ -939,6 +939,21 @@ def test_a_word_of_another_kind_calls_for_no_place():
     assert "Wizard tower study" in places_of("A court magician in a mythical kingdom loves a witch", "en")
     assert "集团会议室" not in places_of("八零年代东北的澡堂老板娘，替被冤枉的儿子翻案", "zh")
     assert "集团会议室" in places_of("八零年代东北的澡堂老板，替被冤枉的儿子翻案", "zh")
+
+
+@pytest.mark.parametrize(
+    "premise, city",
+    [
+        ("In 1890s Vienna, a psychoanalyst's housemaid solves the murders his patients confess to", "Berlin"),
+        ("A widow in Lyon hears her husband's voice on the radio", "Paris"),
+        ("A taxi driver in Saint Petersburg finds a diamond in his cab", "Moscow"),
+        ("A Cajun fisherman in the Louisiana bayou hides a witness", "French Quarter"),
+    ],
+)
+def test_a_premise_in_one_city_is_handed_no_place_of_another(premise, city):
+    """A culture's places name none of its cities: the 270M model set a Vienna series at the one place it was
+    handed that named a city, a Berlin stairwell."""
+    assert not any(city in place for place in places_of(premise, "en"))
 
 
 def test_places_come_in_the_order_the_premise_says_them():

@@ -76,10 +76,17 @@ def _years(text: str) -> list[int]:
     return [*(int(y) for y in YEAR.findall(text)), *([era] if era is not None else [])]
 
 
+def _may_be_in(premise: str, culture: dict) -> bool:
+    """Whether the premise may be set in `culture`: it says none of its `not` words (today's world for an ancient
+    one), or it crosses into it (`crossing`: 穿越)."""
+    said = _said_at(premise, culture.get("not", [])) is not None
+    return not said or _said_at(premise, culture.get("crossing", [])) is not None
+
+
 def culture_of(premise: str, lang: str) -> dict:
     """The culture the premise is set in: the first whose words it says, else the first whose years it names
     (`_years`), else the language's default."""
-    cultures = [c for c in _cultures() if c["lang"] == lang]
+    cultures = [c for c in _cultures() if c["lang"] == lang and _may_be_in(premise, c)]
     for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
         if any(_says(premise, w) for w in culture["words"]):
             return culture
@@ -219,10 +226,13 @@ def place_said(premise: str, time: str) -> str:
 
 
 def era_of(premise: str, lang: str) -> str:
-    """When and where the series is set: the time the premise names, else its culture's; then the place the
-    premise says it is in, else its culture's ("a Ghanaian chef in London" is in London)."""
+    """When and where the series is set: the time the premise names (after it crosses into its culture's world,
+    `crossing`), else its culture's; then the place the premise says it is in, else its culture's ("a Ghanaian chef
+    in London" is in London)."""
     culture = culture_of(premise, lang)
-    time = time_said(premise) or culture["time"]
+    crossing = _said_at(premise, culture.get("crossing", []))
+    told = premise if crossing is None else premise[crossing:]  # where it crosses to, not from: 现代女总裁穿越成…
+    time = time_said(told) or culture["time"]
     place = place_said(premise, time) or culture.get("place", "")
     if not place or place.casefold() in time.casefold():
         return time
@@ -231,8 +241,10 @@ def era_of(premise: str, lang: str) -> str:
 
 def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     """Up to `count` places for the series: those the premise names (`agents.named_places`), those its words
-    call for, in the order it says them (not today's for a premise set before 1800: `settings.yaml`), then its
-    culture's. "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司" is set on the grassland before a boardroom."""
+    call for, in the order it says them, each one's first place before any one's second (not today's for a premise
+    set before 1800: `settings.yaml`), then its culture's. "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司" is set on
+    the grassland before a boardroom; a delivery rider who inherits a sect is handed its gate among the rich
+    family's mansion and the rider's depot."""
     culture = culture_of(premise, lang)
     ancient = age_of(premise, culture) == AGES.index("ancient")
     called = sorted(
@@ -243,7 +255,8 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
         and (at := _said_at(premise, setting["words"])) is not None
         and _said_at(premise, setting.get("not", [])) is None
     )
-    found = [place for _, order in called for place in _settings()[order][lang]]
+    lists = [_settings()[order][lang] for _, order in called]
+    found = [places[i] for i in range(max(map(len, lists), default=0)) for places in lists if i < len(places)]
     named = named_places(premise, lang)
     return tuple(dict.fromkeys([*named, *found, *culture["places"]]))[:count]
 

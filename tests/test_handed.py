@@ -28,7 +28,7 @@ from agents.screenwriter import TITLES
         ("en", "A Seoul chaebol heir hides as a delivery rider", "korean"),
         ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "zh_republic"),
         ("zh", "唐朝长安，一名女仵作破解连环命案", "zh_ancient"),
-        ("zh", "外卖小哥意外继承了一座修仙门派", "zh_ancient"),
+        ("zh", "外卖小哥意外继承了一座修仙门派", "zh_modern"),  # a delivery rider's world is today's
         ("zh", "重生回到高考前一天的女孩", "zh_modern"),
         # a place the premise names outranks a year another culture spans
         ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "american_west"),
@@ -264,6 +264,10 @@ def _bible() -> dict:
         ("zh", "一个在深圳华强北卖手机的少年，捡到了一部来自未来的手机", "现代，都市"),
         ("en", "A girl gets a letter from the future", "present-day"),
         ("zh", "未来世界的女舰长被流放", "未来，星际"),
+        # today's world said: the series is set there, unless the premise crosses from it into another (stop 40)
+        ("zh", "一只修炼千年的猫妖，被迫去人类学校当班主任", "现代，都市"),
+        ("zh", "现代女总裁穿越成将军府嫡女", "古代"),
+        ("zh", "一个现代女孩穿越到古代，成了丞相府的庶女", "古代"),
         # premises of stop 40: an era the lexicon had no word for, a coal town set on the frontier
         ("zh", "千禧年的网吧，一个网管少女发现有人在用她的账号", "千禧年，都市"),
         ("zh", "赛博朋克重庆，一个义体医生收到了自己十年前的求救信号", "赛博朋克，都市"),

@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import opencc
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from agents.han import HAN, han
 from agents.markup import is_key, unmarked
@@ -437,16 +437,28 @@ def scrub(
     reviewers' issues into the artifact), taken out of its list of strings, or else replaced by
     `fallback(path)` (`plain`: the series' premise), whichever its schema still accepts; a field neither fits
     stays, measured by the bench. A title that names a form and not a story (`form_title`) is replaced too.
-    Returns the answer and the fields changed, as dotted paths."""
+    Returns the answer and the fields changed, as dotted paths.
+
+    A mend is judged by the answer's schema, less what the answer itself no longer fits: a small model's schema
+    holds its answer to the premise with patterns that its own checks then change the answer past (a later
+    scene's action that only restated the opening is left empty, and no longer opens with its beat), and judged
+    by all of it, no mend fit, and a script of the 270M model kept its example's lines word for word."""
     schema = type(answer)
     data = answer.model_dump(mode="json")
+    unfit = _unfit(schema, data)
+    mends: list[tuple[tuple, Any]] = []
     changed: list[str] = []
+
+    def fits(candidate: Any) -> bool:
+        return _unfit(schema, candidate) <= unfit
+
     for path, text in list(_leaves(data)):
         item = isinstance(path[-1], int)
         if (bare := "" if item and is_key(text, lang) else unmarked(text, lang, own)) != text:
             dropped = not bare and item  # a list's item that was only markup goes
-            if _valid(schema, candidate := _set(data, path, _DROP if dropped else bare)):
+            if fits(candidate := _set(data, path, mend := _DROP if dropped else bare)):
                 data, text = candidate, bare
+                mends.append((path, mend))
                 changed.append(".".join(map(str, path)))
                 if dropped:
                     continue
@@ -455,21 +467,44 @@ def scrub(
         )
         if not title and not is_copied(text, role, lang, own, said):
             continue
-        mends = [(path, _DROP)] if isinstance(path[-1], int) else []
+        tries = [(path, _DROP)] if isinstance(path[-1], int) else []
         if path[-1] in _SAID and len(path) > 1 and isinstance(path[-2], int):
-            mends.append((path[:-1], _DROP))  # a copied line is not said, rather than said as the premise
-        mends.append((path, fallback(path)))
-        for where, mend in mends:
-            if _valid(schema, candidate := _set(data, where, mend)):
+            tries.append((path[:-1], _DROP))  # a copied line is not said, rather than said as the premise
+        tries.append((path, fallback(path)))
+        for where, mend in tries:
+            if fits(candidate := _set(data, where, mend)):
                 data = candidate
+                mends.append((where, mend))
                 changed.append(".".join(map(str, where)))
                 break
-    return (schema.model_validate(data) if changed else answer), list(dict.fromkeys(changed))
+    if not changed:
+        return answer, []
+    if not unfit:
+        return schema.model_validate(data), list(dict.fromkeys(changed))
+    for where, mend in mends:  # as its checks left it: validated again, they would change it past its schema
+        _mend(answer, where, mend)
+    return answer, list(dict.fromkeys(changed))
 
 
-def _valid(schema: type[BaseModel], data: Any) -> bool:
+def _unfit(schema: type[BaseModel], data: Any) -> frozenset[tuple]:
+    """Where and how `data` does not fit `schema` (empty when it does)."""
     try:
         schema.model_validate(data)
-    except ValueError:
-        return False
-    return True
+    except ValidationError as exc:
+        return frozenset((tuple(map(str, e["loc"])), e["type"]) for e in exc.errors())
+    return frozenset()
+
+
+def _mend(node: Any, path: tuple, value: Any) -> Any:
+    """`node` (a validated answer, or a list or tuple in it) with the item at `path` replaced (`value`) or, with
+    `_DROP`, taken out of its list, in place where it is a model: what `_set` does to its dump."""
+    head, rest = path[0], path[1:]
+    if isinstance(node, list | tuple):
+        items = list(node)
+        if not rest and value is _DROP:
+            del items[head]
+        else:
+            items[head] = _mend(items[head], rest, value) if rest else value
+        return type(node)(items)
+    setattr(node, head, _mend(getattr(node, head), rest, value) if rest else value)
+    return node

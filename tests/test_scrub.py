@@ -66,6 +66,56 @@ def test_a_copied_dialogue_line_is_not_said_rather_than_said_as_the_premise():
     assert [ln.text for ln in clean.scenes[0].lines] == [ln.text for ln in script.scenes[0].lines][1:]
 
 
+def test_a_small_models_script_loses_its_examples_lines_though_its_checks_changed_it(make_ctx):
+    """The 270M model's third version of a script said its example's lines word for word ("姐姐做噩梦了？喝杯热牛奶
+    吧。"), and its checks had left a later scene's action empty, so the script no longer fit the schema it was
+    written in (each scene opens with its beat): judged by the whole schema, no mend fit, and the lines stayed."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from graphs.negotiation import owner_schema
+
+    premise = "县城相亲失败三十次的女老师，被迫和死对头假扮情侣回家过年"
+    example = load_prompts("screenwriter", "zh").tasks["script"].examples[0].output
+    copied = ["姐姐做噩梦了？喝杯热牛奶吧。", "我、我不渴……"]  # as the 270M model wrote them
+    assert set(copied) <= {line["text"] for scene in example["scenes"] for line in scene["lines"]}
+    outline = f.outline(1)
+    episode = outline["episodes"][0]
+    episode.update(title="假扮情侣", hook=premise, beats=[{"description": "她在相亲宴上撞见死对头。", "intensity": 5}])
+    bible = f.bible()
+    values = {"premise": premise, "lang": "zh", "episodes": 1, "episode": 1}
+    values["artifacts"] = {"bible": bible, "outline": outline}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small)
+    one, two = (c["name"] for c in bible["characters"][:2])
+    place = bible["locations"][0]["name"]
+    scene = {"number": 1, "heading": f"INT. {place.upper()} - NIGHT", "location": place, "time_of_day": "NIGHT"}
+
+    def said(speaker: str, text: str) -> dict:
+        return {"speaker": speaker, "text": text, "emotion": "平静", "parenthetical": ""}
+
+    written = {
+        "number": 1,
+        "title": "假扮情侣",
+        "scenes": [
+            {
+                **scene,
+                "action": premise + "。",
+                "lines": [said(one, copied[0]), said(two, "过年你得跟我回家。"), said(one, copied[1])],
+            },
+            # the beat, then the opening again: its own check leaves the action empty
+            {**scene, "action": "她在相亲宴上撞见死对头。", "lines": [said(two, "成交。")]},
+        ],
+    }
+    answer = schema.model_validate(written)
+    answer.scenes[1].action = ""  # as `_acting_on` leaves an action that only says the opening again
+    with pytest.raises(ValueError):
+        schema.model_validate(answer.model_dump(mode="json"))  # the script no longer fits its schema
+    clean, changed = _scrub(answer, "zh", premise)
+    assert sorted(changed) == ["scenes.0.lines.0", "scenes.0.lines.2"]
+    assert [ln.text for ln in clean.scenes[0].lines] == ["过年你得跟我回家。"]
+    assert [ln.text for ln in clean.scenes[1].lines] == ["成交。"] and clean.scenes[1].action == ""
+
+
 def test_the_room_takes_out_a_copied_hook_and_says_so(script, make_ctx):
     hook = load_prompts("screenwriter", "en").tasks["pitch"].examples[0].output["hook"]
     script.enqueue("screenwriter", {**f.pitch(), "hook": hook})

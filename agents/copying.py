@@ -12,9 +12,10 @@ still the example's.
 
 It copies its prompt's words too (its persona as a character's look, an
 example's "who love revenge and workplace romance" as every audience):
-`copied_phrases` finds the runs. They are measured (bench/completion.py), not
-asked for again: asked without its examples, the 270M model answered a
-Chinese pitch whose audience was an example's with an empty title and hook.
+`copied_phrases` finds the runs. They are measured (bench/completion.py) and
+taken out (`scrub`: a field mostly copied, or a clause of one), not asked for
+again: asked without its examples, the 270M model answered a Chinese pitch
+whose audience was an example's with an empty title and hook.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
 from typing import Any
 
 import opencc
@@ -261,21 +263,59 @@ def copied_phrases(text: str, role: str, lang: str, own: str = "", said: str = "
     """The runs of words `text` copies from `role`'s prompt, or from what else its call `said` to it that is
     not the series' (the reviewers' issues it answers), that the series' `own` text does not hold, overlapping
     runs joined: each as the copied words ("who love revenge and workplace romance")."""
-    units, length = _units(text, lang), _RUN.get(lang, _RUN["en"])
-    known, heard, held = prompt_runs(role, lang), _text_runs(said, lang), _text_runs(own, lang)
-    hits = [
-        i
-        for i in range(len(units) - length + 1)
-        if ((run := tuple(units[i : i + length])) in known or run in heard) and run not in held
-    ]
-    spans: list[list[int]] = []  # [start, end) of runs that overlap or touch, joined
-    for i in hits:
-        if spans and i <= spans[-1][1]:
-            spans[-1][1] = i + length
-        else:
-            spans.append([i, i + length])
+    units = _units(text, lang)
     join = "" if lang == "zh" else " "
-    return list(dict.fromkeys(join.join(units[start:end]) for start, end in spans))
+    return list(
+        dict.fromkeys(join.join(units[start:end]) for start, end in _copied_spans(units, role, lang, own, said))
+    )
+
+
+def _copied_spans(units: list[str], role: str, lang: str, own: str, said: str) -> list[list[int]]:
+    """[start, end) of the runs of `units` that `copied_phrases` finds, runs that overlap or touch joined."""
+    length = _RUN.get(lang, _RUN["en"])
+    known, heard, held = prompt_runs(role, lang), _text_runs(said, lang), _text_runs(own, lang)
+    spans: list[list[int]] = []
+    for i in range(len(units) - length + 1):
+        if ((run := tuple(units[i : i + length])) in known or run in heard) and run not in held:
+            if spans and i <= spans[-1][1]:
+                spans[-1][1] = i + length
+            else:
+                spans.append([i, i + length])
+    return spans
+
+
+# where a clause ends: what a copied run is cut out of a field of its own with (`uncopied`)
+_CLAUSE_END = {
+    "en": re.compile(r"(?:[,;:!?…]|\.(?=\s|$)|\s[—–-]+\s|—)+"),
+    "zh": re.compile(r"[，,；;：:。！？!?、…\n]+"),
+}
+
+
+def uncopied(text: str, role: str, lang: str, own: str, said: str = "") -> str:
+    """`text` without its clauses that hold a run of `role`'s prompt or of what its call `said` that the series'
+    `own` text does not (`copied_phrases`), each clause before one cut out ended as that one was: the 270M model
+    wrote its instructions' "留一个让观众忍不住划到下一集" into an outline's beat of its own. `text` when it holds
+    none; "" when every clause does."""
+    pieces: list[tuple[str, str]] = []  # (clause, the marks that end it)
+    start = 0
+    for mark in _CLAUSE_END.get(lang, _CLAUSE_END["en"]).finditer(text):
+        pieces.append((text[start : mark.start()], mark.group()))
+        start = mark.end()
+    if start < len(text):
+        pieces.append((text[start:], ""))
+    units = [_units(clause, lang) for clause, _ in pieces]
+    bounds = list(accumulate((len(u) for u in units), initial=0))
+    spans = _copied_spans([unit for clause in units for unit in clause], role, lang, own, said)
+    if not spans:
+        return text
+    kept: list[tuple[str, str]] = []
+    for k, (clause, mark) in enumerate(pieces):
+        if not any(first < bounds[k + 1] and bounds[k] < last for first, last in spans):
+            kept.append((clause, mark))
+        elif kept:  # the clause before ends as the one cut out did ("letter; <cut>. She" is "letter. She")
+            kept[-1] = (kept[-1][0], mark)
+    text = "".join(clause + mark for clause, mark in kept).strip()
+    return uncopied(text, role, lang, own, said) if text else ""  # clauses now side by side may make a run
 
 
 def _held(name: str, held: str) -> bool:
@@ -436,8 +476,9 @@ def scrub(
     is another story's word for word, or the words its call `said` (`is_copied`: a revision that writes the
     reviewers' issues into the artifact), taken out of its list of strings, or else replaced by
     `fallback(path)` (`plain`: the series' premise), whichever its schema still accepts; a field neither fits
-    stays, measured by the bench. A title that names a form and not a story (`form_title`) is replaced too.
-    Returns the answer and the fields changed, as dotted paths.
+    stays, measured by the bench. A title that names a form and not a story (`form_title`) is replaced too. A
+    field of its own with a clause of the prompt in it loses the clause (`uncopied`), or, with too little left to
+    say anything, goes as a copied one does. Returns the answer and the fields changed, as dotted paths.
 
     A mend is judged by the answer's schema, less what the answer itself no longer fits: a small model's schema
     holds its answer to the premise with patterns that its own checks then change the answer past (a later
@@ -447,43 +488,46 @@ def scrub(
     data = answer.model_dump(mode="json")
     unfit = _unfit(schema, data)
     mends: list[tuple[tuple, Any]] = []
-    changed: list[str] = []
 
-    def fits(candidate: Any) -> bool:
-        return _unfit(schema, candidate) <= unfit
+    def mended(where: tuple, mend: Any) -> bool:
+        """Whether `mend` at `where` fits the schema as far as the answer did; if it does, it is made."""
+        nonlocal data
+        if not _unfit(schema, candidate := _set(data, where, mend)) <= unfit:
+            return False
+        data = candidate
+        mends.append((where, mend))
+        return True
 
     for path, text in list(_leaves(data)):
         item = isinstance(path[-1], int)
         if (bare := "" if item and is_key(text, lang) else unmarked(text, lang, own)) != text:
             dropped = not bare and item  # a list's item that was only markup goes
-            if fits(candidate := _set(data, path, mend := _DROP if dropped else bare)):
-                data, text = candidate, bare
-                mends.append((path, mend))
-                changed.append(".".join(map(str, path)))
+            if mended(path, _DROP if dropped else bare):
                 if dropped:
                     continue
+                text = bare
         title = path[-1] == "title" and (
             _copied_title(text, role, lang, own) or form_title(text, lang, own, series=len(path) == 1)
         )
         if not title and not is_copied(text, role, lang, own, said):
-            continue
-        tries = [(path, _DROP)] if isinstance(path[-1], int) else []
+            if (cut := uncopied(text, role, lang, own, said)) == text:
+                continue
+            if len(_units(cut, lang)) >= _SHORT.get(lang, 3):  # else what is left says nothing: the field goes
+                mended(path, cut)
+                continue
+        tries = [(path, _DROP)] if item else []
         if path[-1] in _SAID and len(path) > 1 and isinstance(path[-2], int):
             tries.append((path[:-1], _DROP))  # a copied line is not said, rather than said as the premise
         tries.append((path, fallback(path)))
-        for where, mend in tries:
-            if fits(candidate := _set(data, where, mend)):
-                data = candidate
-                mends.append((where, mend))
-                changed.append(".".join(map(str, where)))
-                break
-    if not changed:
+        any(mended(where, mend) for where, mend in tries)
+    if not mends:
         return answer, []
+    changed = list(dict.fromkeys(".".join(map(str, where)) for where, _ in mends))
     if not unfit:
-        return schema.model_validate(data), list(dict.fromkeys(changed))
+        return schema.model_validate(data), changed
     for where, mend in mends:  # as its checks left it: validated again, they would change it past its schema
         _mend(answer, where, mend)
-    return answer, list(dict.fromkeys(changed))
+    return answer, changed
 
 
 def _unfit(schema: type[BaseModel], data: Any) -> frozenset[tuple]:

@@ -9,7 +9,18 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import factories as f
-from agents.copying import copied_names, example_names, example_titles, folded, plain, scrub, title_of
+from agents.copying import (
+    _CLAUSE_END,
+    copied_names,
+    copied_phrases,
+    example_names,
+    example_titles,
+    folded,
+    plain,
+    scrub,
+    title_of,
+    uncopied,
+)
 from agents.examples import shown
 from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
@@ -532,3 +543,77 @@ def test_a_quote_or_title_mark_that_pairs_with_none_goes_and_those_that_pair_sta
         assert bare.count(opening) == bare.count(closing) == quoted.count(opening)
     assert re.sub(r"\W", "", bare) == re.sub(r"\W", "", before + quoted + after)
     assert unmarked(bare, lang) == bare
+
+
+# ── a prompt's words inside a field of the model's own ──────────────────
+
+MOON = "月老殿里打杂的小仙女，把两根红线系错了，只好下凡亲自撮合"
+
+
+@pytest.mark.parametrize(
+    "lang, premise, beat, left",
+    [
+        # seen: the 270M model's beat said its instructions' hook in a clause of its own words
+        (
+            "zh",
+            MOON,
+            "宫斗线很紧, 歌词中要用1到3秒来吸引人的目光，歌词的开头，结尾必须抓住人，然后留一个让观众忍不住划到下一集。",
+            "宫斗线很紧, 歌词中要用1到3秒来吸引人的目光，歌词的开头，结尾必须抓住人。",
+        ),
+        (
+            "en",
+            "A nurse finds her twin",
+            "Mira hides the letter from her brother; a secret that can drive a twist. She runs into the night.",
+            "Mira hides the letter from her brother. She runs into the night.",
+        ),
+        # what is left says nothing (下班后): the beat is the premise's, as a copied one is
+        ("zh", MOON, "下班后，岳母在下班时被小舅子当众泼了一盆酒。", MOON),
+        # the premise's own words are the series' however the prompt has them
+        ("zh", "她在结尾留一个让观众忍不住划到下一集的悬念", "她在结尾留一个让观众忍不住划到下一集的悬念。", None),
+    ],
+)
+def test_a_clause_of_the_prompt_in_a_beat_of_its_own_is_cut_out(lang, premise, beat, left):
+    outline = f.outline(1)
+    outline["episodes"][0]["beats"][0]["description"] = beat
+    clean, changed = _scrub(SeriesOutline.model_validate(outline), lang, premise)
+    assert clean.episodes[0].beats[0].description == (left or beat)
+    assert changed == ([] if left is None else ["episodes.0.beats.0.description"])
+    assert clean.episodes[0].beats[1].description == "the reveal"  # the rest is as it was
+
+
+def _clauses(text: str, lang: str) -> list[str]:
+    return [clause.strip() for clause in _CLAUSE_END[lang].split(text) if clause.strip()]
+
+
+_prompt_clauses = {
+    lang: sorted(
+        {
+            clause
+            for task in load_prompts("screenwriter", lang).tasks.values()
+            for text in (task.instruction, *(str(e.output) for e in task.examples))
+            for clause in _clauses(text, lang)
+            if copied_phrases(clause, "screenwriter", lang)
+        }
+    )
+    for lang in ("en", "zh")
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lang=st.sampled_from(["en", "zh"]),
+    data=st.data(),
+)
+def test_whatever_is_cut_the_field_keeps_none_of_the_prompt_and_only_its_own_clauses(lang, data):
+    own = st.text(
+        st.sampled_from("abcdefghij 的了她他说走看，,。.;!？") if lang == "zh" else st.sampled_from("abcdefg ,.;!?"),
+        max_size=40,
+    )
+    parts = data.draw(st.lists(st.one_of(own, st.sampled_from(_prompt_clauses[lang])), max_size=6))
+    text = data.draw(st.sampled_from(["，", "。", ", ", ". "])).join(parts)
+    cut = uncopied(text, "screenwriter", lang, "A premise 一个前提")
+    assert copied_phrases(cut, "screenwriter", lang, "A premise 一个前提") == []
+    before = _clauses(text, lang)
+    assert all(clause in before for clause in _clauses(cut, lang))
+    if not copied_phrases(text, "screenwriter", lang, "A premise 一个前提"):
+        assert cut == text

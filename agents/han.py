@@ -3,7 +3,9 @@ A and the compatibility ideographs (a name may be written in any of them)."""
 
 from __future__ import annotations
 
+import logging
 import re
+from functools import lru_cache
 
 HAN_CLASS = r"\u3400-\u9fff\uf900-\ufaff"  # inside a character class
 HAN = re.compile(f"[{HAN_CLASS}]")  # one Chinese character
@@ -12,3 +14,13 @@ HAN = re.compile(f"[{HAN_CLASS}]")  # one Chinese character
 def han(text: str) -> str:
     """The Chinese characters of `text`, in order."""
     return "".join(HAN.findall(text))
+
+
+@lru_cache(maxsize=64)
+def words(text: str) -> tuple[str, ...]:
+    """`text` cut into Chinese words (jieba's dictionary; loaded on first use, about a second): "县城相亲失败三十次的女老师"
+    is 县城 / 相亲 / 失败 / 三十次 / 的 / 女老师."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" lines on the CLI's stderr
+    return tuple(jieba.lcut(text))

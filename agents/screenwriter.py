@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, create_m
 
 from agents.artifact import Artifact, Canon, Held
 from agents.base import Role
-from agents.han import HAN, HAN_CLASS
+from agents.han import HAN, HAN_CLASS, han, words as han_words
 from agents.handed import opening_of
 from memory import Kind
 from tools import export
@@ -519,6 +519,46 @@ TITLES = {
     "zh": r"^[一-鿿]{2,8}$",
 }
 
+# words of a premise that say nothing of it: its series' title says one of the others
+_PLAIN_WORDS = frozenset(
+    """about after again against also another back been before being could each ever every finds from gets goes
+    have here hers herself himself into itself just learns make makes more most must never only onto other over
+    should some something someone such takes than that their them then there they this under very were what when
+    where which while whose will with would years""".split()
+)
+_PLAIN = frozenset("的了着是也都就又才这那每个一们她他我你它自己么什有没不很最再还已被把在")  # a function word's
+_SAYS = 160  # the most bytes of the premise's words a title pattern names: a decoder's lexer holds a few hundred
+
+
+def titles_naming(premise: str, lang: str) -> str:
+    """`TITLES`, for a series title that says a word of its premise (`title_words`) with a few around it (a Chinese
+    one opening on it: given two characters before, the 270M model wrote 剧名 there); `TITLES` when the premise has
+    none. Left free, the 270M model titled an undertaker's story 女明星的婚礼, a teacher's 编剧室的模式 (its prompt's
+    word for the room) and a park ranger's "The Necron"."""
+    said = "|".join(literal(word) for word in title_words(premise, lang))
+    if not said:
+        return TITLES.get(lang, TITLES["en"])
+    if lang == "zh":
+        return f"^(?:{said})[一-鿿]{{0,6}}$"
+    free = r"[A-Za-z0-9'’-]{1,20}"
+    return rf"^(?:[A-Z0-9][A-Za-z0-9'’-]{{0,19}}(?: {free}){{0,2}} )?(?:{said})(?:['’]s)?(?: {free}){{0,3}}$"
+
+
+def title_words(premise: str, lang: str) -> list[str]:
+    """The words of `premise` a series title may say (capitalised in English; in Chinese, of two characters or more
+    and none a function word's: 县城, 女老师, 死对头), the first that `_SAYS` bytes hold."""
+    if lang == "zh":
+        said = (word for word in han_words(premise) if han(word) == word and len(word) >= 2 and not set(word) & _PLAIN)
+    else:
+        words = re.findall(r"(?<![A-Za-z-])[A-Za-z][A-Za-z-]{2,18}[A-Za-z](?![A-Za-z-])", premise)
+        said = (word[:1].upper() + word[1:] for word in words if word.casefold() not in _PLAIN_WORDS)
+    kept: list[str] = []
+    for word in dict.fromkeys(said):
+        if len("|".join(literal(w) for w in [*kept, word]).encode()) > _SAYS:
+            break
+        kept.append(word)
+    return kept
+
 
 # ── the screenwriter's artifacts ─────────────────────────────────────────
 
@@ -577,6 +617,12 @@ def _held_to_premise(artifacts: dict, small: bool, handed, episode: int) -> Held
     """A small model's logline, and its outline's first hook, open with the premise it was handed, and its
     titles are in the series' language (`TITLES`)."""
     return Held(opening=handed.opening, titles=TITLES.get(handed.lang, "")) if handed else Held()
+
+
+def _pitch_held_to_premise(artifacts: dict, small: bool, handed, episode: int) -> Held:
+    """A small model's logline opens with the premise it was handed, and its title says a word of it
+    (`titles_naming`)."""
+    return Held(opening=handed.opening, titles=titles_naming(handed.opening, handed.lang)) if handed else Held()
 
 
 def _pitch_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
@@ -644,7 +690,7 @@ ARTIFACTS = (
         inputs=("premise", "cast", "episodes", "notes", "memory"),
         handed_setting=True,
         shape=_pitch_shape,
-        holds=_held_to_premise,
+        holds=_pitch_held_to_premise,
         canon=_pitch_canon,
         # left at 0, a small model's title and hook come back empty
         small_model={

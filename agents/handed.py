@@ -228,12 +228,13 @@ def place_said(premise: str, time: str) -> str:
 def era_of(premise: str, lang: str) -> str:
     """When and where the series is set: the time the premise names (after it crosses into its culture's world,
     `crossing`), else its culture's; then the place the premise says it is in, else its culture's ("a Ghanaian chef
-    in London" is in London)."""
+    in London" is in London) unless the premise says it is somewhere the culture's is not (`place_not`)."""
     culture = culture_of(premise, lang)
     crossing = _said_at(premise, culture.get("crossing", []))
     told = premise if crossing is None else premise[crossing:]  # where it crosses to, not from: 现代女总裁穿越成…
     time = time_said(told) or culture["time"]
-    place = place_said(premise, time) or culture.get("place", "")
+    own = _said_at(premise, culture.get("place_not", [])) is None  # a Gobi dig is in no 都市
+    place = place_said(premise, time) or (culture.get("place", "") if own else "")
     if not place or place.casefold() in time.casefold():
         return time
     return f"{time}{'，' if lang == 'zh' else ', '}{place}"

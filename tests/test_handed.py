@@ -267,6 +267,7 @@ def _bible() -> dict:
         ("zh", "未来世界的女舰长被流放", "未来，星际"),
         # today's world said: the series is set there, unless the premise crosses from it into another (stop 40)
         ("zh", "一只修炼千年的猫妖，被迫去人类学校当班主任", "现代，都市"),
+        ("zh", "西北戈壁上的考古队，挖出一座刻着队长名字的古墓", "现代"),  # stop 41: not a city's
         ("zh", "现代女总裁穿越成将军府嫡女", "古代"),
         ("zh", "一个现代女孩穿越到古代，成了丞相府的庶女", "古代"),
         # premises of stop 40: an era the lexicon had no word for, a coal town set on the frontier

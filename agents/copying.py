@@ -31,7 +31,7 @@ from typing import Any
 import opencc
 from pydantic import BaseModel, ValidationError
 
-from agents.han import HAN, han
+from agents.han import CLAUSE_END, HAN, han
 from agents.markup import is_key, unmarked
 from agents.named_places import named_places
 from agents.nearness import nearer
@@ -284,13 +284,6 @@ def _copied_spans(units: list[str], role: str, lang: str, own: str, said: str) -
     return spans
 
 
-# where a clause ends: what a copied run is cut out of a field of its own with (`uncopied`)
-_CLAUSE_END = {
-    "en": re.compile(r"(?:[,;:!?…]|\.(?=\s|$)|\s[—–-]+\s|—)+"),
-    "zh": re.compile(r"[，,；;：:。！？!?、…\n]+"),
-}
-
-
 def uncopied(text: str, role: str, lang: str, own: str, said: str = "") -> str:
     """`text` without its clauses that hold a run of `role`'s prompt or of what its call `said` that the series'
     `own` text does not (`copied_phrases`), each clause before one cut out ended as that one was: the 270M model
@@ -298,7 +291,7 @@ def uncopied(text: str, role: str, lang: str, own: str, said: str = "") -> str:
     none; "" when every clause does."""
     pieces: list[tuple[str, str]] = []  # (clause, the marks that end it)
     start = 0
-    for mark in _CLAUSE_END.get(lang, _CLAUSE_END["en"]).finditer(text):
+    for mark in CLAUSE_END.finditer(text):
         pieces.append((text[start : mark.start()], mark.group()))
         start = mark.end()
     if start < len(text):

@@ -9,6 +9,9 @@ from functools import lru_cache
 
 HAN_CLASS = r"\u3400-\u9fff\uf900-\ufaff"  # inside a character class
 HAN = re.compile(f"[{HAN_CLASS}]")  # one Chinese character
+# where a clause ends, in Chinese or English: a Chinese mark, a dash, or an ASCII one before a space, the end or
+# a Chinese character (a small model writes "宫斗线很紧,歌词" with an ASCII comma; "1,000" goes on)
+CLAUSE_END = re.compile(r"(?:[。！？；，、…：]|[.!?;,:](?=\s|$|[^\x00-\x7f])|\s[—–-]+(?=\s)|—)+")
 
 
 def han(text: str) -> str:

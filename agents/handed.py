@@ -22,7 +22,7 @@ from importlib import resources
 import yaml
 
 from agents.cultural_consultant import YEAR, era_spans, era_year, word_pattern
-from agents.han import HAN_CLASS
+from agents.han import CLAUSE_END, HAN_CLASS
 from agents.named_places import named_places
 
 _NAMED = (
@@ -262,9 +262,6 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*named, *found, *culture["places"]]))[:count]
 
 
-_CLAUSE_END = re.compile(r"[。！？；，、.!?;,:：](?=\s|$)|[。！？；，、]")
-
-
 def opening_of(premise: str, limit: int = 120) -> str:
     """The premise as a logline opens with it: one line, at most `limit` bytes of UTF-8, cut after a clause
     (else a word) when longer. A small model left to write the logline itself writes its example's.
@@ -278,9 +275,9 @@ def opening_of(premise: str, limit: int = 120) -> str:
         return text
     head = encoded[:limit].decode("utf-8", "ignore")
     size = len(head)
-    ends = [m.end() for m in _CLAUSE_END.finditer(head)]
+    ends = [m.end() for m in CLAUSE_END.finditer(head)]
     cut = ends[-1] if ends and ends[-1] > size // 3 else head.rfind(" ") if " " in head[size // 3 :] else size
-    return head[:cut].rstrip(" ,，、;；:：")
+    return head[:cut].rstrip(" ,，、;；:：—–")
 
 
 @cache

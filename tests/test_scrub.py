@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import factories as f
 from agents.copying import (
-    _CLAUSE_END,
     copied_names,
     copied_phrases,
     example_names,
@@ -22,6 +21,7 @@ from agents.copying import (
     uncopied,
 )
 from agents.examples import shown
+from agents.han import CLAUSE_END
 from agents.markup import is_key, unmarked
 from agents.prompt_file import load_prompts
 from agents.screenwriter import TITLES, Bible, EpisodeScript, Pitch, SeriesOutline, outline_of
@@ -582,7 +582,7 @@ def test_a_clause_of_the_prompt_in_a_beat_of_its_own_is_cut_out(lang, premise, b
 
 
 def _clauses(text: str, lang: str) -> list[str]:
-    return [clause.strip() for clause in _CLAUSE_END[lang].split(text) if clause.strip()]
+    return [clause.strip() for clause in CLAUSE_END.split(text) if clause.strip()]
 
 
 _prompt_clauses = {

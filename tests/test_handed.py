@@ -353,9 +353,18 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("en", "In 1890s Vienna, a psychoanalyst's housemaid solves the murders", "Consulting room"),
         ("en", "A ship's surgeon on an 1850s whaling voyage finds the captain's log rewritten", "Whaleship deck"),
         # the bench premises of stop 41 handed a courtroom (a contest's judges), a sect (a demon lord reborn rich)
-        ("en", "A Mumbai street-food vendor wins a televised cooking contest", "TV studio set"),
+        ("en", "A Mumbai street-food vendor wins a televised cooking contest", "TV studio"),
         ("zh", "魔尊转世成了豪门上门女婿，被丈母娘天天刁难", "豪门别墅"),
         ("zh", "西北戈壁上的考古队，挖出一座刻着队长名字的古墓", "戈壁营地"),
+        # premises of stop 41 for the new title rule, handed a jazz stage, a drawing room or a classroom
+        (
+            "en",
+            "A Lagos nightclub bouncer discovers his new boss is the father who abandoned him",
+            "Nightclub dance floor",
+        ),
+        ("en", "In 1880s Hong Kong, an English governess uncovers the opium ring her employer runs", "Opium den"),
+        ("zh", "高考落榜的农村女孩进城当保姆，却发现雇主是失散多年的亲生母亲", "雇主家客厅"),
+        ("zh", "清朝末年，皇宫里的御厨被诬陷下毒，他只有三天时间找出真凶", "御膳房"),
     ],
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):

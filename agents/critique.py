@@ -46,10 +46,11 @@ class Critique(BaseModel):
         echoes: Callable[[str], bool] = lambda text: False,
     ) -> "Critique":
         """The critique with only the issues whose quote stands in `texts` (the reviewed artifact's strings) and
-        whose problem and fix have no sentence `borrowed` from another story, and without the summary's
-        sentences that are or that `echoes` its prompt (any run of its words: a summary is the reviewer's own
+        whose problem and fix have no sentence `borrowed` from another story or that `echoes` its prompt, and
+        without the summary's sentences that are or do (any run of its words: a summary is the reviewer's own
         judgement of this story, and the 270M consultant's "宫女对皇帝的称呼也…" of its example's Tang palace came
-        back, reworded around the run, in a wuxia series with no palace).
+        back, reworded around the run, in a wuxia series with no palace; the 270M editor asked a 魔尊 series to cut
+        a beat down to its example's "这一拍只留喜房里的约定", a wedding room the series does not have).
 
         A reviewer must quote what it reviews; a quote found nowhere is a
         complaint about something else (a small model repeating its few-shot
@@ -66,7 +67,7 @@ class Critique(BaseModel):
         """
 
         def borrows(text: str) -> bool:
-            return any(borrowed(sentence) for sentence in sentences(text))
+            return any(borrowed(sentence) or echoes(sentence) for sentence in sentences(text))
 
         kept = [
             issue
@@ -74,7 +75,7 @@ class Critique(BaseModel):
             if quoted_from(issue.quote, texts) and not borrows(issue.problem) and not borrows(issue.fix)
         ]
         said = sentences(self.summary)
-        own = [sentence for sentence in said if not echoes(sentence) and not borrowed(sentence)]
+        own = [sentence for sentence in said if not borrows(sentence)]
         summary = self.summary if len(own) == len(said) else "".join(own).strip().rstrip(",，")
         if len(kept) == len(self.issues) and summary == self.summary:
             return self

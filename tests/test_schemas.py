@@ -257,7 +257,7 @@ def test_a_critique_in_its_examples_words_is_about_another_story(lang):
         artifact, taken
     ).summary == written.rstrip(".。")
     # a run of the prompt's words in a sentence of the reviewer's own is an echo of another story: the summary loses
-    # it (the 270M consultant's "宫女对皇帝的称呼也受不了…" in a wuxia series), its issues do not (stop 39)
+    # it (the 270M consultant's "宫女对皇帝的称呼也受不了…" in a wuxia series), and an issue that says it goes
     from agents.copying import echoes as echoes_prompt
 
     def echoes(text: str) -> bool:
@@ -273,6 +273,11 @@ def test_a_critique_in_its_examples_words_is_about_another_story(lang):
     assert (held.summary, held.verdict) == (written, "revise")  # what is left of the summary is still asked for
     assert asked.grounded_in(artifact, taken) == asked
     assert Critique(verdict="revise", summary=echo, issues=[]).grounded_in(artifact, taken, echoes).verdict == "approve"
+    echoed = {"severity": "major", "quote": artifact[0], "problem": written, "fix": echo}
+    own_fix = {"severity": "major", "quote": artifact[0], "problem": written, "fix": written}
+    both = Critique.model_validate({"verdict": "revise", "summary": written, "issues": [echoed, own_fix]})
+    assert [i.fix for i in both.grounded_in(artifact, taken, echoes).issues] == [written]
+    assert len(both.grounded_in(artifact, taken).issues) == 2  # without the prompt's runs, both are its own
 
 
 def test_a_line_said_again_in_a_later_scene_is_dropped():

@@ -82,8 +82,8 @@ class Bible(BaseModel):
         Models repeat a character now and then; the cast, the visual sheets
         and the memory are keyed by name, so the first entry is the one kept.
         """
-        self.characters = _first_per_name(self.characters)
-        self.locations = type(self.locations)(_first_per_name(self.locations))  # a small model's: a tuple
+        self.characters = type(self.characters)(_first_per_name(self.characters))  # a small model's: a tuple
+        self.locations = type(self.locations)(_first_per_name(self.locations))
         return self
 
 
@@ -419,8 +419,10 @@ def set_in(
     roles: tuple[str, ...] = (),
     sites: tuple[str, ...] = (),
 ) -> type[Bible]:
-    """`schema` with every character named from `names`, every location from `places` and the era `era`,
-    so a constrained decoder can write no other name, place or era; given `opening`, the world's first rule
+    """`schema` whose characters are the first `SMALL_CAST` of `names`, in order (left to pick from them, the 270M
+    model named all three characters of a Chicago series one name, and the bible kept one), every location from
+    `places` and the era `era`, so a constrained decoder can write no other name, place or era; given `opening`, the
+    world's first rule
     opens with it (the premise: what the series' world is), and a later rule that only says it again is left out;
     given `roles`, every character is one of them; given `sites` (the places the premise names), the first
     locations are those, in order (left to choose, the 270M model set a pig-farm series at the banquet hall its
@@ -431,6 +433,10 @@ def set_in(
     """
     held = {"name": (Literal[names], ...)} | ({"role": (Literal[roles], ...)} if roles else {})
     character = create_model("Character", __base__=Character, **held)
+    cast = tuple(  # each its own name, in the cast's order (left to pick, the 270M model named all three one name)
+        create_model(f"Character{place}", __base__=character, name=(Literal[(name,)], ...))
+        for place, name in enumerate(names[: SMALL_CAST[1]], start=1)
+    )
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
     firsts = tuple(
         create_model(f"Location{place}", __base__=Location, name=(Literal[(site,)], ...))
@@ -457,7 +463,9 @@ def set_in(
         __base__=schema,
         __validators__={"_cast_told_apart": model_validator(mode="after")(_cast_told_apart)},
         world=(create_model("WorldRules", __base__=WorldRules, __validators__=validators, **world), ...),
-        characters=(list[character], Field(min_length=1, max_length=8)),
+        characters=(Union[tuple(_led_by(cast, character, n) for n in range(SMALL_CAST[0], len(cast) + 1))], ...)
+        if len(cast) >= SMALL_CAST[0]
+        else (list[character], Field(min_length=1, max_length=8)),
         locations=locations,
     )
 
@@ -482,6 +490,7 @@ def _cast_told_apart(bible: Bible) -> Bible:
     return bible
 
 
+SMALL_CAST = (3, 4)  # the characters a small model's bible has
 SMALL_RULES = 3  # the most world rules a small model's bible has, the first held to the premise
 SMALL_SITES = 3  # the most places the premise names that a small model's bible opens its locations with
 
@@ -711,7 +720,6 @@ ARTIFACTS = (
         holds=_bible_held_to_setting,
         canon=_bible_canon,
         markdown=export.bible_md,
-        small_model={"Bible.characters": {"minItems": 3}},
     ),
     Artifact(
         "outline",

@@ -199,10 +199,8 @@ def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
     values = {"premise": "In 1920s Chicago, a jazz singer falls for a detective", "lang": "en", "episodes": 2}
     small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
     doc = json.dumps(owner_schema(ARTIFACTS["bible"], values, make_ctx(), small).model_json_schema())
-    assert all(name in doc for name in cast_names(values["premise"], "en"))
+    assert all(name in doc for name in cast_names(values["premise"], "en")[:4])
     schema = owner_schema(ARTIFACTS["bible"], values, make_ctx(), small)
-    with pytest.raises(ValueError):
-        schema.model_validate({**_bible(), "characters": [{**_bible()["characters"][0], "name": "Claire Dunn"}]})
     setting = setting_of(values["premise"], "en")
     actor = {**_bible()["characters"][0], "name": setting.names[0], "role": "actor"}
     held = {
@@ -210,12 +208,24 @@ def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
         "locations": [{"name": setting.places[0], "description": "smoke"}],
         "world": {"era": setting.era, "rules": [values["premise"]]},
     }
+    cast = [{**actor, "name": name, "role": "love interest"} for name in setting.names[:3]]
+    with pytest.raises(ValueError):
+        schema.model_validate({**held, "characters": [{**cast[0], "name": "Claire Dunn"}, *cast[1:]]})
     with pytest.raises(ValueError):  # a role is one of the examples' ("actor" for the whole cast, left free)
-        schema.model_validate({**held, "characters": [actor]})
+        schema.model_validate({**held, "characters": [{**c, "role": "actor"} for c in cast]})
     assert '"enum": ["protagonist", "antagonist", "love interest"]' in doc
-    assert schema.model_validate({**held, "characters": [{**actor, "role": "love interest"}]})
+    assert [c.name for c in schema.model_validate({**held, "characters": cast}).characters] == list(setting.names[:3])
+    # each character its own name, in the cast's order: the 270M model named a Chicago series' three one name
+    for named in ([cast[0]] * 3, [cast[1], cast[0], cast[2]], cast[:1]):
+        with pytest.raises(ValueError):
+            schema.model_validate({**held, "characters": named})
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["bible"], values, make_ctx(), large) is ARTIFACTS["bible"].schema
+
+
+def _cast(names: tuple[str, ...]) -> list[dict]:
+    """A small model's cast: the first three of the names it was handed, in order."""
+    return [{**_bible()["characters"][0], "name": name} for name in names[:3]]
 
 
 def _bible() -> dict:
@@ -434,7 +444,7 @@ def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
     names, places = cast_names(values["premise"], "en"), places_of(values["premise"], "en")
     bible = {
         **_bible(),
-        "characters": [{**_bible()["characters"][0], "name": names[0]}],
+        "characters": _cast(names),
         "locations": [{"name": places[0], "description": "smoke and brass"}],
         "world": {"era": "1920s, Chicago", "rules": [values["premise"] + ", who hides her brother."]},
     }
@@ -468,7 +478,7 @@ def test_a_small_models_bible_opens_its_world_with_the_premise(make_ctx):
     setting = setting_of(premise, "en")
     bible = {
         **_bible(),
-        "characters": [{**_bible()["characters"][0], "name": setting.names[0]}],
+        "characters": _cast(setting.names),
         "locations": [{"name": setting.places[0], "description": "ice"}],
         "world": {
             "era": setting.era,

@@ -34,7 +34,7 @@ def test_every_object_is_closed_and_strings_are_capped_for_small_models():
     assert "minItems" not in json.dumps(closed_schema(ARTIFACTS["bible"].schema)).replace('"minItems": 1', "")
 
 
-@pytest.mark.parametrize("name", ["bible", "script", "shots"])
+@pytest.mark.parametrize("name", ["script", "shots"])  # a bible's cast: `agents.screenwriter.set_in`
 def test_small_models_must_write_an_episodes_worth_and_no_more(name):
     fields = small_model_fields()
     for schema in (ARTIFACTS[name].schema_for(1, 1), ARTIFACTS[name].revision_for(1, 1)):

@@ -604,7 +604,7 @@ _prompt_clauses = {
     lang=st.sampled_from(["en", "zh"]),
     data=st.data(),
 )
-def test_whatever_is_cut_the_field_keeps_none_of_the_prompt_and_only_its_own_clauses(lang, data):
+def test_whatever_is_cut_the_field_keeps_none_of_the_prompt_and_only_its_own_words(lang, data):
     own = st.text(
         st.sampled_from("abcdefghij 的了她他说走看，,。.;!？") if lang == "zh" else st.sampled_from("abcdefg ,.;!?"),
         max_size=40,
@@ -613,7 +613,7 @@ def test_whatever_is_cut_the_field_keeps_none_of_the_prompt_and_only_its_own_cla
     text = data.draw(st.sampled_from(["，", "。", ", ", ". "])).join(parts)
     cut = uncopied(text, "screenwriter", lang, "A premise 一个前提")
     assert copied_phrases(cut, "screenwriter", lang, "A premise 一个前提") == []
-    before = _clauses(text, lang)
-    assert all(clause in before for clause in _clauses(cut, lang))
+    left = iter(re.findall(r"\w", text))  # what is left is the text's own words, in order: nothing is written
+    assert all(char in left for char in re.findall(r"\w", cut))
     if not copied_phrases(text, "screenwriter", lang, "A premise 一个前提"):
         assert cut == text

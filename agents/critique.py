@@ -67,7 +67,7 @@ class Critique(BaseModel):
         """
 
         def borrows(text: str) -> bool:
-            return any(borrowed(sentence) or echoes(sentence) for sentence in sentences(text))
+            return echoes(text) or any(borrowed(sentence) or echoes(sentence) for sentence in sentences(text))
 
         kept = [
             issue
@@ -76,6 +76,9 @@ class Critique(BaseModel):
         ]
         said = sentences(self.summary)
         own = [sentence for sentence in said if not borrows(sentence)]
+        # a run across two sentences ("…ends by releasing its tension, | so no…", the 270M editor's example) takes both
+        while (pair := next((i for i in range(len(own) - 1) if echoes(own[i] + own[i + 1])), None)) is not None:
+            del own[pair : pair + 2]
         summary = self.summary if len(own) == len(said) else "".join(own).strip().rstrip(",，")
         if len(kept) == len(self.issues) and summary == self.summary:
             return self

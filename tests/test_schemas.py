@@ -357,3 +357,26 @@ def test_episodes_titled_alike_are_told_apart_as_parts_within_the_title_length()
         "卖烤冷面（2）",
         "卖烤冷面（3）",
     ]
+
+
+def test_a_run_two_sentences_hold_between_them_is_an_echo():
+    """The 270M editor summed up an outline as "…the second one ends by releasing its tension, so no questions will be
+    raised.": its example's run "ends by releasing its tension, so" split where a comma comes before "so", and no
+    sentence alone held six of its words. Both sentences go; so does an issue whose problem holds such a run."""
+    from agents.copying import echoes
+    from agents.critique import Critique, sentences
+
+    def echo(text: str) -> bool:
+        return echoes(text, "editor", "en", "A jazz singer in 1920s Chicago")
+
+    summary = (
+        "Both episodes fit a minute. The second one ends by releasing its tension, so no questions will be raised."
+    )
+    said = sentences(summary)
+    assert len(said) == 3 and not any(echo(sentence) for sentence in said) and echo(summary)
+    held = Critique(verdict="revise", summary=summary, issues=[]).grounded_in([], echoes=echo)
+    assert held.summary == "Both episodes fit a minute." and held.verdict == "revise"
+    issue = {"severity": "major", "quote": "she sings", "problem": said[1] + said[2], "fix": "Cut the last beat."}
+    asked = Critique.model_validate({"verdict": "revise", "summary": "s", "issues": [issue]})
+    assert asked.grounded_in(["she sings"], echoes=echo).issues == []
+    assert len(asked.grounded_in(["she sings"]).issues) == 1

@@ -106,10 +106,9 @@ def test_any_premise_gives_at_most_three_places_each_its_own_words(premise, lang
 
 
 def _bible(setting, locations):
-    lead = {"name": setting.names[0], "age": 30, "role": setting.roles[0]}
-    lead |= dict.fromkeys(("want", "need", "secret", "speech_style", "visual_description", "voice"), "x")
+    told = dict.fromkeys(("want", "need", "secret", "speech_style", "visual_description", "voice"), "x")
     return {
-        "characters": [lead],
+        "characters": [{"name": name, "age": 30, "role": setting.roles[0], **told} for name in setting.names[:3]],
         "locations": [{"name": name, "description": "d"} for name in locations],
         "world": {"era": setting.era, "rules": [setting.opening]},
         "tone": "t",

@@ -121,7 +121,12 @@ def test_a_model_shown_every_example_is_not_measured(script, make_ctx):
     """Two texts of one form are alike whatever their stories: a model that writes the form well is not asked
     twice for it."""
     content, asked = _pitch_run(make_ctx, script, JANITOR)
-    assert content["logline"] == JANITOR["logline"] and len(asked) == 1
+    assert len(asked) == 1
+    # its words, less the clause an example has word for word ("with 30 days to expose the CFO…": `scrub`)
+    assert (
+        content["logline"]
+        == "Mocked for mopping floors at a hedge fund, a quiet janitor is the founder's missing grandson."
+    )
 
 
 def test_only_the_story_the_room_develops_is_measured():

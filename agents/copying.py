@@ -415,19 +415,23 @@ def borrowed(text: str, role: str, lang: str, own: str) -> bool:
     return is_copied(text, role, lang, own) or bool(copied_names(text, role, lang, own))
 
 
-def _set(data: Any, path: tuple, value: Any) -> Any:
-    """A copy of `data` with the item at `path` replaced (`value`) or, with `_DROP`, taken out of its list."""
+def _set(node: Any, path: tuple, value: Any) -> Any:
+    """`node` with the item at `path` replaced (`value`) or, with `_DROP`, taken out of its list: a copy where it is
+    a dump (a dict or list), in place where it is a model (a validated answer, which validated again would change)."""
     if not path:
         return value
     head, rest = path[0], path[1:]
-    if isinstance(data, list):
-        items = list(data)
+    if isinstance(node, list | tuple):
+        items = list(node)
         if not rest and value is _DROP:
             del items[head]
         else:
             items[head] = _set(items[head], rest, value)
-        return items
-    return {**data, head: _set(data[head], rest, value)}
+        return type(node)(items)
+    if isinstance(node, dict):
+        return {**node, head: _set(node[head], rest, value)}
+    setattr(node, head, _set(getattr(node, head), rest, value))
+    return node
 
 
 _DROP = object()
@@ -519,7 +523,7 @@ def scrub(
     if not unfit:
         return schema.model_validate(data), changed
     for where, mend in mends:  # as its checks left it: validated again, they would change it past its schema
-        _mend(answer, where, mend)
+        _set(answer, where, mend)
     return answer, changed
 
 
@@ -530,18 +534,3 @@ def _unfit(schema: type[BaseModel], data: Any) -> frozenset[tuple]:
     except ValidationError as exc:
         return frozenset((tuple(map(str, e["loc"])), e["type"]) for e in exc.errors())
     return frozenset()
-
-
-def _mend(node: Any, path: tuple, value: Any) -> Any:
-    """`node` (a validated answer, or a list or tuple in it) with the item at `path` replaced (`value`) or, with
-    `_DROP`, taken out of its list, in place where it is a model: what `_set` does to its dump."""
-    head, rest = path[0], path[1:]
-    if isinstance(node, list | tuple):
-        items = list(node)
-        if not rest and value is _DROP:
-            del items[head]
-        else:
-            items[head] = _mend(items[head], rest, value) if rest else value
-        return type(node)(items)
-    setattr(node, head, _mend(getattr(node, head), rest, value) if rest else value)
-    return node

@@ -66,8 +66,8 @@ class Critique(BaseModel):
         can be acted on, and it counts as an approval.
         """
 
-        def borrows(text: str) -> bool:
-            return echoes(text) or any(borrowed(sentence) or echoes(sentence) for sentence in sentences(text))
+        def borrows(text: str) -> bool:  # a run of the prompt in one of its sentences is a run in all of it
+            return echoes(text) or any(borrowed(sentence) for sentence in sentences(text))
 
         kept = [
             issue

@@ -27,3 +27,34 @@ def words(text: str) -> tuple[str, ...]:
 
     jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" lines on the CLI's stderr
     return tuple(jieba.lcut(text))
+
+
+@lru_cache(maxsize=64)
+def tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """`text` cut into Chinese words as `words` does, each with jieba's part of speech ("ns" a place, "v" a verb)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text))
+
+
+# what may stand between a premise's time and the place it opens on: 九零年代广州, 抗战时期重庆, 2008年的北京
+_BEFORE_PLACE = frozenset("一个 一位 在 的 年 年代 时期 初期 末年 年间".split())
+
+
+def place_opening(text: str, start: int = 0) -> str:
+    """The place `text` opens on from `start` (after the time it names): jieba's place words in a row (上海, 敦煌莫高窟),
+    past a 一个, 在 or 的 and a time's 年代 or 时期, and not a verb's object (清末留洋归来: 留洋 is no place); "" when
+    it opens on none."""
+    place: list[str] = []
+    end = 0
+    for word, flag in tagged(text):
+        end += len(word)
+        if end <= start or end - len(word) < start or (not place and word in _BEFORE_PLACE):
+            continue  # the time's words, and what follows a time
+        if flag == "ns":
+            place.append(word)
+            continue
+        return "" if flag.startswith("v") else "".join(place)
+    return "".join(place)

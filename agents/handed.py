@@ -22,7 +22,7 @@ from importlib import resources
 import yaml
 
 from agents.cultural_consultant import YEAR, era_spans, era_year, word_pattern
-from agents.han import CLAUSE_END, HAN_CLASS
+from agents.han import CLAUSE_END, HAN_CLASS, place_opening
 from agents.named_places import named_places
 
 _NAMED = (
@@ -59,10 +59,6 @@ def _settings() -> list[dict]:
     return _data("settings.yaml")["settings"]
 
 
-def _says(premise: str, word: str) -> bool:
-    return word_pattern(word).search(premise) is not None
-
-
 def _said_at(premise: str, words: list[str]) -> int | None:
     """Where the premise first says one of `words`; None when it says none."""
     return min((m.start() for w in words if (m := word_pattern(w).search(premise))), default=None)
@@ -87,9 +83,12 @@ def culture_of(premise: str, lang: str) -> dict:
     """The culture the premise is set in: the first whose words it says, else the first whose years it names
     (`_years`), else the language's default."""
     cultures = [c for c in _cultures() if c["lang"] == lang and _may_be_in(premise, c)]
-    for culture in cultures:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
-        if any(_says(premise, w) for w in culture["words"]):
-            return culture
+    said = [c for c in cultures if _said_at(premise, c["words"]) is not None]
+    if said:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
+        if "era" in said[0]:  # a past the premise names before any of today's: a pharaoh's Egyptian wife
+            return said[0]
+        # of today's, the one it names first: a Venetian apprentice whose master sells to the Ottomans is Italian
+        return min((c for c in said if "era" not in c), key=lambda c: _said_at(premise, c["words"]))
     years = _years(premise)  # read through the era lexicon: only when no culture's words are said
     for culture in cultures:
         low, high = culture.get("years", (0, -1))
@@ -228,13 +227,15 @@ def place_said(premise: str, time: str) -> str:
 def era_of(premise: str, lang: str) -> str:
     """When and where the series is set: the time the premise names (after it crosses into its culture's world,
     `crossing`), else its culture's; then the place the premise says it is in, else its culture's ("a Ghanaian chef
-    in London" is in London) unless the premise says it is somewhere the culture's is not (`place_not`)."""
+    in London" is in London, 民国上海 in 上海) unless the premise says it is somewhere the culture's is not (`place_not`)."""
     culture = culture_of(premise, lang)
     crossing = _said_at(premise, culture.get("crossing", []))
     told = premise if crossing is None else premise[crossing:]  # where it crosses to, not from: 现代女总裁穿越成…
     time = time_said(told) or culture["time"]
     own = _said_at(premise, culture.get("place_not", [])) is None  # a Gobi dig is in no 都市
-    place = place_said(premise, time) or (culture.get("place", "") if own else "")
+    said = place_opening(told, told.find(time) + len(time) if time in told else 0) if lang == "zh" else ""
+    said = "" if era_spans(said) else said  # an era's own place (辽国) is its time, which the premise left unsaid
+    place = said or place_said(premise, time) or (culture.get("place", "") if own else "")
     if not place or place.casefold() in time.casefold():
         return time
     return f"{time}{'，' if lang == 'zh' else ', '}{place}"

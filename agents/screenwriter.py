@@ -328,7 +328,9 @@ def spoken_by(
     """`schema` with every line's speaker and every character in a scene one of `cast` and, given `places`,
     every scene at one of them (its heading too), so a constrained decoder can write no other name or place;
     given `opening`, the first scene's action opens with it, and the next scenes' with the `steps` in order (the
-    episode's beats), in a script of a small model's SMALL_SCENES.
+    episode's beats), in a script of a small model's SMALL_SCENES, each scene at the place its text names or else
+    at the next of `places` in turn (`_placed`: left to pick, the 270M model set every scene of ten of ten
+    episodes at one place).
 
     For small models, which otherwise copy the names, places and story of their examples, and write every
     scene after the first about nothing (its action empty, its lines "2/3", "4/3").
@@ -369,7 +371,9 @@ def spoken_by(
         _number_by_place(script.scenes)
         return script
 
-    leads = tuple(opened_with(scene, text, "action") for text in (opening, *steps[: SMALL_SCENES[1] - 1]))
+    texts = (opening, *steps[: SMALL_SCENES[1] - 1])
+    at = [_placed(scene, places, texts[k] if k < len(texts) else "", k) for k in range(SMALL_SCENES[1])]
+    leads = tuple(opened_with(at[k], text, "action") for k, text in enumerate(texts)) + tuple(at[len(texts) :])
     lengths = range(1, SMALL_SCENES[1] + 1)  # the decoder writes SMALL_SCENES; repeats dropped leave fewer
     return create_model(
         schema.__name__,
@@ -377,6 +381,22 @@ def spoken_by(
         __validators__={"_acting_on": model_validator(mode="after")(_acting_on)},
         scenes=(Annotated[Union[tuple(_led_by(leads, scene, n) for n in lengths)], _AS_LIST], ...),
     )
+
+
+def _placed(scene: type[Scene], places: tuple[str, ...], text: str, k: int) -> type[Scene]:
+    """`scene` (the `k`th of its script) at the first of `places` that its `text` names, else at the `k`th of
+    them in turn; `scene` when there are none."""
+    if not places:
+        return scene
+    said = text.casefold()
+    place = next((p for p in places if p.casefold() in said), places[k % len(places)])
+    return _at(scene, place)
+
+
+@cache
+def _at(scene: type[Scene], place: str) -> type[Scene]:
+    heading = (Literal[headings((place,))], Field(description="INT./EXT. LOCATION - TIME"))
+    return create_model("Scene", __base__=scene, location=(Literal[(place,)], ...), heading=heading)
 
 
 _WORDED = re.compile(r"[^\W\d_]")  # a letter or a Han character: a line that says something
@@ -422,8 +442,8 @@ def set_in(
     """`schema` whose characters are the first `SMALL_CAST` of `names`, in order (left to pick from them, the 270M
     model named all three characters of a Chicago series one name, and the bible kept one), every location from
     `places` and the era `era`, so a constrained decoder can write no other name, place or era; given `opening`, the
-    world's first rule
-    opens with it (the premise: what the series' world is), and a later rule that only says it again is left out;
+    world's first rule opens with it (the premise: what the series' world is), and a later rule that only says it
+    again is left out;
     given `roles`, every character is one of them; given `sites` (the places the premise names), the first
     locations are those, in order (left to choose, the 270M model set a pig-farm series at the banquet hall its
     example's heiress has, and only there).
@@ -562,8 +582,10 @@ def title_words(premise: str, lang: str) -> list[str]:
         words = re.findall(r"(?<![A-Za-z-])[A-Za-z][A-Za-z-]{2,18}[A-Za-z](?![A-Za-z-])", premise)
         said = (word[:1].upper() + word[1:] for word in words if word.casefold() not in _PLAIN_WORDS)
     kept: list[str] = []
+    size = -1  # the bytes of the kept words' pattern, each after a "|"
     for word in dict.fromkeys(said):
-        if len("|".join(literal(w) for w in [*kept, word]).encode()) > _SAYS:
+        size += 1 + len(literal(word).encode())
+        if size > _SAYS:
             break
         kept.append(word)
     return kept

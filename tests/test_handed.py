@@ -72,6 +72,16 @@ from agents.screenwriter import TITLES, title_words, titles_naming
         ("en", "A deep-space mining crew finds a distress signal from a ship lost a century ago", "space"),
         ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "zh_scifi"),
         ("en", "An Inca quipu keeper discovers the emperor's tax records have been forged", "andean"),
+        # premises of stop 42: a Venetian whose master sells to the Ottomans (of today's cultures, the one named
+        # first), a colony ship, a Welsh miner's widow in 1926 (not 1920s America)
+        (
+            "en",
+            "A Venetian glassblower's apprentice in 1600 learns her master is selling the guild's secrets to the Ottomans",
+            "italian",
+        ),
+        ("en", "A colony ship's computer wakes one passenger early to help it hide a murder", "space"),
+        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "welsh"),
+        ("en", "An Appalachian coal miner's daughter runs for sheriff", "appalachian"),  # today's, not the frontier
         # the second 20 English and Chinese premises of stop 39: 15 and 13 were handed another world
         ("en", "A Polish pianist in 1939 Warsaw hides a Jewish girl inside her piano school", "polish"),
         ("en", "A Dutch tulip trader in 1637 Amsterdam bets his family's house on one bulb", "dutch"),
@@ -244,7 +254,7 @@ def _bible() -> dict:
         ("en", "An apprentice wizard swaps bodies with the dragon queen", "an age of magic, a mythical kingdom"),
         ("en", "During the Tang dynasty a tea merchant's widow runs the family caravan", "Tang dynasty"),
         ("zh", "唐朝长安，一名女仵作破解连环命案", "唐朝长安"),
-        ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国"),
+        ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国，上海"),
         ("zh", "八十年代的纺织厂女工考上了大学", "八十年代"),
         ("zh", "三国乱世，一名女医者在战场上救下了敌军将领", "三国"),
         ("zh", "重生回到高考前一天的女孩", "现代，都市"),
@@ -270,19 +280,27 @@ def _bible() -> dict:
             "A Korean War nurse falls for the enemy soldier she is ordered to keep alive",
             "Korean War, South Korea",
         ),
-        ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "九零年代"),
+        ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "九零年代，广州"),
         # a thing from the future sets no story there (a fresh premise of stop 39 was set in 未来)
         ("zh", "一个在深圳华强北卖手机的少年，捡到了一部来自未来的手机", "现代，都市"),
         ("en", "A girl gets a letter from the future", "present-day"),
         ("zh", "未来世界的女舰长被流放", "未来，星际"),
         # today's world said: the series is set there, unless the premise crosses from it into another (stop 40)
         ("zh", "一只修炼千年的猫妖，被迫去人类学校当班主任", "现代，都市"),
-        ("zh", "西北戈壁上的考古队，挖出一座刻着队长名字的古墓", "现代"),  # stop 41: not a city's
+        ("zh", "西北戈壁上的考古队，挖出一座刻着队长名字的古墓", "现代，西北"),  # stop 41: not a city's
         ("zh", "现代女总裁穿越成将军府嫡女", "古代"),
         ("zh", "一个现代女孩穿越到古代，成了丞相府的庶女", "古代"),
         # premises of stop 40: an era the lexicon had no word for, a coal town set on the frontier
         ("zh", "千禧年的网吧，一个网管少女发现有人在用她的账号", "千禧年，都市"),
-        ("zh", "赛博朋克重庆，一个义体医生收到了自己十年前的求救信号", "赛博朋克，都市"),
+        ("zh", "赛博朋克重庆，一个义体医生收到了自己十年前的求救信号", "赛博朋克，重庆"),
+        # the place a Chinese premise opens on after its time (jieba's place words; stop 42)
+        ("zh", "九十年代深圳，一个打工妹在电子厂发现老板做假账坑害工友", "九十年代，深圳"),
+        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "1926, Wales"),
+        ("zh", "民国上海，一个舞女为查清妹妹的死因，混进督军府当女佣", "民国，上海"),
+        ("zh", "抗战时期重庆，一个防空洞里的女接线员听到了汉奸的电话", "抗战，重庆"),
+        ("zh", "重庆火锅店老板娘被前夫骗走了店铺，带着女儿从街边摊重新开始", "现代，重庆"),
+        ("zh", "一个在横店跑龙套的群演，意外被卷入真实的绑架", "现代，横店"),
+        ("zh", "清末留洋归来的女医生，在天津租界开了第一家西医诊所", "清末"),  # 留洋 is done, not a place
         ("en", "A cyberpunk courier in a neon megacity carries a memory chip", "cyberpunk"),
         ("zh", "辽国草原上的萧家女儿，要嫁给宋朝的俘虏", "古代"),  # 辽 and 宋 are two eras: neither is said
         ("en", "An Appalachian coal miner's daughter runs for sheriff", "present-day, Appalachia"),
@@ -305,6 +323,8 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("en", "Two rival chefs in Austin are forced to share one food truck", "Restaurant kitchen"),
         ("en", "A space station janitor finds a stowaway", "Starship bridge"),
         ("en", "A woman wakes up with no memory", "Apartment kitchen"),  # nothing said: the culture's places
+        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "Coal mine entrance"),
+        ("en", "A Venetian glassblower's apprentice in 1600 learns her master's secrets", "Glassblowing workshop"),
         ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
         ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
         ("zh", "退伍老兵回到农村老家种田", "农家小院"),
@@ -401,6 +421,14 @@ def test_a_premise_set_before_1800_is_handed_no_modern_place(lang, old, today, m
     """A medieval plague doctor is not handed a hospital's night ward, nor a reborn marquis' daughter a flat."""
     assert modern not in places_of(old, lang)
     assert modern in places_of(today, lang)
+
+
+def test_a_murder_on_a_ship_in_space_is_handed_no_police_precinct_nor_a_sea_deck():
+    """A colony ship's murder is solved aboard: neither a police precinct nor a ship's deck at sea (stop 42)."""
+    aboard = places_of("A colony ship's computer wakes one passenger early to help it hide a murder", "en")
+    ashore = places_of("A ferry ship's captain wakes one passenger early to help him hide a murder", "en")
+    assert "Police precinct" not in aboard and "Ship's deck" not in aboard and "Starship bridge" in aboard
+    assert "Police precinct" in ashore and "Ship's deck" in ashore
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -696,6 +724,50 @@ def test_a_small_models_script_follows_its_episode_in_the_outline(make_ctx):
     assert schema.model_validate({**written, "scenes": [first]}).scenes[0].action == first["action"]
     large = RoomModel(chat=None, spec="openai:x")
     assert owner_schema(ARTIFACTS["script"], values, make_ctx(), large) is ARTIFACTS["script"].schema_for(2, 2)
+
+
+def test_a_small_models_scenes_go_where_their_beats_say_and_else_through_the_bibles_places(make_ctx):
+    """Each scene of a small model's script is at the bible's place its hook or beat names, and else at the next of
+    the bible's places in turn, its heading too (left to pick, the 270M model set every scene of ten episodes at
+    one place)."""
+    from agents.models import SMALL_MODEL_LIMITS, RoomModel
+    from agents.roles import ARTIFACTS
+    from factories import bible, outline, script
+    from graphs.negotiation import owner_schema
+
+    places = ["Board room", "Night market", "Rooftop garden"]
+    held_bible = {**bible(), "locations": [{"name": name, "description": "a place"} for name in places]}
+    planned = outline(1)
+    planned["episodes"][0] |= {
+        "hook": "Lin Xia signs the papers",
+        "beats": [{"description": text, "intensity": 5} for text in ("At the ROOFTOP GARDEN she waits", "He runs")],
+    }
+    values = {"premise": "p", "lang": "en", "episodes": 1, "episode": 1}
+    values["artifacts"] = {"bible": held_bible, "outline": planned}
+    small = RoomModel(chat=None, spec="embedded:x", schema_limits=SMALL_MODEL_LIMITS)
+    schema = owner_schema(ARTIFACTS["script"], values, make_ctx(), small)
+    written = {**script(1), "title": planned["episodes"][0]["title"]}
+    base = written["scenes"][0]
+    actions = ["Lin Xia signs the papers.", "At the ROOFTOP GARDEN she waits.", "He runs.", "Zhou Min hides."]
+    expected = ["Board room", "Rooftop garden", "Rooftop garden", "Board room"]  # named, else the k-th in turn
+
+    def scenes(at: list[str]) -> list[dict]:
+        return [
+            {**base, "number": k + 1, "action": action, "location": place, "heading": f"INT. {place.upper()} - DAY"}
+            for k, (action, place) in enumerate(zip(actions, at))
+        ]
+
+    held = schema.model_validate({**written, "scenes": scenes(expected)})
+    assert [(s.location, s.heading.split(" - ")[0]) for s in held.scenes] == [
+        (place, f"INT. {place.upper()}") for place in expected
+    ]
+    for k, other in enumerate(places):  # any scene at another place is some other script
+        if other != expected[1]:
+            with pytest.raises(ValueError):
+                schema.model_validate({**written, "scenes": scenes([expected[0], other, *expected[2:]])})
+        if other != expected[k]:
+            with pytest.raises(ValueError):
+                schema.model_validate({**written, "scenes": scenes([*expected[:k], other, *expected[k + 1 :]])})
 
 
 _NORTH = "民国北平，一个说书人发现自己讲的故事正在一件件变成真"

@@ -80,7 +80,7 @@ def test_a_city_after_the_time_is_where_a_culture_without_one_is_set():
     assert era_of("Lost In Translation", "en") == "present-day"  # a title's capitals name no place
     assert era_of("A Ghanaian chef in London wins a cooking show", "en") == "present-day, London"
     assert era_of("A nurse in Mark's flat finds a diary", "en") == "present-day"
-    assert era_of("清末广州十三行，账房先生的女儿女扮男装进洋行当学徒", "zh") == "清末"
+    assert era_of("清末广州十三行，账房先生的女儿女扮男装进洋行当学徒", "zh") == "清末，广州"
 
 
 @settings(max_examples=300, deadline=None)

@@ -66,7 +66,6 @@ class Held(NamedTuple):
     steps: tuple[str, ...] = ()  # what its later parts open with, in order (a small model's scenes: the beats)
     title: str = ""  # the title it has (a small model's script: its episode's in the outline)
     roles: tuple[str, ...] = ()  # what its characters can be (a small model's bible: the examples' roles)
-    sites: tuple[str, ...] = ()  # the places its first locations are (a small model's bible: the premise's own)
     titles: str = ""  # the pattern its titles match (a small model's: a title in the series' language)
 
 

@@ -41,7 +41,6 @@ class Setting:
     places: tuple[str, ...]
     opening: str = ""  # what the pitch's logline opens with: the premise itself
     roles: tuple[str, ...] = ()  # what a character can be in the story: the bible examples' roles
-    sites: tuple[str, ...] = ()  # the places the premise names itself, the first of `places`
     lang: str = "en"  # the language the series is written in
 
 
@@ -296,7 +295,4 @@ def roles_of(lang: str) -> tuple[str, ...]:
 @cache
 def setting_of(premise: str, lang: str) -> Setting:
     places = places_of(premise, lang)
-    sites = tuple(site for site in named_places(premise, lang) if site in places)
-    return Setting(
-        cast_names(premise, lang), era_of(premise, lang), places, opening_of(premise), roles_of(lang), sites, lang
-    )
+    return Setting(cast_names(premise, lang), era_of(premise, lang), places, opening_of(premise), roles_of(lang), lang)

@@ -437,16 +437,14 @@ def set_in(
     era: str,
     opening: str = "",
     roles: tuple[str, ...] = (),
-    sites: tuple[str, ...] = (),
 ) -> type[Bible]:
     """`schema` whose characters are the first `SMALL_CAST` of `names`, in order (left to pick from them, the 270M
-    model named all three characters of a Chicago series one name, and the bible kept one), every location from
-    `places` and the era `era`, so a constrained decoder can write no other name, place or era; given `opening`, the
-    world's first rule opens with it (the premise: what the series' world is), and a later rule that only says it
-    again is left out;
-    given `roles`, every character is one of them; given `sites` (the places the premise names), the first
-    locations are those, in order (left to choose, the 270M model set a pig-farm series at the banquet hall its
-    example's heiress has, and only there).
+    model named all three characters of a Chicago series one name, and the bible kept one), whose locations are the
+    first `SMALL_PLACES` of `places`, in order, and perhaps another of them (the premise's own places come first:
+    left to choose, the 270M model set a pig-farm series at the banquet hall its example's heiress has, and only
+    there), and whose era is `era`, so a constrained decoder can write no other name, place or era; given `opening`,
+    the world's first rule opens with it (the premise: what the series' world is), and a later rule that only says
+    it again is left out; given `roles`, every character is one of them.
 
     For small models, which otherwise set every series where their examples are, with their people, and write
     a bible about nothing of the premise.
@@ -458,13 +456,12 @@ def set_in(
         for place, name in enumerate(names[: SMALL_CAST[1]], start=1)
     )
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
-    firsts = tuple(
-        create_model(f"Location{place}", __base__=Location, name=(Literal[(site,)], ...))
-        for place, site in enumerate(sites[:SMALL_SITES], start=1)
+    firsts = tuple(  # each its own, in order (left to pick, the 270M model's bibles kept one place of three)
+        create_model(f"Location{place}", __base__=Location, name=(Literal[(name,)], ...))
+        for place, name in enumerate(places[: SMALL_PLACES[0]], start=1)
     )
-    counts = range(max(1, len(firsts)), len(firsts) + 3)  # the sites, and up to two more places
-    led = (Union[tuple(_led_by(firsts, location, n) for n in counts)], ...)
-    locations = led if firsts else (list[location], Field(min_length=1, max_length=8))
+    counts = range(len(firsts), len(firsts) + SMALL_PLACES[1] - SMALL_PLACES[0] + 1)  # and another, of any place
+    locations = (Union[tuple(_led_by(firsts, location, n) for n in counts)], ...)
     world = {"era": (Literal[(era,)], Field(description=WorldRules.model_fields["era"].description))}
     validators = {}
     if opening:
@@ -512,7 +509,7 @@ def _cast_told_apart(bible: Bible) -> Bible:
 
 SMALL_CAST = (3, 4)  # the characters a small model's bible has
 SMALL_RULES = 3  # the most world rules a small model's bible has, the first held to the premise
-SMALL_SITES = 3  # the most places the premise names that a small model's bible opens its locations with
+SMALL_PLACES = (3, 4)  # the locations a small model's bible has, the first the handed places in order
 
 
 def literal(text: str) -> str:
@@ -676,7 +673,6 @@ def _bible_held_to_setting(artifacts: dict, small: bool, handed, episode: int) -
         era=handed.era,
         opening=handed.opening,
         roles=handed.roles,
-        sites=handed.sites,
     )
 
 
@@ -703,7 +699,7 @@ def _script_held_to_bible(artifacts: dict, small: bool, handed, episode: int) ->
 def _bible_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:
     if not held.cast:
         return schema
-    return set_in(schema, held.cast, held.places, held.era, held.opening, held.roles, held.sites)
+    return set_in(schema, held.cast, held.places, held.era, held.opening, held.roles)
 
 
 def _script_shape(schema: type[BaseModel], episodes: int, held: Held) -> type[BaseModel]:

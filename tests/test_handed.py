@@ -15,6 +15,11 @@ from agents.prompt_file import load_prompts
 from agents.screenwriter import TITLES, title_words, titles_naming
 
 
+def _first_places(places: tuple[str, ...], description: str) -> list[dict]:
+    """A small model's bible's locations: the first three handed places, in order."""
+    return [{"name": name, "description": description} for name in places[:3]]
+
+
 @pytest.mark.parametrize(
     "lang, premise, culture",
     [
@@ -215,7 +220,7 @@ def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
     actor = {**_bible()["characters"][0], "name": setting.names[0], "role": "actor"}
     held = {
         **_bible(),
-        "locations": [{"name": setting.places[0], "description": "smoke"}],
+        "locations": _first_places(setting.places, "smoke"),
         "world": {"era": setting.era, "rules": [values["premise"]]},
     }
     cast = [{**actor, "name": name, "role": "love interest"} for name in setting.names[:3]]
@@ -473,7 +478,7 @@ def test_a_small_models_bible_is_set_where_the_premise_is(make_ctx):
     bible = {
         **_bible(),
         "characters": _cast(names),
-        "locations": [{"name": places[0], "description": "smoke and brass"}],
+        "locations": _first_places(places, "smoke and brass"),
         "world": {"era": "1920s, Chicago", "rules": [values["premise"] + ", who hides her brother."]},
     }
     assert schema.model_validate(bible).locations[0].name == places[0]
@@ -507,7 +512,7 @@ def test_a_small_models_bible_opens_its_world_with_the_premise(make_ctx):
     bible = {
         **_bible(),
         "characters": _cast(setting.names),
-        "locations": [{"name": setting.places[0], "description": "ice"}],
+        "locations": _first_places(setting.places, "ice"),
         "world": {
             "era": setting.era,
             "rules": [
@@ -902,7 +907,7 @@ def test_a_small_models_bible_leaves_out_a_character_written_out_again(make_ctx)
             character(second, "he", "A seat on the bank's board", "He owes the bank manager his hoard."),
             character(third, "he", "To retire to the coast", "He owes the bank manager his hoard!"),
         ],
-        "locations": [{"name": setting.places[0], "description": "the vault"}],
+        "locations": _first_places(setting.places, "the vault"),
         "tone": "moody",
         "visual_style": speech,
     }

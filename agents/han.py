@@ -48,10 +48,10 @@ def place_opening(text: str, start: int = 0) -> str:
     past a 一个, 在 or 的 and a time's 年代 or 时期, and not a verb's object (清末留洋归来: 留洋 is no place); "" when
     it opens on none."""
     place: list[str] = []
-    end = 0
+    end = 0  # where the word ends
     for word, flag in tagged(text):
         end += len(word)
-        if end <= start or end - len(word) < start or (not place and word in _BEFORE_PLACE):
+        if end - len(word) < start or (not place and word in _BEFORE_PLACE):
             continue  # the time's words, and what follows a time
         if flag == "ns":
             place.append(word)

@@ -79,15 +79,16 @@ def _may_be_in(premise: str, culture: dict) -> bool:
 
 
 def culture_of(premise: str, lang: str) -> dict:
-    """The culture the premise is set in: the first whose words it says, else the first whose years it names
-    (`_years`), else the language's default."""
+    """The culture the premise is set in: of those whose words it says, the first of the past ones (a pharaoh's
+    Egyptian wife is ancient Egypt's) listed before today's, else the one of today's it says first (a Venetian
+    apprentice whose master sells to the Ottomans is Italian); else the first whose years it names (`_years`), else
+    the language's default."""
     cultures = [c for c in _cultures() if c["lang"] == lang and _may_be_in(premise, c)]
-    said = [c for c in cultures if _said_at(premise, c["words"]) is not None]
+    said = [(at, c) for c in cultures if (at := _said_at(premise, c["words"])) is not None]
     if said:  # the words first: "in 1870s Nevada" is the frontier, not the 1870s' Britain
-        if "era" in said[0]:  # a past the premise names before any of today's: a pharaoh's Egyptian wife
-            return said[0]
-        # of today's, the one it names first: a Venetian apprentice whose master sells to the Ottomans is Italian
-        return min((c for c in said if "era" not in c), key=lambda c: _said_at(premise, c["words"]))
+        if "era" in said[0][1]:
+            return said[0][1]
+        return min(((at, c) for at, c in said if "era" not in c), key=lambda hit: hit[0])[1]
     years = _years(premise)  # read through the era lexicon: only when no culture's words are said
     for culture in cultures:
         low, high = culture.get("years", (0, -1))
@@ -243,7 +244,8 @@ def era_of(premise: str, lang: str) -> str:
 def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     """Up to `count` places for the series: those the premise names (`agents.named_places`), those its words
     call for, in the order it says them, each one's first place before any one's second (not today's for a premise
-    set before 1800: `settings.yaml`), then its culture's. "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司" is set on
+    set before 1800: `settings.yaml`), then its culture's (its `old_places` for a premise set before 1800 in a
+    culture of today: no apartment kitchen in 1690s Salem). "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司" is set on
     the grassland before a boardroom; a delivery rider who inherits a sect is handed its gate among the rich
     family's mansion and the rider's depot."""
     culture = culture_of(premise, lang)
@@ -259,7 +261,8 @@ def places_of(premise: str, lang: str, count: int = 6) -> tuple[str, ...]:
     lists = [_settings()[order][lang] for _, order in called]
     found = [places[i] for i in range(max(map(len, lists), default=0)) for places in lists if i < len(places)]
     named = named_places(premise, lang)
-    return tuple(dict.fromkeys([*named, *found, *culture["places"]]))[:count]
+    own = culture.get("old_places", culture["places"]) if ancient and "era" not in culture else culture["places"]
+    return tuple(dict.fromkeys([*named, *found, *own]))[:count]
 
 
 def opening_of(premise: str, limit: int = 120) -> str:

@@ -86,6 +86,7 @@ def _first_places(places: tuple[str, ...], description: str) -> list[dict]:
         ),
         ("en", "A colony ship's computer wakes one passenger early to help it hide a murder", "space"),
         ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "welsh"),
+        ("en", "A Nepalese sherpa guides the climber who left his brother to die on Everest", "nepali"),
         ("en", "An Appalachian coal miner's daughter runs for sheriff", "appalachian"),  # today's, not the frontier
         # the second 20 English and Chinese premises of stop 39: 15 and 13 were handed another world
         ("en", "A Polish pianist in 1939 Warsaw hides a Jewish girl inside her piano school", "polish"),
@@ -330,6 +331,9 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
         ("en", "A woman wakes up with no memory", "Apartment kitchen"),  # nothing said: the culture's places
         ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "Coal mine entrance"),
         ("en", "A Venetian glassblower's apprentice in 1600 learns her master's secrets", "Glassblowing workshop"),
+        # premises of stop 42's second bench: a mountain, a witch trial (not a wizard's tower)
+        ("en", "A Nepalese sherpa guides the climber who left his brother to die on Everest", "Base camp tent"),
+        ("en", "In 1690s Salem, a midwife is accused of witchcraft by the girl she delivered", "Meeting house"),
         ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
         ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
         ("zh", "退伍老兵回到农村老家种田", "农家小院"),
@@ -428,6 +432,15 @@ def test_a_premise_set_before_1800_is_handed_no_modern_place(lang, old, today, m
     assert modern in places_of(today, lang)
 
 
+def test_a_premise_set_before_1800_in_todays_culture_is_handed_its_old_places():
+    """1690s Salem is handed no apartment kitchen nor a wizard's tower: a witch trial is history, not magic."""
+    salem = places_of("In 1690s Salem, a midwife is accused of witchcraft by the girl she delivered", "en")
+    today = places_of("A midwife in Boston delivers a baby", "en")
+    assert "Apartment kitchen" not in salem and "Village green" in salem and "Wizard tower study" not in salem
+    assert "Apartment kitchen" in today and "Village green" not in today and "Courier depot" not in today
+    assert "Wizard tower study" in places_of("A witch's apprentice steals her spell book", "en")
+
+
 def test_a_murder_on_a_ship_in_space_is_handed_no_police_precinct_nor_a_sea_deck():
     """A colony ship's murder is solved aboard: neither a police precinct nor a ship's deck at sea (stop 42)."""
     aboard = places_of("A colony ship's computer wakes one passenger early to help it hide a murder", "en")
@@ -439,7 +452,7 @@ def test_a_murder_on_a_ship_in_space_is_handed_no_police_precinct_nor_a_sea_deck
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_name_place_or_era_handed_is_an_examples(lang):
     """The room's own copy check (the examples' names, places, eras, titles, proper nouns) finds none of them."""
-    places = {p for c in _cultures() if c["lang"] == lang for p in c["places"]} | {
+    places = {p for c in _cultures() if c["lang"] == lang for p in c["places"] + c.get("old_places", [])} | {
         p for s in _settings() for p in s.get(lang, [])
     }
     eras = {era_of(" ".join(c["words"][:1]), lang) for c in _cultures() if c["lang"] == lang}

@@ -19,24 +19,26 @@ def han(text: str) -> str:
     return "".join(HAN.findall(text))
 
 
-@lru_cache(maxsize=64)
-def words(text: str) -> tuple[str, ...]:
-    """`text` cut into Chinese words (jieba's dictionary; loaded on first use, about a second): "县城相亲失败三十次的女老师"
-    is 县城 / 相亲 / 失败 / 三十次 / 的 / 女老师."""
+def _jieba():
+    """jieba, imported on first use (its dictionary loads in about a second), quiet."""
     import jieba
+    import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict" lines on the CLI's stderr
-    return tuple(jieba.lcut(text))
+    return jieba
+
+
+@lru_cache(maxsize=64)
+def words(text: str) -> tuple[str, ...]:
+    """`text` cut into Chinese words (jieba's dictionary): "县城相亲失败三十次的女老师" is 县城 / 相亲 / 失败 / 三十次 /
+    的 / 女老师."""
+    return tuple(_jieba().lcut(text))
 
 
 @lru_cache(maxsize=64)
 def tagged(text: str) -> tuple[tuple[str, str], ...]:
     """`text` cut into Chinese words as `words` does, each with jieba's part of speech ("ns" a place, "v" a verb)."""
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return tuple((pair.word, pair.flag) for pair in jieba.posseg.cut(text))
+    return tuple((pair.word, pair.flag) for pair in _jieba().posseg.cut(text))
 
 
 # what may stand between a premise's time and the place it opens on: 九零年代广州, 抗战时期重庆, 2008年的北京

@@ -233,7 +233,8 @@ def era_of(premise: str, lang: str) -> str:
     told = premise if crossing is None else premise[crossing:]  # where it crosses to, not from: 现代女总裁穿越成…
     time = time_said(told) or culture["time"]
     own = _said_at(premise, culture.get("place_not", [])) is None  # a Gobi dig is in no 都市
-    said = place_opening(told, told.find(time) + len(time) if time in told else 0) if lang == "zh" else ""
+    at = told.find(time)
+    said = place_opening(told, at + len(time) if at >= 0 else 0) if lang == "zh" else ""
     said = "" if era_spans(said) else said  # an era's own place (辽国) is its time, which the premise left unsaid
     place = said or place_said(premise, time) or (culture.get("place", "") if own else "")
     if not place or place.casefold() in time.casefold():

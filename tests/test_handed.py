@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from agents.copying import copied_names
 from agents.handed import _cultures, _settings, cast_names, culture_of, era_of, places_of, setting_of
 from agents.prompt_file import load_prompts
 from agents.screenwriter import TITLES, title_words, titles_naming
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "premise_cases.yaml").read_text(encoding="utf-8"))
+
+
+def _cases(key: str) -> list[tuple[str, str, str]]:
+    return [tuple(row) for row in CASES[key]]
 
 
 def _first_places(places: tuple[str, ...], description: str) -> list[dict]:
@@ -22,105 +30,7 @@ def _first_places(places: tuple[str, ...], description: str) -> list[dict]:
 
 @pytest.mark.parametrize(
     "lang, premise, culture",
-    [
-        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "anglo"),
-        ("en", "In 1920s Chicago, a jazz singer falls for a detective", "american_1920s"),
-        ("en", "A wedding planner in Mumbai plans her ex's wedding", "indian"),
-        ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "scottish"),
-        ("en", "A Victorian governess hears the children sing at night", "victorian"),
-        ("en", "In 1851 a mill girl inherits the mill", "victorian"),
-        ("en", "An apprentice wizard swaps bodies with the dragon queen", "fantasy"),
-        ("en", "A Seoul chaebol heir hides as a delivery rider", "korean"),
-        ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "zh_republic"),
-        ("zh", "唐朝长安，一名女仵作破解连环命案", "zh_ancient"),
-        ("zh", "外卖小哥意外继承了一座修仙门派", "zh_modern"),  # a delivery rider's world is today's
-        ("zh", "重生回到高考前一天的女孩", "zh_modern"),
-        # a place the premise names outranks a year another culture spans
-        ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "american_west"),
-        # premises of the stop-29 bench the data had no culture for (a samurai's story set in today's Tokyo)
-        (
-            "en",
-            "A disgraced samurai's son becomes the bodyguard of the merchant who ruined his father",
-            "japanese_feudal",
-        ),
-        ("en", "A Tokyo salaryman inherits a geisha house", "japanese"),
-        ("en", "In 2087 Nairobi, a memory courier realises the memories she delivers are her own", "kenyan"),
-        # Chinese premises of stop 38 the data set in today's city, among its offices (the last two by the year of
-        # the era they name: no culture lists 三国 or 抗战)
-        ("zh", "被逐出师门的小师妹，捡到了一只会说话的狐狸", "zh_ancient"),
-        ("zh", "穷书生进京赶考，路上救下了落难的郡主", "zh_ancient"),
-        ("zh", "七十年代的知青点，女知青发现回城名额被人顶替了", "zh_reform"),
-        ("zh", "八十年代的深圳，一个倒爷想靠一车电子表翻身", "zh_reform"),
-        ("zh", "三国乱世，一名女医者在战场上救下了敌军将领", "zh_ancient"),
-        ("zh", "抗战时期的西南联大，一个女学生被怀疑是间谍", "zh_republic"),
-        ("en", "A Texas oil heiress fakes her own kidnapping to escape an arranged marriage", "anglo"),  # not 1870
-        ("en", "A Viking shieldmaiden must marry the son of the jarl who burned her village", "norse"),
-        ("en", "A Roman gladiator's widow pays his debts by training women to fight", "roman"),
-        ("en", "An aging sumo wrestler adopts the street kid who robbed him", "japanese"),
-        # premises of stop 39 the data gave English names or today's era (the historical before the nation's
-        # culture: an Aztec premise with a Spanish soldier, an Egyptian pharaoh)
-        ("en", "An Aztec priestess must choose between her temple and the Spanish soldier she hid", "mesoamerican"),
-        ("en", "An Egyptian pharaoh's youngest wife plots to put her son on the throne", "ancient_egypt"),
-        ("en", "A Persian princess disguised as a scribe falls for the vizier she was sent to poison", "persian_court"),
-        ("en", "A Mongol khan's daughter refuses the husband her father chose", "mongol"),
-        ("en", "A Mongolian wrestler's widow enters the summer festival as her dead husband", "mongolian"),
-        ("en", "A pirate captain's daughter discovers her father sold her mother to the navy", "pirate"),
-        ("en", "A medieval plague doctor falls in love with the widow he cannot save", "medieval"),
-        ("en", "A Moroccan spice merchant's widow takes over his caravan", "arab"),
-        ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "russian"),
-        ("en", "A Soviet cosmonaut's wife gets a call from orbit after the funeral", "russian"),
-        ("en", "A Cold War Berlin typist copies secrets for both sides", "german"),
-        ("en", "A Turkish soap star in Istanbul is blackmailed", "turkish"),
-        ("en", "A Brazilian capoeira teacher in Rio hides a fugitive in his gym", "brazilian"),
-        ("en", "A Filipino nurse in Manila finds her dead twin's diary", "filipino"),
-        ("en", "A Ghanaian chef in London wins a cooking show", "ghanaian"),
-        ("en", "A deep-space mining crew finds a distress signal from a ship lost a century ago", "space"),
-        ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "zh_scifi"),
-        ("en", "An Inca quipu keeper discovers the emperor's tax records have been forged", "andean"),
-        # premises of stop 42: a Venetian whose master sells to the Ottomans (of today's cultures, the one named
-        # first), a colony ship, a Welsh miner's widow in 1926 (not 1920s America)
-        (
-            "en",
-            "A Venetian glassblower's apprentice in 1600 learns her master is selling the guild's secrets to the Ottomans",
-            "italian",
-        ),
-        ("en", "A colony ship's computer wakes one passenger early to help it hide a murder", "space"),
-        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "welsh"),
-        ("en", "A Nepalese sherpa guides the climber who left his brother to die on Everest", "nepali"),
-        ("en", "An Appalachian coal miner's daughter runs for sheriff", "appalachian"),  # today's, not the frontier
-        # the second 20 English and Chinese premises of stop 39: 15 and 13 were handed another world
-        ("en", "A Polish pianist in 1939 Warsaw hides a Jewish girl inside her piano school", "polish"),
-        ("en", "A Dutch tulip trader in 1637 Amsterdam bets his family's house on one bulb", "dutch"),
-        ("en", "A Swedish detective in a snowbound village finds the victim is her own double", "nordic"),
-        ("en", "A Vietnamese nail salon owner in Houston finds her missing brother", "vietnamese"),
-        ("en", "A Thai boxer in Bangkok throws a fight to save his sister", "thai"),
-        ("en", "A Pakistani bride in Lahore discovers her groom is already married", "pakistani"),
-        ("en", "A Jamaican dancehall queen in Kingston is framed for her rival's murder", "caribbean"),
-        ("en", "A Navajo park ranger finds a body on sacred land the developers want", "navajo"),
-        (
-            "en",
-            "A Cherokee linguist is hired to decode her grandmother's letters to a Confederate spy",
-            "native_nations",
-        ),
-        ("en", "A Hawaiian surf instructor finds a message in a bottle", "hawaiian"),
-        ("en", "A Parisian perfumer in 1789 hides a fugitive aristocrat in her shop", "french"),
-        ("en", "A Babylonian scribe discovers the king's prophecy was forged", "mesopotamian"),
-        ("zh", "港风九十年代，一个古惑仔为了救妹妹去当卧底", "zh_hongkong"),
-        ("zh", "新中国成立初期，一位女拖拉机手在北大荒开荒", "zh_reform"),
-        ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "zh_reform"),
-        # premises of stop 40 cast from the language's default, or the frontier's (a coal town's sheriff)
-        ("en", "An Inuit teenager in Nunavut hears her grandmother's voice on the ice radio", "inuit"),
-        ("en", "A Maori rugby star in Auckland learns his adopted family bought him", "maori"),
-        ("en", "A New Orleans jazz singer in 1955 sings for the mob boss who killed her brother", "creole"),
-        ("en", "An Appalachian coal miner's daughter runs for sheriff against the mine owner", "appalachian"),
-        # the bench premises of stop 40, written after the rows above
-        ("en", "A wedding planner in Cape Town realises the groom is the man who jilted her", "south_african"),
-        ("en", "In 1890s Vienna, a psychoanalyst's housemaid solves the murders", "german"),
-        ("en", "A disgraced Olympic fencer returns to Budapest to destroy her coach", "hungarian"),
-        ("zh", "被夫家害死的将军之女重生回出嫁前一夜", "zh_ancient"),
-        ("zh", "月老殿里打杂的小仙女，把两根红线系错了", "zh_ancient"),
-        ("zh", "魔尊转世成了豪门上门女婿，被丈母娘天天刁难", "zh_modern"),  # stop 41: today's rich family
-    ],
+    _cases("cultures"),
 )
 def test_the_culture_is_the_premises(lang, premise, culture):
     assert culture_of(premise, lang)["name"] == culture
@@ -155,19 +65,7 @@ def test_names_the_premise_gives_come_first():
 
 @pytest.mark.parametrize(
     "lang, premise, gender",
-    [
-        ("en", "A retired boxer agrees to train the son of the man he killed in the ring", "male"),
-        ("en", "A wedding planner in Mumbai must organise the wedding of the man who jilted her", "female"),
-        ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "female"),
-        ("en", "A widower and his twin girls inherit a haunted vineyard", "male"),
-        ("en", "An Antarctic weather station's cook suspects the new scientist is an impostor", ""),
-        ("en", "A mansion's gardener plants thistles by the manor", ""),  # words, not parts of words
-        ("zh", "外卖小哥意外继承了一座修仙门派", "male"),
-        ("zh", "顶流男星被迫回老家继承养猪场", "male"),
-        ("zh", "一个父亲寻找失踪多年的女儿", "male"),
-        ("zh", "北宋汴京，一个卖饼的小娘子捡到了皇子的玉佩", "female"),
-        ("zh", "民国北平，一个说书人发现故事成真", ""),
-    ],
+    _cases("genders"),
 )
 def test_the_cast_opens_with_the_gender_of_whom_the_premise_is_about(lang, premise, gender):
     from agents.handed import gender_of, lead_gender
@@ -252,66 +150,7 @@ def _bible() -> dict:
 
 @pytest.mark.parametrize(
     "lang, premise, era",
-    [
-        ("en", "In 1920s Chicago, a jazz singer falls for a detective", "1920s, Chicago"),
-        ("en", "On a Scottish island in 1890, a lighthouse keeper's daughter finds letters", "1890, Scotland"),
-        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "present-day"),
-        ("en", "A Victorian governess hears the children sing at night", "Victorian, Britain"),
-        ("en", "An apprentice wizard swaps bodies with the dragon queen", "an age of magic, a mythical kingdom"),
-        ("en", "During the Tang dynasty a tea merchant's widow runs the family caravan", "Tang dynasty"),
-        ("zh", "唐朝长安，一名女仵作破解连环命案", "唐朝长安"),
-        ("zh", "民国上海，一个女裁缝发现未婚夫是凶手", "民国，上海"),
-        ("zh", "八十年代的纺织厂女工考上了大学", "八十年代"),
-        ("zh", "三国乱世，一名女医者在战场上救下了敌军将领", "三国"),
-        ("zh", "重生回到高考前一天的女孩", "现代，都市"),
-        ("en", "A 1000-year-old vampire opens a night bakery", "present-day"),  # an age, not a year
-        ("en", "An ancient curse haunts a modern family", "present-day"),  # two eras: none is taken
-        ("zh", "那个年代的爱情总是来得很慢", "现代，都市"),
-        ("en", "A disgraced samurai's son guards the merchant who ruined his father", "the Edo period, Japan"),
-        ("en", "A Viking shieldmaiden must marry the son of the jarl who burned her village", "Viking, Scandinavia"),
-        ("en", "A Roman gladiator's widow pays his debts by training women to fight", "ancient Rome"),
-        # the place the premise says it is in, before its culture's (stop 39)
-        ("en", "A Ghanaian chef in London wins a cooking show", "present-day, London"),
-        ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "Tsarist, St Petersburg"),
-        (
-            "en",
-            "A pirate captain's daughter discovers her father sold her mother",
-            "the golden age of piracy, the Caribbean",
-        ),
-        ("en", "A deep-space mining crew finds a distress signal", "the far future, deep space"),
-        ("en", "An Egyptian pharaoh's youngest wife plots to put her son on the throne", "ancient Egypt"),
-        ("zh", "星际联邦的女舰长，被副官出卖流放到废弃星球", "星际"),
-        (
-            "en",
-            "A Korean War nurse falls for the enemy soldier she is ordered to keep alive",
-            "Korean War, South Korea",
-        ),
-        ("zh", "九零年代广州，一个卖磁带的少年想当歌手", "九零年代，广州"),
-        # a thing from the future sets no story there (a fresh premise of stop 39 was set in 未来)
-        ("zh", "一个在深圳华强北卖手机的少年，捡到了一部来自未来的手机", "现代，都市"),
-        ("en", "A girl gets a letter from the future", "present-day"),
-        ("zh", "未来世界的女舰长被流放", "未来，星际"),
-        # today's world said: the series is set there, unless the premise crosses from it into another (stop 40)
-        ("zh", "一只修炼千年的猫妖，被迫去人类学校当班主任", "现代，都市"),
-        ("zh", "西北戈壁上的考古队，挖出一座刻着队长名字的古墓", "现代，西北"),  # stop 41: not a city's
-        ("zh", "现代女总裁穿越成将军府嫡女", "古代"),
-        ("zh", "一个现代女孩穿越到古代，成了丞相府的庶女", "古代"),
-        # premises of stop 40: an era the lexicon had no word for, a coal town set on the frontier
-        ("zh", "千禧年的网吧，一个网管少女发现有人在用她的账号", "千禧年，都市"),
-        ("zh", "赛博朋克重庆，一个义体医生收到了自己十年前的求救信号", "赛博朋克，重庆"),
-        # the place a Chinese premise opens on after its time (jieba's place words; stop 42)
-        ("zh", "九十年代深圳，一个打工妹在电子厂发现老板做假账坑害工友", "九十年代，深圳"),
-        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "1926, Wales"),
-        ("zh", "民国上海，一个舞女为查清妹妹的死因，混进督军府当女佣", "民国，上海"),
-        ("zh", "抗战时期重庆，一个防空洞里的女接线员听到了汉奸的电话", "抗战，重庆"),
-        ("zh", "重庆火锅店老板娘被前夫骗走了店铺，带着女儿从街边摊重新开始", "现代，重庆"),
-        ("zh", "一个在横店跑龙套的群演，意外被卷入真实的绑架", "现代，横店"),
-        ("zh", "清末留洋归来的女医生，在天津租界开了第一家西医诊所", "清末"),  # 留洋 is done, not a place
-        ("en", "A cyberpunk courier in a neon megacity carries a memory chip", "cyberpunk"),
-        ("zh", "辽国草原上的萧家女儿，要嫁给宋朝的俘虏", "古代"),  # 辽 and 宋 are two eras: neither is said
-        ("en", "An Appalachian coal miner's daughter runs for sheriff", "present-day, Appalachia"),
-        ("en", "A New Orleans jazz singer in 1955 sings for the mob boss", "1955, New Orleans"),
-    ],
+    _cases("eras"),
 )
 def test_the_era_is_the_one_the_premise_names(lang, premise, era):
     from agents.cultural_consultant import era_year
@@ -323,88 +162,7 @@ def test_the_era_is_the_one_the_premise_names(lang, premise, era):
 
 @pytest.mark.parametrize(
     "lang, premise, place",
-    [
-        ("en", "A night-shift nurse discovers the hospital's new owner is her twin", "Hospital night ward"),
-        ("en", "A retired boxer coaches the son of the man he killed in the ring", "Training gym"),
-        ("en", "Two rival chefs in Austin are forced to share one food truck", "Restaurant kitchen"),
-        ("en", "A space station janitor finds a stowaway", "Starship bridge"),
-        ("en", "A woman wakes up with no memory", "Apartment kitchen"),  # nothing said: the culture's places
-        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "Coal mine entrance"),
-        ("en", "A Venetian glassblower's apprentice in 1600 learns her master's secrets", "Glassblowing workshop"),
-        # premises of stop 42's second bench: a mountain, a witch trial (not a wizard's tower)
-        ("en", "A Nepalese sherpa guides the climber who left his brother to die on Everest", "Base camp tent"),
-        ("en", "In 1690s Salem, a midwife is accused of witchcraft by the girl she delivered", "Meeting house"),
-        ("zh", "外卖小哥意外继承了一座修仙门派", "宗门山门"),
-        ("zh", "被赶出家门的千金三年后以集团总裁身份归来", "集团会议室"),
-        ("zh", "退伍老兵回到农村老家种田", "农家小院"),
-        # premises the first data had no entry for
-        ("en", "A ghost-town sheriff in 1870s Nevada finds the outlaw he hanged is back", "Saloon bar"),
-        ("en", "Two rival food-truck owners share one parking spot", "Food truck window"),
-        ("en", "A deep-sea research station loses contact with the surface", "Research lab"),
-        ("zh", "八十年代的纺织厂女工，在工厂倒闭前夜发现厂长的秘密账本", "纺织厂车间"),
-        ("zh", "末世降临，一个普通超市收银员觉醒了囤货系统", "地下避难所"),
-        ("zh", "清朝末年，一个戏班花旦被卷入宫廷的夺嫡之争", "戏台"),
-        # premises of the stop-29 bench the data had no entry for
-        (
-            "en",
-            "A Victorian ghost hunter falls for the ghost she was paid to remove from a London theatre",
-            "Theatre stage",
-        ),
-        ("en", "A disgraced samurai's son becomes the bodyguard of the merchant who ruined his father", "Dojo"),
-        ("zh", "清朝末年，一个女镖师护送一箱来历不明的银子进京", "镖局前院"),
-        ("zh", "小镇理发店的哑巴学徒，目睹了镇长儿子的肇事逃逸", "小镇理发店"),
-        ("zh", "程序员加班后醒来，发现自己成了自己写的游戏里的反派", "游戏主城"),
-        ("zh", "末世第三年，一个兽医在废弃动物园里收留了一群孩子", "废弃动物园兽舍"),
-        # premises of stop 38 the data had no entry for
-        ("zh", "青丘狐妖化成人形，到人间寻找救命恩人", "青丘狐洞"),
-        ("zh", "锦衣卫指挥使奉命追查一桩失踪案，却发现线索指向自己的义父", "北镇抚司"),
-        ("zh", "七十年代的知青点，女知青发现回城名额被人顶替了", "知青点宿舍"),
-        ("en", "A rejected mate discovers she is the lost daughter of the Alpha King", "Pack house"),
-        ("en", "A mafia princess is forced to marry her family's worst enemy", "Mob boss's study"),
-        (
-            "en",
-            "A deep-space cargo pilot wakes from cryosleep to find her crew replaced by strangers",
-            "Starship bridge",
-        ),
-        # premises of stop 39 handed an office, a courtroom (a tsar's court) or an army camp (the Cold War)
-        ("en", "In Tsarist St Petersburg, a ballerina spies on the Tsar's court", "Rehearsal hall"),
-        ("en", "A Cold War Berlin typist copies secrets for both sides", "Old apartment stairwell"),
-        ("en", "A Moroccan spice merchant's widow takes over his caravan", "Caravan camp"),
-        ("zh", "唐朝西域商队的女首领，护送一位落难公主回长安", "大漠驿站"),
-        ("zh", "北京胡同里的老裁缝，给一个神秘客人做了一件嫁衣", "四合院天井"),
-        ("zh", "边境小城的女警，追查一起跨国拐卖案", "公安局审讯室"),
-        ("en", "A Texas rodeo queen inherits a ranch and the debts that come with it", "Ranch"),
-        ("en", "A Siberian hunter's daughter tracks the tiger that killed her father", "Taiga cabin"),
-        ("zh", "江南水乡的船娘，救起了一个失忆的外国人", "水乡石桥"),
-        ("zh", "一个在横店跑龙套的群演，意外被卷入真实的绑架案", "影视城片场"),
-        ("zh", "湘西赶尸人的女儿，爱上了来寻父的城里记者", "湘西吊脚楼"),
-        ("zh", "敦煌莫高窟的女画工，在壁画里发现了一封千年前的情书", "莫高窟洞窟"),
-        ("zh", "港风九十年代，一个古惑仔为了救妹妹去当卧底", "茶餐厅"),  # 卧底 is no 谍战 station
-        # premises of stop 40 handed a boardroom, a flat or a street market
-        ("zh", "内蒙古草原上的女牧民，拒绝把草场卖给矿业公司", "蒙古包"),
-        ("zh", "电竞战队的女替补，在决赛前夜发现队长打假赛", "电竞训练室"),
-        ("zh", "西游世界里，一个小妖怪想考取天庭的公务员", "天庭南天门"),
-        ("zh", "抗战时期重庆，一个防空洞里的女接线员听到了汉奸的电话", "电话总机房"),
-        ("en", "A Kenyan safari guide discovers poachers inside her own lodge", "Safari lodge"),
-        ("en", "An Alaskan crab boat deckhand stows a stranger's child aboard during a storm", "Fishing boat deck"),
-        ("en", "A New Orleans jazz singer in 1955 sings for the mob boss who killed her brother", "Jazz club stage"),
-        ("zh", "民国北平，一个说相声的女艺人替师父查清当年的冤案", "相声园子"),
-        ("en", "In 1890s Vienna, a psychoanalyst's housemaid solves the murders", "Consulting room"),
-        ("en", "A ship's surgeon on an 1850s whaling voyage finds the captain's log rewritten", "Whaleship deck"),
-        # the bench premises of stop 41 handed a courtroom (a contest's judges), a sect (a demon lord reborn rich)
-        ("en", "A Mumbai street-food vendor wins a televised cooking contest", "TV studio"),
-        ("zh", "魔尊转世成了豪门上门女婿，被丈母娘天天刁难", "豪门别墅"),
-        ("zh", "西北戈壁上的考古队，挖出一座刻着队长名字的古墓", "戈壁营地"),
-        # premises of stop 41 for the new title rule, handed a jazz stage, a drawing room or a classroom
-        (
-            "en",
-            "A Lagos nightclub bouncer discovers his new boss is the father who abandoned him",
-            "Nightclub dance floor",
-        ),
-        ("en", "In 1880s Hong Kong, an English governess uncovers the opium ring her employer runs", "Opium den"),
-        ("zh", "高考落榜的农村女孩进城当保姆，却发现雇主是失散多年的亲生母亲", "雇主家客厅"),
-        ("zh", "清朝末年，皇宫里的御厨被诬陷下毒，他只有三天时间找出真凶", "御膳房"),
-    ],
+    _cases("places"),
 )
 def test_places_come_from_what_the_premise_is_about(lang, premise, place):
     places = places_of(premise, lang)

@@ -24,27 +24,30 @@ _ZH_WORDS = (
     " 茶馆 酒楼 戏院 戏班 门派 宗门 皇宫 后宫 冷宫 军营 监狱 寺庙 道观 山村 渔村 小镇 县城 京城 海岛 工地 矿山"
     " 衙门 当铺 镖局 药铺 绣坊 夜市 网吧 舞厅 歌厅 澡堂 食堂 宿舍 教室 别墅 公寓 出租屋 账房 厨房 后厨 病房"
     " 牢房 书房 祠堂 花楼 青楼 赌坊 面馆 饭馆 菜场 菜市场 电影院 游乐园 孤儿院 福利院 养老院 殡仪馆 十三行 米行"
-    " 布行 车行 小城 古镇 胡同 学院 弄堂 哨所 窑洞 水乡 苗寨 石窟 王陵 诊所 租界 赌场 佛寺 眷村 防空洞 草原 天庭 戈壁 沙漠"
+    " 布行 车行 小城 古镇 胡同 学院 弄堂 哨所 窑洞 水乡 苗寨 石窟 王陵 诊所 租界 赌场 佛寺 眷村 防空洞 草原 天庭 戈壁 沙漠 钢厂 后山"
 ).split()
 _ZH_ENDS = "厂场厅店馆院府宫寺庙楼村镇城站港岛园庄铺坊局营矿堂阁房屋窟寨陵所殿"  # not 行: 进行, 旅行, 流行
 # characters that end a place's words on their left: particles, prepositions, verbs of going, measure words
 _ZH_STOPS = set(
     "的了在到回进入出去从于是和与把被着个座家名位盘件只条张次又也都就才要会能将让替给为向对当因而却并且这那每全整往"
 )
-# a place keeps the region named before it: 东北小镇, 边境小城, 东北林场 (not 北小镇, 北林场)
-_ZH_REGIONS = frozenset("东北 西北 西南 东南 华北 江南 岭南 塞北 关外 边境 海边 江边 河边 湖边 山区 南方 北方".split())
+# a place keeps the region named before it: 东北小镇, 边境小城, 东北林场 (not 北小镇, 北林场); and who owns it: 国营钢厂
+_ZH_REGIONS = frozenset(
+    "东北 西北 西南 东南 华北 江南 岭南 塞北 关外 边境 海边 江边 河边 湖边 山区 南方 北方 国营 国有".split()
+)
 # a place character followed by one of these is part of a title or another word: 厂长, 院长, 宫廷
 _ZH_NOT_AFTER = set("长主员面动为景东尹子士人廷下")
 _ZH_NOT_WORDS = frozenset(
-    "宫女 宫斗 城管 所以 所有 所谓 所在 所得 所属 所作".split()
-)  # a place character in a word of another kind
+    "宫女 宫斗 城管 所以 所有 所谓 所在 所得 所属 所作 国营 经营 民营 私营 营业 营救 营养 营销".split()
+)  # a place character in a word of another kind, first or last in it (国营钢厂 is no 北国营)
 
 _EN_NOUNS = (
     "hospital clinic station hotel school academy university college farm ranch factory mill mine club bar"
     " restaurant bakery café cafe diner shop store market bank office studio theatre theater church temple"
     " monastery convent palace castle manor mansion estate village town island lighthouse harbour harbor port"
     " ship prison jail courthouse kingdom camp colony inn tavern saloon casino circus gym arena stadium newsroom"
-    " laboratory lab embassy vineyard orchard salon boutique brewery winery observatory asylum orphanage"
+    " laboratory lab embassy vineyard orchard salon boutique brewery winery observatory asylum orphanage parlour parlor"
+    " workshop warehouse garage pub library museum gallery bookshop bookstore"
 ).split()
 _EN_NOT_BEFORE = frozenset(
     "a an the this that these those his her their its my our your in at on of to from into by for with and or"
@@ -68,10 +71,12 @@ def _zh(premise: str) -> list[str]:
             char not in _ZH_ENDS
             or premise[end : end + 1] in _ZH_NOT_AFTER
             or premise[end - 1 : end + 1] in _ZH_NOT_WORDS
+            or premise[end - 2 : end] in _ZH_NOT_WORDS
         ):
             continue
         before = premise[end - 3 : end - 1]
-        if before[:1] not in _ZH_ENDS and _modifier(before):
+        ends_a_place = before[:1] in _ZH_ENDS and premise[end - 4 : end - 2] not in _ZH_NOT_WORDS  # not 国营饭店's 营
+        if not ends_a_place and _modifier(before):
             spans.append((end - 3, end))
     # a place word the rule above cut into (乐学院 of 音乐学院, 海弄堂 of 上海弄堂) keeps two characters before it
     found = set(spans)

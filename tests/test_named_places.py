@@ -49,6 +49,16 @@ from agents.structured import closed_schema
         ("zh", "太子殿下在宫殿下面等她", ()),  # 殿下 is a title, not a hall
         ("zh", "末日丧尸爆发后，一个外卖员保护全楼的居民", ()),
         ("zh", "清朝宫女被指认毒害皇子，她在慎刑司自证清白", ()),
+        # premises of stop 43's bench: whose a place is (国营), a one-character place (钢厂), a parlour
+        ("zh", "八十年代东北国营钢厂，一个女工被诬陷偷了厂里的铜线", ("东北国营钢厂",)),
+        ("zh", "国营饭店的服务员", ("国营饭店",)),
+        ("zh", "她经营一家小店", ()),  # 营 of 经营 ends no place
+        ("zh", "修仙门派里的废柴外门弟子，在后山捡到了一把住着剑灵的断剑", ("门派", "后山")),
+        (
+            "en",
+            "A burned-out stand-up comedian inherits her grandmother's funeral parlour in Glasgow",
+            ("Funeral parlour",),
+        ),
     ],
 )
 def test_the_places_a_premise_names_are_found_as_it_writes_them(lang, premise, places):

@@ -175,9 +175,33 @@ def example_titles(role: str, lang: str) -> frozenset[str]:
 
 
 def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
-    """Whether `title` is one of the examples' titles that the series' `own` text does not hold as written: a
-    Lisbon series' bible in which "he wanted Simon's help" does not make an episode titled "Wanted" its own."""
-    return _fold(title) in example_titles(role, lang) and not _appears(title.strip(), own, as_written=True)
+    """Whether `title` is one of the examples' titles that the series' `own` text does not hold as written (a
+    Lisbon series' bible in which "he wanted Simon's help" does not make an episode titled "Wanted" its own), or
+    says a word of one that the series' text does not say (`_title_words`)."""
+    if _fold(title) in example_titles(role, lang) and not _appears(title.strip(), own, as_written=True):
+        return True
+    said, held = _fold(title), _fold(own)
+    if lang == "zh":
+        return any(word in said and word not in held for word in _title_words(role, lang))
+    return any(
+        re.search(rf"\b{word}(?:e?s)?\b", said) and not re.search(rf"\b{word}", held)
+        for word in _title_words(role, lang)
+    )
+
+
+# words of an example's title too plain to tell its story from another's
+_PLAIN_TITLE_WORDS = frozenset("from them back tell with into over what when your owns fake wrong".split())
+
+
+@cache
+def _title_words(role: str, lang: str) -> frozenset[str]:
+    """The words of the examples' titles that tell their stories (in English of four letters or more, not
+    `_PLAIN_TITLE_WORDS`; a Chinese title whole): the 270M model titled a Welsh miner's widow's series "The
+    Laundress of Widow" and a chess prodigy's "The Laundress of Leningrad", after "The Laundress of Fifth Avenue"."""
+    if lang == "zh":
+        return frozenset(title for title in example_titles(role, lang) if len(title) >= 2) - {_fold("剧名")}
+    words = (word for title in example_titles(role, lang) for word in title.split())
+    return frozenset(word for word in words if len(word) >= 4 and word not in _PLAIN_TITLE_WORDS)
 
 
 # a title that names the form of a story, not a story: the 270M model titled series 电视剧, 小说, 女主角 and "The story is

@@ -232,6 +232,28 @@ def test_an_episode_titled_as_an_example_is_copied_however_short():
     assert copied_names({"title": "剧名"}, "screenwriter", "zh", SONG) == ["剧名"]
 
 
+@pytest.mark.parametrize(
+    "lang, premise, copied",
+    [
+        # the 270M model's titles after "The Laundress of Fifth Avenue" (stops 42 and 43)
+        ("en", "A Welsh miner's widow in 1926 leads the strike her husband died breaking", "The Laundress of Widow"),
+        ("en", "A deaf chess prodigy in Leningrad, 1970, is pressed by the KGB", "The Laundress of Leningrad"),
+        ("en", "A deaf chess prodigy in Leningrad, 1970, is pressed by the KGB", "Leningrad Letters"),
+        ("zh", "北宋汴京，一个女仵作验尸时发现宰相府的命案另有真凶", "宰相府少爷"),
+    ],
+)
+def test_a_title_that_says_a_word_of_an_examples_title_is_copied(lang, premise, copied):
+    assert copied_names({"title": copied}, "screenwriter", lang, premise) == [copied]
+    said = {"en": "The laundress brings her letters", "zh": "少爷"}[lang]  # unless the series' text says it
+    assert copied_names({"title": copied}, "screenwriter", lang, f"{premise}\n{said}") == []
+    clean, changed = _scrub(Pitch.model_validate({**f.pitch(), "title": copied}), lang, premise)
+    assert changed == ["title"] and clean.title == title_of(premise, lang)
+    assert (
+        copied_names({"title": "The Chess Prodigy" if lang == "en" else "宰相府命案"}, "screenwriter", lang, premise)
+        == []
+    )
+
+
 TRADITIONAL = opencc.OpenCC("s2t")
 
 

@@ -65,7 +65,9 @@ class Held(NamedTuple):
     opening: str = ""  # what the text opens with (a small model's logline: the premise; its script: the hook)
     steps: tuple[str, ...] = ()  # what its later parts open with, in order (a small model's scenes: the beats)
     title: str = ""  # the title it has (a small model's script: its episode's in the outline)
-    roles: tuple[str, ...] = ()  # what its characters can be (a small model's bible: the examples' roles)
+    roles: tuple[
+        tuple[str, ...], ...
+    ] = ()  # what each of its cast can be (a small model's bible: `agents.handed.cast_roles`)
     titles: str = ""  # the pattern its titles match (a small model's: a title in the series' language)
 
 

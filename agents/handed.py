@@ -40,7 +40,7 @@ class Setting:
     era: str
     places: tuple[str, ...]
     opening: str = ""  # what the pitch's logline opens with: the premise itself
-    roles: tuple[str, ...] = ()  # what a character can be in the story: the bible examples' roles
+    roles: tuple[tuple[str, ...], ...] = ()  # what each of the cast can be in the story (`cast_roles`)
     lang: str = "en"  # the language the series is written in
 
 
@@ -296,7 +296,26 @@ def roles_of(lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kept for role in roles if (kept := re.split(r"[,，、(（]", role)[0].strip())))
 
 
+def cast_roles(names: tuple[str, ...], lang: str) -> tuple[tuple[str, ...], ...]:
+    """What each of `names` can be in the story, of the bible examples' roles (`roles_of`): the first is the lead,
+    the first role of its gender or of none ("protagonist"; 女主, or for a man 男主); no other is the lead's role, nor
+    one of the other gender (a woman is no 男主). Left to pick, the 270M model made all four of a lighthouse
+    keeper's daughter's cast antagonists."""
+    roles = roles_of(lang)
+    if not roles or not names:
+        return ()
+
+    def fitting(name: str, among: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(role for role in among if lead_gender(role, lang) in ("", gender_of(name))) or among
+
+    gender = gender_of(names[0])
+    lead = min(roles, key=lambda role: {gender: 0, "": 1}.get(lead_gender(role, lang), 2)) if gender else roles[0]
+    others = tuple(role for role in roles if role != lead) or roles
+    return ((lead,), *(fitting(name, others) for name in names[1:]))
+
+
 @cache
 def setting_of(premise: str, lang: str) -> Setting:
     places = places_of(premise, lang)
-    return Setting(cast_names(premise, lang), era_of(premise, lang), places, opening_of(premise), roles_of(lang), lang)
+    names = cast_names(premise, lang)
+    return Setting(names, era_of(premise, lang), places, opening_of(premise), cast_roles(names, lang), lang)

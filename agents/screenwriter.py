@@ -436,7 +436,7 @@ def set_in(
     places: tuple[str, ...],
     era: str,
     opening: str = "",
-    roles: tuple[str, ...] = (),
+    roles: tuple[tuple[str, ...], ...] = (),
 ) -> type[Bible]:
     """`schema` whose characters are the first `SMALL_CAST` of `names`, in order (left to pick from them, the 270M
     model named all three characters of a Chicago series one name, and the bible kept one), whose locations are the
@@ -444,16 +444,19 @@ def set_in(
     left to choose, the 270M model set a pig-farm series at the banquet hall its example's heiress has, and only
     there), and whose era is `era`, so a constrained decoder can write no other name, place or era; given `opening`,
     the world's first rule opens with it (the premise: what the series' world is), and a later rule that only says
-    it again is left out; given `roles`, every character is one of them.
+    it again is left out; given `roles` (`agents.handed.cast_roles`), each of the cast is one of its own, and any
+    other character one of any.
 
     For small models, which otherwise set every series where their examples are, with their people, and write
     a bible about nothing of the premise.
     """
-    held = {"name": (Literal[names], ...)} | ({"role": (Literal[roles], ...)} if roles else {})
+    every = tuple(dict.fromkeys(role for own in roles for role in own))
+    held = {"name": (Literal[names], ...)} | ({"role": (Literal[every], ...)} if every else {})
     character = create_model("Character", __base__=Character, **held)
     cast = tuple(  # each its own name, in the cast's order (left to pick, the 270M model named all three one name)
-        create_model(f"Character{place}", __base__=character, name=(Literal[(name,)], ...))
+        create_model(f"Character{place}", __base__=character, name=(Literal[(name,)], ...), **role)
         for place, name in enumerate(names[: SMALL_CAST[1]], start=1)
+        for role in [{"role": (Literal[roles[place - 1]], ...)} if place <= len(roles) else {}]
     )
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
     firsts = tuple(  # each its own, in order (left to pick, the 270M model's bibles kept one place of three)

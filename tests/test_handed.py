@@ -105,6 +105,29 @@ def test_no_pool_holds_a_name_an_example_uses(lang):
         assert not parts & used, (culture["name"], parts & used)
 
 
+_LEAD_FIRST = ("protagonist", "love interest", "antagonist")
+
+
+@pytest.mark.parametrize(
+    "lang, premise, lead",
+    [
+        ("en", "A lighthouse keeper's daughter in 1880s Maine hides a shipwrecked smuggler", "protagonist"),
+        ("en", "A retired boxer coaches the son of the man he killed in the ring", "protagonist"),
+        ("zh", "北宋汴京，一个女仵作验尸时发现宰相府的命案另有真凶", "女主"),
+        ("zh", "外卖小哥意外继承了一座修仙门派", "男主"),
+    ],
+)
+def test_a_small_models_cast_has_one_lead_and_roles_of_its_gender(lang, premise, lead):
+    from agents.handed import cast_roles, gender_of, lead_gender, roles_of
+
+    setting = setting_of(premise, lang)
+    assert setting.roles == cast_roles(setting.names, lang) and setting.roles[0] == (lead,)
+    for name, roles in zip(setting.names[1:], setting.roles[1:]):
+        assert roles and lead not in roles and set(roles) <= set(roles_of(lang))
+        assert all(lead_gender(role, lang) in ("", gender_of(name)) for role in roles)  # a woman is no 男主
+    assert cast_roles((), lang) == ()
+
+
 def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
@@ -122,12 +145,16 @@ def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
         "locations": _first_places(setting.places, "smoke"),
         "world": {"era": setting.era, "rules": [values["premise"]]},
     }
-    cast = [{**actor, "name": name, "role": "love interest"} for name in setting.names[:3]]
+    cast = [{**actor, "name": name, "role": role} for name, role in zip(setting.names[:3], _LEAD_FIRST)]
     with pytest.raises(ValueError):
         schema.model_validate({**held, "characters": [{**cast[0], "name": "Claire Dunn"}, *cast[1:]]})
     with pytest.raises(ValueError):  # a role is one of the examples' ("actor" for the whole cast, left free)
         schema.model_validate({**held, "characters": [{**c, "role": "actor"} for c in cast]})
-    assert '"enum": ["protagonist", "antagonist", "love interest"]' in doc
+    # the lead is the protagonist, and no one else is (the 270M model made a whole cast antagonists)
+    for lead, second in (("antagonist", "love interest"), ("protagonist", "protagonist")):
+        with pytest.raises(ValueError):
+            schema.model_validate({**held, "characters": [{**cast[0], "role": lead}, {**cast[1], "role": second}]})
+    assert '"enum": ["antagonist", "love interest"]' in doc
     assert [c.name for c in schema.model_validate({**held, "characters": cast}).characters] == list(setting.names[:3])
     # each character its own name, in the cast's order: the 270M model named a Chicago series' three one name
     for named in ([cast[0]] * 3, [cast[1], cast[0], cast[2]], cast[:1]):
@@ -138,8 +165,12 @@ def test_a_small_models_bible_is_named_from_its_cast(make_ctx):
 
 
 def _cast(names: tuple[str, ...]) -> list[dict]:
-    """A small model's cast: the first three of the names it was handed, in order."""
-    return [{**_bible()["characters"][0], "name": name} for name in names[:3]]
+    """A small model's English cast: the first three of the names it was handed, in order, each in a role of its
+    own (`cast_roles`)."""
+    from agents.handed import cast_roles
+
+    roles = cast_roles(names, "en")
+    return [{**_bible()["characters"][0], "name": name, "role": roles[k][0]} for k, name in enumerate(names[:3])]
 
 
 def _bible() -> dict:
@@ -661,7 +692,7 @@ def test_a_small_models_bible_leaves_out_a_character_written_out_again(make_ctx)
         return {
             "name": name,
             "age": 30,
-            "role": setting.roles[0],
+            "role": setting.roles[setting.names.index(name)][0],
             "want": want,
             "need": "the secret that I can unlock with this story.",
             "secret": secret,

@@ -118,7 +118,9 @@ def test_any_premise_gives_at_most_three_places_each_its_own_words(premise, lang
 def _bible(setting, locations):
     told = dict.fromkeys(("want", "need", "secret", "speech_style", "visual_description", "voice"), "x")
     return {
-        "characters": [{"name": name, "age": 30, "role": setting.roles[0], **told} for name in setting.names[:3]],
+        "characters": [
+            {"name": name, "age": 30, "role": roles[0], **told} for name, roles in zip(setting.names[:3], setting.roles)
+        ],
         "locations": [{"name": name, "description": "d"} for name in locations],
         "world": {"era": setting.era, "rules": [setting.opening]},
         "tone": "t",

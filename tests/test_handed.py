@@ -854,7 +854,7 @@ def test_a_word_of_another_kind_calls_for_no_place():
     assert "Hospital night ward" not in places_of("A ship's surgeon on a whaling voyage", "en")
     assert "Hospital night ward" in places_of("A surgeon on a night shift", "en")
     magician = places_of("A retired magician in Las Vegas is accused of making his assistant disappear", "en")
-    assert "Casino showroom stage" in magician and "Wizard tower study" not in magician
+    assert "Magic show stage" in magician and "Wizard tower study" not in magician
     assert "Wizard tower study" in places_of("A court magician in a mythical kingdom loves a witch", "en")
     assert "集团会议室" not in places_of("八零年代东北的澡堂老板娘，替被冤枉的儿子翻案", "zh")
     assert "集团会议室" in places_of("八零年代东北的澡堂老板，替被冤枉的儿子翻案", "zh")

@@ -108,15 +108,7 @@ def test_no_pool_holds_a_name_an_example_uses(lang):
 _LEAD_FIRST = ("protagonist", "love interest", "antagonist")
 
 
-@pytest.mark.parametrize(
-    "lang, premise, lead",
-    [
-        ("en", "A lighthouse keeper's daughter in 1880s Maine hides a shipwrecked smuggler", "protagonist"),
-        ("en", "A retired boxer coaches the son of the man he killed in the ring", "protagonist"),
-        ("zh", "北宋汴京，一个女仵作验尸时发现宰相府的命案另有真凶", "女主"),
-        ("zh", "外卖小哥意外继承了一座修仙门派", "男主"),
-    ],
-)
+@pytest.mark.parametrize("lang, premise, lead", _cases("leads"))
 def test_a_small_models_cast_has_one_lead_and_roles_of_its_gender(lang, premise, lead):
     from agents.handed import cast_roles, gender_of, lead_gender, roles_of
 

@@ -416,17 +416,41 @@ def titled(schema: type[BaseModel], title: str) -> type[BaseModel]:
 
 
 def _heading_at_location(scene: Scene) -> Scene:
-    """The heading names the scene's location (a decoder picks each from its list on its own)."""
-    side, _, rest = scene.heading.partition(" ")
-    scene.heading = f"{side} {scene.location.upper()} - {rest.rpartition(' - ')[2]}"
+    """The heading names the scene's location, inside or out as it is (a decoder picks each from its list on its
+    own)."""
+    scene.heading = f"{side_of(scene.location)} {scene.location.upper()} - {scene.heading.rpartition(' - ')[2]}"
     return scene
 
 
+# a place outdoors: an English one whose head (its last word before a preposition) is one of these words, a Chinese
+# one that ends on one (Harbour bar and 街角咖啡馆 are indoors, 飞船舰桥 a ship's bridge)
+_OUTDOORS_EN = frozenset(
+    """street square forest clearing pass yard garden gardens field fields beach deck ridge alley road harbour harbor
+    dock docks pier quay wharf canal wall courtyard rooftop lookout paddy crossing plaza park graveyard cemetery
+    meadow woods hillside shore riverbank riverside camp lot green steps entrance gate gates market stall enclosure
+    surface trail path ruins terrace stop banks boardwalk piazza agora embankment river hill track cove steppe
+    grounds ground canyon break lane balcony trench pithead piste porch cloister""".split()
+)
+_OUTDOORS_ZH = tuple(
+    """街 街市 街头 巷 胡同 弄堂 广场 花园 院子 小院 前院 后院 天井 山门 城门 大门 天门 门口 后山 小径 树林 河边 江边 码头
+    石桥 桥头 夜市 田 草原 戈壁 沙漠 天台 村口 树下 晒谷场 演武场 操场 刑场 地表 营地 甲板 路 城墙 外 街口 巷口 胡同口
+    古道 雪道 小道 大道 地头 山坡 坡 土丘 牧场 废墟 街区 集市 城楼 船上""".split()
+)
+_PLACE_HEAD = re.compile(r"\s(?:over|at|through|on|of|in|by|under|near|behind|outside|beside)\s", re.IGNORECASE)
+
+
+def side_of(place: str) -> str:
+    """A screenplay heading's side for `place`: EXT. outdoors (`_OUTDOORS_EN`, `_OUTDOORS_ZH`), else INT. Left
+    to pick, the 270M model wrote INT. MOUNTAIN PASS and INT. ENCHANTED FOREST."""
+    words = re.findall(r"[a-z]+", _PLACE_HEAD.split(place.casefold(), maxsplit=1)[0])
+    outdoors = place.strip().endswith(_OUTDOORS_ZH) or (bool(words) and words[-1] in _OUTDOORS_EN)
+    return "EXT." if outdoors else "INT."
+
+
 def headings(places: tuple[str, ...]) -> tuple[str, ...]:
-    """Every screenplay heading at `places`: INT. or EXT., the place (in capitals where it has them), DAY or NIGHT."""
-    return tuple(
-        f"{side} {place.upper()} - {time}" for place in places for side in ("INT.", "EXT.") for time in ("DAY", "NIGHT")
-    )
+    """Every screenplay heading at `places`: INT. or EXT. as the place is (`side_of`), the place (in capitals where
+    it has them), DAY or NIGHT."""
+    return tuple(f"{side_of(place)} {place.upper()} - {time}" for place in places for time in ("DAY", "NIGHT"))
 
 
 @cache

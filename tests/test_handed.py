@@ -329,6 +329,23 @@ def test_a_small_models_bible_opens_its_world_with_the_premise(make_ctx):
     assert owner_schema(ARTIFACTS["bible"], values, make_ctx(), large) is ARTIFACTS["bible"].schema
 
 
+@pytest.mark.parametrize(
+    "side, places",
+    [
+        ("EXT.", ["Mountain pass", "Enchanted forest", "City street at night", "Mountain lookout over the bay"]),
+        ("EXT.", ["Ship's deck", "Banks of the Nile", "村口老槐树下", "御花园", "凌霄殿外", "胡同口", "水乡石桥"]),
+        ("INT.", ["Harbour bar", "Green room", "Rooftop apartment", "Base camp tent", "Starship bridge"]),
+        ("INT.", ["街角咖啡馆", "飞船舰桥", "古墓墓道", "宰相府", "Lighthouse", "", "A;B|C"]),
+    ],
+)
+def test_a_heading_is_outside_where_its_place_is(side, places):
+    """Left to pick, the 270M model wrote INT. MOUNTAIN PASS and INT. ENCHANTED FOREST."""
+    from agents.screenwriter import headings, side_of
+
+    assert [side_of(place) for place in places] == [side] * len(places)
+    assert all(h.startswith(side) for h in headings(tuple(places)))
+
+
 def test_a_small_models_scenes_are_at_the_bibles_locations():
     import factories as f
     from agents.roles import ARTIFACTS
@@ -345,7 +362,7 @@ def test_a_small_models_scenes_are_at_the_bibles_locations():
         schema.model_validate(script)
     script = f.script()
     script["scenes"][0]["heading"] = "EXT. ROOFTOP - DAY"  # another of its places: the heading says where it is
-    assert schema.model_validate(script).scenes[0].heading == "EXT. BOARD ROOM - DAY"
+    assert schema.model_validate(script).scenes[0].heading == "INT. BOARD ROOM - DAY"  # and that it is indoors
     assert "enum" not in json.dumps(ARTIFACTS["script"].schema_for(1, 1).model_json_schema())
 
 
@@ -531,6 +548,7 @@ def test_a_small_models_scenes_go_where_their_beats_say_and_else_through_the_bib
     one place)."""
     from agents.models import SMALL_MODEL_LIMITS, RoomModel
     from agents.roles import ARTIFACTS
+    from agents.screenwriter import side_of
     from factories import bible, outline, script
     from graphs.negotiation import owner_schema
 
@@ -552,13 +570,20 @@ def test_a_small_models_scenes_go_where_their_beats_say_and_else_through_the_bib
 
     def scenes(at: list[str]) -> list[dict]:
         return [
-            {**base, "number": k + 1, "action": action, "location": place, "heading": f"INT. {place.upper()} - DAY"}
+            {
+                **base,
+                "number": k + 1,
+                "action": action,
+                "location": place,
+                "heading": f"{side_of(place)} {place.upper()} - DAY",
+            }
             for k, (action, place) in enumerate(zip(actions, at))
         ]
 
     held = schema.model_validate({**written, "scenes": scenes(expected)})
     assert [(s.location, s.heading.split(" - ")[0]) for s in held.scenes] == [
-        (place, f"INT. {place.upper()}") for place in expected
+        (place, f"{'EXT.' if 'garden' in place else 'INT.'} {place.upper()}")
+        for place in expected  # a garden's out
     ]
     for k, other in enumerate(places):  # any scene at another place is some other script
         if other != expected[1]:

@@ -65,9 +65,7 @@ class Held(NamedTuple):
     opening: str = ""  # what the text opens with (a small model's logline: the premise; its script: the hook)
     steps: tuple[str, ...] = ()  # what its later parts open with, in order (a small model's scenes: the beats)
     title: str = ""  # the title it has (a small model's script: its episode's in the outline)
-    roles: tuple[
-        tuple[str, ...], ...
-    ] = ()  # what each of its cast can be (a small model's bible: `agents.handed.cast_roles`)
+    roles: tuple[tuple[str, ...], ...] = ()  # each of its cast's roles (a small model's bible: `cast_roles`)
     titles: str = ""  # the pattern its titles match (a small model's: a title in the series' language)
 
 

@@ -178,9 +178,10 @@ def _copied_title(title: str, role: str, lang: str, own: str) -> bool:
     """Whether `title` is one of the examples' titles that the series' `own` text does not hold as written (a
     Lisbon series' bible in which "he wanted Simon's help" does not make an episode titled "Wanted" its own), or
     says a word of one that the series' text does not say (`_title_words`)."""
-    if _fold(title) in example_titles(role, lang) and not _appears(title.strip(), own, as_written=True):
+    said = _fold(title)
+    if said in example_titles(role, lang) and not _appears(title.strip(), own, as_written=True):
         return True
-    said, held = _fold(title), _fold(own)
+    held = _fold(own)
     if lang == "zh":
         return any(word in said and word not in held for word in _title_words(role, lang))
     return any(

@@ -434,7 +434,7 @@ _OUTDOORS_EN = frozenset(
 _OUTDOORS_ZH = tuple(
     """街 街市 街头 巷 胡同 弄堂 广场 花园 院子 小院 前院 后院 天井 山门 城门 大门 天门 门口 后山 小径 树林 河边 江边 码头
     石桥 桥头 夜市 田 草原 戈壁 沙漠 天台 村口 树下 晒谷场 演武场 操场 刑场 地表 营地 甲板 路 城墙 外 街口 巷口 胡同口
-    古道 雪道 小道 大道 地头 山坡 坡 土丘 牧场 废墟 街区 集市 城楼 船上""".split()
+    古道 雪道 小道 大道 地头 坡 土丘 牧场 废墟 街区 集市 城楼 船上""".split()
 )
 _PLACE_HEAD = re.compile(r"\s(?:over|at|through|on|of|in|by|under|near|behind|outside|beside)\s", re.IGNORECASE)
 
@@ -477,10 +477,14 @@ def set_in(
     every = tuple(dict.fromkeys(role for own in roles for role in own))
     held = {"name": (Literal[names], ...)} | ({"role": (Literal[every], ...)} if every else {})
     character = create_model("Character", __base__=Character, **held)
+
+    def own_role(k: int) -> dict:
+        """The `k`th of the cast's roles, held to its own (`roles[k]`) where it has them."""
+        return {"role": (Literal[roles[k]], ...)} if k < len(roles) else {}
+
     cast = tuple(  # each its own name, in the cast's order (left to pick, the 270M model named all three one name)
-        create_model(f"Character{place}", __base__=character, name=(Literal[(name,)], ...), **role)
-        for place, name in enumerate(names[: SMALL_CAST[1]], start=1)
-        for role in [{"role": (Literal[roles[place - 1]], ...)} if place <= len(roles) else {}]
+        create_model(f"Character{k + 1}", __base__=character, name=(Literal[(name,)], ...), **own_role(k))
+        for k, name in enumerate(names[: SMALL_CAST[1]])
     )
     location = create_model("Location", __base__=Location, name=(Literal[places], ...))
     firsts = tuple(  # each its own, in order (left to pick, the 270M model's bibles kept one place of three)
